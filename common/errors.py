@@ -1,0 +1,222 @@
+"""The one error tree of Assist.
+
+Every error a person can meet is an :class:`AssistError` whose text says what
+happened and what to do. The text is an English *template* with ``{named}``
+placeholders; the apps pass the template through Qt's translation system
+(context ``"errors"``) and then fill in the parameters, so a Korean speaker
+reads the same sentence in Korean. ``str(error)`` is the filled-in English.
+
+The tree::
+
+    AssistError
+    ├── CodeError                 a session code as typed is not valid
+    ├── ProtocolError             a message could not be parsed or is not allowed
+    │   └── VersionError          the other side speaks a protocol version we don't
+    ├── ChannelError              the end-to-end secure channel failed
+    │   ├── WrongCodeError        PAKE / key confirmation failed: the code did not match
+    │   ├── TamperedError         replay, reorder, gap or a changed byte
+    │   └── ChannelExhaustedError the per-direction message limit was reached
+    ├── RelayRefusedError         the relay said no; ``code`` is a stable ErrorCode
+    ├── ConnectionLostError       the relay could not be reached or went away
+    └── SessionEndedError         the session ended on an error (peer left, stopped, ...)
+
+Parsers raise :class:`ProtocolError` (never ``assert``) so input from the
+network can only ever produce an error of this tree.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, ClassVar
+
+__all__ = [
+    "AssistError",
+    "ChannelError",
+    "ChannelExhaustedError",
+    "CodeError",
+    "ConnectionLostError",
+    "ErrorCode",
+    "ProtocolError",
+    "RelayRefusedError",
+    "SessionEndedError",
+    "TamperedError",
+    "VersionError",
+    "WrongCodeError",
+    "all_templates",
+]
+
+
+class AssistError(Exception):
+    """Root of every error Assist raises on purpose.
+
+    Subclasses set :attr:`template`; an instance may override it with a more
+    specific sentence. ``params`` fill the template's ``{placeholders}``.
+    """
+
+    template: ClassVar[str] = "Something went wrong. Please try again."
+    #: Extra sentences a subclass may raise with; listed so translations can be checked.
+    templates: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, template: str | None = None, /, **params: Any) -> None:
+        self.text_template = template if template is not None else type(self).template
+        self.params = params
+        super().__init__(self.text_template.format(**params))
+
+    def translated(self, translate: Any) -> str:
+        """Return the sentence through *translate* (e.g. a Qt ``tr`` for context "errors")."""
+        return str(translate(self.text_template)).format(**self.params)
+
+
+class CodeError(AssistError):
+    template = "That is not a valid code. Check the digits and type it again."
+    templates = (
+        "Please type the code the agent gave you.",
+        "'{char}' is not a digit. A code has digits only, like 482-519-307.",
+        "The code is too short: it has {count} digits, a code has at least 9.",
+        "The code is too long: it has {count} digits, a code has at most {limit}.",
+        "The code has {count} digits; a code has 9, 12 or 15 digits. Check it and type it again.",
+    )
+
+
+class ProtocolError(AssistError):
+    template = (
+        "The other side sent a message this version of Assist does not understand. "
+        "Make sure both sides run an up-to-date Assist."
+    )
+
+
+class VersionError(ProtocolError):
+    template = (
+        "The other side uses protocol version {theirs}; this Assist speaks version {ours}. "
+        "Update Assist and try again."
+    )
+
+
+class ChannelError(AssistError):
+    template = "The secure connection failed. Ask the agent for a new code."
+
+
+class WrongCodeError(ChannelError):
+    template = "The code did not match. Ask the agent to read it again; a new code is needed."
+
+
+class TamperedError(ChannelError):
+    template = (
+        "The connection was tampered with or damaged on the way, so it was closed to keep "
+        "you safe. Start a new session with a new code."
+    )
+
+
+class ChannelExhaustedError(ChannelError):
+    template = (
+        "This session has run for so long that it must be renewed. Start a new session "
+        "with a new code."
+    )
+
+
+class ErrorCode(enum.IntEnum):
+    """Stable codes the relay sends in an ``Error`` message. Never renumber."""
+
+    INTERNAL = 1
+    PROTOCOL = 2
+    VERSION = 3
+    BAD_TOKEN = 4
+    NOT_AUTHORIZED = 5
+    NAMEPLATE_UNKNOWN = 6
+    NAMEPLATE_IN_USE = 7
+    NAMEPLATE_EXPIRED = 8
+    RATE_LIMITED = 9
+    TOO_MANY_SESSIONS = 10
+    MESSAGE_TOO_BIG = 11
+    QUOTA_EXCEEDED = 12
+    RESUME_FAILED = 13
+    RELAY_SHUTDOWN = 14
+    TIMEOUT = 15
+    TOO_MANY_CONNECTIONS = 16
+
+
+#: The sentence a person reads for each relay error code.
+RELAY_ERROR_TEXT: dict[ErrorCode, str] = {
+    ErrorCode.INTERNAL: "The relay had an internal problem. Try again in a minute.",
+    ErrorCode.PROTOCOL: (
+        "The relay did not understand this app. Make sure you run an up-to-date Assist."
+    ),
+    ErrorCode.VERSION: "This Assist is too old or too new for the relay. Update Assist.",
+    ErrorCode.BAD_TOKEN: (
+        "The relay did not accept your agent token. Check the token, or ask your admin "
+        "for a new one."
+    ),
+    ErrorCode.NOT_AUTHORIZED: "Only a registered agent can do that. Sign in with your token.",
+    ErrorCode.NAMEPLATE_UNKNOWN: (
+        "No session is waiting for that code. Check the code, or ask the agent for a new one."
+    ),
+    ErrorCode.NAMEPLATE_IN_USE: (
+        "That session is already in use by someone else. Ask the agent for a new code."
+    ),
+    ErrorCode.NAMEPLATE_EXPIRED: "That code has expired. Ask the agent for a new code.",
+    ErrorCode.RATE_LIMITED: "Too many attempts. Wait a minute, then try again.",
+    ErrorCode.TOO_MANY_SESSIONS: (
+        "The relay is full right now. Try again in a few minutes, or tell your admin."
+    ),
+    ErrorCode.MESSAGE_TOO_BIG: "A message was too large for the relay. The session was closed.",
+    ErrorCode.QUOTA_EXCEEDED: (
+        "This session used up the data the relay allows. Start a new session to go on."
+    ),
+    ErrorCode.RESUME_FAILED: (
+        "The connection dropped and the session could not be picked up again. "
+        "Start a new session with a new code."
+    ),
+    ErrorCode.RELAY_SHUTDOWN: (
+        "The relay is shutting down for maintenance. Start a new session in a few minutes."
+    ),
+    ErrorCode.TIMEOUT: "The relay closed the connection because nothing arrived in time.",
+    ErrorCode.TOO_MANY_CONNECTIONS: (
+        "Too many connections from your network. Wait a minute, then try again."
+    ),
+}
+
+
+class RelayRefusedError(AssistError):
+    """The relay refused a request. ``code`` tells which refusal it was."""
+
+    template = RELAY_ERROR_TEXT[ErrorCode.INTERNAL]
+
+    def __init__(self, code: ErrorCode) -> None:
+        self.code = code
+        super().__init__(RELAY_ERROR_TEXT[code])
+
+
+class ConnectionLostError(AssistError):
+    template = (
+        "Could not reach the relay at {url}. Check your internet connection and try again."
+    )
+    templates = (
+        "The connection to the relay was lost. Check your internet connection and try again.",
+    )
+
+
+class SessionEndedError(AssistError):
+    template = "The session ended unexpectedly. Start a new session if you still need help."
+    templates = (
+        "The other side left the session.",
+        "The other side's connection dropped and did not come back.",
+        "The customer declined to share their screen.",
+        "The customer stopped sharing.",
+        "The agent ended the session.",
+        "The relay closed the session: {reason}",
+    )
+
+
+def all_templates() -> list[str]:
+    """Every sentence an error can show, for the translation completeness tests."""
+    seen: dict[str, None] = {}
+    stack: list[type[AssistError]] = [AssistError]
+    while stack:
+        cls = stack.pop()
+        seen.setdefault(cls.template, None)
+        for extra in cls.templates:
+            seen.setdefault(extra, None)
+        stack.extend(cls.__subclasses__())
+    for text in RELAY_ERROR_TEXT.values():
+        seen.setdefault(text, None)
+    return list(seen)
