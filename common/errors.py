@@ -15,6 +15,7 @@ The tree::
     ├── ChannelError              the end-to-end secure channel failed
     │   ├── WrongCodeError        PAKE / key confirmation failed: the code did not match
     │   ├── TamperedError         replay, reorder, gap or a changed byte
+    │   ├── ResumeFailedError     a dropped session could not be picked up again
     │   └── ChannelExhaustedError the per-direction message limit was reached
     ├── RelayRefusedError         the relay said no; ``code`` is a stable ErrorCode
     ├── ConnectionLostError       the relay could not be reached or went away
@@ -38,6 +39,7 @@ __all__ = [
     "ErrorCode",
     "ProtocolError",
     "RelayRefusedError",
+    "ResumeFailedError",
     "SessionEndedError",
     "TamperedError",
     "VersionError",
@@ -74,7 +76,8 @@ class CodeError(AssistError):
         "'{char}' is not a digit. A code has digits only, like 482-519-307.",
         "The code is too short: it has {count} digits, a code has at least 9.",
         "The code is too long: it has {count} digits, a code has at most {limit}.",
-        "The code has {count} digits; a code has 9, 12 or 15 digits. Check it and type it again.",
+        "The code has {count} digits, but codes come in groups of three. "
+        "Check it and type it again.",
     )
 
 
@@ -104,6 +107,13 @@ class TamperedError(ChannelError):
     template = (
         "The connection was tampered with or damaged on the way, so it was closed to keep "
         "you safe. Start a new session with a new code."
+    )
+
+
+class ResumeFailedError(ChannelError):
+    template = (
+        "The connection dropped and the session could not be picked up again. "
+        "Start a new session with a new code."
     )
 
 
@@ -187,9 +197,7 @@ class RelayRefusedError(AssistError):
 
 
 class ConnectionLostError(AssistError):
-    template = (
-        "Could not reach the relay at {url}. Check your internet connection and try again."
-    )
+    template = "Could not reach the relay at {url}. Check your internet connection and try again."
     templates = (
         "The connection to the relay was lost. Check your internet connection and try again.",
     )

@@ -28,7 +28,7 @@ import dataclasses
 import enum
 import struct
 from collections.abc import Iterable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast, dataclass_transform
 
 import msgpack
 
@@ -51,6 +51,7 @@ NAMEPLATE_MIN_DIGITS = 3
 NAMEPLATE_MAX_DIGITS = 12
 PAKE_MESSAGE_BYTES = 33  # one side byte + a 32-byte Ed25519 element
 MAC_BYTES = 32
+TAG_BYTES = 16  # Poly1305 tag at the end of every sealed record
 TOKEN_HASH_BYTES = 32
 U32 = (1 << 32) - 1
 U64 = (1 << 64) - 1
@@ -220,9 +221,10 @@ class Str(Field):
 
 
 class Bytes(Field):
-    def __init__(self, max_len: int, *, exact: int | None = None) -> None:
+    def __init__(self, max_len: int, *, exact: int | None = None, min_len: int = 0) -> None:
         self.max_len = max_len
         self.exact = exact
+        self.min_len = exact if exact is not None else min_len
 
     def check(self, value: Any, name: str) -> bytes:
         if type(value) is not bytes:
@@ -231,6 +233,8 @@ class Bytes(Field):
             raise _bad(name, f"{len(value)} bytes, expected {self.exact}")
         if len(value) > self.max_len:
             raise _bad(name, f"longer than {self.max_len} bytes")
+        if len(value) < self.min_len:
+            raise _bad(name, f"shorter than {self.min_len} bytes")
         return value
 
 
@@ -317,7 +321,7 @@ class Struct(Field):
         return self.cls._from_list(raw)
 
     def dump(self, value: Any) -> list[Any]:
-        return value._to_list()
+        return cast(Record, value)._to_list()
 
 
 # ---------------------------------------------------------------- records
@@ -352,10 +356,11 @@ class Record:
         return obj
 
 
+@dataclass_transform(frozen_default=True)
 def record(cls: type[R]) -> type[R]:
     """Make ``cls`` a frozen, slotted dataclass and check its SPEC matches its fields."""
     out = dataclasses.dataclass(frozen=True, slots=True)(cls)
-    names = [f.name for f in dataclasses.fields(out)]
+    names = [f.name for f in dataclasses.fields(cast(Any, out))]
     if names != list(out.SPEC):
         raise TypeError(f"{cls.__name__}: SPEC {list(out.SPEC)} does not match fields {names}")
     return out
@@ -365,7 +370,8 @@ class Message(Record):
     KIND: ClassVar[Kind]
 
     def serialize(self) -> bytes:
-        return bytes((self.KIND,)) + msgpack.packb(self._to_list(), use_bin_type=True)
+        body: bytes = msgpack.packb(self._to_list(), use_bin_type=True)
+        return bytes((self.KIND,)) + body
 
     @classmethod
     def parse_body(cls, body: bytes) -> Message:
@@ -388,12 +394,13 @@ _REGISTRY: dict[Kind, type[Message]] = {}
 M = TypeVar("M", bound=type[Message])
 
 
+@dataclass_transform(frozen_default=True)
 def message(cls: M) -> M:
     out = record(cls)
     if out.KIND in _REGISTRY:
         raise TypeError(f"two messages claim kind {out.KIND!r}")
     _REGISTRY[out.KIND] = out
-    return out
+    return cast(M, out)
 
 
 def parse(data: bytes, layer: Layer | Iterable[Layer]) -> Message:
@@ -524,7 +531,7 @@ class Data(RawMessage):
     """Opaque end-to-end bytes. The relay forwards the whole message unchanged."""
 
     KIND = Kind.DATA
-    SPEC = {"payload": Bytes(MAX_MESSAGE_BYTES - 1)}
+    SPEC = {"payload": Bytes(MAX_MESSAGE_BYTES - 1, min_len=1)}
     payload: bytes
 
     def raw_body(self) -> bytes:
@@ -532,8 +539,6 @@ class Data(RawMessage):
 
     @classmethod
     def parse_body(cls, body: bytes) -> Data:
-        if not body:
-            raise _bad("Data", "empty payload")
         return cls(body)
 
 
@@ -683,7 +688,7 @@ class Sealed(RawMessage):
     """One encrypted record: an 8-byte big-endian sequence number, then ciphertext+tag."""
 
     KIND = Kind.SEALED
-    SPEC = {"seq": _u64, "ciphertext": Bytes(MAX_MESSAGE_BYTES)}
+    SPEC = {"seq": _u64, "ciphertext": Bytes(MAX_MESSAGE_BYTES, min_len=TAG_BYTES)}
     seq: int
     ciphertext: bytes
 
@@ -692,8 +697,8 @@ class Sealed(RawMessage):
 
     @classmethod
     def parse_body(cls, body: bytes) -> Sealed:
-        if len(body) < _SEQ.size + 16:
-            raise _bad("Sealed", "shorter than a sequence number and a tag")
+        if len(body) < _SEQ.size:
+            raise _bad("Sealed", "shorter than a sequence number")
         return cls(_SEQ.unpack_from(body)[0], body[_SEQ.size :])
 
 
