@@ -233,12 +233,7 @@ class Endpoint:
             self.phase = Phase.RESUMING
             self._events.append(Reconnecting())
         else:
-            self._fail(
-                ConnectionLostError(
-                    "The connection to the relay was lost. "
-                    "Check your internet connection and try again."
-                )
-            )
+            self._fail(ConnectionLostError())
 
     def receive(self, wire: bytes) -> None:
         if self.ended:

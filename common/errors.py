@@ -18,7 +18,8 @@ The tree::
     │   ├── ResumeFailedError     a dropped session could not be picked up again
     │   └── ChannelExhaustedError the per-direction message limit was reached
     ├── RelayRefusedError         the relay said no; ``code`` is a stable ErrorCode
-    ├── ConnectionLostError       the relay could not be reached or went away
+    ├── ConnectionLostError       the connection to the relay went away
+    │   └── RelayUnreachableError the relay could not be reached at all
     └── SessionEndedError         the session ended on an error (peer left, stopped, ...)
 
 Parsers raise :class:`ProtocolError` (never ``assert``) so input from the
@@ -39,6 +40,7 @@ __all__ = [
     "ErrorCode",
     "ProtocolError",
     "RelayRefusedError",
+    "RelayUnreachableError",
     "ResumeFailedError",
     "SessionEndedError",
     "TamperedError",
@@ -197,9 +199,13 @@ class RelayRefusedError(AssistError):
 
 
 class ConnectionLostError(AssistError):
-    template = "Could not reach the relay at {url}. Check your internet connection and try again."
-    templates = (
-        "The connection to the relay was lost. Check your internet connection and try again.",
+    template = "The connection to the relay was lost. Check your internet connection and try again."
+
+
+class RelayUnreachableError(ConnectionLostError):
+    template = (
+        "Could not reach the relay at {url}. Check your internet connection and the "
+        "relay address, then try again."
     )
 
 

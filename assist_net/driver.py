@@ -1,0 +1,274 @@
+"""The asyncio driver both apps use to talk to the relay.
+
+It owns one websocket at a time and moves bytes between it and a
+:class:`common.endpoint.Endpoint`: everything the protocol decides happens in
+the endpoint. What lives here is only what needs a socket or a clock:
+connecting (with TLS for ``wss://``), reconnecting with back-off to resume a
+dropped session, idle acknowledgements, and handing events to the app.
+
+Apps with a window run it on a :class:`NetworkThread` so the GUI thread never
+waits on the network; headless modes run :meth:`Connection.run` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from common.endpoint import Closed, Endpoint, Event, Failed
+from common.errors import (
+    AssistError,
+    ConnectionLostError,
+    ErrorCode,
+    RelayRefusedError,
+    RelayUnreachableError,
+    ResumeFailedError,
+    WrongCodeError,
+)
+from common.messages import MAX_MESSAGE_BYTES, EndReason, Message
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Event], None]
+
+#: How long we keep trying to get back to a session after our connection drops.
+RESUME_WINDOW_S = 30.0
+_BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0)
+_IDLE_ACK_S = 0.5
+
+
+class Connection:
+    """Runs an :class:`Endpoint` over the relay websocket until the session ends."""
+
+    def __init__(
+        self,
+        url: str,
+        endpoint: Endpoint,
+        on_event: EventHandler,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        resume_window_s: float = RESUME_WINDOW_S,
+        open_timeout_s: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.endpoint = endpoint
+        self._on_event = on_event
+        self._ssl = ssl_context
+        self._resume_window_s = resume_window_s
+        self._open_timeout_s = open_timeout_s
+        self._ws: ClientConnection | None = None
+        self._wake = asyncio.Event()
+        self._ever_connected = False
+        self.final: Event | None = None
+        self.bytes_sent = 0
+        self.bytes_received = 0
+
+    # -- called from the loop (directly, or via NetworkThread.call)
+
+    def send_app(self, msg: Message) -> bool:
+        ok = self.endpoint.send_app(msg)
+        self._wake.set()
+        return ok
+
+    def bye(self, reason: EndReason) -> None:
+        self.endpoint.bye(reason)
+        self._wake.set()
+
+    def drop_connection(self) -> None:
+        """Close the websocket as if the network failed (tests and diagnostics)."""
+        if self._ws is not None:
+            self._ws.transport.abort()
+
+    # -- the loop
+
+    async def run(self) -> Event:
+        """Connect, run the session, reconnect to resume; return the final event."""
+        while self.final is None:
+            ws = await self._connect()
+            if ws is None:
+                self._finish(Failed(self._unreachable()))
+                break
+            await self._serve(ws)
+            if self.final is None and not self.endpoint.can_resume:
+                self._finish(Failed(self._lost()))
+        assert self.final is not None
+        return self.final
+
+    def _finish(self, event: Event) -> None:
+        if self.final is None:
+            self.final = event
+            self._on_event(event)
+
+    async def _connect(self) -> ClientConnection | None:
+        deadline = time.monotonic() + (self._resume_window_s if self._ever_connected else 0)
+        attempt = 0
+        while True:
+            try:
+                ws = await connect(
+                    self.url,
+                    ssl=self._ssl if self.url.startswith("wss:") else None,
+                    compression=None,
+                    max_size=MAX_MESSAGE_BYTES + 64,
+                    open_timeout=self._open_timeout_s,
+                    ping_interval=5,
+                    ping_timeout=10,
+                    close_timeout=2,
+                    user_agent_header=None,
+                )
+            except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+                log.info("connecting to %s failed: %s", self.url, exc)
+                if time.monotonic() >= deadline or isinstance(exc, InvalidURI):
+                    return None
+                await asyncio.sleep(_BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)])
+                attempt += 1
+                continue
+            self._ever_connected = True
+            self._ws = ws
+            return ws
+
+    async def _serve(self, ws: ClientConnection) -> None:
+        """Run one websocket until the session ends or the connection drops."""
+        self.endpoint.connected()
+        writer = asyncio.create_task(self._write_loop(ws))
+        try:
+            async for wire in ws:
+                if isinstance(wire, str):
+                    continue  # the relay never sends text; ignore rather than crash
+                self.bytes_received += len(wire)
+                self.endpoint.receive(wire)
+                self._dispatch()
+                self._wake.set()
+                if self.final is not None:
+                    await self._flush(ws)
+                    await ws.close()
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await writer
+            self._ws = None
+        if self.final is None:
+            self.endpoint.connection_lost()
+            self._dispatch()
+
+    async def _write_loop(self, ws: ClientConnection) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), _IDLE_ACK_S)
+            except TimeoutError:
+                self.endpoint.idle()
+            self._wake.clear()
+            await self._flush(ws)
+            self._dispatch()
+            if self.final is not None:
+                await ws.close()
+                return
+
+    async def _flush(self, ws: ClientConnection) -> None:
+        for wire in self.endpoint.data_to_send():
+            self.bytes_sent += len(wire)
+            await ws.send(wire)
+
+    def _dispatch(self) -> None:
+        for event in self.endpoint.events():
+            if isinstance(event, Failed | Closed):
+                self._finish(event)
+            else:
+                self._on_event(event)
+
+    def _unreachable(self) -> AssistError:
+        if self._ever_connected:
+            return ResumeFailedError()
+        return RelayUnreachableError(url=self.url)
+
+    def _lost(self) -> AssistError:
+        return ConnectionLostError()
+
+
+class NetworkThread:
+    """Runs a :class:`Connection` on its own thread and event loop.
+
+    ``on_event`` is called on the network thread; Qt apps turn it into a signal
+    (queued to the GUI thread). :meth:`call` runs a function on the loop.
+    """
+
+    def __init__(self, connection: Connection, on_final: EventHandler | None = None) -> None:
+        self.connection = connection
+        self._on_final = on_final
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._main, name="assist-network", daemon=True)
+        self.final: Event | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.final = self.loop.run_until_complete(self.connection.run())
+        except Exception as exc:  # noqa: BLE001 - the app must see a sentence, not a traceback
+            log.exception("network thread failed")
+            self.final = Failed(RelayUnreachableError(url=self.connection.url))
+            del exc
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+        if self._on_final is not None:
+            self._on_final(self.final)
+
+    def call(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn(*args)`` on the network loop (thread-safe, never blocks)."""
+        if not self.loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # loop closing
+                self.loop.call_soon_threadsafe(fn, *args)
+
+    def send_app(self, msg: Message) -> None:
+        self.call(self.connection.send_app, msg)
+
+    def bye(self, reason: EndReason) -> None:
+        self.call(self.connection.bye, reason)
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+
+#: Exit codes of the headless modes (both apps).
+EXIT_OK, EXIT_USAGE, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_ERROR = 0, 2, 3, 4, 5
+
+_REFUSALS = {
+    ErrorCode.BAD_TOKEN,
+    ErrorCode.NOT_AUTHORIZED,
+    ErrorCode.NAMEPLATE_UNKNOWN,
+    ErrorCode.NAMEPLATE_IN_USE,
+    ErrorCode.NAMEPLATE_EXPIRED,
+}
+
+
+def exit_code_for(final: Event | None) -> int:
+    """Map how a session ended to the documented headless exit code."""
+    if final is None or isinstance(final, Closed):
+        return EXIT_OK
+    if not isinstance(final, Failed):
+        return EXIT_ERROR
+    err = final.error
+    if isinstance(err, WrongCodeError):
+        return EXIT_REFUSED
+    if isinstance(err, RelayRefusedError) and err.code in _REFUSALS:
+        return EXIT_REFUSED
+    if isinstance(err, RelayUnreachableError):
+        return EXIT_UNREACHABLE
+    return EXIT_ERROR
