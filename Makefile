@@ -39,7 +39,7 @@ lint: setup
 	$(BIN)/ruff format --check common relay
 
 typecheck: setup
-	$(BIN)/mypy common relay assist_net
+	$(BIN)/mypy common relay assist_net assist_ui
 
 pytest: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -51,6 +51,10 @@ demo: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+# Refresh the translation catalogue after changing user-facing strings.
+i18n: setup
+	$(BIN)/python -m tools.i18n
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Qt pieces both apps share: translations, painting shapes, and the look."""

@@ -1,0 +1,53 @@
+"""Translations: one Qt catalogue for both apps, English source text, Korean translation.
+
+Every user-facing string goes through Qt's translation system: widgets call
+``self.tr(...)``, other code ``QCoreApplication.translate(context, ...)``. The
+sentences of :mod:`common.errors` are translated in context ``"errors"`` by
+:func:`error_text`. The catalogue is ``assist_ui/i18n/assist_ko.ts`` (source)
+and its compiled ``assist_ko.qm``; ``make i18n`` refreshes both, and
+``tests/app/test_translations.py`` fails if any string lacks a Korean translation.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+from common.errors import AssistError
+
+CATALOGUE_DIR = Path(__file__).with_name("i18n")
+LANGUAGES = ("en", "ko")
+
+_installed: list[QTranslator] = []
+
+
+def choose_language(requested: str | None) -> str:
+    """``--lang`` wins; then ASSIST_LANG; then the system locale; English otherwise."""
+    lang = requested or os.environ.get("ASSIST_LANG")
+    if not lang:
+        lang = QLocale.system().name().split("_")[0]
+    return lang if lang in LANGUAGES else "en"
+
+
+def install(app: QCoreApplication, requested: str | None = None) -> str:
+    """Install the translator for the chosen language. Returns the language used."""
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    lang = choose_language(requested)
+    if lang != "en":
+        translator = QTranslator(app)
+        if translator.load(str(CATALOGUE_DIR / f"assist_{lang}.qm")):
+            app.installTranslator(translator)
+            _installed.append(translator)
+    QLocale.setDefault(
+        QLocale(QLocale.Language.Korean if lang == "ko" else QLocale.Language.English)
+    )
+    return lang
+
+
+def error_text(error: AssistError) -> str:
+    """The error's sentence in the installed language."""
+    return error.translated(lambda s: QCoreApplication.translate("errors", s))
