@@ -89,6 +89,17 @@ class ProtocolError(AssistError):
         "Make sure both sides run an up-to-date Assist."
     )
 
+    #: What exactly was wrong, for logs and tests (people read the template).
+    detail: str = ""
+
+    @classmethod
+    def because(cls, detail: str) -> ProtocolError:
+        """The standard sentence for people, with ``detail`` kept for the logs."""
+        err = cls()
+        err.detail = detail
+        err.args = (f"{err.args[0]} ({detail})",)
+        return err
+
 
 class VersionError(ProtocolError):
     template = (

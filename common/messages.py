@@ -143,12 +143,14 @@ class ConsentState(enum.IntEnum):
 
 
 class Codec(enum.IntEnum):
+    """How a tile's bytes are encoded; exact layouts in ``common/codecs.py``."""
+
     SOLID = 1  # data: 4 bytes B, G, R, A of a single colour
     ZLIB = 2  # data: zlib of the tile's BGRA bytes (lossless)
     PNG = 3  # lossless
     JPEG = 4  # lossy, for photo-like content
-    WEBP = 5
-    PALETTE = 6  # data: zlib of (palette size, BGR palette, indices): lossless, for text
+    WEBP = 5  # lossless WebP for text and UI (smallest measured), lossy where noted
+    PALETTE = 6  # data: zlib of (palette size, BGR palette, packed indices): lossless
 
 
 class ShapeTool(enum.IntEnum):
@@ -178,10 +180,7 @@ class Field:
 
 
 def _bad(name: str, what: str) -> ProtocolError:
-    err = ProtocolError()
-    err.detail = f"{name}: {what}"  # type: ignore[attr-defined]
-    err.args = (f"{err.args[0]} ({name}: {what})",)
-    return err
+    return ProtocolError.because(f"{name}: {what}")
 
 
 class Int(Field):

@@ -1,0 +1,598 @@
+"""Screen updates as :class:`~common.messages.Frame` messages, without any I/O.
+
+:class:`FrameEncoder` (customer side) turns successive screenshots into the
+Frame messages to send; :class:`FrameDecoder` (agent side) applies them to a
+reconstructed screen. Both take and give numpy arrays shaped ``(H, W, 4)``
+uint8 in B, G, R, A order, as mss captures them. Tile data layouts are in
+:mod:`common.codecs`.
+
+How the encoder builds one update (the numbers are medians from
+``bench/codec_bench.py`` on a 2-core machine; see ``docs/performance.md``):
+
+1. The screenshot is copied into the encoder's own buffer with alpha forced to
+   255, the masked rectangles painted :data:`NEUTRAL` (so the customer's own
+   control bar never leaves the machine), and the edges padded to the 64-pixel
+   tile grid by repeating the last row and column.
+2. Change detection compares the buffer with the reference (what the agent
+   has) as uint64 words into a scratch bool array, reads that array as uint64
+   again and ORs it down per tile row: about 0.3 ms for 1920x1080, against
+   0.9 ms for a plain ``!=`` and ``any`` per tile and 6 ms for memoryview rows.
+3. Scroll detection, when several tiles changed: hash every row of the
+   changed area in both frames; each row whose hash is unique in the reference
+   votes for a vertical offset. For the winning offset, the move keeps the
+   longest run of rows where most pixels follow it, and within those rows the
+   columns that follow it on nearly every row (so a title bar, status line,
+   scroll bar or fixed sidebar is left out). The move is applied to the
+   reference, changes are detected again, and it is kept only if fewer tiles
+   remain. The receiver applies moves before tiles, exactly like the reference.
+4. Each changed tile is classified: *solid* (one colour), *photo-like* (fewer
+   than :data:`PHOTO_FLAT` of its pixels equal their left or upper neighbour:
+   photos are noisy, text and UI have flat runs) or *lossless*.
+5. In each tile row, runs of photo tiles and runs of the others are formed; a
+   run that is all one solid colour stays ``SOLID``, otherwise it is lossless
+   as a whole (WebP spends almost nothing on flat areas and a wide run
+   compresses better). Runs with the same span in consecutive tile rows are
+   merged, up to :data:`MAX_RECT_PIXELS`. Outside keyframes each rectangle is
+   then cropped to the pixels that really changed (a blinking caret costs a
+   2x17 tile, a 10-pixel scroll step a 10-pixel strip), and a sizeable crop of
+   a lossless run is classified again (the changed part of a tile that is half
+   UI, half video is video).
+6. Codecs, chosen by measurement on anti-aliased text: ``SOLID`` for flat runs;
+   ``WEBP`` lossless (effort 30, method 1) for text and UI: per 64x64 tile
+   about half of zlib or PNG and 40% less than PALETTE, for 1.6-2.8x the
+   encode time of zlib level 6; on 1920x128 bands 0.26 bit/pixel against 0.83
+   for zlib. ``JPEG`` for photos: WebP lossy was 25-40% smaller at equal PSNR
+   but 6-8x slower to encode (5 ms against 30-45 ms for a 1080p photo).
+7. The tiles are packed into messages whose serialized size stays under the
+   byte budget; ``final`` is set on the last one, ``keyframe`` on all parts of
+   a keyframe, and the moves travel in the first part.
+
+If the messages returned by :meth:`FrameEncoder.encode` are not all delivered,
+the reference no longer matches the agent's screen: call
+:meth:`FrameEncoder.request_keyframe`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from common.codecs import (
+    Pixels,
+    decode_into,
+    encode_jpeg,
+    encode_solid,
+    encode_webp,
+    protocol_error,
+)
+from common.messages import MAX_APP_BYTES, MAX_TILES, Codec, Frame, Move, Tile
+
+__all__ = [
+    "DEFAULT_MESSAGE_BYTES",
+    "DEFAULT_QUALITY",
+    "JPEG_QUALITIES",
+    "NEUTRAL",
+    "TILE",
+    "FrameDecoder",
+    "FrameEncoder",
+    "Rect",
+]
+
+TILE = 64
+#: Masked areas are painted this colour (BGRA read as a little-endian uint32).
+NEUTRAL = 0xFF808080
+#: JPEG quality for each level of :meth:`FrameEncoder.set_quality`.
+JPEG_QUALITIES = (30, 45, 60, 75, 88)
+DEFAULT_QUALITY = 3
+LOSSLESS_EFFORT = 30
+LOSSLESS_METHOD = 1
+PHOTO_FLAT = 0.4
+#: A cropped lossless rectangle at least this tall and wide is classified again.
+RECHECK_MIN_SIDE = 16
+MAX_RECT_PIXELS = 1 << 19
+DEFAULT_MESSAGE_BYTES = 256 * 1024
+MIN_MESSAGE_BYTES = 16 * 1024
+SCROLL_MIN_TILES = 4
+SCROLL_MIN_ROWS = 32
+SCROLL_COLUMN_GAP = 16
+#: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
+MAX_SCREEN_PIXELS = 8192 * 4096
+MAX_TILE_SIDE = 4096
+
+# Upper bounds of msgpack framing, so a packed message never exceeds the budget.
+_FRAME_OVERHEAD = 64
+_MOVE_OVERHEAD = 24
+_TILE_OVERHEAD = 24
+
+_OPAQUE = np.uint32(0xFF000000)
+_SOLID, _LOSSLESS, _PHOTO = 0, 1, 2
+
+
+class Rect(NamedTuple):
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+def _u32(pixels: Pixels) -> npt.NDArray[np.uint32]:
+    """View BGRA pixels ``(h, w, 4)`` as one uint32 per pixel ``(h, w)``."""
+    return pixels.view(np.uint32)[..., 0]
+
+
+def _apply_move(screen: Pixels, move: Move) -> None:
+    src = screen[move.src_y : move.src_y + move.h, move.src_x : move.src_x + move.w]
+    # numpy copies through a temporary when source and destination overlap.
+    screen[move.y : move.y + move.h, move.x : move.x + move.w] = src
+
+
+class FrameEncoder:
+    """Turns screenshots into Frame messages. Not thread-safe; one per shared monitor."""
+
+    def __init__(
+        self, *, max_message_bytes: int = DEFAULT_MESSAGE_BYTES, quality: int = DEFAULT_QUALITY
+    ) -> None:
+        if not MIN_MESSAGE_BYTES <= max_message_bytes <= MAX_APP_BYTES:
+            raise ValueError(f"max_message_bytes must be {MIN_MESSAGE_BYTES}..{MAX_APP_BYTES}")
+        self._max_bytes = max_message_bytes
+        self._quality = DEFAULT_QUALITY
+        self.set_quality(quality)
+        self._masks: tuple[Rect, ...] = ()
+        self._size = (0, 0)
+        self._cur: Pixels = np.zeros((0, 0, 4), np.uint8)
+        self._ref: Pixels = np.zeros((0, 0, 4), np.uint8)
+        self._ne: npt.NDArray[np.bool_] = np.zeros((0, 0), bool)
+        self._keyframe_due = True
+        self._cursor = (-1, -1)
+
+    @property
+    def quality(self) -> int:
+        return self._quality
+
+    def set_quality(self, level: int) -> None:
+        """Pick a JPEG quality step for photo-like areas: 0 (smallest) to 4 (best)."""
+        if not 0 <= level < len(JPEG_QUALITIES):
+            raise ValueError(f"quality level must be 0..{len(JPEG_QUALITIES) - 1}")
+        self._quality = level
+
+    def request_keyframe(self) -> None:
+        """Send the whole screen next time (after a resume, a drop or a new viewer)."""
+        self._keyframe_due = True
+
+    def set_masks(self, rects: Iterable[tuple[int, int, int, int]]) -> None:
+        """Screen rectangles ``(x, y, w, h)`` that are never sent, painted NEUTRAL instead."""
+        masks = tuple(Rect(*map(int, r)) for r in rects)
+        if any(r.w < 0 or r.h < 0 for r in masks):
+            raise ValueError("a mask has a negative size")
+        self._masks = masks
+
+    def encode(
+        self,
+        pixels: Pixels,
+        capture_ns: int,
+        frame_id: int,
+        *,
+        force_keyframe: bool = False,
+        cursor: tuple[int, int] | None = None,
+    ) -> list[Frame]:
+        """The messages that bring the agent's screen up to ``pixels``; [] if nothing changed."""
+        if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
+            raise ValueError(f"expected (H, W, 4) uint8 BGRA pixels, got {pixels.shape}")
+        h, w = pixels.shape[:2]
+        if not (0 < w <= 1 << 16 and 0 < h <= 1 << 16):
+            raise ValueError(f"screen size {w}x{h} is out of range")
+        keyframe = force_keyframe or self._keyframe_due or (w, h) != self._size
+        if (w, h) != self._size:
+            self._allocate(w, h)
+        self._load(pixels)
+        cursor_xy = cursor if cursor is not None else (-1, -1)
+        moves: list[Move] = []
+        if keyframe:
+            dirty = np.ones(self._grid, bool)
+        else:
+            dirty = self._changed_tiles()
+            if int(dirty.sum()) >= SCROLL_MIN_TILES:
+                move = self._find_scroll(dirty)
+                if move is not None:
+                    dirty, moves = self._try_move(move, dirty)
+            if not moves and not dirty.any() and cursor_xy == self._cursor:
+                return []
+        tiles = self._encode_changes(dirty, crop=not keyframe)
+        frames = self._pack(tiles, moves, keyframe, frame_id, capture_ns, cursor_xy)
+        self._cur, self._ref = self._ref, self._cur
+        self._keyframe_due = False
+        self._cursor = cursor_xy
+        return frames
+
+    # ------------------------------------------------------------ buffers
+
+    @property
+    def _grid(self) -> tuple[int, int]:
+        return self._cur.shape[0] // TILE, self._cur.shape[1] // TILE
+
+    def _allocate(self, w: int, h: int) -> None:
+        hp, wp = -(-h // TILE) * TILE, -(-w // TILE) * TILE
+        self._size = (w, h)
+        self._cur = np.zeros((hp, wp, 4), np.uint8)
+        self._ref = np.zeros((hp, wp, 4), np.uint8)
+        self._ne = np.zeros((hp, wp // 2), bool)
+
+    def _load(self, pixels: Pixels) -> None:
+        w, h = self._size
+        cur = _u32(self._cur)
+        np.bitwise_or(_u32(np.ascontiguousarray(pixels)), _OPAQUE, out=cur[:h, :w])
+        for m in self._masks:
+            x0, y0 = max(m.x, 0), max(m.y, 0)
+            cur[y0 : max(y0, m.y + m.h), x0 : max(x0, m.x + m.w)] = NEUTRAL
+        self._pad(self._cur)
+
+    def _pad(self, buffer: Pixels) -> None:
+        """Repeat the last column and row into the padding, so edge tiles can be solid."""
+        w, h = self._size
+        pixels = _u32(buffer)
+        pixels[:h, w:] = pixels[:h, w - 1 : w]
+        pixels[h:] = pixels[h - 1 : h]
+
+    def _changed_tiles(self) -> npt.NDArray[np.bool_]:
+        """Which tiles differ between the new screenshot and the reference: (rows, cols)."""
+        hp, wp = self._cur.shape[:2]
+        words = wp // 2  # two pixels per uint64
+        np.not_equal(
+            self._cur.reshape(hp, wp * 4).view(np.uint64),
+            self._ref.reshape(hp, wp * 4).view(np.uint64),
+            out=self._ne,
+        )
+        # 8 bools per uint64: TILE pixels = TILE/2 words = TILE/16 uint64 of bools per row.
+        flags = self._ne.view(np.uint64).reshape(hp // TILE, TILE, words // 8)
+        per_row = np.bitwise_or.reduce(flags, axis=1)
+        return np.asarray(per_row.reshape(hp // TILE, wp // TILE, TILE // 16).any(axis=2))
+
+    # ------------------------------------------------------------ scrolling
+
+    def _find_scroll(self, dirty: npt.NDArray[np.bool_]) -> Move | None:
+        """A vertical move of the reference that explains many changed pixels, if any."""
+        w, h = self._size
+        rows, cols = np.flatnonzero(dirty.any(axis=1)), np.flatnonzero(dirty.any(axis=0))
+        y0, y1 = int(rows[0]) * TILE, min(int(rows[-1] + 1) * TILE, h)
+        x0, x1 = int(cols[0]) * TILE, min(int(cols[-1] + 1) * TILE, w)
+        if y1 - y0 < 2 * SCROLL_MIN_ROWS:
+            return None
+        # The changed columns, from the pixel-pair flags change detection left behind.
+        pairs = np.flatnonzero(self._ne[y0:y1, x0 // 2 : (x1 + 1) // 2].any(axis=0))
+        if not len(pairs):
+            return None
+        x0, x1 = x0 + 2 * int(pairs[0]), min(x0 + 2 * int(pairs[-1]) + 2, w)
+        cur_all, ref_all = _u32(self._cur)[y0:y1], _u32(self._ref)[y0:y1]
+        if np.array_equal(cur_all[:, x0], ref_all[:, x0]):
+            x0 += 1
+        if x1 - x0 > 1 and np.array_equal(cur_all[:, x1 - 1], ref_all[:, x1 - 1]):
+            x1 -= 1
+        cur, ref = cur_all[:, x0:x1], ref_all[:, x0:x1]
+        weights = _WEIGHTS[: x1 - x0]
+        offset = _vote_offset(
+            (cur * weights).sum(axis=1, dtype=np.uint64),
+            (ref * weights).sum(axis=1, dtype=np.uint64),
+        )
+        if offset is None:
+            return None
+        # The rows where most pixels follow the offset, then the columns that follow
+        # it on (nearly) all of those rows. This leaves out a title bar or status
+        # line above or below the pane, and a scroll bar or fixed sidebar beside it;
+        # narrow exceptions inside the pane (a blinking caret) are bridged over.
+        lo, hi = max(0, -offset), min(y1 - y0, y1 - y0 - offset)
+        same = cur[lo:hi] == ref[lo + offset : hi + offset]
+        hits = same.view(np.uint8).sum(axis=1, dtype=np.uint32)
+        span = _longest_run(np.flatnonzero(2 * hits >= x1 - x0), 0)
+        if span is None or span[1] < SCROLL_MIN_ROWS:
+            return None
+        top, height = span
+        misses = height - same[top : top + height].view(np.uint8).sum(axis=0, dtype=np.uint32)
+        steady = np.flatnonzero(misses <= max(1, height // 200))
+        across = _longest_run(steady, SCROLL_COLUMN_GAP)
+        if across is None or across[1] < TILE // 4:
+            return None
+        left, width = across
+        return Move(x0 + left, y0 + lo + top + offset, x0 + left, y0 + lo + top, width, height)
+
+    def _try_move(
+        self, move: Move, dirty: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.bool_], list[Move]]:
+        rows = slice(move.y, move.y + move.h)
+        cols = slice(move.x, move.x + move.w)
+        saved = self._ref[rows, cols].copy()
+        _apply_move(self._ref, move)
+        self._pad(self._ref)
+        after = self._changed_tiles()
+        if int(after.sum()) < int(dirty.sum()):
+            return after, [move]
+        self._ref[rows, cols] = saved
+        self._pad(self._ref)
+        return dirty, []
+
+    # ------------------------------------------------------------ tiles
+
+    def _classify(self, row: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint32]]:
+        """Class (solid, lossless, photo) and first colour of every tile in one tile row."""
+        band = _u32(self._cur)[row * TILE : (row + 1) * TILE]
+        cols = band.shape[1] // TILE
+        blocks = band.reshape(TILE, cols, TILE)
+        first = blocks[0, :, 0]
+        solid = (blocks == first[None, :, None]).all(axis=(0, 2))
+        flat = _flat_pixels(band).reshape(TILE, cols, TILE).sum(axis=(0, 2)) / (TILE * TILE)
+        kind = np.where(solid, _SOLID, np.where(flat < PHOTO_FLAT, _PHOTO, _LOSSLESS))
+        return kind.astype(np.int8), first
+
+    def _runs(self, row: int, dirty_row: npt.NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+        """(first col, end col, class, colour) of the runs of changed tiles in a tile row."""
+        kind, colour = self._classify(row)
+        out: list[tuple[int, int, int, int]] = []
+        cols = len(dirty_row)
+        c = 0
+        max_run = MAX_TILE_SIDE // TILE
+        while c < cols:
+            if not dirty_row[c]:
+                c += 1
+                continue
+            photo = kind[c] == _PHOTO
+            end = c + 1
+            while end < cols and end - c < max_run and dirty_row[end]:
+                if (kind[end] == _PHOTO) != photo:
+                    break
+                end += 1
+            if photo:
+                out.append((c, end, _PHOTO, 0))
+            elif (kind[c:end] == _SOLID).all() and (colour[c:end] == colour[c]).all():
+                out.append((c, end, _SOLID, int(colour[c])))
+            elif (kind[c:end] == _LOSSLESS).any():
+                out.append((c, end, _LOSSLESS, 0))
+            else:  # solid tiles of several colours: one SOLID run per colour
+                start = c
+                for k in range(c + 1, end + 1):
+                    if k == end or colour[k] != colour[start]:
+                        out.append((start, k, _SOLID, int(colour[start])))
+                        start = k
+            c = end
+        return out
+
+    def _merge(self, dirty: npt.NDArray[np.bool_]) -> list[tuple[int, int, int, int, int, int]]:
+        """Rectangles (col0, row0, col1, row1, class, colour) covering the changed tiles."""
+        done: list[tuple[int, int, int, int, int, int]] = []
+        open_: dict[tuple[int, int, int, int], int] = {}  # run -> first row
+        for row in range(dirty.shape[0]):
+            runs = self._runs(row, dirty[row]) if dirty[row].any() else []
+            still: dict[tuple[int, int, int, int], int] = {}
+            for run in runs:
+                c0, c1, kind, _ = run
+                top = open_.pop(run, row)
+                rows = row + 1 - top
+                too_big = rows * TILE > MAX_TILE_SIDE or (
+                    kind != _SOLID and (c1 - c0) * rows * TILE * TILE > MAX_RECT_PIXELS
+                )
+                if too_big and top < row:
+                    done.append((c0, top, c1, row, kind, run[3]))
+                    top = row
+                still[run] = top
+            for (c0, c1, kind, colour), top in open_.items():
+                done.append((c0, top, c1, row, kind, colour))
+            open_ = still
+        for (c0, c1, kind, colour), top in open_.items():
+            done.append((c0, top, c1, dirty.shape[0], kind, colour))
+        return done
+
+    def _encode_changes(self, dirty: npt.NDArray[np.bool_], *, crop: bool) -> list[Tile]:
+        w, h = self._size
+        tiles: list[Tile] = []
+        for c0, r0, c1, r1, kind, colour in self._merge(dirty):
+            x, y = c0 * TILE, r0 * TILE
+            rect = Rect(x, y, min(c1 * TILE, w) - x, min(r1 * TILE, h) - y)
+            if kind == _SOLID:
+                tiles.append(Tile(*rect, Codec.SOLID, encode_solid(colour)))
+                continue
+            if crop:
+                cropped = self._crop(rect)
+                if cropped is None:
+                    continue
+                # What changed in a tile that is half UI, half video is the video. Thin
+                # strips of text look noisy too (down to 5% flat on 1 row, 27% on 8 rows,
+                # but at least 63% from 16 rows on), so thin crops stay lossless.
+                if kind == _LOSSLESS and cropped != rect and self._looks_like_photo(cropped):
+                    kind = _PHOTO
+                rect = cropped
+            tiles.extend(self._encode_rect(rect, kind))
+        return tiles
+
+    def _looks_like_photo(self, r: Rect) -> bool:
+        if min(r.w, r.h) < RECHECK_MIN_SIDE:
+            return False
+        pixels = _u32(self._cur)[r.y : r.y + r.h, r.x : r.x + r.w]
+        return _flat_fraction(pixels) < PHOTO_FLAT
+
+    def _crop(self, r: Rect) -> Rect | None:
+        """Shrink ``r`` to the bounding box of the pixels that differ from the reference."""
+        diff = (
+            _u32(self._cur)[r.y : r.y + r.h, r.x : r.x + r.w]
+            != (_u32(self._ref)[r.y : r.y + r.h, r.x : r.x + r.w])
+        )
+        ys, xs = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
+        if not len(ys):
+            return None
+        return Rect(
+            r.x + int(xs[0]), r.y + int(ys[0]), int(xs[-1] - xs[0]) + 1, int(ys[-1] - ys[0]) + 1
+        )
+
+    def _encode_rect(self, r: Rect, kind: int) -> list[Tile]:
+        pixels = self._cur[r.y : r.y + r.h, r.x : r.x + r.w]
+        if kind == _PHOTO:
+            codec, data = Codec.JPEG, encode_jpeg(pixels, JPEG_QUALITIES[self._quality])
+        else:
+            data = encode_webp(
+                pixels, lossless=True, quality=LOSSLESS_EFFORT, method=LOSSLESS_METHOD
+            )
+            codec = Codec.WEBP
+        room = self._max_bytes - _FRAME_OVERHEAD - 64 * _MOVE_OVERHEAD - _TILE_OVERHEAD
+        if len(data) <= room or r.w * r.h <= 16 * 16:
+            return [Tile(*r, codec, data)]
+        if r.w >= r.h:
+            half = r.w // 2
+            parts = (Rect(r.x, r.y, half, r.h), Rect(r.x + half, r.y, r.w - half, r.h))
+        else:
+            half = r.h // 2
+            parts = (Rect(r.x, r.y, r.w, half), Rect(r.x, r.y + half, r.w, r.h - half))
+        return [t for p in parts for t in self._encode_rect(p, kind)]
+
+    def _pack(
+        self,
+        tiles: list[Tile],
+        moves: list[Move],
+        keyframe: bool,
+        frame_id: int,
+        capture_ns: int,
+        cursor: tuple[int, int],
+    ) -> list[Frame]:
+        groups: list[list[Tile]] = [[]]
+        room = self._max_bytes - _FRAME_OVERHEAD - len(moves) * _MOVE_OVERHEAD
+        used = 0
+        for tile in tiles:
+            cost = len(tile.data) + _TILE_OVERHEAD
+            if groups[-1] and (used + cost > room or len(groups[-1]) == MAX_TILES):
+                groups.append([])
+                used = 0
+            groups[-1].append(tile)
+            used += cost
+        w, h = self._size
+        return [
+            Frame(
+                frame_id,
+                capture_ns,
+                w,
+                h,
+                keyframe,
+                i == len(groups) - 1,
+                tuple(moves) if i == 0 else (),
+                tuple(group),
+                *cursor,
+            )
+            for i, group in enumerate(groups)
+        ]
+
+
+def _flat_pixels(pixels: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Which pixels equal their left or upper neighbour."""
+    flat = np.zeros(pixels.shape, bool)
+    np.equal(pixels[:, 1:], pixels[:, :-1], out=flat[:, 1:])
+    flat[1:] |= pixels[1:] == pixels[:-1]
+    return flat
+
+
+def _flat_fraction(pixels: npt.NDArray[np.uint32]) -> float:
+    return float(np.count_nonzero(_flat_pixels(pixels))) / pixels.size
+
+
+# Odd random multipliers for the row hashes of scroll detection (one per pixel column).
+_WEIGHTS: npt.NDArray[np.uint32] = np.random.default_rng(0x5C2011).integers(
+    1, 1 << 32, 1 << 16, dtype=np.uint32
+) | np.uint32(1)
+
+
+def _vote_offset(cur_hash: npt.NDArray[np.uint64], ref_hash: npt.NDArray[np.uint64]) -> int | None:
+    """The most common nonzero ``source row - row`` among rows unique in the reference."""
+    values, first, counts = np.unique(ref_hash, return_index=True, return_counts=True)
+    values, first = values[counts == 1], first[counts == 1]
+    if not len(values):
+        return None
+    pos = np.minimum(np.searchsorted(values, cur_hash), len(values) - 1)
+    found = values[pos] == cur_hash
+    offsets = first[pos[found]] - np.flatnonzero(found)
+    offsets = offsets[offsets != 0]
+    if len(offsets) < SCROLL_MIN_ROWS // 4:
+        return None
+    n = len(cur_hash)
+    votes = np.bincount(offsets + n, minlength=2 * n)
+    best = int(votes.argmax())
+    if votes[best] < SCROLL_MIN_ROWS // 4:
+        return None
+    return best - n
+
+
+def _longest_run(indices: npt.NDArray[np.intp], max_gap: int) -> tuple[int, int] | None:
+    """(start, length) of the longest stretch of sorted ``indices``; gaps up to ``max_gap`` join."""
+    if not len(indices):
+        return None
+    breaks = np.flatnonzero(np.diff(indices) > max_gap + 1)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(indices) - 1]))
+    lengths = indices[ends] - indices[starts] + 1
+    best = int(lengths.argmax())
+    return int(indices[starts[best]]), int(lengths[best])
+
+
+class FrameDecoder:
+    """The agent's copy of the customer's screen, updated by Frame messages."""
+
+    def __init__(self, *, max_pixels: int = MAX_SCREEN_PIXELS) -> None:
+        self._max_pixels = max_pixels
+        self._screen: Pixels = np.zeros((0, 0, 4), np.uint8)
+        self._dirty: list[Rect] = []
+        self._frame_id: int | None = None
+
+    @property
+    def pixels(self) -> Pixels:
+        """The screen, ``(height, width, 4)`` BGRA. Replaced (not resized) on a new size."""
+        return self._screen
+
+    @property
+    def width(self) -> int:
+        return int(self._screen.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self._screen.shape[0])
+
+    @property
+    def dirty(self) -> list[Rect]:
+        """Rectangles the last :meth:`apply` changed (whole screen after a resize)."""
+        return list(self._dirty)
+
+    @property
+    def frame_id(self) -> int | None:
+        """The id of the last complete frame, for the FrameAck; None before the first."""
+        return self._frame_id
+
+    def apply(self, frame: Frame) -> bool:
+        """Apply one message: moves first, then tiles. True when it completed its frame.
+
+        Raises only ProtocolError; nothing is changed if the message is out of bounds.
+        """
+        size = (frame.width, frame.height)
+        resized = size != (self.width, self.height)
+        if resized and not frame.keyframe:
+            raise protocol_error(f"{size} is not the screen size and this is no keyframe")
+        if frame.width * frame.height > self._max_pixels:
+            raise protocol_error(f"screen {size} is larger than {self._max_pixels} pixels")
+        for m in frame.moves:
+            self._check_inside(Rect(m.src_x, m.src_y, m.w, m.h), size)
+            self._check_inside(Rect(m.x, m.y, m.w, m.h), size)
+        for t in frame.tiles:
+            self._check_inside(Rect(t.x, t.y, t.w, t.h), size)
+        if resized:
+            self._screen = np.zeros((frame.height, frame.width, 4), np.uint8)
+            _u32(self._screen)[...] = _OPAQUE
+        self._dirty = [Rect(0, 0, *size)] if resized else []
+        for m in frame.moves:
+            if m.w and m.h:
+                _apply_move(self._screen, m)
+                self._dirty.append(Rect(m.x, m.y, m.w, m.h))
+        for t in frame.tiles:
+            decode_into(t.codec, t.data, self._screen[t.y : t.y + t.h, t.x : t.x + t.w])
+            self._dirty.append(Rect(t.x, t.y, t.w, t.h))
+        if frame.final:
+            self._frame_id = frame.frame_id
+        return frame.final
+
+    @staticmethod
+    def _check_inside(r: Rect, size: tuple[int, int]) -> None:
+        if r.x + r.w > size[0] or r.y + r.h > size[1]:
+            raise protocol_error(f"{r} reaches outside the {size[0]}x{size[1]} screen")
