@@ -17,20 +17,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-# Xvfb for real screen capture and the end-to-end tests; NanumGothic so Korean renders.
+# Xvfb for real screen capture and the end-to-end tests; NanumGothic so Korean renders;
+# the X libraries Qt's xcb platform loads; xdotool and imagemagick to drive and photograph
+# windows in tests and the demo.
+DEB_PACKAGES := xvfb xdotool x11-utils imagemagick fonts-nanum fontconfig \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-xkb1 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0 \
+	libegl1 libgl1 libfontconfig1 libdbus-1-3
+
 system-deps:
 	@missing=""; \
-	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
-	command -v xdotool >/dev/null 2>&1 || missing="$$missing xdotool"; \
-	fc-list 2>/dev/null | grep -qi nanum || missing="$$missing fonts-nanum fontconfig"; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
-	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  if ! command -v dpkg-query >/dev/null 2>&1; then \
+	    echo "note: not Debian; install Xvfb, xdotool and a Korean font yourself"; \
+	  elif [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1; then \
+	    echo "installing (sudo):$$missing"; \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "note: could not install$$missing (no usable apt); tests that need them will be skipped"; \
+	    echo "note: could not install$$missing (not root, no sudo); tests that need them are skipped"; \
 	  fi; \
 	fi
 

@@ -1,0 +1,288 @@
+"""The relay's settings: documented defaults, then a TOML file, then environment, then flags.
+
+Every setting is one field of :class:`Settings` with its default and a sentence
+saying what it is for; ``docs/admin.md`` lists the same keys. The same name is
+used everywhere: ``max_sessions`` in ``relay.toml``, ``ASSIST_RELAY_MAX_SESSIONS``
+in the environment, ``--max-sessions`` is not a flag (only the common ones are,
+see :mod:`relay.cli`). Later sources win: flags over environment over the file
+over the defaults.
+
+Sizes are bytes, durations are seconds, rates are per IP per minute. A size or
+rate of 0 means "no limit" where the field says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from common.messages import MAX_MESSAGE_BYTES, MAX_NAME
+
+ENV_PREFIX = "ASSIST_RELAY_"
+APP_NAME = "assist-relay"
+
+__all__ = ["ConfigError", "Settings", "default_data_dir", "load_settings"]
+
+
+class ConfigError(Exception):
+    """A setting could not be read; the message names the key and the source."""
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    # -- where it listens and keeps its data
+    host: str = dataclasses.field(default="127.0.0.1", metadata=_doc("Address to listen on."))
+    port: int = dataclasses.field(default=8765, metadata=_doc("Port to listen on (0: any)."))
+    data_dir: Path | None = dataclasses.field(
+        default=None,
+        metadata=_doc("Where the database lives. Default: the per-user data dir (platformdirs)."),
+    )
+    tls_cert: Path | None = dataclasses.field(
+        default=None, metadata=_doc("PEM certificate chain; with tls_key, serve wss://.")
+    )
+    tls_key: Path | None = dataclasses.field(default=None, metadata=_doc("PEM private key."))
+    metrics_port: int | None = dataclasses.field(
+        default=None, metadata=_doc("Serve GET /metrics and /healthz on this port (off if unset).")
+    )
+    metrics_host: str = dataclasses.field(
+        default="127.0.0.1", metadata=_doc("Address for the metrics port.")
+    )
+    relay_name: str = dataclasses.field(
+        default="assist-relay", metadata=_doc("Name sent to endpoints in Welcome.")
+    )
+    log_level: str = dataclasses.field(
+        default="INFO", metadata=_doc("DEBUG, INFO, WARNING or ERROR.")
+    )
+    proxy_headers: bool = dataclasses.field(
+        default=False,
+        metadata=_doc(
+            "Take the client address from the last X-Forwarded-For entry "
+            "(only behind a reverse proxy that sets it)."
+        ),
+    )
+    # -- sessions
+    nameplate_ttl_s: float = dataclasses.field(
+        default=600.0, metadata=_doc("An unclaimed nameplate expires after this long.")
+    )
+    pairing_timeout_s: float = dataclasses.field(
+        default=60.0,
+        metadata=_doc("After the customer joins, key confirmation must finish within this long."),
+    )
+    grace_s: float = dataclasses.field(
+        default=30.0, metadata=_doc("How long a session waits for a dropped side to resume.")
+    )
+    nameplate_memory_s: float = dataclasses.field(
+        default=900.0,
+        metadata=_doc("How long a used nameplate is remembered (refused, never reallocated)."),
+    )
+    max_sessions: int = dataclasses.field(
+        default=1000, metadata=_doc("Most sessions open at once (waiting, paired or held).")
+    )
+    # -- messages, memory and bandwidth
+    max_message_bytes: int = dataclasses.field(
+        default=MAX_MESSAGE_BYTES,
+        metadata=_doc("Largest websocket message; a bigger one closes that connection (1009)."),
+    )
+    max_queue_bytes: int = dataclasses.field(
+        default=4 << 20,
+        metadata=_doc("Most bytes queued towards one endpoint before its peer is held back."),
+    )
+    session_quota_bytes: int = dataclasses.field(
+        default=8 << 30, metadata=_doc("Most bytes one session may forward in all (0: no limit).")
+    )
+    session_bandwidth_bytes_per_s: int = dataclasses.field(
+        default=16 << 20,
+        metadata=_doc("Most bytes per second one session may forward (0: no limit)."),
+    )
+    # -- abuse limits, per client IP per minute
+    connections_per_minute: int = dataclasses.field(
+        default=60, metadata=_doc("New connections per IP per minute.")
+    )
+    joins_per_minute: int = dataclasses.field(
+        default=30, metadata=_doc("Join and Resume attempts per IP per minute.")
+    )
+    failed_joins_per_minute: int = dataclasses.field(
+        default=10, metadata=_doc("Failed Join/Resume attempts per IP per minute (scanning).")
+    )
+    # -- timeouts
+    open_timeout_s: float = dataclasses.field(
+        default=10.0, metadata=_doc("Time for the websocket handshake and then for Hello.")
+    )
+    idle_timeout_s: float = dataclasses.field(
+        default=600.0,
+        metadata=_doc("Close a connection that has not started or joined a session by then."),
+    )
+    ping_interval_s: float = dataclasses.field(
+        default=20.0, metadata=_doc("Send a websocket ping this often.")
+    )
+    ping_timeout_s: float = dataclasses.field(
+        default=20.0, metadata=_doc("Drop a connection whose pong is this late.")
+    )
+    write_timeout_s: float = dataclasses.field(
+        default=40.0,
+        metadata=_doc(
+            "Drop a connection that takes longer than this to take one message "
+            "(a reader that stopped); 0: never."
+        ),
+    )
+    close_timeout_s: float = dataclasses.field(
+        default=3.0, metadata=_doc("Wait this long for a closing handshake.")
+    )
+    shutdown_timeout_s: float = dataclasses.field(
+        default=5.0, metadata=_doc("On SIGTERM/SIGINT, give connections this long to close.")
+    )
+
+    def __post_init__(self) -> None:
+        problems = []
+        if (self.tls_cert is None) != (self.tls_key is None):
+            problems.append("tls_cert and tls_key must be given together")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                problems.append(f"{f.name} must not be negative")
+        if not 0 <= self.port <= 65535:
+            problems.append("port must be 0..65535")
+        if self.max_message_bytes < 64 or self.max_message_bytes > MAX_MESSAGE_BYTES:
+            problems.append(f"max_message_bytes must be 64..{MAX_MESSAGE_BYTES}")
+        if self.max_queue_bytes < self.max_message_bytes:
+            problems.append("max_queue_bytes must be at least max_message_bytes")
+        if not 0 < len(self.relay_name) <= MAX_NAME or not self.relay_name.isprintable():
+            problems.append(f"relay_name must be 1 to {MAX_NAME} printable characters")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            problems.append("log_level must be DEBUG, INFO, WARNING or ERROR")
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else default_data_dir()
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(key, default, sentence) for every setting, for docs and ``--help``."""
+        out = []
+        for f in dataclasses.fields(cls):
+            default = "unset" if f.default is None else str(f.default)
+            out.append((f.name, default, f.metadata["doc"]))
+        return out
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+_HINTS = typing.get_type_hints(Settings)
+
+
+def _base_type(name: str) -> tuple[type, bool]:
+    """The field's plain type and whether it may be None."""
+    hint = _HINTS[name]
+    if isinstance(hint, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0], True
+    return hint, False
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    """Turn a TOML value or an environment string into the field's type."""
+    kind, optional = _base_type(name)
+    if optional and (raw is None or raw == ""):
+        return None
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind is int:
+            if isinstance(raw, bool) or isinstance(raw, float):
+                raise ValueError(raw)
+            return int(str(raw).replace("_", "")) if isinstance(raw, str) else int(raw)
+        if kind is float:
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            return float(raw)
+        if kind is Path:
+            return Path(str(raw)).expanduser()
+        if kind is str:
+            if not isinstance(raw, str):
+                raise ValueError(raw)
+            return raw
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"{source}: {name} = {raw!r} is not a valid {kind.__name__}")
+
+
+def _from_mapping(values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    out = {}
+    for key, raw in values.items():
+        if key not in _HINTS:
+            raise ConfigError(f"{source}: unknown setting {key!r}")
+        out[key] = _coerce(key, raw, source)
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    # Accept both a flat file and one with the keys under [relay].
+    table = data.pop("relay", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [relay] must be a table")
+    return _from_mapping({**data, **table}, str(path))
+
+
+def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {
+        key[len(ENV_PREFIX) :].lower(): value
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG"
+    }
+    return _from_mapping(values, "environment")
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    config: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Defaults, then the TOML file, then ``ASSIST_RELAY_*``, then flags (not None ones).
+
+    The file is ``config`` if given, else ``$ASSIST_RELAY_CONFIG`` if set.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config if config is not None else env.get(ENV_PREFIX + "CONFIG") or None
+    if path is not None:
+        values.update(read_toml(Path(path).expanduser()))
+    values.update(read_env(env))
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    try:
+        return Settings(**values)
+    except TypeError as exc:  # pragma: no cover - keys are checked above
+        raise ConfigError(str(exc)) from None

@@ -1,0 +1,718 @@
+"""Pairing and session state: the relay's core, with no sockets, threads or database.
+
+The driver (:mod:`relay.server`) tells a :class:`Relay` what happened — a
+connection opened, a control message arrived, a ``Data`` message of so many
+bytes arrived, a connection closed, time passed — and carries out the actions it
+returns, in order:
+
+* :class:`Send` a message to a connection, :class:`Close` a connection (after
+  everything queued before it is sent);
+* :class:`CheckToken` / :class:`RecheckAgent`: look the agent up in the database
+  and report back with :meth:`Relay.token_checked` / :meth:`Relay.agent_rechecked`;
+* :class:`SessionStarted`, :class:`SessionPaired`, :class:`SessionEstablished`,
+  :class:`SessionEnded`: write the audit log.
+
+Rules the core enforces (docs/admin.md tells admins the same):
+
+* One connection carries at most one session; when the session ends, its
+  connections are closed after the last message.
+* A nameplate is used once. Every ended session's nameplate is remembered for
+  ``nameplate_memory_s`` — refused on ``Join`` and never reallocated — so a stale
+  code can never reach someone else's new session.
+* A ``Join`` on a claimed nameplate is refused with ``NAMEPLATE_IN_USE``. Before
+  key confirmation that also ends the session (``PeerLeft(INTRUDER)`` to both):
+  someone else knows or is guessing the nameplate, and the agent should read out
+  a new code. After confirmation the intruder cannot do harm, so it is only
+  refused and logged.
+* A drop before key confirmation ends the session (there is no resume token yet).
+  After it, the session waits ``grace_s`` for a ``Resume``.
+
+The core reads the time through the ``monotonic`` and ``wall`` callables it is
+given, so tests can drive it with a fake clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import hmac
+import logging
+import math
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import NamedTuple
+
+from common.errors import RELAY_ERROR_TEXT, ErrorCode
+from common.messages import (
+    NAMEPLATE_MAX_DIGITS,
+    NAMEPLATE_MIN_DIGITS,
+    PROTOCOL_VERSION,
+    U32,
+    Auth,
+    AuthOk,
+    Bye,
+    Create,
+    Created,
+    Error,
+    Established,
+    Hello,
+    Join,
+    Message,
+    Paired,
+    PairingFailed,
+    PeerAway,
+    PeerBack,
+    PeerLeft,
+    PeerLeftReason,
+    Resume,
+    Resumed,
+    Role,
+    Welcome,
+)
+from relay.config import Settings
+from relay.limits import RateLimiter, TokenBucket
+from relay.metrics import Metrics
+from relay.store import AgentRecord
+
+log = logging.getLogger("relay.sessions")
+
+__all__ = [
+    "Action",
+    "CheckToken",
+    "Close",
+    "RecheckAgent",
+    "Relay",
+    "Route",
+    "Send",
+    "SessionEnded",
+    "SessionEstablished",
+    "SessionPaired",
+    "SessionStarted",
+]
+
+# Websocket close codes.
+NORMAL = 1000
+GOING_AWAY = 1001
+POLICY = 1008
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Send:
+    conn: int
+    message: Message
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Close:
+    conn: int
+    code: int
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckToken:
+    conn: int
+    token: str
+
+    def __repr__(self) -> str:
+        return f"CheckToken(conn={self.conn}, token=<hidden>)"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecheckAgent:
+    conn: int
+    name: str
+    token_id: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SessionStarted:
+    sid: str
+    agent: str
+    nameplate: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SessionPaired:
+    sid: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SessionEstablished:
+    sid: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SessionEnded:
+    sid: str
+    at: float
+    reason: str
+    bytes_agent_to_customer: int
+    bytes_customer_to_agent: int
+    resumes: int
+
+
+Action = (
+    Send
+    | Close
+    | CheckToken
+    | RecheckAgent
+    | SessionStarted
+    | SessionPaired
+    | SessionEstablished
+    | SessionEnded
+)
+
+
+class Route(NamedTuple):
+    """What to do with one ``Data`` message."""
+
+    peer: int | None  # forward the message to this connection (None: drop it)
+    wait_s: float  # then pause reading from the sender this long (bandwidth cap)
+    actions: list[Action]
+
+
+# ---------------------------------------------------------------- state
+
+
+class Phase(enum.Enum):
+    NEW = "new"  # waiting for Hello
+    GREETED = "greeted"  # Hello accepted
+    READY = "ready"  # an agent whose token was accepted
+    IN_SESSION = "in_session"
+    CLOSING = "closing"  # we closed it; everything it sends is ignored
+
+
+class State(enum.Enum):
+    WAITING = "waiting"  # created, no customer yet
+    PAIRED = "paired"  # both there, key confirmation under way
+    ESTABLISHED = "established"  # both confirmed: resumable
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Conn:
+    id: int
+    ip: str
+    phase: Phase
+    deadline: float | None  # close it if still not in a session by then
+    role: Role | None = None
+    agent: AgentRecord | None = None
+    session: Session | None = None
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Session:
+    sid: str
+    nameplate: str
+    agent: AgentRecord
+    created: float
+    bandwidth: TokenBucket | None
+    state: State = State.WAITING
+    paired_at: float = 0.0
+    conns: dict[Role, int] = dataclasses.field(default_factory=dict)
+    away_until: dict[Role, float] = dataclasses.field(default_factory=dict)
+    votes: dict[Role, tuple[bytes, bytes]] = dataclasses.field(default_factory=dict)
+    token_hashes: dict[Role, bytes] = dataclasses.field(default_factory=dict)
+    sent: dict[Role, int] = dataclasses.field(
+        default_factory=lambda: {Role.AGENT: 0, Role.CUSTOMER: 0}
+    )
+    resumes: int = 0
+
+
+def other(role: Role) -> Role:
+    return Role.CUSTOMER if role is Role.AGENT else Role.AGENT
+
+
+def error(code: ErrorCode) -> Error:
+    return Error(code, RELAY_ERROR_TEXT[code])
+
+
+# ---------------------------------------------------------------- the core
+
+
+class Relay:
+    """Every connection and session the relay knows, and the rules between them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: Metrics | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        randbelow: Callable[[int], int] = secrets.randbelow,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.monotonic = monotonic
+        self.wall = wall
+        self.randbelow = randbelow
+        self.conns: dict[int, Conn] = {}
+        self.sessions: dict[str, Session] = {}  # by nameplate
+        # Used nameplates -> (forget after, why it ended); insertion order is expiry order.
+        self.remembered: dict[str, tuple[float, str]] = {}
+        self._taken_by_length: Counter[int] = Counter()
+        self._next_conn = 1
+        self._connections = RateLimiter(settings.connections_per_minute)
+        self._joins = RateLimiter(settings.joins_per_minute)
+        self._failed_joins = RateLimiter(settings.failed_joins_per_minute)
+        self._next_prune = 0.0
+
+    # ------------------------------------------------------------ events
+
+    def connect(self, ip: str) -> tuple[int, list[Action]]:
+        """A websocket connection opened. Returns its id and what to do."""
+        now = self.monotonic()
+        cid = self._next_conn
+        self._next_conn += 1
+        conn = Conn(cid, ip, Phase.NEW, now + self.settings.open_timeout_s)
+        self.conns[cid] = conn
+        self.metrics.connections_total += 1
+        if not self._connections.allow(ip, now):
+            self.metrics.rate_limited_connections_total += 1
+            log.warning("rate limit: too many connections from %s", ip)
+            return cid, self._refuse(conn, ErrorCode.TOO_MANY_CONNECTIONS)
+        return cid, []
+
+    def receive(self, cid: int, msg: Message) -> list[Action]:
+        """A control message (anything but ``Data``) arrived on connection ``cid``."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is Phase.CLOSING:
+            return []
+        phase = conn.phase
+        if phase is Phase.NEW:
+            if isinstance(msg, Hello):
+                return self._hello(conn, msg)
+        elif phase is Phase.IN_SESSION:
+            s, role = conn.session, conn.role
+            if s is not None and role is not None:
+                if isinstance(msg, Established):
+                    return self._established(conn, role, s, msg)
+                if isinstance(msg, PairingFailed):
+                    return self._pairing_failed(conn, role, s)
+                if isinstance(msg, Bye):
+                    return self._bye(role, s, msg)
+        else:  # GREETED or READY
+            if isinstance(msg, Resume):
+                return self._resume(conn, msg)
+            if conn.role is Role.AGENT:
+                if isinstance(msg, Auth) and phase is Phase.GREETED:
+                    return [CheckToken(cid, msg.token)]
+                if isinstance(msg, Create):
+                    if phase is not Phase.READY or conn.agent is None:
+                        return self._refuse(conn, ErrorCode.NOT_AUTHORIZED)
+                    return [RecheckAgent(cid, conn.agent.name, conn.agent.token_id)]
+            else:
+                if isinstance(msg, Join):
+                    return self._join(conn, msg.nameplate)
+                if isinstance(msg, Auth | Create):
+                    return self._refuse(conn, ErrorCode.NOT_AUTHORIZED)
+        return self.protocol_error(cid, f"{type(msg).__name__} not allowed now")
+
+    def protocol_error(self, cid: int, detail: str) -> list[Action]:
+        """Connection ``cid`` sent something unparsable or out of place."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is Phase.CLOSING:
+            return []
+        self.metrics.protocol_errors_total += 1
+        log.info("conn %d from %s: protocol error: %s", cid, conn.ip, detail)
+        return self._refuse(conn, ErrorCode.PROTOCOL)
+
+    def token_checked(self, cid: int, agent: AgentRecord | None) -> list[Action]:
+        """The answer to :class:`CheckToken`."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is not Phase.GREETED:
+            return []
+        if agent is None:
+            self.metrics.auth_failures_total += 1
+            log.warning("conn %d from %s: agent token refused", cid, conn.ip)
+            return self._refuse(conn, ErrorCode.BAD_TOKEN)
+        conn.agent = agent
+        conn.phase = Phase.READY
+        log.info("conn %d from %s: agent %r signed in", cid, conn.ip, agent.name)
+        return [Send(cid, AuthOk(agent.name, agent.display_name, agent.org))]
+
+    def agent_rechecked(self, cid: int, agent: AgentRecord | None) -> list[Action]:
+        """The answer to :class:`RecheckAgent`: create the session if the agent still exists."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is not Phase.READY:
+            return []
+        if agent is None:
+            self.metrics.auth_failures_total += 1
+            log.warning("conn %d: agent %r was removed or its token reset", cid, conn.agent)
+            return self._refuse(conn, ErrorCode.BAD_TOKEN)
+        return self._create(conn, agent)
+
+    def data(self, cid: int, size: int) -> Route:
+        """A ``Data`` message of ``size`` bytes arrived on ``cid``: where does it go?"""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is Phase.CLOSING:
+            return Route(None, 0.0, [])
+        s = conn.session
+        if s is None or s.state is State.WAITING or conn.role is None:
+            return Route(None, 0.0, self.protocol_error(cid, "Data outside a paired session"))
+        role = conn.role
+        s.sent[role] += size
+        quota = self.settings.session_quota_bytes
+        if quota and s.sent[Role.AGENT] + s.sent[Role.CUSTOMER] > quota:
+            self.metrics.quota_exceeded_total += 1
+            log.warning("session %s: byte quota used up", s.sid)
+            refusal = error(ErrorCode.QUOTA_EXCEEDED)
+            return Route(None, 0.0, self._end(s, "quota_exceeded", refusal, refusal, POLICY))
+        peer = s.conns.get(other(role))
+        if peer is None:  # away: the end-to-end layer resends after the resume
+            return Route(None, 0.0, [])
+        m = self.metrics
+        m.messages_forwarded_total += 1
+        if role is Role.AGENT:
+            m.bytes_agent_to_customer_total += size
+        else:
+            m.bytes_customer_to_agent_total += size
+        wait = s.bandwidth.take(self.monotonic(), size) if s.bandwidth is not None else 0.0
+        return Route(peer, wait, [])
+
+    def peer_of(self, cid: int) -> int | None:
+        """The connection on the other side of ``cid``'s session, if it is attached."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.session is None or conn.role is None:
+            return None
+        return conn.session.conns.get(other(conn.role))
+
+    def closed(self, cid: int) -> list[Action]:
+        """Connection ``cid`` is gone (any reason)."""
+        conn = self.conns.pop(cid, None)
+        if conn is None or conn.session is None or conn.role is None:
+            return []
+        s, role = conn.session, conn.role
+        conn.session = None
+        if s.conns.get(role) != cid:
+            return []
+        if s.state is not State.ESTABLISHED:
+            # No resume tokens yet: nothing can pick this session up again.
+            log.info("session %s: %s dropped before key confirmation", s.sid, role.name.lower())
+            del s.conns[role]
+            left = PeerLeft(PeerLeftReason.TIMED_OUT)
+            return self._end(s, "dropped", left, left, NORMAL)
+        return self._away(s, role)
+
+    def tick(self) -> list[Action]:
+        """Time passed: expire nameplates, pairings, grace periods and idle connections."""
+        now = self.monotonic()
+        st = self.settings
+        out: list[Action] = []
+        for s in list(self.sessions.values()):
+            if s.state is State.WAITING and now >= s.created + st.nameplate_ttl_s:
+                log.info("session %s: nameplate expired unclaimed", s.sid)
+                out += self._end(s, "expired", error(ErrorCode.NAMEPLATE_EXPIRED), None, NORMAL)
+            elif s.state is State.PAIRED and now >= s.paired_at + st.pairing_timeout_s:
+                log.info("session %s: key confirmation did not finish in time", s.sid)
+                timeout = error(ErrorCode.TIMEOUT)
+                out += self._end(s, "pairing_timeout", timeout, timeout, POLICY)
+            elif s.away_until and now >= min(s.away_until.values()):
+                log.info("session %s: a side did not resume within the grace period", s.sid)
+                left = PeerLeft(PeerLeftReason.TIMED_OUT)
+                out += self._end(s, "timed_out", left, left, NORMAL)
+        for conn in list(self.conns.values()):
+            if (
+                conn.deadline is not None
+                and now >= conn.deadline
+                and conn.phase is not Phase.CLOSING
+            ):
+                out += self._refuse(conn, ErrorCode.TIMEOUT)
+        while self.remembered:
+            nameplate, (until, _) = next(iter(self.remembered.items()))
+            if until > now:
+                break
+            del self.remembered[nameplate]
+            self._taken_by_length[len(nameplate)] -= 1
+        if now >= self._next_prune:
+            self._next_prune = now + 10.0
+            for limiter in (self._connections, self._joins, self._failed_joins):
+                limiter.prune(now)
+        return out
+
+    def shutdown(self) -> list[Action]:
+        """The relay is stopping: end every session, tell and close every connection."""
+        bye = error(ErrorCode.RELAY_SHUTDOWN)
+        out: list[Action] = []
+        for s in list(self.sessions.values()):
+            out += self._end(s, "relay_shutdown", bye, bye, GOING_AWAY)
+        for conn in self.conns.values():
+            if conn.phase is not Phase.CLOSING:
+                conn.phase = Phase.CLOSING
+                out += [Send(conn.id, bye), Close(conn.id, GOING_AWAY, "relay shutting down")]
+        return out
+
+    @property
+    def open_sessions(self) -> int:
+        return len(self.sessions)
+
+    # ------------------------------------------------------------ handlers
+
+    def _hello(self, conn: Conn, msg: Hello) -> list[Action]:
+        if msg.version != PROTOCOL_VERSION:
+            log.info("conn %d from %s: protocol version %d refused", conn.id, conn.ip, msg.version)
+            return self._refuse(conn, ErrorCode.VERSION)
+        conn.role = msg.role
+        conn.phase = Phase.GREETED
+        conn.deadline = self.monotonic() + self.settings.idle_timeout_s
+        return [Send(conn.id, Welcome(PROTOCOL_VERSION, self.settings.relay_name))]
+
+    def _create(self, conn: Conn, agent: AgentRecord) -> list[Action]:
+        if len(self.sessions) >= self.settings.max_sessions:
+            log.warning("refused a session for %r: max_sessions reached", agent.name)
+            return self._refuse(conn, ErrorCode.TOO_MANY_SESSIONS)
+        now = self.monotonic()
+        nameplate = self._allocate()
+        rate = self.settings.session_bandwidth_bytes_per_s
+        burst = max(rate, self.settings.max_message_bytes)
+        s = Session(
+            sid=secrets.token_hex(8),
+            nameplate=nameplate,
+            agent=agent,
+            created=now,
+            bandwidth=TokenBucket.full(rate, burst, now) if rate else None,
+        )
+        s.conns[Role.AGENT] = conn.id
+        self.sessions[nameplate] = s
+        self._taken_by_length[len(nameplate)] += 1
+        conn.session, conn.phase, conn.deadline = s, Phase.IN_SESSION, None
+        self.metrics.sessions_created_total += 1
+        log.info("session %s: created by %r, nameplate %s", s.sid, agent.name, nameplate)
+        ttl = min(U32, math.ceil(self.settings.nameplate_ttl_s))
+        return [
+            SessionStarted(s.sid, agent.name, nameplate, self.wall()),
+            Send(conn.id, Created(nameplate, ttl)),
+        ]
+
+    def _join_allowed(self, conn: Conn, now: float) -> bool:
+        if self._failed_joins.exhausted(conn.ip, now) or not self._joins.allow(conn.ip, now):
+            self.metrics.rate_limited_joins_total += 1
+            log.warning("rate limit: too many join attempts from %s", conn.ip)
+            return False
+        return True
+
+    def _join_failed(self, conn: Conn, now: float) -> None:
+        self.metrics.join_failures_total += 1
+        self._failed_joins.allow(conn.ip, now)
+
+    def _join(self, conn: Conn, nameplate: str) -> list[Action]:
+        now = self.monotonic()
+        if not self._join_allowed(conn, now):
+            return self._refuse(conn, ErrorCode.RATE_LIMITED)
+        s = self.sessions.get(nameplate)
+        if s is None:
+            self._join_failed(conn, now)
+            gone = self.remembered.get(nameplate)
+            log.info("conn %d from %s: join of an unknown or used nameplate", conn.id, conn.ip)
+            code = (
+                ErrorCode.NAMEPLATE_EXPIRED
+                if gone is not None and gone[1] == "expired"
+                else ErrorCode.NAMEPLATE_UNKNOWN
+            )
+            return [Send(conn.id, error(code))]
+        if s.state is not State.WAITING:
+            self._join_failed(conn, now)
+            self.metrics.intruders_total += 1
+            refusal = Send(conn.id, error(ErrorCode.NAMEPLATE_IN_USE))
+            if s.state is State.ESTABLISHED:
+                log.warning("session %s: refused a join from %s (in use)", s.sid, conn.ip)
+                return [refusal]
+            log.warning("session %s: a third party from %s joined; closed", s.sid, conn.ip)
+            left = PeerLeft(PeerLeftReason.INTRUDER)
+            return [refusal, *self._end(s, "intruder", left, left, NORMAL)]
+        s.state = State.PAIRED
+        s.paired_at = now
+        s.conns[Role.CUSTOMER] = conn.id
+        conn.session, conn.phase, conn.deadline = s, Phase.IN_SESSION, None
+        self.metrics.sessions_paired_total += 1
+        log.info("session %s: paired", s.sid)
+        paired = Paired(s.agent.display_name, s.agent.org)
+        return [
+            SessionPaired(s.sid, self.wall()),
+            Send(s.conns[Role.AGENT], paired),
+            Send(conn.id, paired),
+        ]
+
+    def _established(self, conn: Conn, role: Role, s: Session, msg: Established) -> list[Action]:
+        pair = (msg.agent_token_hash, msg.customer_token_hash)
+        if s.state is State.ESTABLISHED:
+            if pair == (s.token_hashes[Role.AGENT], s.token_hashes[Role.CUSTOMER]):
+                return []
+            return self.protocol_error(conn.id, "Established changed")
+        if s.state is not State.PAIRED:
+            return self.protocol_error(conn.id, "Established before pairing")
+        s.votes[role] = pair
+        theirs = s.votes.get(other(role))
+        if theirs is None:
+            return []
+        if theirs != pair:
+            log.warning("session %s: the two sides disagree on resume tokens", s.sid)
+            return self._burn(s, None)
+        s.state = State.ESTABLISHED
+        s.token_hashes = {Role.AGENT: pair[0], Role.CUSTOMER: pair[1]}
+        s.votes.clear()
+        self.metrics.sessions_established_total += 1
+        log.info("session %s: established", s.sid)
+        return [SessionEstablished(s.sid, self.wall())]
+
+    def _pairing_failed(self, conn: Conn, role: Role, s: Session) -> list[Action]:
+        if s.state is State.WAITING:
+            return self.protocol_error(conn.id, "PairingFailed before pairing")
+        log.warning("session %s: key confirmation failed; nameplate burned", s.sid)
+        return self._burn(s, role)
+
+    def _burn(self, s: Session, reporter: Role | None) -> list[Action]:
+        self.metrics.pairing_failures_total += 1
+        left = PeerLeft(PeerLeftReason.PAIRING_FAILED)
+        to_agent = None if reporter is Role.AGENT else left
+        to_customer = None if reporter is Role.CUSTOMER else left
+        return self._end(s, "pairing_failed", to_agent, to_customer, NORMAL)
+
+    def _bye(self, role: Role, s: Session, msg: Bye) -> list[Action]:
+        left = PeerLeft(PeerLeftReason.LEFT)
+        reason = msg.reason.name.lower()
+        log.info("session %s: %s said bye (%s)", s.sid, role.name.lower(), reason)
+        if role is Role.AGENT:
+            return self._end(s, reason, None, left, NORMAL)
+        return self._end(s, reason, left, None, NORMAL)
+
+    def _away(self, s: Session, role: Role) -> list[Action]:
+        """``role``'s connection is gone from an established session: hold it."""
+        s.conns.pop(role, None)
+        grace = self.settings.grace_s
+        s.away_until[role] = self.monotonic() + grace
+        log.info("session %s: %s dropped; holding %.0f s", s.sid, role.name.lower(), grace)
+        peer = s.conns.get(other(role))
+        if peer is None:
+            return []
+        return [Send(peer, PeerAway(min(U32, math.ceil(grace))))]
+
+    def _resume(self, conn: Conn, msg: Resume) -> list[Action]:
+        now = self.monotonic()
+        if msg.role is not conn.role:
+            return self.protocol_error(conn.id, "Resume for the other role")
+        if not self._join_allowed(conn, now):
+            return self._refuse(conn, ErrorCode.RATE_LIMITED)
+        out = self.tick()  # a grace period that just ran out must not be resumed
+        s = self.sessions.get(msg.nameplate)
+        if (
+            s is None
+            or s.state is not State.ESTABLISHED
+            or not hmac.compare_digest(hashlib.sha256(msg.token).digest(), s.token_hashes[msg.role])
+        ):
+            self._join_failed(conn, now)
+            self.metrics.resume_failures_total += 1
+            log.info("conn %d from %s: resume refused", conn.id, conn.ip)
+            return out + self._refuse(conn, ErrorCode.RESUME_FAILED)
+        role = msg.role
+        old = s.conns.get(role)
+        if old is not None:
+            # The old connection died silently; the new one takes over.
+            out += self._away(s, role)
+            old_conn = self.conns.get(old)
+            if old_conn is not None:
+                old_conn.session = None
+                old_conn.phase = Phase.CLOSING
+                out.append(Close(old, NORMAL, "replaced by a resumed connection"))
+        s.away_until.pop(role, None)
+        s.conns[role] = conn.id
+        s.resumes += 1
+        conn.session, conn.phase, conn.deadline = s, Phase.IN_SESSION, None
+        self.metrics.resumes_total += 1
+        peer = s.conns.get(other(role))
+        log.info("session %s: %s resumed", s.sid, role.name.lower())
+        out.append(Send(conn.id, Resumed(peer is not None)))
+        if peer is not None:
+            out.append(Send(peer, PeerBack()))
+        return out
+
+    # ------------------------------------------------------------ helpers
+
+    def _refuse(self, conn: Conn, code: ErrorCode) -> list[Action]:
+        """Send ``Error(code)`` and close the connection (ending its session, if any)."""
+        out: list[Action] = []
+        if conn.session is not None:
+            out += self._drop_from_session(conn)
+        conn.phase = Phase.CLOSING
+        conn.deadline = None
+        out += [Send(conn.id, error(code)), Close(conn.id, POLICY, code.name.lower())]
+        return out
+
+    def _drop_from_session(self, conn: Conn) -> list[Action]:
+        """``conn`` is being closed by us: treat it like a drop for its session."""
+        s, role = conn.session, conn.role
+        conn.session = None
+        if s is None or role is None or s.conns.get(role) != conn.id:
+            return []
+        if s.state is State.ESTABLISHED:
+            return self._away(s, role)
+        del s.conns[role]
+        left = PeerLeft(PeerLeftReason.TIMED_OUT)
+        return self._end(s, "error", left, left, NORMAL)
+
+    def _end(
+        self,
+        s: Session,
+        reason: str,
+        to_agent: Message | None,
+        to_customer: Message | None,
+        code: int,
+    ) -> list[Action]:
+        """End ``s``: tell each attached side (if a message is given), close it, audit."""
+        if self.sessions.get(s.nameplate) is not s:
+            return []
+        del self.sessions[s.nameplate]
+        # The nameplate stays taken (its length count unchanged) while remembered.
+        self.remembered.pop(s.nameplate, None)
+        self.remembered[s.nameplate] = (
+            self.monotonic() + self.settings.nameplate_memory_s,
+            reason,
+        )
+        self.metrics.sessions_ended_total += 1
+        out: list[Action] = [
+            SessionEnded(
+                s.sid,
+                self.wall(),
+                reason,
+                s.sent[Role.AGENT],
+                s.sent[Role.CUSTOMER],
+                s.resumes,
+            )
+        ]
+        for role, msg in ((Role.AGENT, to_agent), (Role.CUSTOMER, to_customer)):
+            conn = self.conns.get(s.conns.get(role, 0))
+            if conn is None:
+                continue
+            conn.session = None
+            if conn.phase is Phase.CLOSING:
+                continue
+            conn.phase = Phase.CLOSING
+            if msg is not None:
+                out.append(Send(conn.id, msg))
+            out.append(Close(conn.id, code, reason))
+        s.conns.clear()
+        log.info("session %s: ended (%s)", s.sid, reason)
+        return out
+
+    def _allocate(self) -> str:
+        """A random nameplate that is neither in use nor remembered: 3 digits while
+        fewer than half of those are taken, else 6, 9 or 12."""
+        for digits in range(NAMEPLATE_MIN_DIGITS, NAMEPLATE_MAX_DIGITS + 1, 3):
+            space = 10**digits
+            if self._taken_by_length[digits] * 2 >= space:
+                continue
+            while True:  # at least half free: two draws on average
+                nameplate = str(self.randbelow(space)).zfill(digits)
+                if nameplate not in self.sessions and nameplate not in self.remembered:
+                    return nameplate
+        raise RuntimeError("every nameplate is taken")  # 10**12 / 2 sessions: cannot happen
