@@ -1,26 +1,121 @@
-"""Entry point of the customer's app: ``assist-client``."""
+"""Entry point of the customer's app: ``assist-client``.
+
+::
+
+    assist-client [--relay URL] [--code CODE] [--lang ko|en]
+    assist-client --headless --relay URL --code CODE --consent [--monitor N] [--duration S]
+
+With windows (the default) it asks for the code, asks for consent, shows the
+sharing bar, the agent's marks and the guidance panel. ``--headless`` runs the
+same session without windows (see :mod:`assist_client.headless`). Anything
+unexpected becomes one sentence for the person and a traceback in the log file
+(``client.log`` in the user's data folder).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+
+from assist_client import config
+from assist_net.driver import EXIT_ERROR, EXIT_USAGE
+
+log = logging.getLogger("assist_client")
+
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assist-client",
         description="Share your screen with a support agent who gave you a code.",
+        epilog=(
+            "While sharing, Ctrl+Alt+Shift+S stops sharing at once (on X11 from any window; "
+            "elsewhere while an Assist window is active). Exit codes in headless mode: 0 ended "
+            "normally, 2 usage error or no consent, 3 code did not match or refused, "
+            "4 relay unreachable, 5 ended on an error."
+        ),
     )
     p.add_argument("--relay", metavar="URL", help="relay address (ws:// or wss://)")
     p.add_argument("--code", help="the code the agent gave you, e.g. 482-519-307")
     p.add_argument("--lang", choices=("ko", "en"), help="language (default: system locale)")
+    p.add_argument("--headless", action="store_true", help="run without windows (automation)")
+    p.add_argument(
+        "--consent",
+        action="store_true",
+        help="headless: I agree to share my screen with the agent who gave me this code",
+    )
+    p.add_argument(
+        "--monitor", type=int, metavar="N", help="headless: monitor to share, 1 = the first"
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="headless: end the session after this many seconds of sharing",
+    )
+    p.add_argument("--verbose", action="store_true", help="log more detail to the log file")
     return p
 
 
+def _usage(parser: argparse.ArgumentParser, text: str) -> int:
+    parser.print_usage(sys.stderr)
+    print(f"assist-client: {text}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    print("assist-client: the customer's window is not built yet.", file=sys.stderr)
-    return 2
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log_path = config.setup_logging(args.verbose)
+    url = config.relay_url(args.relay)
+    try:
+        if args.headless:
+            return _headless(parser, args, url)
+        from assist_client.app import run_app
+
+        return run_app(url, args.code, args.lang)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - a person reads a sentence, the log keeps the traceback
+        log.exception("unexpected error")
+        where = f" Details are in {log_path}." if log_path else ""
+        print(
+            "Assist ran into an unexpected problem and had to stop. Please start it again." + where,
+            file=sys.stderr,
+            flush=True,
+        )
+        return EXIT_ERROR
+
+
+def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, url: str) -> int:
+    from common.codes import parse_code
+    from common.errors import CodeError
+
+    if not args.code:
+        return _usage(parser, "--headless needs --code (the code the agent gave you).")
+    if not args.consent:
+        return _usage(
+            parser,
+            "refusing to share the screen without --consent. Add --consent only if you "
+            "contacted this support desk yourself and agree to share your screen.",
+        )
+    if args.duration is not None and args.duration <= 0:
+        return _usage(parser, "--duration must be a positive number of seconds.")
+    try:
+        code = parse_code(args.code)
+    except CodeError as err:
+        return _usage(parser, str(err))
+
+    from PySide6.QtCore import QCoreApplication
+
+    from assist_client.headless import run_headless
+    from assist_ui import i18n
+
+    app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    i18n.install(app, args.lang)
+    return run_headless(url, code, monitor_number=args.monitor, duration_s=args.duration)
 
 
 if __name__ == "__main__":

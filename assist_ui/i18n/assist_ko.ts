@@ -2,6 +2,963 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR" sourcelanguage="en_US">
   <context>
+    <name>AgentState</name>
+    <message>
+      <source>Signing in…</source>
+      <translation>로그인하는 중…</translation>
+    </message>
+    <message>
+      <source>Ready</source>
+      <translation>준비됨</translation>
+    </message>
+    <message>
+      <source>Creating a code…</source>
+      <translation>코드를 만드는 중…</translation>
+    </message>
+    <message>
+      <source>Waiting for the customer</source>
+      <translation>고객을 기다리는 중</translation>
+    </message>
+    <message>
+      <source>The customer is deciding</source>
+      <translation>고객이 공유 여부를 결정하는 중</translation>
+    </message>
+    <message>
+      <source>Sharing</source>
+      <translation>화면 공유 중</translation>
+    </message>
+    <message>
+      <source>Paused by the customer</source>
+      <translation>고객이 일시 중지함</translation>
+    </message>
+    <message>
+      <source>Reconnecting…</source>
+      <translation>다시 연결하는 중…</translation>
+    </message>
+    <message>
+      <source>The customer is reconnecting</source>
+      <translation>고객이 다시 연결하는 중</translation>
+    </message>
+    <message>
+      <source>Waiting for the customer's rating</source>
+      <translation>고객의 평가를 기다리는 중</translation>
+    </message>
+    <message>
+      <source>Session ended</source>
+      <translation>세션 종료됨</translation>
+    </message>
+    <message>
+      <source>You see the customer's screen. They did not allow drawing.</source>
+      <translation>고객의 화면을 보고 있습니다. 고객이 화면 위 표시를 허용하지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>Checking your agent token with the relay.</source>
+      <translation>중계 서버에서 상담원 토큰을 확인하고 있습니다.</translation>
+    </message>
+    <message>
+      <source>When a customer calls, create a code and read it to them.</source>
+      <translation>고객이 전화하면 코드를 만들어 불러 주세요.</translation>
+    </message>
+    <message>
+      <source>Asking the relay for a code.</source>
+      <translation>중계 서버에 코드를 요청하고 있습니다.</translation>
+    </message>
+    <message>
+      <source>Read the code to the customer and ask them to type it into Assist.</source>
+      <translation>고객에게 코드를 불러 주고 Assist에 입력해 달라고 안내해 주세요.</translation>
+    </message>
+    <message>
+      <source>The customer sees your name and chooses whether to share their screen.</source>
+      <translation>고객이 상담원 이름을 확인하고 화면을 공유할지 선택하고 있습니다.</translation>
+    </message>
+    <message>
+      <source>You see the customer's screen and can draw on it.</source>
+      <translation>고객의 화면을 보고 있으며 화면 위에 표시할 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>The customer paused sharing. Nothing new is shown until they resume.</source>
+      <translation>고객이 공유를 일시 중지했습니다. 다시 시작할 때까지 새 화면이 표시되지 않습니다.</translation>
+    </message>
+    <message>
+      <source>Your connection dropped. Getting the session back…</source>
+      <translation>연결이 끊겼습니다. 세션을 다시 연결하고 있습니다…</translation>
+    </message>
+    <message>
+      <source>The customer's connection dropped. Waiting for them to come back.</source>
+      <translation>고객의 연결이 끊겼습니다. 다시 연결되기를 기다리고 있습니다.</translation>
+    </message>
+    <message>
+      <source>The session is over. The customer can rate it now.</source>
+      <translation>세션이 끝났습니다. 고객이 지금 평가를 남길 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>You ended the session.</source>
+      <translation>상담원이 세션을 종료했습니다.</translation>
+    </message>
+    <message>
+      <source>The customer stopped sharing and ended the session.</source>
+      <translation>고객이 공유를 중지하고 세션을 종료했습니다.</translation>
+    </message>
+    <message>
+      <source>The customer left the session.</source>
+      <translation>고객이 세션을 나갔습니다.</translation>
+    </message>
+    <message>
+      <source>The customer declined to share their screen.</source>
+      <translation>고객이 화면 공유를 거절했습니다.</translation>
+    </message>
+    <message>
+      <source>The code did not match: the customer may have typed it wrong. Create a new code and read it out slowly.</source>
+      <translation>코드가 일치하지 않습니다. 고객이 잘못 입력했을 수 있습니다. 새 코드를 만들어 천천히 불러 주세요.</translation>
+    </message>
+    <message>
+      <source>The code expired before the customer used it. Create a new code.</source>
+      <translation>고객이 사용하기 전에 코드가 만료되었습니다. 새 코드를 만들어 주세요.</translation>
+    </message>
+    <message>
+      <source>The session ended unexpectedly.</source>
+      <translation>세션이 예기치 않게 종료되었습니다.</translation>
+    </message>
+    <message>
+      <source>You ended it</source>
+      <translation>상담원이 종료</translation>
+    </message>
+    <message>
+      <source>Customer stopped</source>
+      <translation>고객이 중지</translation>
+    </message>
+    <message>
+      <source>Customer left</source>
+      <translation>고객이 나감</translation>
+    </message>
+    <message>
+      <source>Customer declined</source>
+      <translation>고객이 거절</translation>
+    </message>
+    <message>
+      <source>Code mismatch</source>
+      <translation>코드 불일치</translation>
+    </message>
+    <message>
+      <source>Code expired</source>
+      <translation>코드 만료</translation>
+    </message>
+    <message>
+      <source>Token refused</source>
+      <translation>토큰 거부됨</translation>
+    </message>
+    <message>
+      <source>Relay unreachable</source>
+      <translation>중계 서버 연결 불가</translation>
+    </message>
+    <message>
+      <source>Error</source>
+      <translation>오류</translation>
+    </message>
+    <message>
+      <source>good</source>
+      <translation>좋음</translation>
+    </message>
+    <message>
+      <source>fair</source>
+      <translation>보통</translation>
+    </message>
+    <message>
+      <source>poor</source>
+      <translation>나쁨</translation>
+    </message>
+  </context>
+  <context>
+    <name>CannedRepliesDialog</name>
+    <message>
+      <source>Quick replies</source>
+      <translation>빠른 답장</translation>
+    </message>
+    <message>
+      <source>One reply per line:</source>
+      <translation>한 줄에 답장 하나씩 입력하세요:</translation>
+    </message>
+  </context>
+  <context>
+    <name>ChatTab</name>
+    <message>
+      <source>Write to the customer…</source>
+      <translation>고객에게 메시지 쓰기…</translation>
+    </message>
+    <message>
+      <source>Send</source>
+      <translation>보내기</translation>
+    </message>
+    <message>
+      <source>Quick replies</source>
+      <translation>빠른 답장</translation>
+    </message>
+    <message>
+      <source>You</source>
+      <translation>나</translation>
+    </message>
+    <message>
+      <source>Customer</source>
+      <translation>고객</translation>
+    </message>
+    <message>
+      <source>Edit quick replies…</source>
+      <translation>빠른 답장 편집…</translation>
+    </message>
+  </context>
+  <context>
+    <name>ClientApp</name>
+    <message>
+      <source>You stopped sharing. The agent can no longer see your screen.</source>
+      <translation>화면 공유를 중지했습니다. 이제 상담원은 고객님의 화면을 볼 수 없습니다.</translation>
+    </message>
+    <message>
+      <source>{name} ended the session. They can no longer see your screen.</source>
+      <translation>{name} 님이 세션을 종료했습니다. 이제 상담원은 고객님의 화면을 볼 수 없습니다.</translation>
+    </message>
+    <message>
+      <source>The session has ended. The agent can no longer see your screen.</source>
+      <translation>세션이 끝났습니다. 이제 상담원은 고객님의 화면을 볼 수 없습니다.</translation>
+    </message>
+    <message>
+      <source>Assist</source>
+      <translation>Assist</translation>
+    </message>
+    <message>
+      <source>Something went wrong in Assist. If sharing stopped, start a new session. Details were written to the log file.</source>
+      <translation>Assist에 문제가 생겼습니다. 공유가 멈췄다면 새 세션을 시작해 주세요. 자세한 내용은 로그 파일에 기록되었습니다.</translation>
+    </message>
+  </context>
+  <context>
+    <name>CodePanel</name>
+    <message>
+      <source>Copy code</source>
+      <translation>코드 복사</translation>
+    </message>
+    <message>
+      <source>Cancel this code</source>
+      <translation>이 코드 취소</translation>
+    </message>
+    <message>
+      <source>New session</source>
+      <translation>새 세션</translation>
+    </message>
+    <message>
+      <source>Read this code to the customer</source>
+      <translation>고객에게 이 코드를 불러 주세요</translation>
+    </message>
+    <message>
+      <source>Expires in {time}</source>
+      <translation>{time} 후 만료</translation>
+    </message>
+    <message>
+      <source>Copied</source>
+      <translation>복사됨</translation>
+    </message>
+  </context>
+  <context>
+    <name>ConsentDialog</name>
+    <message>
+      <source>Share your screen?</source>
+      <translation>화면을 공유하시겠습니까?</translation>
+    </message>
+    <message>
+      <source>from {org}</source>
+      <translation>{org}</translation>
+    </message>
+    <message>
+      <source>(no organisation given)</source>
+      <translation>(소속 정보 없음)</translation>
+    </message>
+    <message>
+      <source>wants to see your screen to help you.</source>
+      <translation>상담원이 도움을 드리기 위해 고객님의 화면을 보려고 합니다.</translation>
+    </message>
+    <message>
+      <source>Only continue if you contacted this organisation yourself. Never share your screen with someone who called you out of the blue.</source>
+      <translation>이 기관에 고객님이 직접 연락하신 경우에만 계속하세요. 갑자기 먼저 전화를 걸어 온 사람에게는 절대 화면을 공유하지 마세요.</translation>
+    </message>
+    <message>
+      <source>What will be shared</source>
+      <translation>공유되는 내용</translation>
+    </message>
+    <message>
+      <source>The agent sees everything on this screen, but cannot click or type. Windows on other monitors are not shared.</source>
+      <translation>상담원은 이 화면의 모든 내용을 볼 수 있지만, 클릭하거나 입력할 수는 없습니다. 다른 모니터의 창은 공유되지 않습니다.</translation>
+    </message>
+    <message>
+      <source>The agent sees everything on your screen, but cannot click or type.</source>
+      <translation>상담원은 화면의 모든 내용을 볼 수 있지만, 클릭하거나 입력할 수는 없습니다.</translation>
+    </message>
+    <message>
+      <source>Let the agent draw on my screen</source>
+      <translation>상담원이 내 화면에 표시하도록 허용</translation>
+    </message>
+    <message>
+      <source>Arrows and boxes that show you where to click. Only you can click.</source>
+      <translation>어디를 누르면 되는지 화살표와 상자로 알려 줍니다. 클릭은 고객님만 할 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>A bar at the top of your screen shows when sharing is on. You can pause or stop at any time, or press {keys} to stop at once.</source>
+      <translation>공유 중에는 화면 맨 위에 막대가 표시됩니다. 언제든지 일시 중지하거나 중지할 수 있으며, {keys} 키를 누르면 바로 중지됩니다.</translation>
+    </message>
+    <message>
+      <source>Don't share</source>
+      <translation>공유하지 않기</translation>
+    </message>
+    <message>
+      <source>Share my screen</source>
+      <translation>내 화면 공유하기</translation>
+    </message>
+    <message>
+      <source>Your whole screen ({width} × {height})</source>
+      <translation>화면 전체 ({width} × {height})</translation>
+    </message>
+    <message>
+      <source>Monitor {number}</source>
+      <translation>{number}번 모니터</translation>
+    </message>
+    <message>
+      <source> (main)</source>
+      <translation> (주 모니터)</translation>
+    </message>
+    <message>
+      <source>Preview…</source>
+      <translation>미리 보기…</translation>
+    </message>
+  </context>
+  <context>
+    <name>CustomerSession</name>
+    <message>
+      <source>Assist could not capture your screen, so sharing stopped. Close other screen-sharing programs and start a new session.</source>
+      <translation>Assist가 화면을 캡처할 수 없어 공유가 중지되었습니다. 다른 화면 공유 프로그램을 닫고 새 세션을 시작해 주세요.</translation>
+    </message>
+  </context>
+  <context>
+    <name>DrawingToolbar</name>
+    <message>
+      <source>Pen</source>
+      <translation>펜</translation>
+    </message>
+    <message>
+      <source>Arrow</source>
+      <translation>화살표</translation>
+    </message>
+    <message>
+      <source>Rectangle</source>
+      <translation>사각형</translation>
+    </message>
+    <message>
+      <source>Ellipse</source>
+      <translation>타원</translation>
+    </message>
+    <message>
+      <source>Text</source>
+      <translation>텍스트</translation>
+    </message>
+    <message>
+      <source>Highlighter</source>
+      <translation>형광펜</translation>
+    </message>
+    <message>
+      <source>Numbered step marker</source>
+      <translation>단계 번호 표시</translation>
+    </message>
+    <message>
+      <source>Laser pointer (hold the button)</source>
+      <translation>레이저 포인터 (버튼을 누른 채로 이동)</translation>
+    </message>
+    <message>
+      <source>Colour</source>
+      <translation>색</translation>
+    </message>
+    <message>
+      <source>Red</source>
+      <translation>빨강</translation>
+    </message>
+    <message>
+      <source>Orange</source>
+      <translation>주황</translation>
+    </message>
+    <message>
+      <source>Yellow</source>
+      <translation>노랑</translation>
+    </message>
+    <message>
+      <source>Green</source>
+      <translation>초록</translation>
+    </message>
+    <message>
+      <source>Blue</source>
+      <translation>파랑</translation>
+    </message>
+    <message>
+      <source>Purple</source>
+      <translation>보라</translation>
+    </message>
+    <message>
+      <source>Black</source>
+      <translation>검정</translation>
+    </message>
+    <message>
+      <source>White</source>
+      <translation>흰색</translation>
+    </message>
+    <message>
+      <source>Width</source>
+      <translation>굵기</translation>
+    </message>
+    <message>
+      <source>Line width</source>
+      <translation>선 굵기</translation>
+    </message>
+    <message>
+      <source>Fade</source>
+      <translation>사라짐</translation>
+    </message>
+    <message>
+      <source>{n} s</source>
+      <translation>{n}초</translation>
+    </message>
+    <message>
+      <source>Marks fade away after this time unless pinned</source>
+      <translation>고정하지 않은 표시는 이 시간이 지나면 사라집니다</translation>
+    </message>
+    <message>
+      <source>Pin</source>
+      <translation>고정</translation>
+    </message>
+    <message>
+      <source>Pin new marks: they stay until you remove them</source>
+      <translation>새 표시 고정: 직접 지울 때까지 남아 있습니다</translation>
+    </message>
+    <message>
+      <source>Undo</source>
+      <translation>실행 취소</translation>
+    </message>
+    <message>
+      <source>Redo</source>
+      <translation>다시 실행</translation>
+    </message>
+    <message>
+      <source>Clear all marks</source>
+      <translation>모든 표시 지우기</translation>
+    </message>
+    <message>
+      <source>Zoom out</source>
+      <translation>축소</translation>
+    </message>
+    <message>
+      <source>Zoom in</source>
+      <translation>확대</translation>
+    </message>
+    <message>
+      <source>Actual size (1:1)</source>
+      <translation>실제 크기 (1:1)</translation>
+    </message>
+    <message>
+      <source>Fit to window</source>
+      <translation>창에 맞추기</translation>
+    </message>
+    <message>
+      <source>Fit</source>
+      <translation>맞춤</translation>
+    </message>
+    <message>
+      <source>Monitor</source>
+      <translation>모니터</translation>
+    </message>
+    <message>
+      <source>Ask the customer to share another monitor</source>
+      <translation>고객에게 다른 모니터 공유를 요청합니다</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>기록</translation>
+    </message>
+    <message>
+      <source>Past sessions (Ctrl+H)</source>
+      <translation>지난 세션 (Ctrl+H)</translation>
+    </message>
+    <message>
+      <source>End session</source>
+      <translation>세션 종료</translation>
+    </message>
+  </context>
+  <context>
+    <name>EndingDialog</name>
+    <message>
+      <source>Assist — session ended</source>
+      <translation>Assist — 세션 종료</translation>
+    </message>
+    <message>
+      <source>Screen sharing has ended</source>
+      <translation>화면 공유가 끝났습니다</translation>
+    </message>
+    <message>
+      <source>How did {name} do?</source>
+      <translation>{name} 님의 상담은 어떠셨나요?</translation>
+    </message>
+    <message>
+      <source>{count} of 5 stars</source>
+      <translation>별 5개 중 {count}개</translation>
+    </message>
+    <message>
+      <source>Anything you want to tell us? (optional)</source>
+      <translation>남기고 싶은 말씀이 있으신가요? (선택 사항)</translation>
+    </message>
+    <message>
+      <source>A summary of the help you received was saved to:
+{path}</source>
+      <translation>받으신 도움의 요약을 다음 위치에 저장했습니다:
+{path}</translation>
+    </message>
+    <message>
+      <source>Open the summary</source>
+      <translation>요약 열기</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>닫기</translation>
+    </message>
+    <message>
+      <source>Skip</source>
+      <translation>건너뛰기</translation>
+    </message>
+    <message>
+      <source>Send rating</source>
+      <translation>평가 보내기</translation>
+    </message>
+  </context>
+  <context>
+    <name>ErrorNotice</name>
+    <message>
+      <source>Something went wrong</source>
+      <translation>문제가 생겼습니다</translation>
+    </message>
+    <message>
+      <source>Something unexpected went wrong. Your session may go on; if it does not, start a new one. The details were written to the log file.</source>
+      <translation>예기치 않은 문제가 생겼습니다. 세션은 계속될 수 있으며, 계속되지 않으면 새 세션을 시작해 주세요. 자세한 내용은 로그 파일에 기록되었습니다.</translation>
+    </message>
+  </context>
+  <context>
+    <name>Guidance</name>
+    <message>
+      <source>Hello! I can see your screen now.</source>
+      <translation>안녕하세요! 이제 고객님의 화면이 보입니다.</translation>
+    </message>
+    <message>
+      <source>Please click where the arrow points.</source>
+      <translation>화살표가 가리키는 곳을 클릭해 주세요.</translation>
+    </message>
+    <message>
+      <source>One moment, please. I'm checking something.</source>
+      <translation>잠시만 기다려 주세요. 확인하고 있습니다.</translation>
+    </message>
+    <message>
+      <source>Could you try that once more?</source>
+      <translation>한 번 더 해 보시겠어요?</translation>
+    </message>
+    <message>
+      <source>Is there anything else I can help you with?</source>
+      <translation>더 도와드릴 일이 있을까요?</translation>
+    </message>
+  </context>
+  <context>
+    <name>GuidancePanel</name>
+    <message>
+      <source>Assist — help from {name}</source>
+      <translation>Assist — {name} 님의 안내</translation>
+    </message>
+    <message>
+      <source>Steps</source>
+      <translation>단계</translation>
+    </message>
+    <message>
+      <source>The agent's steps will appear here.</source>
+      <translation>상담원이 알려 주는 단계가 여기에 표시됩니다.</translation>
+    </message>
+    <message>
+      <source>Messages</source>
+      <translation>메시지</translation>
+    </message>
+    <message>
+      <source>Messages from the agent will appear here.</source>
+      <translation>상담원의 메시지가 여기에 표시됩니다.</translation>
+    </message>
+    <message>
+      <source>Write to the agent…</source>
+      <translation>상담원에게 메시지 쓰기…</translation>
+    </message>
+    <message>
+      <source>Send</source>
+      <translation>보내기</translation>
+    </message>
+    <message>
+      <source>You</source>
+      <translation>나</translation>
+    </message>
+  </context>
+  <context>
+    <name>HistoryView</name>
+    <message>
+      <source>Session history — Assist</source>
+      <translation>세션 기록 — Assist</translation>
+    </message>
+    <message>
+      <source>Search notes, chat and comments…</source>
+      <translation>메모, 채팅, 평가 의견 검색…</translation>
+    </message>
+    <message>
+      <source>Started</source>
+      <translation>시작</translation>
+    </message>
+    <message>
+      <source>Length</source>
+      <translation>길이</translation>
+    </message>
+    <message>
+      <source>Ended</source>
+      <translation>종료</translation>
+    </message>
+    <message>
+      <source>Rating</source>
+      <translation>평가</translation>
+    </message>
+    <message>
+      <source>Notes</source>
+      <translation>메모</translation>
+    </message>
+    <message>
+      <source>{n} sessions</source>
+      <translation>세션 {n}개</translation>
+    </message>
+    <message>
+      <source>No sessions found.</source>
+      <translation>찾은 세션이 없습니다.</translation>
+    </message>
+    <message>
+      <source>Code</source>
+      <translation>코드</translation>
+    </message>
+    <message>
+      <source>Shown to the customer as</source>
+      <translation>고객에게 표시된 이름</translation>
+    </message>
+    <message>
+      <source>How it ended</source>
+      <translation>종료 사유</translation>
+    </message>
+    <message>
+      <source>Steps</source>
+      <translation>단계</translation>
+    </message>
+    <message>
+      <source>Chat</source>
+      <translation>채팅</translation>
+    </message>
+    <message>
+      <source>You</source>
+      <translation>나</translation>
+    </message>
+    <message>
+      <source>Customer</source>
+      <translation>고객</translation>
+    </message>
+  </context>
+  <context>
+    <name>JoinWindow</name>
+    <message>
+      <source>Assist — get help with your computer</source>
+      <translation>Assist — 컴퓨터 도움 받기</translation>
+    </message>
+    <message>
+      <source>Get help from your support agent</source>
+      <translation>상담원에게 도움 받기</translation>
+    </message>
+    <message>
+      <source>Type the code your support agent gave you. You can also paste it.</source>
+      <translation>상담원이 알려 준 코드를 입력하세요. 붙여 넣어도 됩니다.</translation>
+    </message>
+    <message>
+      <source>Session code</source>
+      <translation>세션 코드</translation>
+    </message>
+    <message>
+      <source>Connect</source>
+      <translation>연결</translation>
+    </message>
+    <message>
+      <source>Relay: {url}</source>
+      <translation>중계 서버: {url}</translation>
+    </message>
+    <message>
+      <source>Connecting to the support desk…</source>
+      <translation>고객센터에 연결하는 중…</translation>
+    </message>
+    <message>
+      <source>Found {name}. Setting up a secure connection…</source>
+      <translation>{name} 님을 찾았습니다. 보안 연결을 설정하는 중…</translation>
+    </message>
+  </context>
+  <context>
+    <name>MainWindow</name>
+    <message>
+      <source>Assist — Agent</source>
+      <translation>Assist — 상담원</translation>
+    </message>
+    <message>
+      <source>Quit</source>
+      <translation>끝내기</translation>
+    </message>
+    <message>
+      <source>Ready to help</source>
+      <translation>도움을 드릴 준비가 되었습니다</translation>
+    </message>
+    <message>
+      <source>The customer rated the session {stars}.</source>
+      <translation>고객 평가: {stars}</translation>
+    </message>
+    <message>
+      <source>The customer did not allow drawing on their screen.</source>
+      <translation>고객이 화면 위 표시를 허용하지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>Drawing is possible while the customer shares their screen.</source>
+      <translation>고객이 화면을 공유하는 동안 표시할 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>{fps} fps · latency {latency} · {rate}/s · connection {quality}</source>
+      <translation>{fps} fps · 지연 {latency} · {rate}/s · 연결 상태 {quality}</translation>
+    </message>
+    <message>
+      <source>paint {ms} ms</source>
+      <translation>그리기 {ms} ms</translation>
+    </message>
+    <message>
+      <source>This session could not be saved in your history ({detail}).</source>
+      <translation>이 세션을 기록에 저장하지 못했습니다 ({detail}).</translation>
+    </message>
+  </context>
+  <context>
+    <name>MonitorSwitchDialog</name>
+    <message>
+      <source>Share another monitor?</source>
+      <translation>다른 모니터를 공유하시겠습니까?</translation>
+    </message>
+    <message>
+      <source>{name} asks to see monitor {number} instead of the current one.</source>
+      <translation>{name} 님이 지금 모니터 대신 {number}번 모니터를 보여 달라고 요청했습니다.</translation>
+    </message>
+    <message>
+      <source>Keep the current one</source>
+      <translation>지금 모니터 유지</translation>
+    </message>
+    <message>
+      <source>Share monitor {number}</source>
+      <translation>{number}번 모니터 공유하기</translation>
+    </message>
+  </context>
+  <context>
+    <name>NotesTab</name>
+    <message>
+      <source>Your notes about this session: the problem, what you did, what is left.</source>
+      <translation>이 세션에 대한 메모: 문제, 조치한 내용, 남은 일.</translation>
+    </message>
+    <message>
+      <source>Save a final screenshot with the session</source>
+      <translation>세션과 함께 마지막 화면 저장</translation>
+    </message>
+    <message>
+      <source>Notes, chat, steps and the customer's rating are saved in your history when the session ends.</source>
+      <translation>세션이 끝나면 메모, 채팅, 단계, 고객 평가가 기록에 저장됩니다.</translation>
+    </message>
+  </context>
+  <context>
+    <name>OverlayWindow</name>
+    <message>
+      <source>Assist — the agent's marks</source>
+      <translation>Assist — 상담원 표시</translation>
+    </message>
+  </context>
+  <context>
+    <name>Recap</name>
+    <message>
+      <source>en</source>
+      <translation>ko</translation>
+    </message>
+    <message>
+      <source>Help you received from {who}</source>
+      <translation>{who} 님에게 받은 도움</translation>
+    </message>
+    <message>
+      <source>Session started {when}</source>
+      <translation>세션 시작: {when}</translation>
+    </message>
+    <message>
+      <source>Steps</source>
+      <translation>단계</translation>
+    </message>
+    <message>
+      <source>done</source>
+      <translation>완료</translation>
+    </message>
+    <message>
+      <source>The agent gave no numbered steps.</source>
+      <translation>상담원이 안내한 단계가 없습니다.</translation>
+    </message>
+    <message>
+      <source>Messages</source>
+      <translation>메시지</translation>
+    </message>
+    <message>
+      <source>You</source>
+      <translation>나</translation>
+    </message>
+    <message>
+      <source>No messages were exchanged.</source>
+      <translation>주고받은 메시지가 없습니다.</translation>
+    </message>
+  </context>
+  <context>
+    <name>SessionTabs</name>
+    <message>
+      <source>Chat</source>
+      <translation>채팅</translation>
+    </message>
+    <message>
+      <source>Steps</source>
+      <translation>단계</translation>
+    </message>
+    <message>
+      <source>Notes</source>
+      <translation>메모</translation>
+    </message>
+  </context>
+  <context>
+    <name>SharingBar</name>
+    <message>
+      <source>Assist — sharing</source>
+      <translation>Assist — 공유 중</translation>
+    </message>
+    <message>
+      <source>Your screen is being shared with {who}</source>
+      <translation>{who} 님에게 화면을 공유하고 있습니다</translation>
+    </message>
+    <message>
+      <source>Messages</source>
+      <translation>메시지</translation>
+    </message>
+    <message>
+      <source>Pause</source>
+      <translation>일시 중지</translation>
+    </message>
+    <message>
+      <source>Stop sharing</source>
+      <translation>공유 중지</translation>
+    </message>
+    <message>
+      <source>Stops sharing at once. Shortcut: {keys}</source>
+      <translation>공유를 바로 중지합니다. 단축키: {keys}</translation>
+    </message>
+    <message>
+      <source>Sharing is paused. The agent cannot see your screen.</source>
+      <translation>공유가 일시 중지되었습니다. 상담원은 화면을 볼 수 없습니다.</translation>
+    </message>
+    <message>
+      <source>Resume</source>
+      <translation>다시 공유</translation>
+    </message>
+    <message>
+      <source>Connection lost. Reconnecting…</source>
+      <translation>연결이 끊겼습니다. 다시 연결하는 중…</translation>
+    </message>
+    <message>
+      <source>The agent's connection dropped. Waiting for them to come back…</source>
+      <translation>상담원의 연결이 끊겼습니다. 다시 연결되기를 기다리는 중…</translation>
+    </message>
+  </context>
+  <context>
+    <name>SignInPage</name>
+    <message>
+      <source>Sign in to Assist</source>
+      <translation>Assist 로그인</translation>
+    </message>
+    <message>
+      <source>Use the agent token your administrator gave you. It is remembered on this computer, readable only by your user account.</source>
+      <translation>관리자에게 받은 상담원 토큰을 사용하세요. 토큰은 이 컴퓨터에 저장되며 내 사용자 계정만 읽을 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>Paste your agent token</source>
+      <translation>상담원 토큰을 붙여 넣으세요</translation>
+    </message>
+    <message>
+      <source>Sign in</source>
+      <translation>로그인</translation>
+    </message>
+    <message>
+      <source>Relay address</source>
+      <translation>중계 서버 주소</translation>
+    </message>
+    <message>
+      <source>Agent token</source>
+      <translation>상담원 토큰</translation>
+    </message>
+    <message>
+      <source>Please paste your agent token.</source>
+      <translation>상담원 토큰을 붙여 넣어 주세요.</translation>
+    </message>
+    <message>
+      <source>Signing in…</source>
+      <translation>로그인하는 중…</translation>
+    </message>
+  </context>
+  <context>
+    <name>StateCard</name>
+    <message>
+      <source>New session</source>
+      <translation>새 세션</translation>
+    </message>
+    <message>
+      <source>Don't wait for the rating</source>
+      <translation>평가 기다리지 않기</translation>
+    </message>
+    <message>
+      <source>Signed in as {who}</source>
+      <translation>로그인: {who}</translation>
+    </message>
+  </context>
+  <context>
+    <name>StepsTab</name>
+    <message>
+      <source>Describe the next step…</source>
+      <translation>다음 단계를 입력하세요…</translation>
+    </message>
+    <message>
+      <source>Add step</source>
+      <translation>단계 추가</translation>
+    </message>
+    <message>
+      <source>The customer sees these steps. Tick a step when it is done; double-click to reword it.</source>
+      <translation>고객에게 이 단계가 표시됩니다. 끝난 단계는 체크하고, 문구를 바꾸려면 두 번 클릭하세요.</translation>
+    </message>
+    <message>
+      <source>Step {n}</source>
+      <translation>{n}단계</translation>
+    </message>
+  </context>
+  <context>
+    <name>TextPrompt</name>
+    <message>
+      <source>Text mark</source>
+      <translation>텍스트 표시</translation>
+    </message>
+    <message>
+      <source>Text to show on the customer's screen:</source>
+      <translation>고객 화면에 표시할 텍스트:</translation>
+    </message>
+  </context>
+  <context>
     <name>errors</name>
     <message>
       <source>Something went wrong. Please try again.</source>

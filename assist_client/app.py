@@ -1,0 +1,419 @@
+"""The customer's app with windows: the one place that wires the session to the windows.
+
+:class:`ClientApp` listens to a :class:`~assist_client.session.CustomerSession`
+and shows, in order: the join window (code), the consent prompt, then while
+sharing the bar, the overlay of the agent's marks and the guidance panel, and
+at the end the rating and the saved recap. Windows only paint and forward;
+decisions are the session's.
+
+The stop key (Ctrl+Alt+Shift+S) is grabbed globally on X11 (:mod:`assist_client.x11`);
+everywhere it is also an application-wide shortcut, active whenever any Assist
+window has the focus. The bar's Stop button is always visible.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCursor, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from assist_client import config
+from assist_client.monitors import Monitor, enumerate_monitors
+from assist_client.previews import PreviewGrabber
+from assist_client.recap import Recap
+from assist_client.session import CustomerSession, NetworkFactory, State, real_network
+from assist_client.streamer import CaptureSource, MssSource
+from assist_client.windows.bar import SharingBar
+from assist_client.windows.consent import ConsentDialog, MonitorSwitchDialog
+from assist_client.windows.ending import EndingDialog
+from assist_client.windows.guidance import GuidancePanel
+from assist_client.windows.join import JoinWindow
+from assist_client.windows.overlay import OverlayWindow
+from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
+from assist_ui import i18n
+from assist_ui.i18n import error_text
+from common.codes import SessionCode
+from common.errors import AssistError
+from common.messages import Chat, EndReason, Step
+
+log = logging.getLogger(__name__)
+
+CURSOR_POLL_MS = 66
+
+
+class ClientApp(QObject):
+    """Owns the windows of one run of the app; a new session after a failed code is fine."""
+
+    stop_key_pressed = Signal()  # emitted from the hotkey thread, delivered queued
+    session_finished = Signal(int)
+
+    def __init__(
+        self,
+        relay_url: str,
+        *,
+        network_factory: NetworkFactory = real_network,
+        monitors: list[Monitor] | None = None,
+        source_factory: Callable[[], CaptureSource] = MssSource,
+        recap_folder: Path | None = None,
+        global_hotkey: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.relay_url = relay_url
+        self._network_factory = network_factory
+        self._monitors = monitors
+        self._source_factory = source_factory
+        self._recap_folder = recap_folder or config.recap_dir()
+        self.join = JoinWindow(relay_url)
+        self.join.code_submitted.connect(self.start_session)
+        self.join.closed.connect(self._on_join_closed)
+        self.session: CustomerSession | None = None
+        self.bar: SharingBar | None = None
+        self.overlay: OverlayWindow | None = None
+        self.guidance: GuidancePanel | None = None
+        self.recap = Recap()
+        self.recap_path: Path | None = None
+        self._cursor: tuple[int, int] | None = None
+        self._cursor_timer = QTimer(self)
+        self._cursor_timer.setInterval(CURSOR_POLL_MS)
+        self._cursor_timer.timeout.connect(self._poll_cursor)
+        self._overlay_masks: list[tuple[int, int, int, int]] = []
+        self._shortcuts: list[QShortcut] = []
+        self._hotkey: X11Hotkey | None = None
+        self._want_hotkey = global_hotkey
+        self.global_hotkey_active = False
+        self.stop_key_pressed.connect(self.stop_sharing)
+        self._add_stop_shortcut(self.join)
+
+    # ------------------------------------------------------------ session
+
+    @Slot(object)
+    def start_session(self, code: SessionCode) -> None:
+        if self.session is not None and self.session.state is not State.ENDED:
+            return
+        monitors = self._monitors if self._monitors is not None else enumerate_monitors()
+        self.recap = Recap()
+        s = CustomerSession(
+            self.relay_url,
+            code,
+            monitors,
+            network_factory=self._network_factory,
+            source_factory=self._source_factory,
+            cursor=lambda: self._cursor,
+            parent=self,
+        )
+        self.session = s
+        s.agent_identified.connect(self.join.on_agent_identified)
+        s.agent_identified.connect(self._on_agent_identified)
+        s.consent_needed.connect(self._on_consent_needed)
+        s.sharing_started.connect(self._on_sharing_started)
+        s.state_changed.connect(self._on_state)
+        s.annotation_received.connect(self._on_annotation)
+        s.laser_moved.connect(self._on_laser)
+        s.chat_received.connect(self._on_chat_received)
+        s.chat_sent.connect(self._on_chat_sent)
+        s.step_received.connect(self._on_step)
+        s.monitor_switch_requested.connect(self._on_switch_requested)
+        s.monitor_switched.connect(self._on_monitor_switched)
+        s.ended.connect(self._on_ended)
+        s.failed.connect(self._on_failed)
+        s.finished.connect(self._on_finished)
+        self.join.on_connecting()
+        s.start()
+
+    @Slot()
+    def stop_sharing(self) -> None:
+        """The Stop button or the stop key."""
+        if self.session is not None and self.session.sharing:
+            self.session.stop()
+
+    @Slot(str, str)
+    def _on_agent_identified(self, name: str, org: str) -> None:
+        self.recap.agent_name, self.recap.org = name, org
+
+    @Slot()
+    def _on_consent_needed(self) -> None:
+        s = self.session
+        assert s is not None
+        previews = PreviewGrabber(s.monitors, parent=self) if len(s.monitors) > 1 else None
+        choice = ConsentDialog.ask(self.join, s.agent_name, s.agent_org, s.monitors, previews)
+        if choice is None:
+            s.decline()
+        else:
+            s.grant(choice.allow_draw, choice.monitor)
+
+    @Slot(object)
+    def _on_sharing_started(self, monitor: Monitor) -> None:
+        s = self.session
+        assert s is not None
+        self.join.hide()
+        self.bar = SharingBar(s.agent_name, s.agent_org)
+        self.bar.pause_requested.connect(s.pause)
+        self.bar.resume_requested.connect(s.resume)
+        self.bar.stop_requested.connect(self.stop_sharing)
+        self.bar.guidance_requested.connect(self._show_guidance)
+        self.guidance = GuidancePanel(s.agent_name)
+        self.guidance.chat_typed.connect(s.send_chat)
+        self._add_stop_shortcut(self.bar)
+        self._add_stop_shortcut(self.guidance)
+        if s.allow_draw:
+            self.overlay = OverlayWindow(monitor, translucent=_translucency())
+            self.overlay.masks_changed.connect(self._on_overlay_masks)
+        self._place(monitor)
+        self.bar.show()
+        self._start_hotkey()
+        self._cursor_timer.start()
+
+    def _place(self, monitor: Monitor) -> None:
+        if self.bar is not None:
+            self.bar.place_on(monitor)
+        if self.guidance is not None:
+            self.guidance.place_on(monitor)
+        if self.overlay is not None:
+            self.overlay.set_monitor(monitor)
+        self._update_masks()
+
+    @Slot(list)
+    def _on_overlay_masks(self, masks: list[tuple[int, int, int, int]]) -> None:
+        self._overlay_masks = masks
+        self._update_masks()
+
+    def _update_masks(self) -> None:
+        s = self.session
+        if s is None or s.current is None:
+            return
+        masks = list(self._overlay_masks)
+        if self.bar is not None:
+            masks.append(self.bar.physical_rect(s.current))
+        s.set_masks(masks)
+
+    @Slot(object)
+    def _on_state(self, state: State) -> None:
+        bar = self.bar
+        if bar is None:
+            return
+        if state is State.SHARING:
+            bar.on_sharing()
+        elif state is State.PAUSED:
+            bar.on_paused()
+        elif state is State.RECONNECTING:
+            bar.on_reconnecting()
+        elif state is State.AGENT_AWAY:
+            bar.on_agent_away()
+        if self.session is not None and self.session.current is not None:
+            bar.place_on(self.session.current)
+            self._update_masks()
+
+    @Slot(object)
+    def _on_annotation(self, msg: object) -> None:
+        if self.overlay is not None:
+            self.overlay.on_annotation(msg)  # type: ignore[arg-type]
+
+    @Slot(int, int, int, bool)
+    def _on_laser(self, monitor: int, x: int, y: int, visible: bool) -> None:
+        if self.overlay is not None:
+            self.overlay.on_laser(monitor, x, y, visible)
+
+    @Slot(object)
+    def _on_chat_received(self, msg: Chat) -> None:
+        self.recap.add_chat(msg, from_agent=True)
+        if self.guidance is not None:
+            self.guidance.on_chat_received(msg)
+            self._show_guidance()
+
+    @Slot(object)
+    def _on_chat_sent(self, msg: Chat) -> None:
+        self.recap.add_chat(msg, from_agent=False)
+        if self.guidance is not None:
+            self.guidance.on_chat_sent(msg)
+
+    @Slot(object)
+    def _on_step(self, step: Step) -> None:
+        self.recap.add_step(step)
+        if self.guidance is not None:
+            self.guidance.on_step(step)
+            self._show_guidance()
+
+    @Slot()
+    def _show_guidance(self) -> None:
+        if self.guidance is not None and not self.guidance.isVisible():
+            self.guidance.show()
+
+    @Slot(object)
+    def _on_switch_requested(self, monitor: Monitor) -> None:
+        s = self.session
+        if s is None:
+            return
+        if MonitorSwitchDialog.ask(self.bar, s.agent_name, monitor):
+            s.switch_monitor(monitor.index)
+
+    @Slot(object)
+    def _on_monitor_switched(self, monitor: Monitor) -> None:
+        self._overlay_masks = []
+        self._place(monitor)
+
+    # ------------------------------------------------------------ the end
+
+    def _close_sharing_windows(self) -> None:
+        self._cursor_timer.stop()
+        if self._hotkey is not None:
+            self._hotkey.stop()
+            self._hotkey = None
+        for w in (self.bar, self.overlay):
+            if w is not None:
+                w.close()
+                w.deleteLater()
+        self.bar = self.overlay = None
+        if self.guidance is not None:
+            self.guidance.on_ended()
+
+    def _save_recap(self) -> Path | None:
+        if self.recap.empty:
+            return None
+        try:
+            self.recap_path = self.recap.save(self._recap_folder)
+        except OSError:
+            log.exception("could not save the recap")
+            return None
+        return self.recap_path
+
+    def _reason_text(self, reason: EndReason) -> str:
+        name = self.session.agent_name if self.session is not None else ""
+        if reason is EndReason.CUSTOMER_STOPPED:
+            return self.tr("You stopped sharing. The agent can no longer see your screen.")
+        if reason is EndReason.AGENT_ENDED:
+            return self.tr("{name} ended the session. They can no longer see your screen.").format(
+                name=name
+            )
+        return self.tr("The session has ended. The agent can no longer see your screen.")
+
+    @Slot(object)
+    def _on_ended(self, reason: EndReason) -> None:
+        s = self.session
+        assert s is not None
+        self._close_sharing_windows()
+        path = self._save_recap()
+        choice = EndingDialog.ask(None, self._reason_text(reason), s.agent_name, path)
+        if choice is not None:
+            s.rate(choice.stars, choice.comment)
+        if self.guidance is not None:
+            self.guidance.close()
+        s.finish()
+
+    @Slot(object)
+    def _on_failed(self, error: AssistError) -> None:
+        s = self.session
+        was_sharing = self.bar is not None or (s is not None and s.current is not None)
+        self._close_sharing_windows()
+        if not was_sharing:
+            self.join.show()
+            self.join.on_error(error)
+            return
+        path = self._save_recap()
+        EndingDialog.ask(
+            None,
+            error_text(error),
+            s.agent_name if s is not None else "",
+            path,
+            can_rate=False,
+        )
+        if self.guidance is not None:
+            self.guidance.close()
+
+    @Slot(int)
+    def _on_finished(self, exit_code: int) -> None:
+        self.session_finished.emit(exit_code)
+        s = self.session
+        ended_normally = s is not None and s.error is None
+        if ended_normally or (s is not None and s.current is not None):
+            QApplication.quit()
+
+    @Slot()
+    def _on_join_closed(self) -> None:
+        if self.session is not None and self.session.state not in (State.ENDED,):
+            self.session.end_after(EndReason.CUSTOMER_STOPPED)
+        else:
+            QApplication.quit()
+
+    # ------------------------------------------------------------ stop key and cursor
+
+    def _add_stop_shortcut(self, widget: QWidget) -> None:
+        sc = QShortcut(QKeySequence(STOP_KEY_SEQUENCE), widget)
+        sc.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        sc.activated.connect(self.stop_sharing)
+        self._shortcuts.append(sc)
+
+    def _start_hotkey(self) -> None:
+        if not self._want_hotkey or QGuiApplication.platformName() != "xcb":
+            return
+        self._hotkey = X11Hotkey(self.stop_key_pressed.emit)
+        self.global_hotkey_active = self._hotkey.start()
+        log.info("global stop key %s: %s", STOP_KEY_SEQUENCE, self.global_hotkey_active)
+
+    @Slot()
+    def _poll_cursor(self) -> None:
+        s = self.session
+        if s is None or s.current is None:
+            return
+        pos = QCursor.pos()
+        m = s.current
+        x, y = m.mapping().to_physical(pos.x(), pos.y())
+        inside = 0 <= x < m.width and 0 <= y < m.height
+        self._cursor = (int(x), int(y)) if inside else None
+
+
+def _translucency() -> bool:
+    """Translucent windows work everywhere except X11 without a compositor."""
+    if QGuiApplication.platformName() != "xcb":
+        return True
+    return compositing()
+
+
+def run_app(relay_url: str, code: str | None, lang: str | None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Assist")
+    app.setQuitOnLastWindowClosed(False)
+    i18n.install(app, lang)
+    client = ClientApp(relay_url)
+    result: list[int] = []
+    client.session_finished.connect(result.append)
+    _install_excepthook(client.join)
+    client.join.show()
+    if code:
+        client.join.set_code(code)
+        QTimer.singleShot(0, client.join._submit)
+    app.exec()
+    if client.session is not None:
+        client.session.shutdown()
+    return result[-1] if result else 0
+
+
+def _install_excepthook(parent: QWidget) -> None:
+    """An unexpected exception in a slot: log it, tell the person in a sentence."""
+    lock = threading.Lock()
+
+    def hook(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        log.error("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
+        if not lock.acquire(blocking=False):
+            return
+        try:
+            QMessageBox.warning(
+                parent,
+                QApplication.translate("ClientApp", "Assist"),
+                QApplication.translate(
+                    "ClientApp",
+                    "Something went wrong in Assist. If sharing stopped, start a new session. "
+                    "Details were written to the log file.",
+                ),
+            )
+        finally:
+            lock.release()
+
+    sys.excepthook = hook

@@ -1,0 +1,83 @@
+"""Where the customer's app finds its relay, and where it keeps logs and recaps.
+
+The relay address comes from, in order: ``--relay``, the ``ASSIST_RELAY_URL``
+environment variable, ``relay = "..."`` in ``client.toml`` in the user's config
+folder (platformdirs), and finally :data:`DEFAULT_RELAY_URL` for the local demo.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import tomllib
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "assist"
+DEFAULT_RELAY_URL = "ws://127.0.0.1:8765"
+ENV_RELAY_URL = "ASSIST_RELAY_URL"
+CONFIG_FILE = "client.toml"
+
+log = logging.getLogger(__name__)
+
+
+def config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def recap_dir() -> Path:
+    """Recaps go where people keep documents, in an "Assist" folder."""
+    return Path(platformdirs.user_documents_dir()) / "Assist"
+
+
+def read_config(path: Path | None = None) -> dict[str, object]:
+    """The config file as a dict; empty if it is missing or unreadable (logged)."""
+    path = path or config_path()
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        log.warning("ignoring %s: %s", path, exc)
+        return {}
+
+
+def relay_url(
+    flag: str | None,
+    environ: dict[str, str] | os._Environ[str] | None = None,
+    config_file: Path | None = None,
+) -> str:
+    """The relay address to use (see the module docstring for the order)."""
+    if flag:
+        return flag.strip()
+    env = os.environ if environ is None else environ
+    if env.get(ENV_RELAY_URL, "").strip():
+        return env[ENV_RELAY_URL].strip()
+    value = read_config(config_file).get("relay")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return DEFAULT_RELAY_URL
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    """Log to a rotating file in the user's data folder; returns its path (None if unwritable)."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    path = data_dir() / "client.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return path

@@ -1,0 +1,223 @@
+"""Headless mode: the same session without windows, for automation, tests and benchmarks.
+
+``assist-client --headless --relay URL --code CODE --consent [--monitor N] [--duration S]``
+
+It runs a :class:`~assist_client.session.CustomerSession` on a
+``QCoreApplication`` (no display connection for Qt; mss still needs a screen to
+capture) and prints one flushed line per state change::
+
+    state: connecting
+    agent: Alice Agent (Acme)
+    state: securing the connection
+    state: waiting for your consent
+    state: sharing
+    state: reconnecting
+    state: ended (agent ended)
+
+``--consent`` is the customer's yes given in advance; without it the runner
+refuses (exit 2). The agent's drawings are allowed (there is nothing to draw
+on, but the agent's tools stay usable in end-to-end tests) and the agent's
+requests to switch monitors are accepted. Chat and steps are printed as
+``chat: ...`` and ``step N: ...`` lines, and each mark the agent draws as one
+line: ``mark: step N`` for a numbered step marker, ``mark: TOOL #ID`` for the
+others (``mark: arrow #1``), ``marks removed: #ID ...`` and ``marks cleared``.
+The laser pointer moves too often to print. Exit codes are those of
+:func:`assist_net.driver.exit_code_for`; the reason goes to stderr as one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+from typing import TextIO
+
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
+
+from assist_client.monitors import Monitor, enumerate_monitors
+from assist_client.session import CustomerSession, NetworkFactory, State, real_network
+from assist_net.driver import EXIT_ERROR, EXIT_OK
+from assist_ui.i18n import error_text
+from common.codes import SessionCode
+from common.errors import AssistError
+from common.messages import (
+    Chat,
+    EndReason,
+    Message,
+    Shape,
+    ShapeRemove,
+    ShapesClear,
+    ShapeTool,
+    Step,
+)
+
+log = logging.getLogger(__name__)
+
+END_WORDS = {
+    EndReason.AGENT_ENDED: "agent ended",
+    EndReason.CUSTOMER_STOPPED: "customer stopped",
+    EndReason.DECLINED: "declined",
+    EndReason.ERROR: "error",
+    EndReason.DURATION_ELAPSED: "duration elapsed",
+}
+
+
+class HeadlessRunner:
+    """Prints the session's life as lines and turns its end into an exit code."""
+
+    def __init__(
+        self,
+        session: CustomerSession,
+        *,
+        monitor: Monitor,
+        duration_s: float | None = None,
+        out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr,
+    ) -> None:
+        self.session = session
+        self.monitor = monitor
+        self.duration_s = duration_s
+        self.out, self.err = out, err
+        session.state_changed.connect(self._on_state)
+        session.agent_identified.connect(self._on_agent)
+        session.consent_needed.connect(self._on_consent_needed)
+        session.sharing_started.connect(self._on_sharing)
+        session.monitor_switch_requested.connect(lambda m: session.switch_monitor(m.index))
+        session.monitor_switched.connect(lambda m: self._line(f"monitor: {m.index + 1}"))
+        session.chat_received.connect(self._on_chat)
+        session.step_received.connect(self._on_step)
+        session.annotation_received.connect(self._on_mark)
+        session.ended.connect(self._on_ended)
+        session.failed.connect(self._on_failed)
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _on_state(self, state: State) -> None:
+        if state is State.ENDED:
+            if self.session.error is not None:
+                what = "error"
+            else:
+                what = END_WORDS.get(self.session.end_reason or EndReason.CUSTOMER_STOPPED, "")
+            self._line(f"state: ended ({what})")
+        elif state is not State.ENDING:
+            self._line(f"state: {state.value}")
+
+    def _on_agent(self, name: str, org: str) -> None:
+        self._line(f"agent: {name} ({org})" if org else f"agent: {name}")
+
+    def _on_consent_needed(self) -> None:
+        self.session.grant(True, self.monitor.index)
+
+    def _on_sharing(self, monitor: Monitor) -> None:
+        if self.duration_s is not None:
+            QTimer.singleShot(
+                round(self.duration_s * 1000),
+                lambda: self.session.end_after(EndReason.DURATION_ELAPSED),
+            )
+
+    def _on_chat(self, msg: Chat) -> None:
+        self._line("chat: " + " ".join(msg.text.split()))
+
+    def _on_step(self, msg: Step) -> None:
+        mark = " (done)" if msg.done else ""
+        self._line(f"step {msg.number}: " + " ".join(msg.text.split()) + mark)
+
+    def _on_mark(self, msg: Message) -> None:
+        match msg:
+            case Shape(tool=ShapeTool.STEP, number=number):
+                self._line(f"mark: step {number}")
+            case Shape(tool=tool, shape_id=shape_id):
+                self._line(f"mark: {tool.name.lower()} #{shape_id}")
+            case ShapeRemove(shape_ids=ids):
+                self._line("marks removed: " + " ".join(f"#{i}" for i in ids))
+            case ShapesClear():
+                self._line("marks cleared")
+
+    def _on_ended(self, reason: EndReason) -> None:
+        self.session.finish()  # nobody to rate: say goodbye at once
+
+    def _on_failed(self, error: AssistError) -> None:
+        print(error_text(error), file=self.err, flush=True)
+
+    def stop(self) -> None:
+        """SIGINT/SIGTERM: end as if the customer pressed Stop."""
+        if self.session.state in (State.ENDING, State.ENDED):
+            return
+        self.session.stop()
+
+
+def _catch_signals(app: QCoreApplication, on_signal: object) -> None:
+    """Deliver SIGINT/SIGTERM to Qt's loop through a socket (Python alone would wait)."""
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+    signal.set_wakeup_fd(wsock.fileno())
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
+
+    def readable() -> None:
+        try:
+            rsock.recv(64)
+        except OSError:
+            return
+        if callable(on_signal):
+            on_signal()
+
+    notifier.activated.connect(readable)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    app.setProperty("assist_signal_sockets", (rsock, wsock, notifier))  # keep them alive
+
+
+def run_headless(
+    url: str,
+    code: SessionCode,
+    *,
+    monitor_number: int | None = None,
+    duration_s: float | None = None,
+    network_factory: NetworkFactory = real_network,
+) -> int:
+    """Run one headless session; returns the exit code."""
+    app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    try:
+        monitors = enumerate_monitors([])
+    except Exception as exc:  # noqa: BLE001 - no display, or capture refused
+        log.exception("no monitors")
+        print(
+            f"Cannot see a screen to share ({exc}). Run this where a display is available "
+            "(set DISPLAY).",
+            file=sys.stderr,
+            flush=True,
+        )
+        return EXIT_ERROR
+    if not monitors:
+        print("No monitor was found to share.", file=sys.stderr, flush=True)
+        return EXIT_ERROR
+    if monitor_number is None:
+        monitor = next((m for m in monitors if m.primary), monitors[0])
+    elif 1 <= monitor_number <= len(monitors):
+        monitor = monitors[monitor_number - 1]
+    else:
+        print(
+            f"There is no monitor {monitor_number}: this computer has {len(monitors)} "
+            f"(use --monitor 1 to {len(monitors)}).",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    session = CustomerSession(url, code, monitors, network_factory=network_factory)
+    runner = HeadlessRunner(session, monitor=monitor, duration_s=duration_s)
+    result: list[int] = []
+
+    def finished(exit_code: int) -> None:
+        result.append(exit_code)
+        app.quit()
+
+    session.finished.connect(finished)
+    _catch_signals(app, runner.stop)
+    session.start()
+    app.exec()
+    session.shutdown()
+    signal.set_wakeup_fd(-1)
+    return result[0] if result else EXIT_OK

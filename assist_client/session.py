@@ -1,0 +1,436 @@
+"""The customer's session as a QObject: the network thread and the capture thread, bridged to Qt.
+
+:class:`CustomerSession` owns a :class:`~assist_net.driver.NetworkThread` (the
+relay conversation) and, once the customer has said yes, a
+:class:`~assist_client.streamer.Streamer` (capture). Events from the network
+thread arrive through a queued signal, so every slot here and every signal it
+emits runs on the GUI thread. It never shows a window: the app (or the headless
+runner) connects its signals to windows and calls its slots.
+
+Message flow from the customer, after ``Secured``::
+
+    consent_needed  ->  grant(): Consent(GRANTED, allow_draw, monitor), Monitors, frames
+                        decline(): Consent(DECLINED), SessionEnd(DECLINED), bye
+    pause()/resume(): Pause(True) and no pixels / Pause(False) and a keyframe
+    stop():           capture stops at once, SessionEnd(CUSTOMER_STOPPED), then the
+                      app asks for a rating: rate() sends it, finish() says bye
+    SessionEnd from the agent: capture stops, ``ended`` is emitted, same as above
+
+Frame acks and congestion go straight from the network thread to the streamer
+(both are thread-safe), so flow control never waits for the GUI.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+
+from assist_client.monitors import Monitor
+from assist_client.streamer import CaptureSource, MssSource, Streamer
+from assist_net.driver import EXIT_ERROR, EXIT_OK, Connection, NetworkThread, exit_code_for
+from common.codes import SessionCode
+from common.endpoint import (
+    Closed,
+    Congested,
+    Endpoint,
+    Event,
+    Failed,
+    PeerAwayEvent,
+    PeerBackEvent,
+    PeerJoined,
+    Received,
+    Reconnecting,
+    ResumedSession,
+    Secured,
+)
+from common.errors import AssistError, SessionEndedError
+from common.messages import (
+    Chat,
+    Consent,
+    ConsentState,
+    EndReason,
+    Frame,
+    FrameAck,
+    Laser,
+    Message,
+    Monitors,
+    MonitorSwitch,
+    Pause,
+    Rating,
+    SessionEnd,
+    Shape,
+    ShapeRemove,
+    ShapesClear,
+    Step,
+)
+
+log = logging.getLogger(__name__)
+
+
+class State(enum.Enum):
+    """What the customer's side is doing; the values are what headless mode prints."""
+
+    CONNECTING = "connecting"
+    SECURING = "securing the connection"
+    ASKING = "waiting for your consent"
+    SHARING = "sharing"
+    PAUSED = "paused"
+    AGENT_AWAY = "waiting for the agent"
+    RECONNECTING = "reconnecting"
+    ENDING = "ending"
+    ENDED = "ended"
+
+
+class Network(Protocol):
+    """What the session needs from the network (a NetworkThread, or a fake in tests)."""
+
+    def start(self) -> None: ...
+    def send_app(self, msg: Message) -> None: ...
+    def bye(self, reason: EndReason) -> None: ...
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+NetworkFactory = Callable[[str, SessionCode, Callable[[Event], None]], Network]
+
+
+def real_network(url: str, code: SessionCode, on_event: Callable[[Event], None]) -> Network:
+    return NetworkThread(Connection(url, Endpoint.customer(code), on_event))
+
+
+class CustomerSession(QObject):
+    """See the module docstring. Signals are past tense; slots are the customer's choices."""
+
+    state_changed = Signal(object)  # State
+    agent_identified = Signal(str, str)  # display name, organisation
+    consent_needed = Signal()
+    sharing_started = Signal(object)  # Monitor
+    paused = Signal()
+    resumed = Signal()
+    monitor_switch_requested = Signal(object)  # Monitor
+    monitor_switched = Signal(object)  # Monitor
+    annotation_received = Signal(object)  # Shape, ShapeRemove or ShapesClear
+    laser_moved = Signal(int, int, int, bool)  # monitor, x, y, visible
+    chat_received = Signal(object)  # Chat
+    chat_sent = Signal(object)  # Chat
+    step_received = Signal(object)  # Step
+    reconnecting = Signal()
+    reconnected = Signal()
+    ended = Signal(object)  # EndReason: the sharing part is over; ask for a rating
+    failed = Signal(object)  # AssistError
+    finished = Signal(int)  # exit code: the connection is closed for good
+    _event_arrived = Signal(object)
+
+    def __init__(
+        self,
+        url: str,
+        code: SessionCode,
+        monitors: list[Monitor],
+        *,
+        network_factory: NetworkFactory = real_network,
+        source_factory: Callable[[], CaptureSource] = MssSource,
+        window: int = 3,
+        cursor: Callable[[], tuple[int, int] | None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.url = url
+        self.code = code
+        self.monitors = monitors
+        self._network_factory = network_factory
+        self._source_factory = source_factory
+        self._window = window
+        self._cursor = cursor
+        self._net: Network | None = None
+        self.streamer: Streamer | None = None
+        self._lock = threading.Lock()  # guards self.streamer for the network thread
+        self.state = State.CONNECTING
+        self.agent_name = ""
+        self.agent_org = ""
+        self.allow_draw = False
+        self.current: Monitor | None = None
+        self.end_reason: EndReason | None = None
+        self.error: AssistError | None = None
+        self.exit_code: int | None = None
+        self._secured = False
+        self._chat_id = 0
+        self._event_arrived.connect(self._on_event)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._set_state(State.CONNECTING)
+        self._net = self._network_factory(self.url, self.code, self._on_network_event)
+        self._net.start()
+
+    def _on_network_event(self, event: Event) -> None:
+        """Called on the network thread. Acks and congestion go straight to the streamer."""
+        if isinstance(event, Received) and isinstance(event.message, FrameAck):
+            with self._lock:
+                if self.streamer is not None:
+                    self.streamer.on_ack(event.message.frame_id)
+            return
+        if isinstance(event, Congested):
+            with self._lock:
+                if self.streamer is not None:
+                    self.streamer.on_congestion(event.level)
+            return
+        self._event_arrived.emit(event)
+
+    def _send(self, msg: Message) -> None:
+        if self._net is not None:
+            self._net.send_app(msg)
+
+    def _set_state(self, state: State) -> None:
+        if state is not self.state or state is State.CONNECTING:
+            self.state = state
+            self.state_changed.emit(state)
+
+    @property
+    def sharing(self) -> bool:
+        return self.streamer is not None
+
+    # ------------------------------------------------------------ the customer's choices
+
+    @Slot(bool, int)
+    def grant(self, allow_draw: bool, monitor_index: int) -> None:
+        """The customer said yes: tell the agent, then start capturing."""
+        if self.state is not State.ASKING:
+            return
+        monitor = self._monitor(monitor_index)
+        self.allow_draw = allow_draw
+        self.current = monitor
+        self._send(Consent(ConsentState.GRANTED, allow_draw, monitor.index))
+        self._send(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
+        streamer = Streamer(
+            self._send_frame,
+            monitor.rect,
+            source_factory=self._source_factory,
+            window=self._window,
+            cursor=self._cursor,
+            on_error=self._capture_failed,
+        )
+        with self._lock:
+            self.streamer = streamer
+        streamer.start()
+        self._set_state(State.SHARING)
+        self.sharing_started.emit(monitor)
+
+    @Slot()
+    def decline(self) -> None:
+        """The customer said no (or closed the prompt): tell the agent and end."""
+        if self.state is not State.ASKING:
+            return
+        self._send(Consent(ConsentState.DECLINED, False, 0))
+        self._send(SessionEnd(EndReason.DECLINED, ""))
+        self.end_reason = EndReason.DECLINED
+        self._set_state(State.ENDING)
+        self.finish()
+
+    @Slot()
+    def pause(self) -> None:
+        if self.streamer is None or self.state is not State.SHARING:
+            return
+        self.streamer.pause()  # after this returns, no frame is sent
+        self._send(Pause(True))
+        self._set_state(State.PAUSED)
+        self.paused.emit()
+
+    @Slot()
+    def resume(self) -> None:
+        if self.streamer is None or self.state is not State.PAUSED:
+            return
+        self._send(Pause(False))
+        self.streamer.resume()
+        self._set_state(State.SHARING)
+        self.resumed.emit()
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop sharing at once and tell the agent. The connection stays for the rating."""
+        if self.state in (State.ENDING, State.ENDED):
+            return
+        self._stop_capture()
+        if self._secured:
+            self._send(SessionEnd(EndReason.CUSTOMER_STOPPED, ""))
+        self._end(EndReason.CUSTOMER_STOPPED)
+
+    @Slot(object)
+    def end_after(self, reason: EndReason) -> None:
+        """End on purpose for ``reason`` without a rating (headless ``--duration``)."""
+        if self.state in (State.ENDING, State.ENDED):
+            return
+        self._stop_capture()
+        if self._secured:
+            self._send(SessionEnd(reason, ""))
+        self.end_reason = reason
+        self._set_state(State.ENDING)
+        self.finish()
+
+    @Slot(int, str)
+    def rate(self, stars: int, comment: str) -> None:
+        if self._secured and self.state is State.ENDING and 1 <= stars <= 5:
+            self._send(Rating(stars, comment[:1000]))
+
+    @Slot()
+    def finish(self) -> None:
+        """Say goodbye to the relay; ``finished`` follows when the connection is closed."""
+        if self._net is None or self.exit_code is not None:
+            self._finished(EXIT_OK)
+            return
+        self._net.bye(self.end_reason or EndReason.CUSTOMER_STOPPED)
+
+    @Slot(str)
+    def send_chat(self, text: str) -> None:
+        text = text.strip()
+        if not text or not self._secured or self.state in (State.ENDED,):
+            return
+        self._chat_id += 1
+        msg = Chat(self._chat_id, text[:4000], int(time.time() * 1000))
+        self._send(msg)
+        self.chat_sent.emit(msg)
+
+    @Slot(int)
+    def switch_monitor(self, index: int) -> None:
+        """Share another monitor (the customer agreed to the agent's request)."""
+        if self.streamer is None or self.state not in (State.SHARING, State.PAUSED):
+            return
+        monitor = self._monitor(index)
+        self.current = monitor
+        self.streamer.set_masks(())
+        self.streamer.set_rect(monitor.rect)
+        self._send(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
+        self.monitor_switched.emit(monitor)
+
+    def set_masks(self, rects: list[tuple[int, int, int, int]]) -> None:
+        """Areas of the shared monitor (its physical pixels) the agent must not see."""
+        if self.streamer is not None:
+            self.streamer.set_masks(rects)
+
+    # ------------------------------------------------------------ internals
+
+    def _monitor(self, index: int) -> Monitor:
+        for m in self.monitors:
+            if m.index == index:
+                return m
+        return self.monitors[0]
+
+    def _send_frame(self, frame: Frame) -> None:
+        """On the capture thread: hand the frame to the network loop (never blocks)."""
+        if self._net is not None:
+            self._net.send_app(frame)
+
+    def _capture_failed(self, detail: str) -> None:
+        """On the capture thread: the screen could not be captured."""
+        log.error("capture failed: %s", detail)
+        text = QCoreApplication.translate(
+            "CustomerSession",
+            "Assist could not capture your screen, so sharing stopped. "
+            "Close other screen-sharing programs and start a new session.",
+        )
+        self._event_arrived.emit(Failed(SessionEndedError(text)))
+
+    def _stop_capture(self) -> None:
+        with self._lock:
+            streamer, self.streamer = self.streamer, None
+        if streamer is not None:
+            streamer.stop()
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        """After the event loop: stop capturing and let the network thread finish.
+
+        Called once the app's loop has returned, so no window waits on it; it keeps
+        the network thread from touching Qt objects while the interpreter exits.
+        """
+        self._stop_capture()
+        if self._net is not None:
+            self._net.join(timeout)
+
+    def _end(self, reason: EndReason) -> None:
+        self.end_reason = reason
+        self._set_state(State.ENDING)
+        self.ended.emit(reason)
+
+    def _finished(self, code: int) -> None:
+        if self.exit_code is not None:
+            return
+        self.exit_code = code
+        self._stop_capture()
+        self._set_state(State.ENDED)
+        self.finished.emit(code)
+
+    @Slot(object)
+    def _on_event(self, event: Event) -> None:
+        match event:
+            case PeerJoined(agent_display_name=name, agent_org=org):
+                self.agent_name, self.agent_org = name, org
+                self.agent_identified.emit(name, org)
+                self._set_state(State.SECURING)
+            case Secured():
+                self._secured = True
+                self._set_state(State.ASKING)
+                self.consent_needed.emit()
+            case Received(message=msg):
+                self._on_message(msg)
+            case Reconnecting():
+                if self.state not in (State.ENDING, State.ENDED):
+                    self._set_state(State.RECONNECTING)
+                self.reconnecting.emit()
+            case ResumedSession():
+                self._back()
+                self.reconnected.emit()
+            case PeerAwayEvent():
+                if self.state in (State.SHARING, State.PAUSED):
+                    self._set_state(State.AGENT_AWAY)
+            case PeerBackEvent():
+                self._back()
+            case Closed():
+                self._finished(EXIT_OK)
+            case Failed(error=err):
+                self._failed(err)
+
+    def _back(self) -> None:
+        if self.state in (State.RECONNECTING, State.AGENT_AWAY):
+            if self.streamer is None:
+                self._set_state(State.ASKING if not self.current else State.SHARING)
+            else:
+                self._set_state(State.PAUSED if self.streamer.paused else State.SHARING)
+
+    def _failed(self, err: AssistError) -> None:
+        if self.state is State.ENDING and isinstance(err, SessionEndedError):
+            # The other side left after the session had ended on purpose: a normal end.
+            self._finished(EXIT_OK)
+            return
+        self._stop_capture()
+        self.error = err
+        self.failed.emit(err)
+        code = exit_code_for(Failed(err))
+        self._finished(code if code != EXIT_OK else EXIT_ERROR)
+
+    def _on_message(self, msg: Message) -> None:
+        match msg:
+            case Shape() | ShapeRemove() | ShapesClear():
+                if self.allow_draw and self.streamer is not None:
+                    self.annotation_received.emit(msg)
+            case Laser(monitor=mon, x=x, y=y, visible=visible):
+                if self.allow_draw and self.streamer is not None:
+                    self.laser_moved.emit(mon, x, y, visible)
+            case Chat():
+                self.chat_received.emit(msg)
+            case Step():
+                self.step_received.emit(msg)
+            case MonitorSwitch(index=index):
+                if self.streamer is not None and any(m.index == index for m in self.monitors):
+                    if self.current is None or index != self.current.index:
+                        self.monitor_switch_requested.emit(self._monitor(index))
+            case SessionEnd(reason=reason):
+                if self.state not in (State.ENDING, State.ENDED):
+                    self._stop_capture()
+                    self._end(reason)
+            case _:
+                pass  # Consent, Pause, Rating ... are the customer's own messages

@@ -1,0 +1,364 @@
+"""The capture thread: grab the shared monitor, encode what changed, send it, pace it.
+
+Everything here runs on its own thread (never the GUI thread). One
+:class:`Streamer` shares one monitor at a time:
+
+* **Capture** with mss (its own instance, created on the capture thread), as a
+  zero-copy numpy view of the BGRA bytes.
+* **A static screen costs almost nothing.** A capture is first compared with
+  the previous one as raw bytes (one ``memcmp``, ~1 ms at 1080p); when nothing
+  moved, the encoder is not even called, and the capture interval backs off
+  from the frame interval to :data:`IDLE_INTERVAL_S` (a few captures per second).
+  The first change brings it straight back.
+* **Flow control.** At most ``window`` frames may be in flight without a
+  :class:`~common.messages.FrameAck` (acks are cumulative: an ack for frame N
+  settles everything up to N). While the window is full nothing is captured,
+  so the next frame sent is the freshest one, and on a slow link the client
+  sends fewer frames instead of queueing stale ones: latency stays bounded by
+  ``window`` frames.
+* **Adaptation.** Once a second the smoothed ack round-trip time and the relay's
+  congestion level pick the frame rate cap and the JPEG quality step for
+  photo-like areas (text stays lossless at every step).
+* **Pause and stop** take the lock the thread holds while it hands a frame to
+  the network, so once :meth:`Streamer.pause` or :meth:`Streamer.stop` returns,
+  not one more frame is sent. An encoded frame that loses that race is dropped
+  and the next one is a keyframe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from common.messages import Frame
+from common.tiles import DEFAULT_QUALITY, FrameEncoder
+
+log = logging.getLogger(__name__)
+
+Pixels = npt.NDArray[np.uint8]
+Rect = tuple[int, int, int, int]
+
+#: Frames that may be in flight without an ack.
+DEFAULT_WINDOW = 3
+MAX_FPS = 20.0
+MIN_FPS = 2.0
+#: Slowest capture pace on a static screen.
+IDLE_INTERVAL_S = 0.35
+#: How fast the interval grows while nothing changes.
+IDLE_BACKOFF = 1.5
+#: With the window full this long and no ack, assume the acks were lost: start over.
+STALL_S = 15.0
+ADAPT_EVERY_S = 1.0
+RTT_HIGH_MS = 400.0
+RTT_LOW_MS = 150.0
+
+
+class CaptureSource(Protocol):
+    """Something that can grab a rectangle of the desktop (physical pixels)."""
+
+    def grab(self, rect: Rect) -> tuple[Pixels, bytes | bytearray]:
+        """The pixels ``(h, w, 4)`` BGRA and the raw buffer behind them (for cheap compares)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MssSource:
+    """Captures with mss. Create it on the thread that will use it."""
+
+    def __init__(self) -> None:
+        import mss
+
+        self._sct = mss.MSS()
+
+    def grab(self, rect: Rect) -> tuple[Pixels, bytes | bytearray]:
+        x, y, w, h = rect
+        shot = self._sct.grab({"left": x, "top": y, "width": w, "height": h})
+        raw = shot.raw
+        pixels = np.frombuffer(raw, np.uint8).reshape(shot.height, shot.width, 4)
+        return pixels, raw
+
+    def close(self) -> None:
+        self._sct.close()
+
+
+@dataclasses.dataclass
+class Stats:
+    """What the streamer did so far (read from any thread; values are plain numbers)."""
+
+    captures: int = 0
+    frames_sent: int = 0
+    messages_sent: int = 0
+    bytes_sent: int = 0
+    skipped_window_full: int = 0
+    dropped: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    rtt_ms: float = 0.0
+    fps_cap: float = MAX_FPS
+    quality: int = DEFAULT_QUALITY
+    encode_ms: float = 0.0
+    capture_ms: float = 0.0
+    last_error: str = ""
+
+
+class Streamer:
+    """Shares one monitor: see the module docstring.
+
+    ``send`` is called on the capture thread with each Frame message, in order,
+    while the streamer's lock is held; it must not block (``NetworkThread.send_app``
+    only schedules the send on the network loop).
+    """
+
+    def __init__(
+        self,
+        send: Callable[[Frame], None],
+        rect: Rect,
+        *,
+        source_factory: Callable[[], CaptureSource] = MssSource,
+        window: int = DEFAULT_WINDOW,
+        max_fps: float = MAX_FPS,
+        cursor: Callable[[], tuple[int, int] | None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self._send = send
+        self._source_factory = source_factory
+        self._window = max(1, window)
+        self._max_fps = max_fps
+        self._cursor = cursor
+        self._on_error = on_error
+        self._cond = threading.Condition()
+        self._rect = rect
+        self._rect_changed = False
+        self._masks: tuple[Rect, ...] = ()
+        self._masks_changed = False
+        self._paused = False
+        self._stopped = False
+        self._keyframe = True
+        self._in_flight: dict[int, float] = {}
+        self._last_ack = time.monotonic()
+        self._congestion = 0
+        self._fps_cap = max_fps
+        self._quality = DEFAULT_QUALITY
+        self._rtt_ms: float | None = None
+        self.stats = Stats(fps_cap=max_fps)
+        self._thread = threading.Thread(target=self._main, name="assist-capture", daemon=True)
+
+    # ------------------------------------------------------------ control (any thread)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop at once: no frame is sent after this returns. Does not wait for the thread."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def pause(self) -> None:
+        """No frame is sent after this returns, until :meth:`resume`."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        """Go on sharing, starting with a keyframe."""
+        with self._cond:
+            self._paused = False
+            self._keyframe = True
+            self._in_flight.clear()
+            self._cond.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def set_rect(self, rect: Rect) -> None:
+        """Share another monitor (physical rectangle); the next frame is a keyframe."""
+        with self._cond:
+            self._rect = rect
+            self._rect_changed = True
+            self._keyframe = True
+            self._cond.notify_all()
+
+    def set_masks(self, rects: Iterable[Rect]) -> None:
+        """Rectangles of the shared monitor (physical pixels) that are never sent."""
+        masks = tuple(tuple(int(v) for v in r) for r in rects)
+        with self._cond:
+            if masks != self._masks:
+                self._masks = masks  # type: ignore[assignment]
+                self._masks_changed = True
+                self._cond.notify_all()
+
+    def request_keyframe(self) -> None:
+        with self._cond:
+            self._keyframe = True
+            self._cond.notify_all()
+
+    def on_ack(self, frame_id: int) -> None:
+        """The agent displayed ``frame_id`` (and so everything before it)."""
+        now = time.monotonic()
+        with self._cond:
+            sent = self._in_flight.get(frame_id)
+            if sent is not None:
+                sample = (now - sent) * 1000.0
+                self._rtt_ms = sample if self._rtt_ms is None else 0.8 * self._rtt_ms + 0.2 * sample
+                self.stats.rtt_ms = self._rtt_ms
+            for fid in [f for f in self._in_flight if f <= frame_id]:
+                del self._in_flight[fid]
+            self._last_ack = now
+            self.stats.in_flight = len(self._in_flight)
+            self._cond.notify_all()
+
+    def on_congestion(self, level: int) -> None:
+        """The relay's congestion level for our data (0 clear .. 3 severe)."""
+        with self._cond:
+            self._congestion = level
+            if level >= 2:  # act now rather than at the next adaptation tick
+                self._degrade()
+
+    # ------------------------------------------------------------ the thread
+
+    def _main(self) -> None:
+        try:
+            source = self._source_factory()
+        except Exception as exc:  # noqa: BLE001 - reported as a sentence by the session
+            log.exception("could not open the screen for capture")
+            self.stats.last_error = str(exc)
+            if self._on_error is not None:
+                self._on_error(str(exc))
+            return
+        try:
+            self._loop(source)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("capture failed")
+            self.stats.last_error = str(exc)
+            if self._on_error is not None and not self._stopped:
+                self._on_error(str(exc))
+        finally:
+            source.close()
+
+    def _loop(self, source: CaptureSource) -> None:
+        encoder = FrameEncoder(quality=self._quality)
+        frame_id = 1
+        previous: bytes | bytearray | None = None
+        last_cursor: tuple[int, int] | None = None
+        interval = 1.0 / self._fps_cap
+        next_capture = time.monotonic()
+        next_adapt = time.monotonic() + ADAPT_EVERY_S
+        while True:
+            with self._cond:
+                while True:
+                    if self._stopped:
+                        return
+                    now = time.monotonic()
+                    if self._paused:
+                        self._cond.wait()
+                        continue
+                    if len(self._in_flight) >= self._window:
+                        if now - self._last_ack > STALL_S:
+                            log.warning("no frame ack for %.0f s; starting over", STALL_S)
+                            self._in_flight.clear()
+                            self._keyframe = True
+                            continue
+                        self.stats.skipped_window_full += 1
+                        self._cond.wait(1.0)
+                        continue
+                    if now < next_capture and not self._keyframe and not self._rect_changed:
+                        self._cond.wait(next_capture - now)
+                        continue
+                    break
+                rect, masks_changed = self._rect, self._masks_changed
+                masks, keyframe = self._masks, self._keyframe
+                self._masks_changed = self._rect_changed = False
+                if now >= next_adapt:
+                    self._adapt()
+                    next_adapt = now + ADAPT_EVERY_S
+                quality, fps_cap = self._quality, self._fps_cap
+
+            t0 = time.perf_counter()
+            pixels, raw = source.grab(rect)
+            capture_ns = time.time_ns()
+            t1 = time.perf_counter()
+            self.stats.captures += 1
+            self.stats.capture_ms = (t1 - t0) * 1000.0
+            cursor = self._cursor() if self._cursor is not None else None
+            if masks_changed:
+                encoder.set_masks(masks)
+            if encoder.quality != quality:
+                encoder.set_quality(quality)
+            unchanged = (
+                not keyframe
+                and not masks_changed
+                and cursor == last_cursor
+                and previous is not None
+                and previous == raw
+            )
+            frames: list[Frame] = []
+            if not unchanged:
+                frames = encoder.encode(
+                    pixels, capture_ns, frame_id, force_keyframe=keyframe, cursor=cursor
+                )
+                self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
+            previous, last_cursor = raw, cursor
+            if not frames:
+                interval = min(IDLE_INTERVAL_S, max(interval, 1.0 / fps_cap) * IDLE_BACKOFF)
+                next_capture = time.monotonic() + interval
+                if keyframe:
+                    with self._cond:
+                        self._keyframe = False
+                continue
+            interval = 1.0 / fps_cap
+            next_capture = time.monotonic() + interval
+            with self._cond:
+                if self._stopped:
+                    return
+                if self._paused or self._rect != rect:
+                    # Lost the race with pause or a monitor switch: the encoder's
+                    # reference no longer matches the agent's screen.
+                    self.stats.dropped += 1
+                    encoder.request_keyframe()
+                    previous = None
+                    continue
+                if keyframe:
+                    self._keyframe = False
+                self._in_flight[frame_id] = time.monotonic()
+                for f in frames:
+                    self._send(f)
+                    self.stats.messages_sent += 1
+                    self.stats.bytes_sent += sum(len(t.data) for t in f.tiles)
+                self.stats.frames_sent += 1
+                self.stats.in_flight = len(self._in_flight)
+                self.stats.max_in_flight = max(self.stats.max_in_flight, len(self._in_flight))
+            frame_id = frame_id + 1 if frame_id < 0xFFFFFFFF else 1
+
+    # ------------------------------------------------------------ adaptation (lock held)
+
+    def _degrade(self) -> None:
+        self._quality = max(0, self._quality - 1)
+        self._fps_cap = max(MIN_FPS, self._fps_cap * 0.6)
+        self.stats.quality, self.stats.fps_cap = self._quality, self._fps_cap
+
+    def _adapt(self) -> None:
+        rtt = self._rtt_ms or 0.0
+        if self._congestion >= 2 or rtt > RTT_HIGH_MS:
+            self._degrade()
+        elif self._congestion == 0 and rtt < RTT_LOW_MS:
+            self._quality = min(DEFAULT_QUALITY, self._quality + 1)
+            self._fps_cap = min(self._max_fps, self._fps_cap + 3.0)
+        self.stats.quality, self.stats.fps_cap = self._quality, self._fps_cap

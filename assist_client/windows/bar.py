@@ -1,0 +1,170 @@
+"""The sharing bar: an always-on-top strip at the top centre of the shared screen.
+
+It says who sees the screen, and has big Pause/Resume and Stop buttons. Its
+colour and words change with the state (sharing, paused, reconnecting, agent
+away) so the state is obvious at a glance. The app masks its rectangle out of
+every frame, so the agent never sees it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from assist_client.monitors import Monitor
+from assist_client.x11 import STOP_KEY_SEQUENCE
+
+_COLOURS = {
+    "sharing": "#0b5394",
+    "paused": "#b45309",
+    "reconnecting": "#4b5563",
+    "away": "#4b5563",
+}
+
+
+class SharingBar(QWidget):
+    pause_requested = Signal()
+    resume_requested = Signal()
+    stop_requested = Signal()
+    guidance_requested = Signal()
+
+    def __init__(self, agent_name: str, org: str, parent: QWidget | None = None) -> None:
+        super().__init__(
+            parent,
+            Qt.WindowType.Tool
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint,
+        )
+        self.setWindowTitle(self.tr("Assist — sharing"))
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setObjectName("SharingBar")
+        who = f"{agent_name} ({org})" if org else agent_name
+        self._sharing_text = self.tr("Your screen is being shared with {who}").format(who=who)
+        self.state = "sharing"
+
+        self.dot = QLabel("●")
+        self.text = QLabel(self._sharing_text)
+        self.text.setObjectName("BarText")
+        self.guidance_button = QPushButton(self.tr("Messages"))
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.stop_button = QPushButton(self.tr("Stop sharing"))
+        self.stop_button.setObjectName("Stop")
+        self.stop_button.setToolTip(
+            self.tr("Stops sharing at once. Shortcut: {keys}").format(keys=STOP_KEY_SEQUENCE)
+        )
+        for b in (self.guidance_button, self.pause_button, self.stop_button):
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.guidance_button.clicked.connect(self.guidance_requested)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.stop_button.clicked.connect(self.stop_requested)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 6, 8, 6)
+        layout.setSpacing(10)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.text, 1)
+        layout.addSpacing(12)
+        layout.addWidget(self.guidance_button)
+        layout.addWidget(self.pause_button)
+        layout.addWidget(self.stop_button)
+        self._apply()
+
+    # ------------------------------------------------------------ look
+
+    def _apply(self) -> None:
+        bg = _COLOURS[self.state]
+        self.setStyleSheet(
+            f"""
+            #SharingBar {{ background: {bg}; border-bottom-left-radius: 12px;
+                           border-bottom-right-radius: 12px; }}
+            QLabel {{ color: white; font-size: 17px; font-weight: 600; }}
+            QPushButton {{ background: rgba(255,255,255,0.16); color: white;
+                           border: 1px solid rgba(255,255,255,0.55); border-radius: 8px;
+                           padding: 8px 18px; font-size: 16px; font-weight: 600; }}
+            QPushButton:hover {{ background: rgba(255,255,255,0.28); }}
+            QPushButton#Stop {{ background: #d32f2f; border: 1px solid #ffcdd2; }}
+            QPushButton#Stop:hover {{ background: #b71c1c; }}
+            """
+        )
+        dot = {"sharing": "#ff5252", "paused": "#ffe0b2"}.get(self.state, "#e0e0e0")
+        self.dot.setStyleSheet(f"color: {dot}; font-size: 20px;")
+        self.adjustSize()
+
+    def place_on(self, monitor: Monitor) -> None:
+        """Top centre of the monitor's logical geometry, at most 90 % of its width."""
+        x, y, w, _ = monitor.logical_geometry()
+        limit = int(w * 0.9)
+        self.text.setWordWrap(False)
+        self.setMinimumSize(0, 0)
+        self.setMaximumWidth(16777215)
+        natural = self.sizeHint().width()
+        if natural > limit:  # a narrow screen: wrap the words rather than overflow
+            self.text.setWordWrap(True)
+        width = min(natural, limit)
+        layout = self.layout()
+        if natural > limit and layout is not None:
+            height = layout.totalHeightForWidth(width)
+        else:
+            height = self.sizeHint().height()
+        self.setFixedWidth(width)
+        self.setGeometry(QRect(x + (w - width) // 2, y, width, height))
+
+    def physical_rect(self, monitor: Monitor, margin: int = 4) -> tuple[int, int, int, int]:
+        """Where the bar is, in the monitor's physical pixels (for masking it out of frames)."""
+        g = self.frameGeometry()
+        s = monitor.scale
+        x = (g.x() - monitor.logical_x) * s - margin
+        y = (g.y() - monitor.logical_y) * s - margin
+        return (
+            max(0, int(x)),
+            max(0, int(y)),
+            int(g.width() * s) + 2 * margin,
+            int(g.height() * s) + 2 * margin,
+        )
+
+    # ------------------------------------------------------------ forwarding
+
+    @Slot()
+    def _on_pause_clicked(self) -> None:
+        if self.state == "paused":
+            self.resume_requested.emit()
+        else:
+            self.pause_requested.emit()
+
+    # ------------------------------------------------------------ slots for the app
+
+    def _set(self, state: str, text: str, pause_label: str) -> None:
+        self.state = state
+        self.text.setText(text)
+        self.pause_button.setText(pause_label)
+        self._apply()
+
+    @Slot()
+    def on_sharing(self) -> None:
+        self._set("sharing", self._sharing_text, self.tr("Pause"))
+
+    @Slot()
+    def on_paused(self) -> None:
+        self._set(
+            "paused",
+            self.tr("Sharing is paused. The agent cannot see your screen."),
+            self.tr("Resume"),
+        )
+
+    @Slot()
+    def on_reconnecting(self) -> None:
+        self._set(
+            "reconnecting",
+            self.tr("Connection lost. Reconnecting…"),
+            self.pause_button.text(),
+        )
+
+    @Slot()
+    def on_agent_away(self) -> None:
+        self._set(
+            "away",
+            self.tr("The agent's connection dropped. Waiting for them to come back…"),
+            self.pause_button.text(),
+        )

@@ -1,0 +1,105 @@
+"""Fakes for the customer's app tests: a network that records, a screen that counts grabs."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from assist_client.monitors import Monitor
+from common.codes import SessionCode
+from common.endpoint import Closed, Event, PeerJoined, Received, Secured
+from common.messages import EndReason, Frame, Message
+
+MONITOR = Monitor(0, 0, 0, 640, 480, 1.0, 0.0, 0.0, "screen-1", True)
+SECOND = Monitor(1, 640, 0, 800, 600, 1.0, 640.0, 0.0, "screen-2", False)
+CODE = SessionCode("482", "519307")
+
+
+class FakeNetwork:
+    """Stands in for NetworkThread: records what the session sends; the test plays the agent."""
+
+    instances: list[FakeNetwork] = []
+
+    def __init__(self, url: str, code: SessionCode, on_event: Callable[[Event], None]) -> None:
+        self.url, self.code, self.on_event = url, code, on_event
+        self.sent: list[Message] = []
+        self.byes: list[EndReason] = []
+        self.started = False
+        self._lock = threading.Lock()
+        FakeNetwork.instances.append(self)
+
+    def start(self) -> None:
+        self.started = True
+
+    def send_app(self, msg: Message) -> None:
+        with self._lock:
+            self.sent.append(msg)
+
+    def bye(self, reason: EndReason) -> None:
+        self.byes.append(reason)
+        self.on_event(Closed(reason))
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+    # -- the agent's side, for tests
+
+    def secure(self, name: str = "Alice Agent", org: str = "Acme") -> None:
+        self.on_event(PeerJoined(name, org))
+        self.on_event(Secured())
+
+    def deliver(self, msg: Message) -> None:
+        self.on_event(Received(msg))
+
+    def of_type(self, kind: type[Message]) -> list[Message]:
+        with self._lock:
+            return [m for m in self.sent if isinstance(m, kind)]
+
+    def frames(self) -> list[Frame]:
+        return [m for m in self.of_type(Frame) if isinstance(m, Frame)]
+
+
+class FakeSource:
+    """A screen of changing (or static) pixels; counts every grab."""
+
+    grabs = 0
+    opened = 0
+    static = False
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        with FakeSource._lock:
+            FakeSource.opened += 1
+        self._n = 0
+
+    @classmethod
+    def reset(cls, *, static: bool = False) -> None:
+        cls.grabs = cls.opened = 0
+        cls.static = static
+
+    def grab(self, rect: tuple[int, int, int, int]) -> tuple[np.ndarray, bytes]:
+        with FakeSource._lock:
+            FakeSource.grabs += 1
+        _, _, w, h = rect
+        pixels = np.full((h, w, 4), 200, np.uint8)
+        if not FakeSource.static:
+            self._n += 1
+            pixels[(self._n * 7) % h, :, :3] = self._n % 256  # one changing row
+        return pixels, pixels.tobytes()
+
+    def close(self) -> None:
+        pass
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, qtbot: object = None) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        if qtbot is not None:
+            qtbot.wait(20)  # type: ignore[attr-defined]
+        else:
+            time.sleep(0.02)

@@ -1,0 +1,128 @@
+"""The whole customer app with its windows, a fake network and a fake screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from assist_client.app import ClientApp
+from assist_client.windows.consent import ConsentChoice, ConsentDialog
+from assist_client.windows.ending import EndingDialog, RatingChoice
+from common.messages import (
+    Chat,
+    Consent,
+    ConsentState,
+    EndReason,
+    Rating,
+    SessionEnd,
+    Shape,
+    ShapeTool,
+    Step,
+)
+from tests.client.conftest import net
+from tests.client.fakes import CODE, MONITOR, FakeNetwork, FakeSource, wait_until
+
+
+@pytest.fixture
+def app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ClientApp:
+    monkeypatch.setattr("assist_client.app.QApplication.quit", lambda: None)
+    client = ClientApp(
+        "ws://127.0.0.1:1",
+        network_factory=FakeNetwork,
+        monitors=[MONITOR],
+        source_factory=FakeSource,
+        recap_folder=tmp_path / "recaps",
+        global_hotkey=False,
+    )
+    qtbot.addWidget(client.join)
+    return client
+
+
+def _answer_consent(monkeypatch: pytest.MonkeyPatch, choice: ConsentChoice | None) -> list[tuple]:
+    asked: list[tuple] = []
+
+    def ask(cls, parent, name, org, monitors, previews=None):  # noqa: ANN001
+        asked.append((name, org, [m.index for m in monitors]))
+        return choice
+
+    monkeypatch.setattr(ConsentDialog, "ask", classmethod(ask))
+    return asked
+
+
+def _answer_rating(monkeypatch: pytest.MonkeyPatch, choice: RatingChoice | None) -> list[tuple]:
+    shown: list[tuple] = []
+
+    def ask(cls, parent, reason, name, path, *, can_rate=True):  # noqa: ANN001
+        shown.append((reason, name, path))
+        return choice
+
+    monkeypatch.setattr(EndingDialog, "ask", classmethod(ask))
+    return shown
+
+
+def test_declining_in_the_prompt_captures_nothing(
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+):
+    asked = _answer_consent(monkeypatch, None)
+    app.start_session(CODE)
+    with qtbot.wait_signal(app.session_finished):
+        net().secure("Alice Agent", "Acme")
+    assert asked == [("Alice Agent", "Acme", [0])]
+    assert FakeSource.opened == 0 and FakeSource.grabs == 0
+    assert net().frames() == []
+    assert [c.state for c in net().of_type(Consent)] == [ConsentState.DECLINED]  # type: ignore[attr-defined]
+    assert app.bar is None
+
+
+def test_sharing_shows_the_bar_marks_and_guidance_then_stop_key_ends(
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+):
+    _answer_consent(monkeypatch, ConsentChoice(True, 0))
+    shown = _answer_rating(monkeypatch, RatingChoice(5, "Thanks"))
+    app.start_session(CODE)
+    net().secure("Alice Agent", "Acme")
+    assert app.bar is not None and app.bar.isVisible()
+    assert "Alice Agent (Acme)" in app.bar.text.text()
+    wait_until(lambda: net().frames(), qtbot=qtbot)
+    # The bar is masked out of the frames the agent sees.
+    assert app.session is not None and app.session.streamer is not None
+    assert app.session.streamer._masks and app.session.streamer._masks[-1][1] == 0
+
+    net().deliver(Shape(1, ShapeTool.ARROW, 0, 0xFF0000FF, 4, ((10, 300), (200, 300)), "", 0, 0))
+    assert app.overlay is not None and app.overlay.isVisible() and app.overlay.masks
+    net().deliver(Step(1, "Open Settings", False))
+    net().deliver(Chat(1, "Hello!", 0))
+    assert app.guidance is not None and app.guidance.isVisible()
+    assert "Hello!" in app.guidance.chat_view.toPlainText()
+    app.guidance.chat_typed.emit("Hi")
+    assert net().of_type(Chat)[-1].text == "Hi"  # type: ignore[attr-defined]
+
+    with qtbot.wait_signal(app.session_finished):
+        app.stop_key_pressed.emit()  # what the global key thread does
+    assert SessionEnd(EndReason.CUSTOMER_STOPPED, "") in net().sent
+    assert net().of_type(Rating) == [Rating(5, "Thanks")]
+    reason, name, recap = shown[0]
+    assert "You stopped sharing" in reason and name == "Alice Agent"
+    assert recap is not None and recap.exists()
+    page = recap.read_text(encoding="utf-8")
+    assert "Open Settings" in page and "Hello!" in page and "Hi" in page
+    assert app.bar is None and app.overlay is None
+
+
+def test_a_wrong_code_is_shown_in_the_join_window(
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+):
+    from common.endpoint import Failed
+    from common.errors import WrongCodeError
+
+    app.start_session(CODE)
+    with qtbot.wait_signal(app.session_finished) as finished:
+        net().on_event(Failed(WrongCodeError()))
+    assert finished.args == [3]
+    assert app.join.error_label.text().startswith("The code did not match")
+    assert app.join.connect_button.isEnabled()
+    assert len(FakeNetwork.instances) == 1
+    app.start_session(CODE)  # the person can try again with a new code
+    assert len(FakeNetwork.instances) == 2

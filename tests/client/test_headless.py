@@ -1,0 +1,178 @@
+"""Headless mode, as a process against a real relay: its lines and its exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from common.messages import Consent, EndReason, Frame, SessionEnd
+from tests.helpers.relay_harness import REPO, RelayProcess, add_agent
+from tests.helpers.scripted_agent import ScriptedAgent
+from tests.helpers.xvfb import running_xvfb
+
+pytestmark = pytest.mark.xvfb
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    with running_xvfb("1024x768x24") as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RelayProcess, str]]:
+    data = tmp_path_factory.mktemp("relay")
+    token = add_agent(data)
+    proc = RelayProcess(data)
+    yield proc, token
+    proc.stop()
+
+
+def client(display: str, *args: str, home: Path | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "DISPLAY": display, "ASSIST_LANG": "en"}
+    env.pop("ASSIST_RELAY_URL", None)
+    if home is not None:
+        env["XDG_CONFIG_HOME"] = str(home / "config")
+        env["XDG_DATA_HOME"] = str(home / "data")
+    return subprocess.Popen(
+        [sys.executable, "-m", "assist_client.main", "--headless", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def test_a_session_that_runs_its_duration_exits_0(display, relay, tmp_path):
+    proc_relay, token = relay
+    agent = ScriptedAgent(proc_relay.url, token)
+    try:
+        code = agent.wait_code()
+        proc = client(
+            display,
+            "--relay",
+            proc_relay.url,
+            "--code",
+            str(code),
+            "--consent",
+            "--duration",
+            "1.5",
+            home=tmp_path,
+        )
+        agent.wait_for(lambda m: isinstance(m, Frame), 20)
+        rc, out, err = finish(proc)
+    finally:
+        agent.close()
+    assert rc == 0, (out, err)
+    lines = out.splitlines()
+    assert lines[0] == "state: connecting"
+    assert "agent: Alice Agent (Acme)" in lines
+    assert "state: sharing" in lines
+    assert lines[-1] == "state: ended (duration elapsed)"
+    assert isinstance(agent.messages[0], Consent)
+    assert SessionEnd(EndReason.DURATION_ELAPSED, "") in agent.messages
+
+
+def test_the_agent_ending_the_session_exits_0(display, relay, tmp_path):
+    proc_relay, token = relay
+    agent = ScriptedAgent(proc_relay.url, token)
+    try:
+        code = agent.wait_code()
+        proc = client(
+            display, "--relay", proc_relay.url, "--code", str(code), "--consent", home=tmp_path
+        )
+        agent.wait_for(lambda m: isinstance(m, Frame), 20)
+        agent.send(SessionEnd(EndReason.AGENT_ENDED, ""))
+        rc, out, err = finish(proc)
+    finally:
+        agent.close()
+    assert rc == 0, err
+    assert out.splitlines()[-1] == "state: ended (agent ended)"
+
+
+def test_without_consent_it_refuses_with_2(display, relay, tmp_path):
+    proc_relay, _ = relay
+    rc, out, err = finish(
+        client(display, "--relay", proc_relay.url, "--code", "482-519-307", home=tmp_path)
+    )
+    assert rc == 2 and out == ""
+    assert "--consent" in err
+
+
+def test_a_malformed_code_is_a_usage_error(display, relay, tmp_path):
+    proc_relay, _ = relay
+    rc, _, err = finish(
+        client(display, "--relay", proc_relay.url, "--code", "48A", "--consent", home=tmp_path)
+    )
+    assert rc == 2 and "'A' is not a digit" in err
+
+
+def test_an_unknown_code_exits_3(display, relay, tmp_path):
+    proc_relay, _ = relay
+    rc, _, err = finish(
+        client(
+            display, "--relay", proc_relay.url, "--code", "999-123-456", "--consent", home=tmp_path
+        )
+    )
+    assert rc == 3
+    assert err.strip().startswith("No session is waiting for that code.")
+
+
+def test_a_code_that_does_not_match_exits_3(display, relay, tmp_path):
+    proc_relay, token = relay
+    agent = ScriptedAgent(proc_relay.url, token)
+    try:
+        code = agent.wait_code()
+        wrong = code.nameplate + ("000000" if code.secret != "000000" else "111111")
+        rc, out, err = finish(
+            client(display, "--relay", proc_relay.url, "--code", wrong, "--consent", home=tmp_path)
+        )
+    finally:
+        agent.close()
+    assert rc == 3, (out, err)
+    assert err.strip().startswith("The code did not match")
+
+
+def test_an_unreachable_relay_exits_4(display, tmp_path):
+    rc, _, err = finish(
+        client(
+            display,
+            "--relay",
+            "ws://127.0.0.1:9",
+            "--code",
+            "482-519-307",
+            "--consent",
+            home=tmp_path,
+        )
+    )
+    assert rc == 4
+    assert "Could not reach the relay at ws://127.0.0.1:9" in err
+
+
+def test_the_agent_vanishing_exits_5(display, relay, tmp_path):
+    proc_relay, token = relay
+    agent = ScriptedAgent(proc_relay.url, token)
+    try:
+        code = agent.wait_code()
+        proc = client(
+            display, "--relay", proc_relay.url, "--code", str(code), "--consent", home=tmp_path
+        )
+        agent.wait_for(lambda m: isinstance(m, Frame), 20)
+        agent.bye(EndReason.ERROR)  # leaves without telling the customer why
+        rc, out, err = finish(proc)
+    finally:
+        agent.close()
+    assert rc == 5
+    assert out.splitlines()[-1] == "state: ended (error)"
+    assert err.strip() == "The other side left the session."
