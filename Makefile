@@ -46,10 +46,10 @@ system-deps:
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check common relay
+	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy common relay assist_net assist_ui
+	$(BIN)/mypy common relay assist_net assist_ui assist_client assist_agent
 
 pytest: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

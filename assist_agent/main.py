@@ -1,9 +1,14 @@
-"""Entry point of the agent's app: ``assist-agent``."""
+"""Entry point of the agent's app: ``assist-agent`` (the window) and ``assist-agent --headless``."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
+
+from assist_agent.config import Settings
+from assist_net.driver import EXIT_ERROR, EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,13 +19,84 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relay", metavar="URL", help="relay address (ws:// or wss://)")
     p.add_argument("--token", help="your agent token (remembered after the first sign-in)")
     p.add_argument("--lang", choices=("ko", "en"), help="language (default: system locale)")
+    h = p.add_argument_group("headless mode (automation, tests, benchmarks)")
+    h.add_argument("--headless", action="store_true", help="run one session without a window")
+    h.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="end the session this long after pairing"
+    )
+    h.add_argument(
+        "--save-frame", type=Path, metavar="FILE.png", help="write the last full screen as a PNG"
+    )
+    h.add_argument("--stats", type=Path, metavar="FILE.json", help="write frame statistics")
+    h.add_argument(
+        "--draw-test",
+        action="store_true",
+        help="send an arrow, a step marker and a chat line after the first frame",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    print("assist-agent: the agent's window is not built yet.", file=sys.stderr)
-    return 2
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    headless_only = [
+        name
+        for name, value in (
+            ("--duration", args.duration),
+            ("--save-frame", args.save_frame),
+            ("--stats", args.stats),
+            ("--draw-test", args.draw_test or None),
+        )
+        if value is not None
+    ]
+    if headless_only and not args.headless:
+        parser.error(f"{', '.join(headless_only)} only work with --headless")
+    if args.duration is not None and args.duration < 0:
+        parser.error("--duration must be zero or more seconds")
+
+    from assist_agent import config, logs
+
+    try:
+        logs.setup()
+    except OSError:
+        pass  # no writable data folder: run without a log file
+    settings = config.resolve(args.relay, args.token, args.lang)
+    if args.headless:
+        return _headless(settings, args)
+    from assist_agent.gui import run_gui
+
+    return run_gui(settings)
+
+
+def _headless(settings: Settings, args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QCoreApplication
+
+    from assist_agent import headless
+    from assist_ui import i18n
+
+    app = QCoreApplication.instance() or QCoreApplication(["assist-agent"])
+    i18n.install(app, settings.lang or "en")
+    if not settings.token:
+        print(
+            "assist-agent: no agent token: pass --token TOKEN or set ASSIST_AGENT_TOKEN.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        return headless.run(
+            app,
+            settings,
+            duration=args.duration,
+            save_frame=args.save_frame,
+            stats_path=args.stats,
+            draw_test=args.draw_test,
+        )
+    except Exception as exc:  # noqa: BLE001 - one line for people, the traceback to the log
+        logging.getLogger("assist_agent").exception("headless run failed")
+        print(
+            f"assist-agent: unexpected error ({type(exc).__name__}); see the log.", file=sys.stderr
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -1,0 +1,185 @@
+"""The agent's desk: signing in, opening sessions one after another, and what goes with them.
+
+:class:`Desk` is the logic behind the main window. It checks the token
+(:class:`~assist_agent.signin.SignIn`) and remembers it, creates an
+:class:`~assist_agent.session.AgentSession` for each **New session**, and
+connects the session to the drawing tools, the guidance panel's model and the
+history recorder. The window only wires its widgets to these objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from assist_agent.config import ConfigFile, Settings
+from assist_agent.drawing import Drawing
+from assist_agent.frames import FrameUpdate, MakeImage
+from assist_agent.guidance import Guidance
+from assist_agent.model import Ending, Outcome, State
+from assist_agent.recorder import Recorder
+from assist_agent.session import RATING_WAIT_S, AgentSession
+from assist_agent.signin import SignIn
+from common.errors import AssistError
+from common.messages import Message, Monitors, MonitorSwitch
+
+log = logging.getLogger(__name__)
+
+
+class Desk(QObject):
+    signing_in = Signal()
+    signed_in = Signal(str, str, str)  # name, display name, organisation
+    sign_in_failed = Signal(object)  # AssistError
+    session_started = Signal(object)  # AgentSession
+    session_finished = Signal(object)  # AgentSession, ended
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        config_file: ConfigFile,
+        recorder: Recorder,
+        guidance: Guidance,
+        drawing: Drawing,
+        make_image: MakeImage | None = None,
+        rating_wait_s: float = RATING_WAIT_S,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.relay = settings.relay
+        self.token = settings.token
+        self.config_file = config_file
+        self.recorder = recorder
+        self.guidance = guidance
+        self.drawing = drawing
+        self.make_image = make_image
+        self.rating_wait_s = rating_wait_s
+        self.identity: tuple[str, str, str] | None = None
+        self.session: AgentSession | None = None
+        self.keep_screenshot = False
+        self.screenshot_source: Callable[[], QImage | None] = lambda: None
+        self._sign_in = SignIn(self)
+        self._sign_in.succeeded.connect(self._on_signed_in)
+        self._sign_in.failed.connect(self._on_sign_in_failed)
+        drawing.messages_ready.connect(self.send)
+        guidance.messages_ready.connect(self.send)
+
+    # ------------------------------------------------------------ signing in
+
+    def sign_in(self, relay: str | None = None, token: str | None = None) -> None:
+        if relay:
+            self.relay = relay.strip()
+        if token:
+            self.token = token.strip()
+        if not self.token:
+            return
+        self.signing_in.emit()
+        self._sign_in.start(self.relay, self.token)
+
+    def _on_signed_in(self, name: str, display: str, org: str) -> None:
+        self.identity = (name, display, org)
+        try:
+            self.config_file.save(relay=self.relay, token=self.token)
+        except OSError as exc:
+            log.warning("could not remember the token: %s", exc)
+        self.signed_in.emit(name, display, org)
+
+    def _on_sign_in_failed(self, err: AssistError) -> None:
+        self.sign_in_failed.emit(err)
+
+    # ------------------------------------------------------------ sessions
+
+    @property
+    def busy(self) -> bool:
+        """A session is open or still finishing (waiting for a rating)."""
+        return self.session is not None and self.session.state is not State.ENDED
+
+    def new_session(self) -> AgentSession | None:
+        if self.busy or not self.token:
+            return None
+        old, self.session = self.session, None
+        if old is not None:
+            old.shutdown(timeout=1.0)
+            old.deleteLater()
+        session = AgentSession(
+            self.relay,
+            self.token,
+            make_image=self.make_image,
+            rating_wait_s=self.rating_wait_s,
+            parent=self,
+        )
+        self.session = session
+        self.guidance.reset()
+        self.drawing.reset()
+        self.drawing.set_enabled(False)
+        session.consent_given.connect(self._on_consent)
+        session.monitors_received.connect(self._on_monitors)
+        session.frame_ready.connect(self._on_frame)
+        session.chat_received.connect(self.guidance.receive_chat)
+        session.secured.connect(self.guidance.resend_steps)
+        session.rating_received.connect(self._on_rating)
+        session.session_ended.connect(self._on_ended)
+        self.session_started.emit(session)
+        session.start()
+        return session
+
+    def end_session(self) -> None:
+        if self.session is not None:
+            self.session.end()
+
+    def skip_rating(self) -> None:
+        if self.session is not None:
+            self.session.skip_rating()
+
+    def switch_monitor(self, index: int) -> None:
+        self.send([MonitorSwitch(index)])
+
+    def send(self, messages: list[Message]) -> None:
+        if self.session is not None:
+            self.session.send(messages)
+
+    def _on_consent(self, allow_draw: bool, monitor: int) -> None:
+        self.drawing.set_monitor(monitor)
+        self.drawing.set_enabled(allow_draw)
+
+    def _on_monitors(self, msg: Monitors) -> None:
+        self.drawing.set_monitor(msg.current)
+        for m in msg.monitors:
+            if m.index == msg.current:
+                self.drawing.set_screen(m.width, m.height)
+
+    def _on_frame(self, update: FrameUpdate) -> None:
+        if self.drawing.screen != (update.width, update.height):
+            self.drawing.set_screen(update.width, update.height)
+
+    def _on_rating(self, stars: int, comment: str) -> None:
+        if self.session is not None and self.session.outcome is not None:
+            self.recorder.update_rating(stars, comment)  # it came after the row was written
+
+    def _on_ended(self, outcome: Outcome) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.drawing.set_enabled(False)
+        if outcome.ending is Ending.BAD_TOKEN and outcome.error is not None:
+            self.identity = None
+            self.sign_in_failed.emit(outcome.error)
+        if session.code is not None:  # a code was handed out: that is a session to remember
+            shot = self.screenshot_source() if self.keep_screenshot else None
+            self.recorder.record(session, self.guidance, shot)
+        self.session_finished.emit(session)
+
+    def set_notes(self, text: str) -> None:
+        self.guidance.set_notes(text)
+        if self.session is not None and self.session.outcome is not None:
+            self.recorder.update_notes(text)
+
+    def shutdown(self) -> None:
+        """The window is closing: end the session now and finish writing the history."""
+        self._sign_in.wait(0.5)
+        if self.session is not None:
+            self.session.shutdown(timeout=2.0)
+        self.recorder.flush()

@@ -1,0 +1,106 @@
+"""Starting the agent's window: its objects, sign-in, and the last-resort error handler."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from assist_agent import config, history
+from assist_agent.config import ConfigFile, Settings
+from assist_agent.desk import Desk
+from assist_agent.drawing import Drawing
+from assist_agent.guidance import CANNED_FILE, Guidance
+from assist_agent.history import History
+from assist_agent.recorder import Recorder
+from assist_agent.session import RATING_WAIT_S
+from assist_agent.windows.main_window import MainWindow
+from assist_agent.windows.style import STYLE
+from assist_agent.windows.viewer import image_from_bgra
+from assist_ui import i18n
+
+
+class ErrorNotice:
+    """Tells the agent something unexpected happened (details are in the log)."""
+
+    @classmethod
+    def show(cls, parent: QWidget | None) -> None:
+        QMessageBox.warning(
+            parent,
+            QCoreApplication.translate("ErrorNotice", "Something went wrong"),
+            QCoreApplication.translate(
+                "ErrorNotice",
+                "Something unexpected went wrong. Your session may go on; if it does not, "
+                "start a new one. The details were written to the log file.",
+            ),
+        )
+
+
+@dataclass
+class Agent:
+    """Everything the window runs on, built in one place (tests build it too)."""
+
+    desk: Desk
+    window: MainWindow
+    history: History
+
+
+def build(
+    settings: Settings,
+    *,
+    config_file: ConfigFile | None = None,
+    rating_wait_s: float = RATING_WAIT_S,
+) -> Agent:
+    data = config.data_dir()
+    store = History(data / history.FILE_NAME)
+    drawing = Drawing()
+    guidance = Guidance(data / CANNED_FILE)
+    recorder = Recorder(store)
+    desk = Desk(
+        settings,
+        config_file=config_file or ConfigFile(),
+        recorder=recorder,
+        guidance=guidance,
+        drawing=drawing,
+        make_image=image_from_bgra,
+        rating_wait_s=rating_wait_s,
+    )
+    recorder.setParent(desk)
+    drawing.setParent(desk)
+    guidance.setParent(desk)
+    window = MainWindow(desk, store)
+    desk.setParent(window)
+    return Agent(desk, window, store)
+
+
+def start(agent: Agent, settings: Settings) -> None:
+    """Sign in with the remembered token, or ask for one."""
+    if settings.token:
+        agent.window.show_sign_in(settings.relay, settings.token)
+        agent.desk.sign_in()
+    else:
+        agent.window.show_sign_in(settings.relay, None)
+
+
+def run_gui(settings: Settings) -> int:
+    from assist_agent import logs
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Assist Agent")
+    i18n.install(app, settings.lang)
+    app.setStyleSheet(STYLE)
+    agent = build(settings)
+    logs.install_excepthook(lambda: ErrorNotice.show(agent.window))
+    agent.window.show()
+    start(agent, settings)
+    # Ctrl+C or a TERM signal closes the window properly: the session ends, history is saved.
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, agent.window.close))
+    signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, agent.window.close))
+    wake = QTimer()  # lets Python run signal handlers while Qt's loop waits
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    return app.exec()

@@ -1,0 +1,168 @@
+"""``assist-agent --headless``: one session without a window, for automation and benchmarks.
+
+Prints ``code: 482-519-307`` as the first line of stdout as soon as the relay
+has given a nameplate, waits for the customer, runs for ``--duration``
+seconds from pairing (or until the customer ends), then ends the session,
+waits briefly for a rating, and exits with the documented code and a one-line
+reason on stderr. Frames are decoded and acknowledged exactly as in the window,
+only nothing is painted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+from assist_agent.config import Settings
+from assist_agent.model import Ending, Outcome
+from assist_agent.session import AgentSession
+from assist_agent.texts import ending_text
+from common.annotations import Pen, Sketchbook
+from common.messages import Chat, ShapeTool
+
+log = logging.getLogger(__name__)
+
+#: How long headless waits for the customer's rating after the session ends.
+HEADLESS_RATING_WAIT_S = 3.0
+
+
+def save_png(pixels: np.ndarray, path: Path) -> None:
+    """Write BGRA pixels as an RGB PNG, at their own resolution."""
+    rgb = np.ascontiguousarray(pixels[..., 2::-1])
+    Image.fromarray(rgb, "RGB").save(path, "PNG")
+
+
+def draw_test_messages(width: int, height: int, monitor: int) -> list[Any]:
+    """One arrow, one numbered step marker (pinned) and one chat line."""
+    book = Sketchbook(monitor)
+    pen = Pen(fade_ms=0)
+    arrow = book.make(ShapeTool.ARROW, [(width // 4, height // 4), (width // 2, height // 2)], pen)
+    step = book.make(ShapeTool.STEP, [(width * 3 // 4, height // 3)], pen)
+    chat = Chat(1, "Draw test: an arrow and step 1 are on your screen.", int(time.time() * 1000))
+    return [*book.add(arrow), *book.add(step), chat]
+
+
+class HeadlessRun(QObject):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        duration: float | None,
+        save_frame: Path | None,
+        stats_path: Path | None,
+        draw_test: bool,
+    ) -> None:
+        super().__init__()
+        assert settings.token is not None
+        self.settings = settings
+        self.duration = duration
+        self.save_frame = save_frame
+        self.stats_path = stats_path
+        self.draw_test = draw_test
+        self.exit_code = 5
+        self.session = AgentSession(
+            settings.relay, settings.token, display=False, rating_wait_s=HEADLESS_RATING_WAIT_S
+        )
+        self.session.code_ready.connect(self.on_code_ready)
+        self.session.secured.connect(self.on_secured)
+        self.session.first_frame_decoded.connect(self.on_first_frame)
+        self.session.session_ended.connect(self.on_ended)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.session.end)
+        self._interrupts = 0
+
+    def start(self) -> None:
+        self.session.start()
+
+    def interrupt(self) -> None:
+        """Ctrl+C: end the session; a second Ctrl+C stops waiting for the rating."""
+        self._interrupts += 1
+        if self._interrupts == 1:
+            self.session.end()
+        else:
+            self.session.skip_rating()
+
+    def on_code_ready(self, code: str, _expires_s: int) -> None:
+        sys.stdout.write(f"code: {code}\n")
+        sys.stdout.flush()
+
+    def on_secured(self) -> None:
+        if self.duration is not None:
+            self._timer.start(max(0, round(self.duration * 1000)))
+
+    def on_first_frame(self) -> None:
+        if self.draw_test:
+            decoder = self.session.pipeline.decoder
+            self.session.send(
+                draw_test_messages(decoder.width, decoder.height, self.session.monitor)
+            )
+
+    def on_ended(self, outcome: Outcome) -> None:
+        self._timer.stop()
+        self.session.pipeline.stop(wait=True)
+        self.exit_code = outcome.exit_code
+        reason = ending_text(outcome)
+        if outcome.ending is Ending.BAD_TOKEN:
+            reason += f" (token from {self.settings.token_source})"
+        notes = []
+        try:
+            notes += self._write_outputs()
+        except OSError as exc:
+            notes.append(f"could not write an output file: {exc}")
+            self.exit_code = self.exit_code or 5
+        line = " ".join([reason, *notes])
+        print(f"assist-agent: {line}", file=sys.stderr, flush=True)
+        QCoreApplication.exit(self.exit_code)
+
+    def _write_outputs(self) -> list[str]:
+        notes = []
+        pixels = self.session.pipeline.decoder.pixels
+        if self.save_frame is not None:
+            if pixels.size:
+                save_png(pixels, self.save_frame)
+            else:
+                notes.append("(no frame arrived, so --save-frame wrote nothing)")
+        if self.stats_path is not None:
+            summary = self.session.stats.summary(self.session.connection.bytes_received)
+            summary["screen"] = [int(pixels.shape[1]), int(pixels.shape[0])]
+            summary["ending"] = self.session.outcome.ending.value if self.session.outcome else None
+            summary["exit_code"] = self.exit_code
+            self.stats_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        return notes
+
+
+def run(
+    app: QCoreApplication,
+    settings: Settings,
+    *,
+    duration: float | None,
+    save_frame: Path | None,
+    stats_path: Path | None,
+    draw_test: bool,
+) -> int:
+    runner = HeadlessRun(
+        settings,
+        duration=duration,
+        save_frame=save_frame,
+        stats_path=stats_path,
+        draw_test=draw_test,
+    )
+    signal.signal(signal.SIGINT, lambda *_: runner.interrupt())
+    signal.signal(signal.SIGTERM, lambda *_: runner.interrupt())
+    wake = QTimer()  # lets Python run its signal handlers while Qt's loop waits
+    wake.start(200)
+    wake.timeout.connect(lambda: None)
+    QTimer.singleShot(0, runner.start)
+    app.exec()
+    runner.session.shutdown(timeout=2.0)
+    return runner.exit_code

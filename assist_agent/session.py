@@ -1,0 +1,357 @@
+"""One support session, seen from the agent's side: a QObject over the network and decode threads.
+
+:class:`AgentSession` owns an :class:`~common.endpoint.Endpoint` running on a
+:class:`~assist_net.driver.NetworkThread` and a
+:class:`~assist_agent.frames.FramePipeline` decoding frames on its own thread.
+Network events reach it as a queued signal, so every slot and every public
+method runs on the thread that owns it (the GUI thread, or the headless main
+thread). It only needs QtCore: the window and the headless runner both use it.
+
+Ending: :meth:`end` tells the customer (``SessionEnd(AGENT_ENDED)``), then
+waits up to ``rating_wait_s`` for their ``Rating`` (:meth:`skip_rating` stops
+waiting) before saying bye to the relay. When the customer ends, we wait the
+same way for their rating or their leaving.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from assist_agent.frames import FramePipeline, FrameUpdate, MakeImage
+from assist_agent.model import (
+    CONNECTED,
+    OPEN,
+    Ending,
+    Outcome,
+    State,
+    outcome_for_customer_end,
+    outcome_for_error,
+)
+from assist_agent.stats import FrameStats
+from assist_net.driver import Connection, NetworkThread
+from common.endpoint import (
+    Closed,
+    CodeReady,
+    Congested,
+    Endpoint,
+    Event,
+    Failed,
+    PeerAwayEvent,
+    PeerBackEvent,
+    PeerJoined,
+    Received,
+    Reconnecting,
+    ResumedSession,
+    Secured,
+    SignedIn,
+)
+from common.errors import AssistError
+from common.messages import (
+    Chat,
+    Consent,
+    ConsentState,
+    EndReason,
+    Frame,
+    FrameAck,
+    Message,
+    MonitorInfo,
+    Monitors,
+    Pause,
+    Rating,
+    SessionEnd,
+)
+
+log = logging.getLogger(__name__)
+
+RATING_WAIT_S = 60.0
+
+
+class AgentSession(QObject):
+    """See the module docstring. Create, connect signals, then :meth:`start`."""
+
+    state_changed = Signal(object)  # State
+    signed_in = Signal(str, str, str)  # name, display name, organisation
+    code_ready = Signal(str, int)  # the code as read aloud, seconds until it expires
+    customer_joined = Signal()
+    secured = Signal()
+    consent_given = Signal(bool, int)  # allow_draw, monitor index
+    monitors_received = Signal(object)  # Monitors
+    first_frame_decoded = Signal()
+    frame_ready = Signal(object)  # FrameUpdate, emitted from the decode thread (queued)
+    pause_changed = Signal(bool)
+    chat_received = Signal(object)  # Chat
+    rating_received = Signal(int, str)
+    congestion_changed = Signal(int)
+    session_ended = Signal(object)  # Outcome
+
+    _network_event = Signal(object, bool)  # Event, peer present (from the network thread)
+    _decode_failed = Signal(object)
+    _first_frame = Signal()
+
+    def __init__(
+        self,
+        relay_url: str,
+        token: str,
+        *,
+        make_image: MakeImage | None = None,
+        display: bool = True,
+        rating_wait_s: float = RATING_WAIT_S,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.relay_url = relay_url
+        self.state = State.STARTING
+        self.code: str | None = None
+        self.nameplate: str | None = None
+        self.expires_s = 0
+        self.agent: tuple[str, str, str] = ("", "", "")
+        self.allow_draw = False
+        self.monitor = 0
+        self.monitors: tuple[MonitorInfo, ...] = ()
+        self.paused = False
+        self.rating: tuple[int, str] | None = None
+        self.outcome: Outcome | None = None
+        self.started_at = time.time()
+        self.connected_at: float | None = None
+        self.ended_at: float | None = None
+        self.stats = FrameStats()
+        self._consented = False
+        self._ending: Outcome | None = None
+        self._before_drop = State.DECIDING
+        self._rating_wait_s = rating_wait_s
+        self._rating_timer = QTimer(self)
+        self._rating_timer.setSingleShot(True)
+        self._rating_timer.timeout.connect(self.skip_rating)
+        self._network_event.connect(self._on_network_event)
+        self._decode_failed.connect(self._on_decode_failed)
+        self._first_frame.connect(self.first_frame_decoded)
+        self._endpoint = Endpoint.agent(token)
+        self.connection = Connection(relay_url, self._endpoint, self._from_network)
+        self._net = NetworkThread(self.connection)
+        self.pipeline = FramePipeline(
+            stats=self.stats,
+            on_ack=self._ack,
+            on_error=self._decode_failed.emit,
+            on_update=self.frame_ready.emit if display else None,
+            on_first_frame=self._first_frame.emit,
+            make_image=make_image,
+        )
+
+    # ------------------------------------------------------------ public
+
+    def start(self) -> None:
+        self.pipeline.start()
+        self._net.start()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN
+
+    @property
+    def is_connected(self) -> bool:
+        return self.state in CONNECTED
+
+    def send(self, messages: Message | Iterable[Message]) -> bool:
+        """Send application messages to the customer; False when nobody is there to get them."""
+        if self.state not in CONNECTED:
+            return False
+        for msg in [messages] if isinstance(messages, Message) else list(messages):
+            self._net.send_app(msg)
+        return True
+
+    def displayed(self, update: FrameUpdate) -> None:
+        """The window painted ``update``: acknowledge its frames."""
+        self.pipeline.displayed(update.seq)
+
+    def end(self) -> None:
+        """The agent ends the session (or cancels the code)."""
+        if self.state in (State.WAITING_RATING, State.ENDED):
+            return
+        if self.connected_at is not None:
+            self._net.send_app(SessionEnd(EndReason.AGENT_ENDED, ""))
+        if not self._consented:  # nothing was shared: there is nothing to rate
+            self._ending = Outcome(Ending.AGENT_ENDED)
+            self._bye(EndReason.AGENT_ENDED)
+            return
+        self._await_rating(Outcome(Ending.AGENT_ENDED))
+
+    def skip_rating(self) -> None:
+        """Stop waiting for the customer's rating and close the session."""
+        if self.state is State.WAITING_RATING and self._ending is not None:
+            self._bye(self._ending.end_reason)
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        """The app is closing: end at once, without waiting for a rating."""
+        if self.state is not State.ENDED:
+            if self.connected_at is not None and self.state is not State.WAITING_RATING:
+                self._net.send_app(SessionEnd(EndReason.AGENT_ENDED, ""))
+            if self._ending is None:
+                self._ending = Outcome(Ending.AGENT_ENDED)
+            self._bye(self._ending.end_reason)
+        self._net.join(timeout)
+        self.pipeline.stop(wait=True, timeout=timeout)
+        if self.state is not State.ENDED:
+            self._finish(Outcome(Ending.AGENT_ENDED) if self._ending is None else self._ending)
+
+    # ------------------------------------------------------------ threads
+
+    def _from_network(self, event: Event) -> None:
+        """On the network thread: frames go straight to the decoder, the rest to our thread."""
+        if isinstance(event, Received) and isinstance(event.message, Frame):
+            self.pipeline.submit(event.message)
+            return
+        if isinstance(event, Secured):
+            self.stats.paired()
+        if isinstance(event, Congested):
+            self.stats.congestion = event.level
+        self._network_event.emit(event, self._endpoint.peer_present)
+
+    def _ack(self, frame_ids: list[int]) -> None:
+        """On the decode thread: acknowledge frames (sent from the network thread)."""
+        self._net.call(self._send_acks, frame_ids)
+
+    def _send_acks(self, frame_ids: list[int]) -> None:
+        for fid in frame_ids:
+            self.connection.send_app(FrameAck(fid))
+
+    # ------------------------------------------------------------ our thread
+
+    def _set_state(self, state: State) -> None:
+        if state is not self.state:
+            log.debug("state %s -> %s", self.state.value, state.value)
+            self.state = state
+            self.state_changed.emit(state)
+
+    def _sharing_state(self) -> State:
+        if not self._consented:
+            return State.DECIDING
+        return State.PAUSED if self.paused else State.SHARING
+
+    def _on_network_event(self, event: Event, peer_present: bool) -> None:
+        if self.state is State.ENDED:
+            return
+        match event:
+            case SignedIn(name=name, display_name=display, org=org):
+                self.agent = (name, display, org)
+                self.signed_in.emit(name, display, org)
+            case CodeReady(code=code, expires_s=expires):
+                self.code, self.nameplate, self.expires_s = code.display(), code.nameplate, expires
+                self._set_state(State.WAITING)
+                self.code_ready.emit(self.code, expires)
+            case PeerJoined():
+                self._set_state(State.DECIDING)
+                self.customer_joined.emit()
+            case Secured():
+                self.connected_at = time.time()
+                self._set_state(State.DECIDING)
+                self.secured.emit()
+            case Received(message=msg):
+                self._on_message(msg)
+            case Reconnecting():
+                self._remember_state()
+                self._set_state(State.RECONNECTING)
+            case ResumedSession():
+                self._back(State.CUSTOMER_AWAY if not peer_present else None)
+            case PeerAwayEvent():
+                self._remember_state()
+                self._set_state(State.CUSTOMER_AWAY)
+            case PeerBackEvent():
+                self._back(None)
+            case Congested(level=level):
+                self.congestion_changed.emit(level)
+            case Closed():
+                self._finish(self._ending or Outcome(Ending.AGENT_ENDED))
+            case Failed(error=err):
+                self._finish(self._ending or outcome_for_error(err))
+
+    def _remember_state(self) -> None:
+        if self.state not in (State.RECONNECTING, State.CUSTOMER_AWAY):
+            self._before_drop = self.state
+
+    def _back(self, instead: State | None) -> None:
+        if self.state is State.WAITING_RATING:
+            return
+        if instead is not None:
+            self._set_state(instead)
+        elif self._before_drop in CONNECTED:
+            self._set_state(self._sharing_state())
+        else:
+            self._set_state(self._before_drop)
+
+    def _on_message(self, msg: Message) -> None:
+        match msg:
+            case Consent(state=ConsentState.GRANTED, allow_draw=allow, monitor=monitor):
+                self._consented, self.allow_draw, self.monitor = True, allow, monitor
+                if self.state not in (State.WAITING_RATING, State.RECONNECTING):
+                    self._set_state(self._sharing_state())
+                self.consent_given.emit(allow, monitor)
+            case Consent(state=ConsentState.DECLINED):
+                self._ending = Outcome(Ending.DECLINED)
+                self._bye(EndReason.DECLINED)
+            case Consent(state=ConsentState.WITHDRAWN):
+                self._await_rating(Outcome(Ending.CUSTOMER_STOPPED))
+            case Monitors(current=current):
+                self.monitors, self.monitor = msg.monitors, current
+                self.monitors_received.emit(msg)
+            case Pause(paused=paused):
+                self.paused = paused
+                if self.state in (State.SHARING, State.PAUSED):
+                    self._set_state(self._sharing_state())
+                self.pause_changed.emit(paused)
+            case Chat():
+                self.chat_received.emit(msg)
+            case Rating(stars=stars, comment=comment):
+                self.rating = (stars, comment)
+                self.rating_received.emit(stars, comment)
+                if self.state is State.WAITING_RATING:
+                    self.skip_rating()
+            case SessionEnd(reason=reason):
+                outcome = outcome_for_customer_end(reason)
+                if outcome.ending is Ending.DECLINED:
+                    self._ending = outcome
+                    self._bye(EndReason.DECLINED)
+                else:
+                    self._await_rating(outcome)
+            case _:
+                log.info("ignoring %s", type(msg).__name__)
+
+    def _await_rating(self, outcome: Outcome) -> None:
+        if self._ending is None:
+            self._ending = outcome
+        if self.state is State.WAITING_RATING:
+            return
+        self._set_state(State.WAITING_RATING)
+        if self.rating is not None:
+            self.skip_rating()
+        else:
+            self._rating_timer.start(round(self._rating_wait_s * 1000))
+
+    def _on_decode_failed(self, err: AssistError) -> None:
+        if self.state is State.ENDED or self._ending is not None:
+            return
+        self._ending = outcome_for_error(err)
+        if self.state in CONNECTED:
+            self._net.send_app(SessionEnd(EndReason.ERROR, "the agent could not decode a frame"))
+        self._bye(EndReason.ERROR)
+
+    def _bye(self, reason: EndReason) -> None:
+        self._rating_timer.stop()
+        if self._net.alive:
+            self._net.bye(reason)
+        elif self.state is not State.ENDED:
+            self._finish(self._ending or Outcome(Ending.AGENT_ENDED))
+
+    def _finish(self, outcome: Outcome) -> None:
+        if self.state is State.ENDED:
+            return
+        self._rating_timer.stop()
+        self.outcome = outcome
+        self.ended_at = time.time()
+        self.pipeline.stop()
+        log.info("session ended: %s", outcome.ending.value)
+        self._set_state(State.ENDED)
+        self.session_ended.emit(outcome)

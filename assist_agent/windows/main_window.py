@@ -1,0 +1,382 @@
+"""The agent's main window: the one place that wires the desk's objects to the widgets.
+
+Layout: a toolbar (tools, colour, width, fade, undo, zoom, monitor, End
+session); on the left the customer's screen (or, before there is one, the
+code to read aloud); on the right a state card and the Chat / Steps / Notes
+tabs; a status line with frame rate, latency, bandwidth and connection quality.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist_agent.desk import Desk
+from assist_agent.frames import FrameUpdate
+from assist_agent.history import History
+from assist_agent.model import CONNECTED, OPEN, Ending, Outcome, State
+from assist_agent.session import AgentSession
+from assist_agent.texts import (
+    ending_text,
+    quality_text,
+    size_text,
+    state_detail,
+    state_title,
+)
+from assist_agent.windows.code_panel import CodePanel
+from assist_agent.windows.guidance_panel import SessionTabs
+from assist_agent.windows.history_view import HistoryView
+from assist_agent.windows.sign_in import SignInPage
+from assist_agent.windows.state_card import StateCard
+from assist_agent.windows.toolbar import DrawingToolbar
+from assist_agent.windows.viewer import Viewer
+from assist_ui.i18n import error_text
+from assist_ui.shapes import paint_shapes
+from common.errors import AssistError
+from common.messages import Monitors
+
+_TROUBLE = {Ending.ERROR, Ending.BAD_TOKEN, Ending.UNREACHABLE, Ending.CODE_MISMATCH}
+
+
+class TextPrompt:
+    """Asks for the words of a text mark (replaced in tests)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget) -> str | None:
+        text, ok = QInputDialog.getText(
+            parent,
+            QCoreApplication.translate("TextPrompt", "Text mark"),
+            QCoreApplication.translate("TextPrompt", "Text to show on the customer's screen:"),
+        )
+        return text if ok else None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, desk: Desk, history: History, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.history = history
+        self.drawing = desk.drawing
+        self.guidance = desk.guidance
+        self.session: AgentSession | None = None
+        self.setWindowTitle(self.tr("Assist — Agent"))
+        self.resize(1440, 880)
+
+        self.toolbar = DrawingToolbar(self)
+        self.addToolBar(self.toolbar)
+        self.sign_in_page = SignInPage(self)
+        self.code_panel = CodePanel(self)
+        self.viewer = Viewer(self.drawing, self)
+        self.left = QStackedWidget(self)
+        self.left.addWidget(self.code_panel)
+        self.left.addWidget(self.viewer)
+        self.state_card = StateCard(self)
+        self.guidance_panel = SessionTabs(self.guidance, self)
+        side = QFrame(self)
+        side.setObjectName("sidePanel")
+        side.setMinimumWidth(340)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(12, 12, 12, 12)
+        side_layout.setSpacing(12)
+        side_layout.addWidget(self.state_card)
+        side_layout.addWidget(self.guidance_panel, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.split.addWidget(self.left)
+        self.split.addWidget(side)
+        self.split.setStretchFactor(0, 1)
+        self.split.setSizes([1060, 380])
+        self.split.setObjectName("workspace")
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.sign_in_page)
+        self.pages.addWidget(self.split)
+        self.setCentralWidget(self.pages)
+        self.status_label = QLabel(self)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.paint_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.paint_label)
+        self.history_view: HistoryView | None = None
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(500)
+        self._stats_timer.timeout.connect(self.update_status)
+        self.last_paint_ms = 0.0
+        quit_action = QAction(self.tr("Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        self._wire()
+        self.show_ready()
+
+    # ------------------------------------------------------------ wiring (the one place)
+
+    def _wire(self) -> None:
+        desk, drawing, tb = self.desk, self.drawing, self.toolbar
+        desk.signing_in.connect(self.on_signing_in)
+        desk.signed_in.connect(self.on_signed_in)
+        desk.sign_in_failed.connect(self.on_sign_in_failed)
+        desk.session_started.connect(self.on_session_started)
+        desk.screenshot_source = self.final_screenshot
+        desk.recorder.failed.connect(self.on_history_failed)
+        self.sign_in_page.sign_in_requested.connect(desk.sign_in)
+
+        tb.tool_chosen.connect(drawing.set_tool)
+        tb.color_chosen.connect(drawing.set_color)
+        tb.width_chosen.connect(drawing.set_width)
+        tb.fade_chosen.connect(drawing.set_fade)
+        tb.act_pin.toggled.connect(drawing.set_pinned)
+        tb.act_undo.triggered.connect(drawing.undo)
+        tb.act_redo.triggered.connect(drawing.redo)
+        tb.act_clear.triggered.connect(drawing.clear)
+        tb.act_zoom_in.triggered.connect(self.viewer.zoom_in)
+        tb.act_zoom_out.triggered.connect(self.viewer.zoom_out)
+        tb.act_actual.triggered.connect(lambda: self.viewer.set_zoom(1.0))
+        tb.act_fit.toggled.connect(self.viewer.set_fit)
+        tb.act_history.triggered.connect(self.show_history)
+        tb.monitor_chosen.connect(desk.switch_monitor)
+        tb.end_button.clicked.connect(desk.end_session)
+        drawing.tool_changed.connect(tb.on_tool_changed)
+        drawing.pen_changed.connect(self._show_pen)
+        drawing.history_changed.connect(tb.on_history_changed)
+        drawing.enabled_changed.connect(self._on_drawing_enabled)
+        drawing.text_requested.connect(self._ask_text)
+        self.viewer.zoom_changed.connect(tb.on_zoom_changed)
+        self.viewer.frame_painted.connect(self._on_painted)
+        self.viewer.paint_timed.connect(self._on_paint_timed)
+
+        self.code_panel.new_requested.connect(desk.new_session)
+        self.code_panel.cancel_requested.connect(desk.end_session)
+        self.state_card.new_button.clicked.connect(desk.new_session)
+        self.state_card.skip_button.clicked.connect(desk.skip_rating)
+        notes = self.guidance_panel.notes
+        notes.notes_edited.connect(desk.set_notes)
+        notes.keep_screenshot_toggled.connect(self._keep_screenshot)
+
+        tb.on_tool_changed(drawing.tool)
+        self._show_pen()
+        self._on_drawing_enabled(drawing.enabled)
+
+    def _wire_session(self, session: AgentSession) -> None:
+        session.state_changed.connect(self._on_session_state)
+        session.code_ready.connect(self.on_code_ready)
+        session.frame_ready.connect(self.on_frame)
+        session.pause_changed.connect(self.on_paused)
+        session.monitors_received.connect(self.on_monitors)
+        session.consent_given.connect(self._on_consent)
+        session.session_ended.connect(self.on_ended)
+
+    # ------------------------------------------------------------ signing in
+
+    def show_sign_in(self, relay: str, token: str | None, error: str = "") -> None:
+        self.sign_in_page.set_values(relay, token)
+        if error:
+            self.sign_in_page.show_error(error)
+        self.toolbar.hide()
+        self.pages.setCurrentWidget(self.sign_in_page)
+
+    def on_signing_in(self) -> None:
+        self.sign_in_page.show_busy()
+        self.state_card.show_state(
+            State.SIGNING_IN, state_title(State.SIGNING_IN), state_detail(State.SIGNING_IN)
+        )
+
+    def on_signed_in(self, _name: str, display: str, org: str) -> None:
+        self.state_card.set_identity(display, org)
+        self.pages.setCurrentWidget(self.split)
+        self.toolbar.show()
+        if self.session is None:
+            self.show_ready()
+
+    def on_sign_in_failed(self, err: AssistError) -> None:
+        self.show_sign_in(self.desk.relay, self.desk.token, error_text(err))
+
+    def show_ready(self) -> None:
+        self.state_card.show_state(State.READY, state_title(State.READY), state_detail(State.READY))
+        self.code_panel.show_message(
+            self.tr("Ready to help"), state_detail(State.READY), offer_new=True
+        )
+        self.left.setCurrentWidget(self.code_panel)
+        self._set_open(False)
+
+    # ------------------------------------------------------------ the session
+
+    def on_session_started(self, session: AgentSession) -> None:
+        self.session = session
+        self.viewer.clear()
+        self.viewer.set_paused(False)
+        self.guidance_panel.chat.clear()
+        self.guidance_panel.notes.editor.clear()
+        self.toolbar.set_monitors((), 0)
+        self._wire_session(session)
+        self._stats_timer.start()
+        self.show_state(session.state)
+
+    def _current(self) -> bool:
+        return self.sender() is self.session and self.session is not None
+
+    def _on_session_state(self, state: State) -> None:
+        if self._current():
+            self.show_state(state)
+
+    def show_state(self, state: State) -> None:
+        session = self.session
+        allow = session.allow_draw if session is not None else True
+        if state is State.ENDED:
+            return  # on_ended shows why
+        self.state_card.show_state(state, state_title(state), state_detail(state, allow_draw=allow))
+        has_screen = not self.viewer.canvas.isNull()
+        if state is State.STARTING:
+            self.code_panel.show_message(state_title(state), state_detail(state))
+        elif state is State.DECIDING:
+            self.code_panel.show_message(state_title(state), state_detail(state))
+        if state in (State.SHARING, State.PAUSED) or (has_screen and state in CONNECTED):
+            self.left.setCurrentWidget(self.viewer)
+        elif not has_screen:
+            self.left.setCurrentWidget(self.code_panel)
+        if state in (State.RECONNECTING, State.CUSTOMER_AWAY, State.WAITING_RATING):
+            self.viewer.set_paused(True, state_title(state))
+        elif state is State.PAUSED:
+            self.viewer.set_paused(True, state_title(State.PAUSED))
+        else:
+            self.viewer.set_paused(False)
+        self._set_open(state in OPEN)
+        self.guidance_panel.chat.set_can_send(state in CONNECTED)
+
+    def on_code_ready(self, code: str, expires_s: int) -> None:
+        if not self._current():
+            return
+        self.code_panel.show_code(code, expires_s, state_detail(State.WAITING))
+        self.left.setCurrentWidget(self.code_panel)
+
+    def on_frame(self, update: FrameUpdate) -> None:
+        if not self._current():
+            return
+        if self.left.currentWidget() is not self.viewer:
+            self.left.setCurrentWidget(self.viewer)
+        self.viewer.show_update(update)
+
+    def _on_painted(self, update: FrameUpdate) -> None:
+        if self.session is not None:
+            self.session.displayed(update)
+
+    def _on_paint_timed(self, ms: float) -> None:
+        self.last_paint_ms = ms
+
+    def on_paused(self, paused: bool) -> None:
+        if self._current() and self.session is not None:
+            self.show_state(self.session.state)
+
+    def on_monitors(self, msg: Monitors) -> None:
+        if self._current():
+            self.toolbar.set_monitors(msg.monitors, msg.current)
+
+    def _on_consent(self, _allow_draw: bool, _monitor: int) -> None:
+        if self._current() and self.session is not None:
+            self._on_drawing_enabled(self.drawing.enabled)
+            self.show_state(self.session.state)
+
+    def on_ended(self, outcome: Outcome) -> None:
+        if not self._current():
+            return
+        text = ending_text(outcome)
+        if self.session is not None and self.session.rating is not None:
+            stars, comment = self.session.rating
+            rated = self.tr("The customer rated the session {stars}.").format(
+                stars="★" * stars + "☆" * (5 - stars)
+            )
+            text += "\n" + rated + (f" “{comment}”" if comment else "")
+        trouble = outcome.ending in _TROUBLE
+        self.state_card.show_state(State.ENDED, state_title(State.ENDED), text, error=trouble)
+        self._set_open(False)
+        self.guidance_panel.chat.set_can_send(False)
+        self._stats_timer.stop()
+        self.update_status()
+        if self.viewer.canvas.isNull():
+            self.code_panel.show_message(state_title(State.ENDED), text, offer_new=True)
+            self.left.setCurrentWidget(self.code_panel)
+        else:
+            self.viewer.set_paused(True, state_title(State.ENDED))
+
+    def _set_open(self, is_open: bool) -> None:
+        self.toolbar.end_button.setEnabled(is_open)
+
+    # ------------------------------------------------------------ drawing
+
+    def _show_pen(self) -> None:
+        d = self.drawing
+        self.toolbar.on_pen(d.color, d.width, d.fade_s, d.pinned)
+
+    def _on_drawing_enabled(self, enabled: bool) -> None:
+        reason = ""
+        if not enabled and self.session is not None and self.session.state in CONNECTED:
+            reason = self.tr("The customer did not allow drawing on their screen.")
+        elif not enabled:
+            reason = self.tr("Drawing is possible while the customer shares their screen.")
+        self.toolbar.on_drawing_enabled(enabled, reason)
+
+    def _ask_text(self, x: int, y: int) -> None:
+        text = TextPrompt.ask(self)
+        if text:
+            self.drawing.place_text(x, y, text)
+
+    def _keep_screenshot(self, keep: bool) -> None:
+        self.desk.keep_screenshot = keep
+
+    def final_screenshot(self) -> QImage | None:
+        """The customer's last screen with the marks still showing on it."""
+        if self.viewer.canvas.isNull():
+            return None
+        image = self.viewer.canvas.copy()
+        painter = QPainter(image)
+        paint_shapes(painter, self.drawing.visible(), lambda x, y: (x, y), 1.0)
+        painter.end()
+        return image
+
+    # ------------------------------------------------------------ status line and history
+
+    def update_status(self) -> None:
+        session = self.session
+        if session is None or session.state not in (State.SHARING, State.PAUSED):
+            self.status_label.setText("")
+            self.paint_label.setText("")
+            return
+        session.stats.sample_bytes(session.connection.bytes_received)
+        live = session.stats.live(expecting=session.state is State.SHARING)
+        latency = f"{live.latency_ms:.0f} ms" if live.latency_ms is not None else "— ms"
+        self.status_label.setText(
+            self.tr("{fps} fps · latency {latency} · {rate}/s · connection {quality}").format(
+                fps=f"{live.fps:.0f}",
+                latency=latency,
+                rate=size_text(live.bytes_per_s),
+                quality=quality_text(live.quality),
+            )
+        )
+        self.paint_label.setText(self.tr("paint {ms} ms").format(ms=f"{self.last_paint_ms:.1f}"))
+
+    def on_history_failed(self, detail: str) -> None:
+        self.statusBar().showMessage(
+            self.tr("This session could not be saved in your history ({detail}).").format(
+                detail=detail
+            ),
+            15_000,
+        )
+
+    def show_history(self) -> None:
+        if self.history_view is None:
+            self.history_view = HistoryView(self.history, self)
+        self.history_view.refresh()
+        self.history_view.show()
+        self.history_view.raise_()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self._stats_timer.stop()
+        self.desk.shutdown()
+        super().closeEvent(event)
