@@ -61,7 +61,8 @@ class Recorder(QObject):
             ended=session.ended_at or time.time(),
             ending=ending.value,
             ending_text=ending_text(outcome) if outcome is not None else "",
-            code=session.code or "",
+            # The secret digits never reach the disk: only the nameplate is kept.
+            code=f"{session.nameplate}-•••-•••" if session.nameplate else "",
             nameplate=session.nameplate or "",
             agent_name=name,
             agent_display_name=display,

@@ -48,7 +48,9 @@ def test_history_rows_are_written_at_the_end_and_survive_a_restart(
     rec = again.history.get(row)
     assert rec is not None
     assert rec.ending == "agent ended" and rec.ending_text == "You ended the session."
-    assert rec.code == session.code and rec.nameplate == session.code.split("-")[0]
+    nameplate, *secret = session.code.split("-")
+    assert rec.nameplate == nameplate and rec.code == f"{nameplate}-•••-•••"
+    assert "".join(secret) not in rec.code  # the secret digits never reach the disk
     assert (rec.agent_display_name, rec.agent_org) == ("Alice Kim", "Acme Support")
     assert rec.notes == "Router firmware 2.1; 공유기 재부팅 후 해결"
     assert [c["text"] for c in rec.chat] == [
