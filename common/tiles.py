@@ -10,8 +10,9 @@ How the encoder builds one update (the numbers are medians from
 ``bench/codec_bench.py`` on a 2-core machine; see ``docs/performance.md``):
 
 1. The screenshot is copied into the encoder's own buffer with alpha forced to
-   255, the masked rectangles painted :data:`NEUTRAL` (so the customer's own
-   control bar never leaves the machine), and the edges padded to the 64-pixel
+   255, the masked rectangles replaced by what the agent already has there, or
+   :data:`NEUTRAL` where nothing was sent yet (so the customer's own control bar
+   and overlay never leave the machine), and the edges padded to the 64-pixel
    tile grid by repeating the last row and column.
 2. Change detection compares the buffer with the reference (what the agent
    has) as uint64 words into a scratch bool array, reads that array as uint64
@@ -144,6 +145,7 @@ class FrameEncoder:
         self._size = (0, 0)
         self._cur: Pixels = np.zeros((0, 0, 4), np.uint8)
         self._ref: Pixels = np.zeros((0, 0, 4), np.uint8)
+        self._ref_valid = False  # does _ref hold what the agent has?
         self._ne: npt.NDArray[np.bool_] = np.zeros((0, 0), bool)
         self._keyframe_due = True
         self._cursor = (-1, -1)
@@ -163,7 +165,11 @@ class FrameEncoder:
         self._keyframe_due = True
 
     def set_masks(self, rects: Iterable[tuple[int, int, int, int]]) -> None:
-        """Screen rectangles ``(x, y, w, h)`` that are never sent, painted NEUTRAL instead."""
+        """Screen rectangles ``(x, y, w, h)`` whose pixels are never sent.
+
+        The agent keeps seeing what was there before the mask appeared (or NEUTRAL
+        grey where nothing was ever sent, e.g. under the sharing bar).
+        """
         masks = tuple(Rect(*map(int, r)) for r in rects)
         if any(r.w < 0 or r.h < 0 for r in masks):
             raise ValueError("a mask has a negative size")
@@ -203,6 +209,7 @@ class FrameEncoder:
         tiles = self._encode_changes(dirty, crop=not keyframe)
         frames = self._pack(tiles, moves, keyframe, frame_id, capture_ns, cursor_xy)
         self._cur, self._ref = self._ref, self._cur
+        self._ref_valid = True
         self._keyframe_due = False
         self._cursor = cursor_xy
         return frames
@@ -218,15 +225,20 @@ class FrameEncoder:
         self._size = (w, h)
         self._cur = np.zeros((hp, wp, 4), np.uint8)
         self._ref = np.zeros((hp, wp, 4), np.uint8)
+        self._ref_valid = False
         self._ne = np.zeros((hp, wp // 2), bool)
 
     def _load(self, pixels: Pixels) -> None:
         w, h = self._size
         cur = _u32(self._cur)
         np.bitwise_or(_u32(np.ascontiguousarray(pixels)), _OPAQUE, out=cur[:h, :w])
+        ref = _u32(self._ref)
         for m in self._masks:
             x0, y0 = max(m.x, 0), max(m.y, 0)
-            cur[y0 : max(y0, m.y + m.h), x0 : max(x0, m.x + m.w)] = NEUTRAL
+            x1, y1 = max(x0, m.x + m.w), max(y0, m.y + m.h)
+            # What was sent there before stays (so the agent sees what is under the
+            # customer's overlay); only never-sent pixels become NEUTRAL.
+            cur[y0:y1, x0:x1] = ref[y0:y1, x0:x1] if self._ref_valid else NEUTRAL
         self._pad(self._cur)
 
     def _pad(self, buffer: Pixels) -> None:

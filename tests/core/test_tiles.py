@@ -306,6 +306,20 @@ def test_masked_areas_never_reach_the_agent() -> None:
     assert np.array_equal(decoder.pixels, screen)
 
 
+def test_a_mask_that_appears_later_keeps_what_the_agent_already_saw() -> None:
+    """The agent's own marks on the customer's overlay are masked; the agent keeps seeing
+    the content that was under them, not grey boxes around its marks."""
+    screen = text_page(800, 600)
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    replay(encoder.encode(screen, 0, 1), decoder)
+    before = screen.copy()
+    screen[100:140, 200:400] = (0, 0, 255, 255)  # a red mark painted by the overlay
+    encoder.set_masks([(200, 100, 200, 40)])
+    assert encoder.encode(screen, 0, 2) == []  # nothing new to send
+    replay(encoder.encode(screen, 0, 3, force_keyframe=True), decoder)
+    assert np.array_equal(decoder.pixels, before)  # even a keyframe shows what was under
+
+
 # ---------------------------------------------------------------- budgets and quality
 
 
