@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -97,6 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, StoreError) as exc:
         print(f"assist-relay: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `assist-relay sessions | head`: the reader had enough; that is not an error.
+        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 class _open_store:

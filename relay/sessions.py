@@ -396,7 +396,7 @@ class Relay:
         conn.session = None
         if s.conns.get(role) != cid:
             return []
-        if s.state is not State.ESTABLISHED:
+        if s.state is not State.ESTABLISHED and role not in s.votes:
             # No resume tokens yet: nothing can pick this session up again.
             log.info("session %s: %s dropped before key confirmation", s.sid, role.name.lower())
             del s.conns[role]
@@ -605,10 +605,11 @@ class Relay:
             return self._refuse(conn, ErrorCode.RATE_LIMITED)
         out = self.tick()  # a grace period that just ran out must not be resumed
         s = self.sessions.get(msg.nameplate)
+        expected = self._resume_hash(s, msg.role) if s is not None else None
         if (
             s is None
-            or s.state is not State.ESTABLISHED
-            or not hmac.compare_digest(hashlib.sha256(msg.token).digest(), s.token_hashes[msg.role])
+            or expected is None
+            or not hmac.compare_digest(hashlib.sha256(msg.token).digest(), expected)
         ):
             self._join_failed(conn, now)
             self.metrics.resume_failures_total += 1
@@ -654,11 +655,25 @@ class Relay:
         conn.session = None
         if s is None or role is None or s.conns.get(role) != conn.id:
             return []
-        if s.state is State.ESTABLISHED:
+        if self._resume_hash(s, role) is not None:
             return self._away(s, role)
         del s.conns[role]
         left = PeerLeft(PeerLeftReason.TIMED_OUT)
         return self._end(s, "error", left, left, NORMAL)
+
+    @staticmethod
+    def _resume_hash(s: Session, role: Role) -> bytes | None:
+        """The token hash that lets ``role`` resume ``s``, if it can be resumed yet.
+
+        A side that confirmed the key and sent ``Established`` may resume even before
+        the other side's ``Established`` arrives: it already holds a valid session key,
+        and a drop in that short window must not cost the customer a new code.
+        """
+        if s.state is State.ESTABLISHED:
+            return s.token_hashes[role]
+        if s.state is State.PAIRED and role in s.votes:
+            return s.votes[role][0 if role is Role.AGENT else 1]
+        return None
 
     def _end(
         self,

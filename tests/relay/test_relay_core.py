@@ -217,3 +217,35 @@ def test_token_bucket_and_rate_limiter() -> None:
     limiter.prune(1000)
     assert len(limiter) == 0
     assert all(RateLimiter(0).allow("x", 0) for _ in range(1000))
+
+
+def test_a_side_that_confirmed_can_resume_before_the_other_side_confirms() -> None:
+    """A drop in the moment between one side's Established and the other's must not
+    cost the customer a new code (seen end to end under load)."""
+    core, _ = make()
+    agent, nameplate = create(core)
+    customer = hello(core, Role.CUSTOMER)
+    core.receive(customer, Join(nameplate))
+    tokens = b"a" * 32, b"c" * 32
+    msg = Established(hashlib.sha256(tokens[0]).digest(), hashlib.sha256(tokens[1]).digest())
+    assert core.receive(customer, msg) == []  # the customer confirmed, the agent not yet
+    assert sent(core.closed(customer)) == [PeerAway(30)]  # held, not ended
+    assert [type(a) for a in core.receive(agent, msg)] == [SessionEstablished]
+    again = hello(core, Role.CUSTOMER)
+    assert sent(core.receive(again, Resume(nameplate, Role.CUSTOMER, tokens[1]))) == [
+        Resumed(True),
+        PeerBack(),
+    ]
+
+
+def test_a_side_that_never_confirmed_cannot_resume() -> None:
+    core, _ = make()
+    agent, nameplate = create(core)
+    customer = hello(core, Role.CUSTOMER)
+    core.receive(customer, Join(nameplate))
+    core.receive(agent, Established(b"x" * 32, b"y" * 32))
+    left = sent(core.closed(customer))  # the customer had not confirmed: the session ends
+    assert left == [PeerLeft(PeerLeftReason.TIMED_OUT)]
+    again = hello(core, Role.CUSTOMER)
+    refusal = sent(core.receive(again, Resume(nameplate, Role.CUSTOMER, b"y" * 32)))
+    assert [m.code for m in refusal if isinstance(m, Error)] == [ErrorCode.RESUME_FAILED]
