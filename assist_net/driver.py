@@ -8,6 +8,11 @@ dropped session, idle acknowledgements, and handing events to the app.
 
 Apps with a window run it on a :class:`NetworkThread` so the GUI thread never
 waits on the network; headless modes run :meth:`Connection.run` directly.
+
+After a drop it keeps trying to resume for :data:`RESUME_WINDOW_S` (30 s). The
+environment variable ``ASSIST_RESUME_WINDOW_S`` (seconds, a positive number)
+changes that default, so end-to-end tests need not wait 30 s for a relay that
+is gone; anything else in it is ignored.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import os
 import ssl
 import threading
 import time
@@ -39,10 +46,21 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Event], None]
 
+
+def _resume_window_s(default: float = 30.0) -> float:
+    try:
+        value = float(os.environ.get("ASSIST_RESUME_WINDOW_S", default))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value > 0 else default
+
+
 #: How long we keep trying to get back to a session after our connection drops.
-RESUME_WINDOW_S = 30.0
+RESUME_WINDOW_S = _resume_window_s()
 _BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0)
 _IDLE_ACK_S = 0.5
+#: How long a bye waits for the resync after a resume, so held messages go out first.
+_BYE_WAIT_S = 3.0
 
 
 class Connection:
@@ -67,6 +85,8 @@ class Connection:
         self._ws: ClientConnection | None = None
         self._wake = asyncio.Event()
         self._ever_connected = False
+        self._bye_pending: EndReason | None = None
+        self._bye_deadline = 0.0
         self.final: Event | None = None
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -79,8 +99,25 @@ class Connection:
         return ok
 
     def bye(self, reason: EndReason) -> None:
-        self.endpoint.bye(reason)
+        """End on purpose. What is still held for a resume goes out first, if it can."""
+        channel = self.endpoint.channel
+        if self._ws is not None and channel is not None and channel.suspended:
+            # Back on the line but not yet in step with the peer: the last words
+            # (SessionEnd, a rating) are held until the resync; say bye after it.
+            self._bye_pending = reason
+            self._bye_deadline = time.monotonic() + _BYE_WAIT_S
+        else:
+            self.endpoint.bye(reason)
         self._wake.set()
+
+    def _maybe_bye(self) -> None:
+        if self._bye_pending is None:
+            return
+        channel = self.endpoint.channel
+        in_step = channel is None or not channel.suspended
+        if in_step or time.monotonic() >= self._bye_deadline:
+            reason, self._bye_pending = self._bye_pending, None
+            self.endpoint.bye(reason)
 
     def drop_connection(self) -> None:
         """Close the websocket as if the network failed (tests and diagnostics)."""
@@ -94,7 +131,8 @@ class Connection:
         while self.final is None:
             ws = await self._connect()
             if ws is None:
-                self._finish(Failed(self._unreachable()))
+                if self.final is None:
+                    self._finish(Failed(self._unreachable()))
                 break
             await self._serve(ws)
             if self.final is None and not self.endpoint.can_resume:
@@ -111,6 +149,13 @@ class Connection:
         deadline = time.monotonic() + (self._resume_window_s if self._ever_connected else 0)
         attempt = 0
         while True:
+            if self._bye_pending is not None:
+                reason, self._bye_pending = self._bye_pending, None
+                self.endpoint.bye(reason)
+            if self.endpoint.ended:
+                # Ended while away: nobody to tell; the relay times the session out.
+                self._dispatch()
+                return None
             try:
                 ws = await connect(
                     self.url,
@@ -168,6 +213,7 @@ class Connection:
             except TimeoutError:
                 self.endpoint.idle()
             self._wake.clear()
+            self._maybe_bye()
             await self._flush(ws)
             self._dispatch()
             if self.final is not None:
