@@ -118,6 +118,9 @@ class FramePipeline:
         self._cursor = (-1, -1)
         self._failed = False
         self.completed_frames = 0
+        #: Headless only: called on this worker thread as each frame completes (which is
+        #: when headless counts it shown) with the decoder and that wall-clock time in ns.
+        self.on_shown: Callable[[FrameDecoder, int], None] | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -195,7 +198,10 @@ class FramePipeline:
             self._on_first()
         if self._on_update is None:
             self._on_ack([frame.frame_id])
-            self.stats.shown([frame.capture_ns])
+            shown_ns = time.time_ns()
+            self.stats.shown([frame.capture_ns], shown_ns)
+            if self.on_shown is not None:
+                self.on_shown(self.decoder, shown_ns)
             self._dirty, self._full = [], False
         else:
             self._completed.append((frame.frame_id, frame.capture_ns))

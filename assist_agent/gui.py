@@ -76,8 +76,14 @@ def build(
     return Agent(desk, window, store)
 
 
-def start(agent: Agent, settings: Settings) -> None:
-    """Sign in with the remembered token, or ask for one."""
+def start(agent: Agent, settings: Settings, *, new_session: bool = False) -> None:
+    """Sign in with the remembered token, or ask for one.
+
+    With ``new_session`` (``--new-session``) the first successful sign-in starts a
+    session at once, and its code is printed as ``code: NNN-NNN-NNN`` when it is ready.
+    """
+    if new_session:
+        _session_after_sign_in(agent.desk)
     if settings.token:
         agent.window.show_sign_in(settings.relay, settings.token)
         agent.desk.sign_in()
@@ -85,7 +91,22 @@ def start(agent: Agent, settings: Settings) -> None:
         agent.window.show_sign_in(settings.relay, None)
 
 
-def run_gui(settings: Settings) -> int:
+def _session_after_sign_in(desk: Desk) -> None:
+    def on_signed_in() -> None:
+        desk.signed_in.disconnect(on_signed_in)
+        session = desk.new_session()
+        if session is not None:
+            session.code_ready.connect(_print_code)
+
+    desk.signed_in.connect(on_signed_in)
+
+
+def _print_code(code: str, _expires_s: int) -> None:
+    if sys.stdout is not None:  # None in a Windows GUI process without a console
+        print(f"code: {code}", flush=True)
+
+
+def run_gui(settings: Settings, *, new_session: bool = False) -> int:
     from assist_agent import logs
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -96,7 +117,7 @@ def run_gui(settings: Settings) -> int:
     agent = build(settings)
     logs.install_excepthook(lambda: ErrorNotice.show(agent.window))
     agent.window.show()
-    start(agent, settings)
+    start(agent, settings, new_session=new_session)
     # Ctrl+C or a TERM signal closes the window properly: the session ends, history is saved.
     signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, agent.window.close))
     signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, agent.window.close))

@@ -6,6 +6,13 @@ seconds from pairing (or until the customer ends), then ends the session,
 waits briefly for a rating, and exits with the documented code and a one-line
 reason on stderr. Frames are decoded and acknowledged exactly as in the window,
 only nothing is painted.
+
+``--probe X,Y,W,H`` watches one rectangle of the customer's screen (physical
+pixels) for benchmarks that measure input-to-display latency: whenever a
+completed frame changed that rectangle, the ``--stats`` file gets one entry
+``[shown_ns, "#rrggbb", frames]`` under ``probe.changes``: the wall clock when
+the frame counted as shown (headless: decoded), the rectangle's mean colour,
+and how many frames had completed by then.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from assist_agent.session import AgentSession
 from assist_agent.texts import ending_text
 from common.annotations import Pen, Sketchbook
 from common.messages import Chat, ShapeTool
+from common.tiles import FrameDecoder
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,36 @@ def draw_test_messages(width: int, height: int, monitor: int) -> list[Any]:
     return [*book.add(arrow), *book.add(step), chat]
 
 
+class Probe:
+    """Notes when a rectangle of the decoded screen changes, and to what colour.
+
+    Called on the decode thread for every completed frame; read :meth:`summary`
+    once the pipeline has stopped.
+    """
+
+    def __init__(self, rect: tuple[int, int, int, int]) -> None:
+        self.rect = rect
+        self.frames = 0
+        self.changes: list[tuple[int, str, int]] = []
+        self._last = b""
+
+    def on_shown(self, decoder: FrameDecoder, shown_ns: int) -> None:
+        self.frames += 1
+        x, y, w, h = self.rect
+        region = decoder.pixels[y : y + h, x : x + w]
+        if region.shape[:2] != (h, w):
+            return  # not (wholly) on this screen
+        data = region.tobytes()
+        if data == self._last:
+            return
+        self._last = data
+        b, g, r = (round(float(v)) for v in region[..., :3].reshape(-1, 3).mean(axis=0))
+        self.changes.append((shown_ns, f"#{r:02x}{g:02x}{b:02x}", self.frames))
+
+    def summary(self) -> dict[str, Any]:
+        return {"rect": list(self.rect), "frames": self.frames, "changes": self.changes}
+
+
 class HeadlessRun(QObject):
     def __init__(
         self,
@@ -60,6 +98,7 @@ class HeadlessRun(QObject):
         save_frame: Path | None,
         stats_path: Path | None,
         draw_test: bool,
+        probe: tuple[int, int, int, int] | None = None,
     ) -> None:
         super().__init__()
         assert settings.token is not None
@@ -76,6 +115,9 @@ class HeadlessRun(QObject):
         self.session.secured.connect(self.on_secured)
         self.session.first_frame_decoded.connect(self.on_first_frame)
         self.session.session_ended.connect(self.on_ended)
+        self.probe = Probe(probe) if probe is not None else None
+        if self.probe is not None:
+            self.session.pipeline.on_shown = self.probe.on_shown
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.session.end)
@@ -137,6 +179,8 @@ class HeadlessRun(QObject):
             summary["screen"] = [int(pixels.shape[1]), int(pixels.shape[0])]
             summary["ending"] = self.session.outcome.ending.value if self.session.outcome else None
             summary["exit_code"] = self.exit_code
+            if self.probe is not None:
+                summary["probe"] = self.probe.summary()
             self.stats_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         return notes
 
@@ -149,6 +193,7 @@ def run(
     save_frame: Path | None,
     stats_path: Path | None,
     draw_test: bool,
+    probe: tuple[int, int, int, int] | None = None,
 ) -> int:
     runner = HeadlessRun(
         settings,
@@ -156,6 +201,7 @@ def run(
         save_frame=save_frame,
         stats_path=stats_path,
         draw_test=draw_test,
+        probe=probe,
     )
     signal.signal(signal.SIGINT, lambda *_: runner.interrupt())
     signal.signal(signal.SIGTERM, lambda *_: runner.interrupt())

@@ -19,6 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relay", metavar="URL", help="relay address (ws:// or wss://)")
     p.add_argument("--token", help="your agent token (remembered after the first sign-in)")
     p.add_argument("--lang", choices=("ko", "en"), help="language (default: system locale)")
+    p.add_argument(
+        "--new-session",
+        action="store_true",
+        help="start a session as soon as you are signed in, and print its code on stdout "
+        "(code: NNN-NNN-NNN)",
+    )
     h = p.add_argument_group("headless mode (automation, tests, benchmarks)")
     h.add_argument("--headless", action="store_true", help="run one session without a window")
     h.add_argument(
@@ -33,7 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send an arrow, a step marker and a chat line after the first frame",
     )
+    h.add_argument(
+        "--probe",
+        type=_rect,
+        metavar="X,Y,W,H",
+        help="note in --stats when this rectangle of the screen changes (benchmarks)",
+    )
     return p
+
+
+def _rect(text: str) -> tuple[int, int, int, int]:
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not X,Y,W,H in pixels") from None
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: X and Y must be 0 or more, W and H above 0")
+    return x, y, w, h
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             ("--save-frame", args.save_frame),
             ("--stats", args.stats),
             ("--draw-test", args.draw_test or None),
+            ("--probe", args.probe),
         )
         if value is not None
     ]
@@ -65,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return _headless(settings, args)
     from assist_agent.gui import run_gui
 
-    return run_gui(settings)
+    return run_gui(settings, new_session=args.new_session)
 
 
 def _headless(settings: Settings, args: argparse.Namespace) -> int:
@@ -90,6 +113,7 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
             save_frame=args.save_frame,
             stats_path=args.stats,
             draw_test=args.draw_test,
+            probe=args.probe,
         )
     except Exception as exc:  # noqa: BLE001 - one line for people, the traceback to the log
         logging.getLogger("assist_agent").exception("headless run failed")

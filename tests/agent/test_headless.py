@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,42 @@ def test_a_session_end_to_end_writes_frame_and_stats(relay: RelayThread, home: P
     assert np.abs(saved[:300] - truth[:300]).mean() < 2.0
 
 
+def test_the_probe_notes_when_and_to_what_colour_a_region_changed(
+    relay: RelayThread, home: Path
+) -> None:
+    # The fake desktop's progress bar (800x500: x 112..362, y 358..368) fills green from
+    # grey frame by frame; the probe watches a patch of it that turns green near frame 22.
+    stats_json = home / "stats.json"
+    proc = agent(
+        "--relay", relay.url, "--token", relay.token, "--duration", "2.5",
+        "--stats", str(stats_json), "--probe", "214,360,8,6",
+        home=home,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    code = proc.stdout.readline().strip().removeprefix("code: ")
+    fake = FakeCustomer(relay.url, code, width=800, height=500, fps=20).start()
+    started = time.time_ns()
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        fake.close()
+    assert proc.returncode == 0, err
+
+    stats = json.loads(stats_json.read_text())
+    probe = stats["probe"]
+    assert probe["rect"] == [214, 360, 8, 6] and probe["frames"] == stats["frames"]
+    changes = probe["changes"]
+    colours = [c for _, c, _ in changes]
+    assert colours[0] == "#dce0e6"  # the empty bar
+    assert "#43a047" in colours  # filled
+    assert all(a != b for a, b in zip(colours, colours[1:], strict=False))
+    times = [t for t, _, _ in changes]
+    assert started - 5e9 < times[0] and times == sorted(times) and times[-1] < time.time_ns()
+    frames = [n for _, _, n in changes]
+    assert frames[0] == 1 and frames == sorted(set(frames)) and frames[-1] <= stats["frames"]
+    assert len(changes) < stats["frames"] / 2  # only changes, not every frame
+
+
 def test_a_bad_token_is_exit_3_with_a_sentence_naming_the_token(
     relay: RelayThread, home: Path
 ) -> None:
@@ -114,10 +151,20 @@ def test_a_declining_customer_is_exit_2(relay: RelayThread, home: Path) -> None:
     assert proc.returncode == 2 and "declined" in err
 
 
-@pytest.mark.parametrize("flag", ["--duration=3", "--draw-test"])
+@pytest.mark.parametrize("flag", ["--duration=3", "--draw-test", "--probe=0,0,8,8"])
 def test_headless_flags_need_headless(flag: str) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "assist_agent.main", flag],
         cwd=REPO, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert out.returncode == 2 and "only work with --headless" in out.stderr
+
+
+@pytest.mark.parametrize("value", ["1,2,3", "a,b,c,d", "0,0,0,4", "-1,0,4,4"])
+def test_a_probe_that_is_not_a_rectangle_is_a_usage_error(value: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "assist_agent.main", "--headless", f"--probe={value}"],
+        cwd=REPO, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "X,Y,W,H" in out.stderr or "above 0" in out.stderr
