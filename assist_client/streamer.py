@@ -7,9 +7,15 @@ Everything here runs on its own thread (never the GUI thread). One
   zero-copy numpy view of the BGRA bytes.
 * **A static screen costs almost nothing.** A capture is first compared with
   the previous one as raw bytes (one ``memcmp``, ~1 ms at 1080p); when nothing
-  moved, the encoder is not even called, and the capture interval backs off
-  from the frame interval to :data:`IDLE_INTERVAL_S` (a few captures per second).
-  The first change brings it straight back.
+  moved, the encoder is not even called. For :data:`ACTIVE_S` after the last
+  change the screen is still polled at the frame rate (so the next keystroke
+  is seen within one frame interval); after that the capture interval backs
+  off to :data:`IDLE_INTERVAL_S` (a few captures per second). The first change
+  brings it straight back.
+* **Pacing** counts from the start of a capture, so encoding does not stretch
+  the frame interval: at the cap, a frame that took 20 ms to encode is
+  followed by the next capture 1/fps after the previous one began, not 1/fps
+  after it was sent.
 * **Flow control.** At most ``window`` frames may be in flight without a
   :class:`~common.messages.FrameAck` (acks are cumulative: an ack for frame N
   settles everything up to N). While the window is full nothing is captured,
@@ -47,8 +53,12 @@ Rect = tuple[int, int, int, int]
 
 #: Frames that may be in flight without an ack.
 DEFAULT_WINDOW = 3
-MAX_FPS = 20.0
+#: Frame rate cap (lowered by adaptation). It also sets the polling pace while the screen
+#: is active, so it bounds how long a change waits to be seen: 1/60 s.
+MAX_FPS = 60.0
 MIN_FPS = 2.0
+#: Keep polling at the frame rate this long after the last change (typing pauses).
+ACTIVE_S = 2.0
 #: Slowest capture pace on a static screen.
 IDLE_INTERVAL_S = 0.35
 #: How fast the interval grows while nothing changes.
@@ -261,6 +271,7 @@ class Streamer:
         interval = 1.0 / self._fps_cap
         next_capture = time.monotonic()
         next_adapt = time.monotonic() + ADAPT_EVERY_S
+        last_change = float("-inf")  # monotonic time of the last capture that differed
         while True:
             with self._cond:
                 while True:
@@ -291,6 +302,7 @@ class Streamer:
                     next_adapt = now + ADAPT_EVERY_S
                 quality, fps_cap = self._quality, self._fps_cap
 
+            started = time.monotonic()
             t0 = time.perf_counter()
             pixels, raw = source.grab(rect)
             capture_ns = time.time_ns()
@@ -317,14 +329,19 @@ class Streamer:
                 self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
             previous, last_cursor = raw, cursor
             if not frames:
-                interval = min(IDLE_INTERVAL_S, max(interval, 1.0 / fps_cap) * IDLE_BACKOFF)
-                next_capture = time.monotonic() + interval
+                if started - last_change < ACTIVE_S:
+                    interval = 1.0 / fps_cap
+                else:
+                    interval = min(IDLE_INTERVAL_S, max(interval, 1.0 / fps_cap) * IDLE_BACKOFF)
+                next_capture = started + interval
                 if keyframe:
                     with self._cond:
                         self._keyframe = False
                 continue
+            if not keyframe:  # a keyframe is sent because of us, not because of activity
+                last_change = started
             interval = 1.0 / fps_cap
-            next_capture = time.monotonic() + interval
+            next_capture = started + interval
             with self._cond:
                 if self._stopped:
                     return

@@ -1,0 +1,63 @@
+"""A bare websockets forwarder: the yardstick the relay is compared with.
+
+``python -m bench.forwarder`` listens on 127.0.0.1 (a free port; the first
+stdout line is ``listening on ws://127.0.0.1:PORT``). Each connection's first
+message is a pairing key; two connections with the same key are paired, and
+from then on every message from one is sent to the other, unchanged. Nothing
+else: no parsing, no queues of its own, no limits beyond those of websockets
+configured like the relay's (no compression, 1 MiB messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from common.messages import MAX_MESSAGE_BYTES
+
+
+class Forwarder:
+    def __init__(self) -> None:
+        self._waiting: dict[bytes | str, tuple[ServerConnection, asyncio.Future[ServerConnection]]]
+        self._waiting = {}
+
+    async def handle(self, ws: ServerConnection) -> None:
+        key = await ws.recv()
+        if key in self._waiting:
+            other, found = self._waiting.pop(key)
+            found.set_result(ws)
+            peer = other
+        else:
+            found = asyncio.get_running_loop().create_future()
+            self._waiting[key] = (ws, found)
+            try:
+                peer = await found
+            finally:
+                if self._waiting.get(key, (None,))[0] is ws:
+                    del self._waiting[key]
+        try:
+            async for message in ws:
+                await peer.send(message)
+        except ConnectionClosed:
+            pass
+
+
+async def main() -> None:
+    forwarder = Forwarder()
+    async with serve(
+        forwarder.handle, "127.0.0.1", 0, compression=None, max_size=MAX_MESSAGE_BYTES
+    ) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        print(f"listening on ws://127.0.0.1:{port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

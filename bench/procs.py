@@ -1,0 +1,274 @@
+"""Child processes of the benchmarks, and what is measured about them from outside.
+
+* :class:`Child` runs a command with its output read line by line on a thread,
+  so the driver can wait for a line (``code: ...``, ``state: sharing``) with a
+  timeout and never blocks on a pipe.
+* :func:`start_relay` and :func:`add_agent` run the real relay's command line;
+  the relay also serves ``/metrics`` on a free loopback port.
+* :class:`Sampler` reads, every half second, the CPU time of named processes
+  from ``/proc/PID/stat`` and the relay's byte counters from ``/metrics``; a
+  share of one core or a byte rate over any span is then read from the samples
+  at its two ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def command(script: str, module: str) -> list[str]:
+    """The installed entry point (``.venv/bin/assist-relay``) or ``python -m module``."""
+    path = Path(sys.executable).parent / script
+    if path.exists():
+        return [str(path)]
+    found = shutil.which(script)
+    return [found] if found else [sys.executable, "-m", module]
+
+
+class Child:
+    """A child process whose stdout lines are collected on a thread."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        stdin: bool = False,
+        log: Path | None = None,
+    ) -> None:
+        self.name = name
+        self._log = log.open("wb") if log is not None else None
+        self.proc = subprocess.Popen(
+            list(argv),
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._log if self._log is not None else subprocess.DEVNULL,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True, name=f"read-{name}")
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_line(self, pattern: str, timeout: float) -> re.Match[str]:
+        """The first (new) stdout line matching ``pattern``; RuntimeError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                line = self.lines.get(timeout=max(0.0, left))
+            except queue.Empty:
+                raise RuntimeError(
+                    f"{self.name}: no line like {pattern!r} within {timeout:.0f} s "
+                    f"(so far: {self.seen[-5:]})"
+                ) from None
+            if line is None:
+                self.lines.put(None)
+                raise RuntimeError(
+                    f"{self.name} exited ({self.proc.poll()}) before printing {pattern!r}; "
+                    f"last lines: {self.seen[-5:]}"
+                )
+            self.seen.append(line)
+            m = re.search(pattern, line)
+            if m is not None:
+                return m
+
+    def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def signal(self, sig: int) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
+        if self.proc.poll() is None:
+            if self.proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.proc.stdin.close()
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.wait(timeout)
+        if code is None:
+            self.proc.kill()
+            code = self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+        return code
+
+
+class Relay(Child):
+    """``assist-relay serve --port 0`` on loopback with metrics on a free port."""
+
+    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+        argv = command("assist-relay", "relay.cli") + [
+            "serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
+            "--data-dir", str(data_dir), "--log-level", "WARNING",
+        ]  # fmt: skip
+        super().__init__("relay", argv, env=env, log=data_dir.parent / f"{data_dir.name}.log")
+        m = self.wait_line(r"listening on (ws://\S+)", 30)
+        self.url = m.group(1)
+        metrics = re.search(r"metrics: (http://\S+/metrics)", m.string)
+        self.metrics_url = metrics.group(1) if metrics else None
+
+    def metrics(self) -> dict[str, float]:
+        """The relay's counters and gauges, without the ``assist_relay_`` prefix."""
+        if self.metrics_url is None:
+            return {}
+        with urllib.request.urlopen(self.metrics_url, timeout=2) as response:
+            text = response.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line.startswith("assist_relay_") and " " in line:
+                name, value = line.rsplit(" ", 1)
+                out[name.removeprefix("assist_relay_")] = float(value)
+        return out
+
+    def rss_bytes(self) -> int:
+        return rss_bytes(self.pid)
+
+
+def add_agent(data_dir: Path, name: str = "bench") -> str:
+    """``assist-relay agent add NAME``; returns the token (the last line it prints)."""
+    out = subprocess.run(
+        command("assist-relay", "relay.cli") + ["agent", "add", name, "--data-dir", str(data_dir)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout.strip().splitlines()[-1].strip()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+class Sampler:
+    """Samples CPU time of processes (and the relay's counters) on a thread; see the module."""
+
+    def __init__(
+        self, pids: dict[str, int], relay: Relay | None = None, interval: float = 0.5
+    ) -> None:
+        self.pids = dict(pids)
+        self.relay = relay
+        self.interval = interval
+        self.cpu: dict[str, list[tuple[int, float]]] = {name: [] for name in pids}
+        self.counters: list[tuple[int, dict[str, float]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="sampler")
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            self.sample()
+            if self._stop.wait(self.interval):
+                self.sample()
+                return
+
+    def sample(self) -> None:
+        now = time.time_ns()
+        for name, pid in self.pids.items():
+            seconds = cpu_seconds(pid)
+            if seconds is not None:
+                self.cpu[name].append((now, seconds))
+        if self.relay is not None:
+            with contextlib.suppress(OSError):
+                self.counters.append((time.time_ns(), self.relay.metrics()))
+
+    @staticmethod
+    def _ends(times: list[int], start: int, end: int) -> tuple[int, int] | None:
+        inside = [i for i, t in enumerate(times) if start <= t <= end]
+        if len(inside) < 2:
+            return None
+        return inside[0], inside[-1]
+
+    def cpu_pct(self, name: str, start: int, end: int) -> float | None:
+        """Share of one core (percent) the process used between two wall-clock ns times."""
+        samples = self.cpu.get(name, [])
+        ends = self._ends([t for t, _ in samples], start, end)
+        if ends is None:
+            return None
+        (t0, c0), (t1, c1) = samples[ends[0]], samples[ends[1]]
+        return 100.0 * (c1 - c0) / ((t1 - t0) / 1e9)
+
+    def rate(self, counter: str, start: int, end: int) -> float | None:
+        """Per-second increase of a relay counter between two wall-clock ns times."""
+        ends = self._ends([t for t, _ in self.counters], start, end)
+        if ends is None:
+            return None
+        (t0, m0), (t1, m1) = self.counters[ends[0]], self.counters[ends[1]]
+        if counter not in m0 or counter not in m1:
+            return None
+        return (m1[counter] - m0[counter]) / ((t1 - t0) / 1e9)
+
+    def peak(self, gauge: str, start: int, end: int) -> float | None:
+        values = [m[gauge] for t, m in self.counters if start <= t <= end and gauge in m]
+        return max(values) if values else None
+
+
+@contextlib.contextmanager
+def children() -> Iterator[list[Child]]:
+    """A list to put children in; all of them are stopped when the block ends."""
+    started: list[Child] = []
+    try:
+        yield started
+    finally:
+        for child in reversed(started):
+            child.stop(5)

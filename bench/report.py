@@ -1,0 +1,246 @@
+"""The targets, the machine, and the results as JSON and as Markdown tables.
+
+:data:`TARGETS` is the one list of the issue's targets; :func:`check` says
+where each stands, :func:`markdown` renders the tables that go into
+``docs/performance.md`` between the ``bench:begin``/``bench:end`` markers
+(:func:`update_docs`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import os
+import platform
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DOCS_BEGIN = "<!-- bench:begin (written by `make bench`; edit bench/report.py instead) -->"
+DOCS_END = "<!-- bench:end -->"
+WORKLOADS = ("static", "typing", "scrolling", "motion")
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    where: str  # a workload or "relay"
+    key: str
+    op: str  # "<=" or ">="
+    limit: float
+    text: str
+    unit: str = ""
+
+    def met(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        compare: Callable[[float, float], bool] = operator.le if self.op == "<=" else operator.ge
+        return compare(value, self.limit)
+
+
+TARGETS = (
+    Target("typing", "input_latency_ms_p50", "<=", 20, "input-to-display p50 ≤ 20 ms", "ms"),
+    Target("typing", "input_latency_ms_p95", "<=", 40, "input-to-display p95 ≤ 40 ms", "ms"),
+    Target("typing", "bytes_per_s", "<=", 15_000, "≤ 15 KB/s", "B/s"),
+    Target("typing", "psnr_db", ">=", 40, "text lossless or PSNR ≥ 40 dB", "dB"),
+    Target("scrolling", "fps", ">=", 30, "≥ 30 fps", "fps"),
+    Target("scrolling", "bytes_per_s", "<=", 250_000, "≤ 250 KB/s", "B/s"),
+    Target("scrolling", "psnr_db", ">=", 40, "PSNR ≥ 40 dB", "dB"),
+    Target("static", "bytes_per_s", "<=", 1_000, "≤ 1 KB/s", "B/s"),
+    Target("static", "client_cpu_pct", "<=", 2, "customer ≤ 2 % of one core", "%"),
+    Target("motion", "fps", ">=", 25, "≥ 25 fps", "fps"),
+    Target("motion", "input_latency_ms_p95", "<=", 150, "p95 latency ≤ 150 ms", "ms"),
+    Target(
+        "motion",
+        "input_latency_trend_ms",
+        "<=",
+        50,
+        "no growing backlog: last third's median latency ≤ first third's + 50 ms",
+        "ms",
+    ),
+    Target(
+        "motion",
+        "relay_queued_bytes_peak",
+        "<=",
+        1 << 20,
+        "… and the relay's queue stays below congestion level 1 (1 MiB)",
+        "B",
+    ),
+    Target("relay", "throughput_ratio", ">=", 0.9, "throughput ≥ 0.9× bare forwarder", "×"),
+    Target("relay", "sessions", ">=", 200, "200 paired sessions at 10 msg/s × 20 KB", ""),
+    Target("relay", "p99_added_ms", "<=", 20, "… with relay-added p99 ≤ 20 ms", "ms"),
+    Target("relay", "idle_conn_kb", "<=", 64, "≤ 64 KB per idle connection", "KB"),
+)
+
+
+def machine() -> dict[str, Any]:
+    """Cores, memory, CPU model, Python and OS of this machine, and its load right now."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        found = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+        mem_gib = round(int(found.group(1)) / 2**20, 1) if found else None
+    except OSError:
+        pass
+    os_name = platform.platform()
+    try:
+        release = Path("/etc/os-release").read_text()
+        m = re.search(r'^PRETTY_NAME="?([^"\n]+)', release, re.M)
+        if m:
+            os_name = f"{m.group(1)}, Linux {platform.release()}"
+    except OSError:
+        pass
+    cores = os.cpu_count()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    python = platform.python_version()
+    summary = (
+        f"{cores} cores ({model or 'unknown CPU'}), {mem_gib} GiB RAM, Python {python}, {os_name}"
+    )
+    return {
+        "summary": summary,
+        "cores": cores,
+        "cpu_model": model,
+        "memory_gib": mem_gib,
+        "python": python,
+        "os": os_name,
+        "load_average_at_start": [round(x, 2) for x in load] if load else None,
+        "executable": sys.executable,
+    }
+
+
+def check(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured value and whether it is met (None: not measured)."""
+    out = []
+    for t in TARGETS:
+        section = results["relay"] if t.where == "relay" else results["workloads"].get(t.where, {})
+        value = section.get(t.key) if section else None
+        out.append(
+            {
+                "where": t.where,
+                "key": t.key,
+                "target": f"{t.op} {t.limit:g}",
+                "text": t.text,
+                "value": value,
+                "met": t.met(value),
+            }
+        )
+    return out
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if unit == "B/s":
+        if value >= 1e6:
+            return f"{value / 1e6:.2f} MB/s"
+        return f"{value / 1000:.1f} KB/s" if value >= 100 else f"{value:.0f} B/s"
+    if unit == "B":
+        return f"{value / 1024:.0f} KiB" if value >= 1024 else f"{value:.0f} B"
+    if unit == "dB" and value >= 100:
+        return "lossless"
+    if isinstance(value, float):
+        text = f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    else:
+        text = str(value)
+    if unit == "×":
+        return f"{text}×"
+    return f"{text} {unit}" if unit else text
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The machine, the workload table, the relay table and the targets table."""
+    m = results["machine_detail"]
+    lines = [
+        f"Measured {results.get('generated', '')} on {m['summary']}; "
+        f"load average at start {m.get('load_average_at_start')}. "
+        f"Command: `{results.get('command', 'make bench')}`.",
+        "",
+        "| workload | fps | capture→display p50 / p95 | input→display p50 / p95 | "
+        "bytes/s | customer CPU | relay CPU | PSNR |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in WORKLOADS:
+        w = results["workloads"].get(name)
+        if not w:
+            continue
+        if "error" in w:
+            lines.append(f"| {name} | failed: {w['error']} |" + " |" * 6)
+            continue
+        lines.append(
+            f"| {name} | {_fmt(w.get('fps'))} | "
+            f"{_fmt(w.get('latency_ms_p50'))} / {_fmt(w.get('latency_ms_p95'))} ms | "
+            f"{_fmt(w.get('input_latency_ms_p50'))} / {_fmt(w.get('input_latency_ms_p95'))} ms | "
+            f"{_fmt(w.get('bytes_per_s'), 'B/s')} | {_fmt(w.get('client_cpu_pct'))} % | "
+            f"{_fmt(w.get('relay_cpu_pct'))} % | {_fmt(w.get('psnr_db'), 'dB')} |"
+        )
+    repeated = {
+        name: w["runs"]
+        for name, w in results["workloads"].items()
+        if w and len(w.get("runs", ())) > 1
+    }
+    if repeated:
+
+        def per_run(runs: list[dict[str, Any]], key: str) -> str:
+            return ", ".join(_fmt(r.get(key)) for r in runs)
+
+        lines += [
+            "",
+            f"Each row is the median of {max(len(r) for r in repeated.values())} runs. "
+            "Per run, fps and input→display p95 (ms): "
+            + "; ".join(
+                f"{name} {per_run(runs, 'fps')} and {per_run(runs, 'input_latency_ms_p95')}"
+                for name, runs in repeated.items()
+            )
+            + ".",
+        ]
+    relay = results.get("relay") or {}
+    if relay and "error" not in relay:
+        phases = relay.get("phases", {})
+
+        def delivery(phase: str) -> str:
+            p = phases.get(phase, {})
+            return f"{phase} {_fmt(p.get('p50_ms'))} / {_fmt(p.get('p99_ms'))} ms"
+
+        relay_cpu = _fmt(phases.get("relay", {}).get("relay_cpu_pct"))
+        lines += [
+            "",
+            "| relay | result |",
+            "|---|---|",
+            f"| throughput, {relay.get('message_bytes', 0) // 1024} KiB Data messages | "
+            f"relay {_fmt(relay.get('relay_mb_per_s'))} MB/s, bare forwarder "
+            f"{_fmt(relay.get('bare_mb_per_s'))} MB/s: "
+            f"**{_fmt(relay.get('throughput_ratio'), '×')}** |",
+            f"| {relay.get('sessions')} sessions × 10 msg/s × 20 KB: delivery p50 / p99 | "
+            f"{delivery('direct')}, {delivery('bare')}, {delivery('relay')} |",
+            f"| relay-added p99 (relay − direct) | **{_fmt(relay.get('p99_added_ms'))} ms** "
+            f"(bare forwarder: {_fmt(relay.get('bare_p99_added_ms'))} ms); "
+            f"relay CPU {relay_cpu} % of one core |",
+            f"| memory per idle connection ({relay.get('idle_connections')} after Hello) | "
+            f"**{_fmt(relay.get('idle_conn_kb'))} KB** |",
+        ]
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    units = {(t.where, t.key): t.unit for t in TARGETS}
+    for row in results.get("targets", []):
+        mark = {True: "yes", False: "**no**", None: "not measured"}[row["met"]]
+        value = _fmt(row["value"], units[(row["where"], row["key"])])
+        lines.append(f"| {row['where']}: {row['text']} | {value} | {mark} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_docs(path: Path, table: str) -> bool:
+    """Replace the generated block of ``path``; False if its markers are missing."""
+    text = path.read_text(encoding="utf-8")
+    begin, end = text.find(DOCS_BEGIN), text.find(DOCS_END)
+    if begin < 0 or end < begin:
+        return False
+    new = text[: begin + len(DOCS_BEGIN)] + "\n" + table + text[end:]
+    path.write_text(new, encoding="utf-8")
+    return True

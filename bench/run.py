@@ -1,0 +1,176 @@
+"""``make bench``: every screen workload and the relay benchmarks, written up.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.run                  # everything, 7-8 minutes
+    .venv/bin/python -m bench.run --quick          # a smoke run, about 2 minutes
+    .venv/bin/python -m bench.run --only typing,relay --seconds 30
+
+A full run writes ``bench/results/latest.json`` and ``latest.md`` and
+refreshes the generated tables in ``docs/performance.md``; a ``--quick`` or
+``--only`` run writes ``bench/results/partial.json`` and ``partial.md`` and
+leaves the docs alone. The screen workloads need Xvfb, libXtst and the Qt xcb
+libraries (``make setup`` installs them on Debian); the relay part needs
+nothing but loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from bench import relay_bench, report
+from bench.screen_bench import Plan, run_workload
+from bench.xserver import running_xvfb
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+PARTS = (*report.WORKLOADS, "relay")
+#: A full run repeats each screen workload (the machine is noisy) and reports medians.
+FULL_REPEAT = 3
+
+
+def plans(quick: bool, seconds: float | None) -> dict[str, Plan]:
+    if seconds is not None:
+        return {kind: Plan(seconds) for kind in report.WORKLOADS}
+    if quick:  # static stays long enough for its CPU share to mean something
+        return {
+            kind: Plan(10.0 if kind == "static" else 6.0, probes=3) for kind in report.WORKLOADS
+        }
+    return {kind: Plan(20.0) for kind in report.WORKLOADS}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="short runs: a smoke test, ~2 minutes")
+    p.add_argument(
+        "--only",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        metavar="PART[,PART]",
+        help=f"run only these parts: {', '.join(PARTS)}",
+    )
+    p.add_argument("--seconds", type=float, help="active seconds per screen workload (20)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        help="run each screen workload N times and report medians (3 in a full run, else 1)",
+    )
+    p.add_argument("--out", type=Path, help="results JSON (default: bench/results/...)")
+    p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (logs, frames)")
+    args = p.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        p.error("--repeat must be 1 or more")
+    unknown = sorted(set(args.only or ()) - set(PARTS))
+    if unknown:
+        p.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    parts = args.only or list(PARTS)
+    full = not args.quick and not args.only and args.seconds is None
+    repeat = args.repeat or (FULL_REPEAT if full else 1)
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "machine": "",
+        "generated": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "command": "make bench" if full else "python -m bench.run " + " ".join(sys.argv[1:]),
+        "workloads": {},
+        "relay": {},
+    }
+    info = report.machine()
+    results["machine"], results["machine_detail"] = info["summary"], info
+    print(f"machine: {info['summary']}; load {info['load_average_at_start']}", flush=True)
+    work_dir = tempfile.mkdtemp(prefix="assist-bench-")
+    work = Path(work_dir)
+    kinds = [k for k in report.WORKLOADS if k in parts]
+    if kinds:
+        plan_for = plans(args.quick, args.seconds)
+        results["plans"] = {k: plan_for[k].__dict__ for k in kinds}
+        results["repeat"] = repeat
+        with running_xvfb() as display:
+            for kind in kinds:
+                t = time.monotonic()
+                print(f"{kind}: running ({plan_for[kind].seconds:g} s) x{repeat} ...", flush=True)
+                runs = []
+                for i in range(repeat):
+                    try:
+                        runs.append(
+                            run_workload(kind, plan_for[kind], display, work / f"{kind}-{i}")
+                        )
+                    except Exception as exc:  # noqa: BLE001 - one broken part must not lose the rest
+                        traceback.print_exc()
+                        runs.append({"error": f"{type(exc).__name__}: {exc}"})
+                result = median_of(runs)
+                result["run_s"] = round(time.monotonic() - t, 1)
+                results["workloads"][kind] = result
+                print(f"{kind}: {_brief(result)}", flush=True)
+    if "relay" in parts:
+        print("relay: running ...", flush=True)
+        try:
+            results["relay"] = relay_bench.run(work / "relay", quick=args.quick)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["relay"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"relay: {_brief(results['relay'])}", flush=True)
+    results["targets"] = report.check(results)
+    results["total_s"] = round(time.monotonic() - started, 1)
+
+    out = args.out or RESULTS / ("latest.json" if full else "partial.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    table = report.markdown(results)
+    out.with_suffix(".md").write_text(table, encoding="utf-8")
+    print()
+    print(table)
+    print(f"wrote {out} and {out.with_suffix('.md')}")
+    if full and not args.no_docs:
+        if report.update_docs(DOCS, table):
+            print(f"updated the tables in {DOCS}")
+        else:
+            print(f"note: no bench markers in {DOCS}; tables not copied there")
+    if args.keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from repeated runs: the median of every number; the runs kept under "runs"."""
+    good = [r for r in runs if "error" not in r]
+    if len(runs) == 1 or not good:
+        return runs[0]
+    out: dict[str, Any] = dict(good[0])
+    for key in good[0]:
+        values = [r.get(key) for r in good]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(values):
+            out[key] = round(statistics.median(numbers), 3)
+    out["runs"] = runs
+    return out
+
+
+def _brief(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"FAILED: {result['error']}"
+    keys = (
+        *("fps", "input_latency_ms_p50", "input_latency_ms_p95", "bytes_per_s", "client_cpu_pct"),
+        *("psnr_db", "throughput_ratio", "p99_added_ms", "idle_conn_kb"),
+    )
+    return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
