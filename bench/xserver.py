@@ -1,6 +1,6 @@
 """The X side of the benchmarks: an Xvfb screen, XTest keystrokes with their send times, a grab.
 
-* :func:`running_xvfb` starts ``Xvfb`` on a free display (1920x1080x24 by default).
+* :func:`running_xvfb` (from :mod:`tools.xvfb`) starts ``Xvfb`` on a free display.
 * :class:`XTestKeyboard` presses keys through the XTest extension, the way
   ``xdotool type`` does, but from this process, so each key's send time is known
   to the nanosecond: the time is taken just before the press and release are
@@ -10,60 +10,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
-import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-SCREEN = "1920x1080x24"
+from tools.xvfb import SCREEN, running_xvfb
+
+__all__ = ["SCREEN", "XTestKeyboard", "grab_screen", "running_xvfb", "server_pid"]
+
 
 #: Keysym names for the characters the typing workload uses (US layout, no Shift).
 KEYSYMS = {" ": "space", "\n": "Return", "-": "minus", ".": "period", "/": "slash", "=": "equal"}
-
-
-def _free_display() -> int:
-    for n in range(200, 400):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number between :200 and :399")
-
-
-@contextlib.contextmanager
-def running_xvfb(size: str = SCREEN) -> Iterator[str]:
-    """Xvfb on a free display, loopback only (no TCP); yields ``":N"``."""
-    if shutil.which("Xvfb") is None:
-        raise RuntimeError("Xvfb is not installed (Debian: apt-get install xvfb)")
-    for _ in range(5):
-        n = _free_display()
-        proc = subprocess.Popen(
-            ["Xvfb", f":{n}", "-screen", "0", size, "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            if Path(f"/tmp/.X11-unix/X{n}").exists():
-                break
-            time.sleep(0.05)
-        if proc.poll() is None:
-            break
-    else:
-        raise RuntimeError("Xvfb did not start")
-    try:
-        yield f":{n}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def server_pid(display: str) -> int | None:

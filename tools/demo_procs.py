@@ -9,18 +9,17 @@ then SIGTERM, then SIGKILL.
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import re
-import select
 import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
+
+from tools import xvfb
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -156,39 +155,16 @@ def log_tail(log: Path | None, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-class Xvfb:
-    """A virtual X server on a display number it picks itself (``-displayfd``)."""
+class Xvfb(xvfb.Xvfb):
+    """A virtual X server for one of the demo's screens, with its log kept for errors."""
 
     def __init__(self, name: str, size: str, log: Path) -> None:
-        if shutil.which("Xvfb") is None:
-            raise DemoError(
-                "there is no display and Xvfb is not installed; run `make setup` as root "
-                "(or apt-get install xvfb)"
-            )
-        self.name, self.log = name, log
-        read_end, write_end = os.pipe()
+        self.name = name
         try:
-            args = ["Xvfb", "-displayfd", str(write_end), "-screen", "0", size, "-nolisten", "tcp"]
-            with open(log, "wb") as err:
-                self.proc = subprocess.Popen(
-                    args,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=err,
-                    pass_fds=(write_end,),
-                    start_new_session=True,
-                )
-            os.close(write_end)
-            write_end = -1
-            number = _read_until_newline(read_end, timeout=15.0)
-        finally:
-            os.close(read_end)
-            if write_end >= 0:
-                os.close(write_end)
-        if not number.isdigit():
-            self.stop()
-            raise DemoError(f"Xvfb did not start: {log_tail(log, 3) or 'no display number'}")
-        self.display = f":{number}"
+            super().__init__(size, log)
+        except xvfb.XvfbError as exc:
+            hint = "there is no display; run `make setup` as root (or apt-get install xvfb)"
+            raise DemoError(f"{exc}: {log_tail(log, 3) or hint}") from None
 
     def stop(self, grace: float = 5.0) -> None:
         stop_process(self.proc, grace)
@@ -196,20 +172,6 @@ class Xvfb:
     def tail(self, lines: int = 15) -> str:
         # Its log is noisy even when all is well (display numbers in use, keymaps).
         return log_tail(self.log, lines) if self.proc.poll() is not None else ""
-
-
-def _read_until_newline(fd: int, timeout: float) -> str:
-    data = b""
-    deadline = time.monotonic() + timeout
-    while not data.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            break
-        chunk = os.read(fd, 64)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode("ascii", "replace").strip()
 
 
 def display_reachable(display: str | None) -> bool:

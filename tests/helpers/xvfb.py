@@ -16,55 +16,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+from tools import xvfb
 
 SIZE = "1280x800x24"
 
 
-def _free_display() -> int:
-    for n in range(90, 190):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @contextlib.contextmanager
 def running_xvfb(size: str = SIZE) -> Iterator[str]:
-    """Start Xvfb on a free display; yields ``":N"``."""
-    if shutil.which("Xvfb") is None:
+    """Start Xvfb on a free display; yields ``":N"``. Skips the test without Xvfb."""
+    if not xvfb.available():
         pytest.skip("Xvfb is not installed (Debian: apt-get install xvfb)")
-    for _ in range(5):
-        n = _free_display()
-        proc = subprocess.Popen(
-            ["Xvfb", f":{n}", "-screen", "0", size, "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            if Path(f"/tmp/.X11-unix/X{n}").exists():
-                break
-            time.sleep(0.05)
-        if proc.poll() is None:
-            break
-    else:  # pragma: no cover
-        raise RuntimeError("Xvfb did not start")
-    try:
-        yield f":{n}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.wait()
+    with xvfb.running_xvfb(size) as display:
+        yield display
 
 
 @pytest.fixture
