@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -94,3 +97,22 @@ def solid_update(
     pixels = np.empty((height, width, 4), np.uint8)
     pixels[...] = bgra
     return FrameUpdate(seq, seq, width, height, True, ((0, 0, image_from_bgra(pixels)),), (-1, -1))
+
+
+def window_process(
+    relay: RelayThread, home: Path, display: str, *args: str
+) -> subprocess.Popen[str]:
+    """The real ``assist-agent`` window as a process on ``display``, with its own folders."""
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "assist_agent.main", "--relay", relay.url,
+         "--token", relay.token, *args],
+        cwd=Path(__file__).resolve().parents[2], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.agent.conftest import window_process
 from tests.helpers.relay_thread import RelayThread
 from tests.helpers.xvfb import running_xvfb
 
@@ -22,18 +20,7 @@ def test_the_window_signs_in_remembers_the_token_and_closes_cleanly_on_sigterm(
     relay: RelayThread, home: Path
 ) -> None:
     with running_xvfb("1280x800x24") as display:
-        env = {
-            **os.environ,
-            "DISPLAY": display,
-            "QT_QPA_PLATFORM": "xcb",
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_DATA_HOME": str(home / "data"),
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assist_agent.main", "--relay", relay.url,
-             "--token", relay.token, "--lang", "ko"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        proc = window_process(relay, home, display, "--lang", "ko")
         saved = home / "config" / "assist" / "agent.toml"
         deadline = time.monotonic() + 30
         while not saved.exists() and time.monotonic() < deadline and proc.poll() is None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import select
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from assist_agent import config, gui
 from assist_agent.model import State
+from tests.agent.conftest import window_process
 from tests.helpers.relay_thread import RelayThread
 from tests.helpers.xvfb import running_xvfb
 
@@ -79,18 +77,7 @@ def test_the_window_process_prints_the_code_as_a_line_on_a_pipe(
 ) -> None:
     """What ``make demo`` relies on: the line arrives while the window is still open."""
     with running_xvfb("1280x800x24") as display:
-        env = {
-            **os.environ,
-            "DISPLAY": display,
-            "QT_QPA_PLATFORM": "xcb",
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_DATA_HOME": str(home / "data"),
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assist_agent.main", "--relay", relay.url,
-             "--token", relay.token, "--lang", "en", "--new-session"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        proc = window_process(relay, home, display, "--lang", "en", "--new-session")
         try:
             assert proc.stdout is not None
             ready, _, _ = select.select([proc.stdout], [], [], 30)
