@@ -1,8 +1,10 @@
 """Where the agent's settings come from, and the per-user file that remembers them.
 
 Relay URL: ``--relay``, then ``ASSIST_RELAY_URL``, then ``agent.toml``, then
-:data:`DEFAULT_RELAY`. Token: ``--token``, then ``ASSIST_AGENT_TOKEN``, then
-``agent.toml``. The file lives in the platform's per-user config folder and is
+:data:`DEFAULT_RELAY`. Token: ``--token-file`` / ``--token -`` / ``--token``, then
+``ASSIST_AGENT_TOKEN``, then ``agent.toml``. TLS: ``--ca-file``/``ASSIST_CA_FILE``/
+``ca_file``, ``--pin``/``ASSIST_RELAY_PIN``/``pin``, ``--insecure``/``ASSIST_INSECURE=1``.
+The file lives in the platform's per-user config folder and is
 written with mode 600, because it holds the token.
 """
 
@@ -18,12 +20,15 @@ from pathlib import Path
 
 import platformdirs
 
+from assist_net.target import ENV_CA_FILE, ENV_INSECURE, ENV_PIN, RelayTarget, relay_target
+from common.errors import RelayAddressError
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "assist"
 DEFAULT_RELAY = "ws://127.0.0.1:8765"
 CONFIG_FILE = "agent.toml"
-_KEYS = ("relay", "token", "lang")
+_KEYS = ("relay", "token", "lang", "ca_file", "pin")
 
 
 def config_dir() -> Path:
@@ -80,6 +85,15 @@ class Settings:
     #: Where the token came from, for error messages: "--token", an env var, or the file.
     token_source: str
     lang: str | None
+    #: Trust this CA too (PEM), pin the relay's key, allow ws:// to another host.
+    ca_file: str | None = None
+    pin: str | None = None
+    insecure: bool = False
+
+    def target(self, relay: str | None = None) -> RelayTarget | RelayAddressError:
+        """The relay to connect to, or the error saying what is wrong with the settings
+        (a connection given it fails at once with that sentence)."""
+        return relay_target(relay or self.relay, self.ca_file, self.pin, self.insecure)
 
 
 def resolve(
@@ -87,6 +101,9 @@ def resolve(
     token: str | None,
     lang: str | None = None,
     *,
+    ca_file: str | None = None,
+    pin: str | None = None,
+    insecure: bool = False,
     env: Mapping[str, str] | None = None,
     file: ConfigFile | None = None,
 ) -> Settings:
@@ -101,4 +118,12 @@ def resolve(
         tok, source = saved["token"], str((file or ConfigFile()).path)
     else:
         tok, source = None, ""
-    return Settings(url.strip(), tok.strip() if tok else None, source, lang or saved.get("lang"))
+    return Settings(
+        url.strip(),
+        tok.strip() if tok else None,
+        source,
+        lang or saved.get("lang"),
+        ca_file or env.get(ENV_CA_FILE) or saved.get("ca_file") or None,
+        pin or env.get(ENV_PIN) or saved.get("pin") or None,
+        insecure or env.get(ENV_INSECURE, "") in ("1", "true", "yes"),
+    )

@@ -49,6 +49,7 @@ class Desk(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.settings = settings
         self.relay = settings.relay
         self.token = settings.token
         self.config_file = config_file
@@ -77,7 +78,7 @@ class Desk(QObject):
         if not self.token:
             return
         self.signing_in.emit()
-        self._sign_in.start(self.relay, self.token)
+        self._sign_in.start(self.settings.target(self.relay), self.token)
 
     def _on_signed_in(self, name: str, display: str, org: str) -> None:
         self.identity = (name, display, org)
@@ -105,7 +106,7 @@ class Desk(QObject):
             old.shutdown(timeout=1.0)
             old.deleteLater()
         session = AgentSession(
-            self.relay,
+            self.settings.target(self.relay),
             self.token,
             make_image=self.make_image,
             rating_wait_s=self.rating_wait_s,

@@ -1,6 +1,6 @@
 """``assist-agent --headless``: one session without a window, for automation and benchmarks.
 
-Prints ``code: 482-519-307`` as the first line of stdout as soon as the relay
+Prints ``code: 482-519-309`` as the first line of stdout as soon as the relay
 has given a nameplate, waits for the customer, runs for ``--duration``
 seconds from pairing (or until the customer ends), then ends the session,
 waits briefly for a rating, and exits with the documented code and a one-line
@@ -109,7 +109,7 @@ class HeadlessRun(QObject):
         self.draw_test = draw_test
         self.exit_code = 5
         self.session = AgentSession(
-            settings.relay, settings.token, display=False, rating_wait_s=HEADLESS_RATING_WAIT_S
+            settings.target(), settings.token, display=False, rating_wait_s=HEADLESS_RATING_WAIT_S
         )
         self.session.code_ready.connect(self.on_code_ready)
         self.session.secured.connect(self.on_secured)

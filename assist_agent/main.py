@@ -16,8 +16,36 @@ def build_parser() -> argparse.ArgumentParser:
         prog="assist-agent",
         description="Help a customer: create a code, see their screen, draw on it, guide them.",
     )
-    p.add_argument("--relay", metavar="URL", help="relay address (ws:// or wss://)")
-    p.add_argument("--token", help="your agent token (remembered after the first sign-in)")
+    p.add_argument(
+        "--relay", metavar="URL", help="relay address: wss://host:port, or just the host name"
+    )
+    p.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="your agent token, or - to read it from standard input (remembered after the "
+        "first sign-in). Prefer --token-file, - or ASSIST_AGENT_TOKEN: other users of this "
+        "computer can see command lines",
+    )
+    p.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="read your agent token from this file"
+    )
+    t = p.add_argument_group("connection security")
+    t.add_argument(
+        "--ca-file",
+        metavar="FILE.pem",
+        help="also trust this certificate authority (your organisation's own CA)",
+    )
+    t.add_argument(
+        "--pin",
+        metavar="sha256/BASE64",
+        help="only accept a relay whose public key has this SHA-256 (ask your admin)",
+    )
+    t.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow ws:// (no encryption) to a relay that is not on this computer; "
+        "the window shows a warning",
+    )
     p.add_argument("--lang", choices=("ko", "en"), help="language (default: system locale)")
     p.add_argument(
         "--new-session",
@@ -83,12 +111,40 @@ def main(argv: list[str] | None = None) -> int:
         logs.setup()
     except OSError:
         pass  # no writable data folder: run without a log file
-    settings = config.resolve(args.relay, args.token, args.lang)
+    try:
+        token = _read_token(args)
+    except OSError as exc:
+        print(f"assist-agent: cannot read the token: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    settings = config.resolve(
+        args.relay,
+        token,
+        args.lang,
+        ca_file=args.ca_file,
+        pin=args.pin,
+        insecure=args.insecure,
+    )
     if args.headless:
         return _headless(settings, args)
     from assist_agent.gui import run_gui
 
     return run_gui(settings, new_session=args.new_session)
+
+
+def _read_token(args: argparse.Namespace) -> str | None:
+    """The token from --token-file, standard input (--token -) or --token itself."""
+    if args.token_file is not None:
+        return args.token_file.read_text(encoding="utf-8").strip() or None
+    if args.token == "-":
+        return sys.stdin.readline().strip() or None
+    if args.token:
+        print(
+            "assist-agent: note: a token given with --token can be seen by other users of "
+            "this computer; use --token-file, --token - or ASSIST_AGENT_TOKEN instead.",
+            file=sys.stderr,
+        )
+    token: str | None = args.token
+    return token
 
 
 def _headless(settings: Settings, args: argparse.Namespace) -> int:
@@ -101,7 +157,8 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
     i18n.install(app, settings.lang or "en")
     if not settings.token:
         print(
-            "assist-agent: no agent token: pass --token TOKEN or set ASSIST_AGENT_TOKEN.",
+            "assist-agent: no agent token: use --token-file FILE, --token - (standard "
+            "input) or set ASSIST_AGENT_TOKEN.",
             file=sys.stderr,
         )
         return EXIT_USAGE

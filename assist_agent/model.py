@@ -23,6 +23,7 @@ from assist_net.driver import (
 from common.errors import (
     AssistError,
     ErrorCode,
+    RelayAddressError,
     RelayRefusedError,
     RelayUnreachableError,
     SessionEndedError,
@@ -62,6 +63,7 @@ class Ending(enum.Enum):
     EXPIRED = "expired"
     BAD_TOKEN = "bad token"
     UNREACHABLE = "relay unreachable"
+    BAD_ADDRESS = "relay address not valid"
     ERROR = "error"
 
 
@@ -74,6 +76,7 @@ _EXIT = {
     Ending.EXPIRED: EXIT_REFUSED,
     Ending.BAD_TOKEN: EXIT_REFUSED,
     Ending.UNREACHABLE: EXIT_UNREACHABLE,
+    Ending.BAD_ADDRESS: EXIT_USAGE,
     Ending.ERROR: EXIT_ERROR,
 }
 
@@ -111,6 +114,8 @@ def outcome_for_error(err: AssistError) -> Outcome:
             return Outcome(Ending.BAD_TOKEN, err)
     if isinstance(err, RelayUnreachableError):
         return Outcome(Ending.UNREACHABLE, err)
+    if isinstance(err, RelayAddressError):
+        return Outcome(Ending.BAD_ADDRESS, err)
     if (
         isinstance(err, SessionEndedError)
         and err.text_template == "The other side left the session."

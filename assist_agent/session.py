@@ -33,6 +33,7 @@ from assist_agent.model import (
 )
 from assist_agent.stats import FrameStats
 from assist_net.driver import Connection, NetworkThread
+from assist_net.target import TargetLike
 from common.endpoint import (
     Closed,
     CodeReady,
@@ -94,7 +95,7 @@ class AgentSession(QObject):
 
     def __init__(
         self,
-        relay_url: str,
+        relay: TargetLike,
         token: str,
         *,
         make_image: MakeImage | None = None,
@@ -103,7 +104,7 @@ class AgentSession(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.relay_url = relay_url
+        self.relay = relay
         self.state = State.STARTING
         self.code: str | None = None
         self.nameplate: str | None = None
@@ -130,7 +131,7 @@ class AgentSession(QObject):
         self._decode_failed.connect(self._on_decode_failed)
         self._first_frame.connect(self.first_frame_decoded)
         self._endpoint = Endpoint.agent(token)
-        self.connection = Connection(relay_url, self._endpoint, self._from_network)
+        self.connection = Connection(relay, self._endpoint, self._from_network)
         self._net = NetworkThread(self.connection)
         self.pipeline = FramePipeline(
             stats=self.stats,

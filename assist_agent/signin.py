@@ -12,24 +12,31 @@ import asyncio
 import threading
 
 from PySide6.QtCore import QObject, Signal
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from assist_net.driver import open_relay
+from assist_net.target import RelayTarget, TargetLike
 from common.endpoint import Endpoint, Failed, SignedIn
-from common.errors import AssistError, ConnectionLostError, RelayUnreachableError
-from common.messages import MAX_MESSAGE_BYTES
+from common.errors import (
+    AssistError,
+    ConnectionLostError,
+    InternalError,
+    RelayUnreachableError,
+)
 
 TIMEOUT_S = 10.0
 
 
-async def check_token(url: str, token: str, timeout: float = TIMEOUT_S) -> SignedIn:
+async def check_token(target: TargetLike, token: str, timeout: float = TIMEOUT_S) -> SignedIn:
     """Sign in and hang up. Raises an :class:`AssistError` saying why it failed."""
+    if isinstance(target, AssistError):
+        raise target
+    if not isinstance(target, RelayTarget):
+        target = RelayTarget.parse(target)
     endpoint = Endpoint.agent(token)
     try:
         async with asyncio.timeout(timeout):
-            async with connect(
-                url, compression=None, max_size=MAX_MESSAGE_BYTES + 64, user_agent_header=None
-            ) as ws:
+            async with await open_relay(target, open_timeout_s=timeout, ping=False) as ws:
                 endpoint.connected()
                 for out in endpoint.data_to_send():
                     await ws.send(out)
@@ -46,7 +53,7 @@ async def check_token(url: str, token: str, timeout: float = TIMEOUT_S) -> Signe
     except AssistError:
         raise
     except (OSError, InvalidHandshake, InvalidURI, TimeoutError):
-        raise RelayUnreachableError(url=url) from None
+        raise RelayUnreachableError(url=target.url) from None
     except ConnectionClosed:
         raise ConnectionLostError() from None
 
@@ -65,7 +72,7 @@ class SignIn(QObject):
     def busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, url: str, token: str) -> None:
+    def start(self, url: TargetLike, token: str) -> None:
         if self.busy:
             return
         self._thread = threading.Thread(
@@ -77,7 +84,7 @@ class SignIn(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, url: str, token: str) -> None:
+    def _run(self, url: TargetLike, token: str) -> None:
         try:
             who = asyncio.run(check_token(url, token))
         except AssistError as err:
@@ -86,6 +93,6 @@ class SignIn(QObject):
             import logging
 
             logging.getLogger(__name__).exception("sign-in failed")
-            self.failed.emit(RelayUnreachableError(url=url))
+            self.failed.emit(InternalError())
         else:
             self.succeeded.emit(who.name, who.display_name, who.org)

@@ -114,6 +114,7 @@ def ending_short(ending: Ending) -> str:
         Ending.EXPIRED: QCoreApplication.translate("AgentState", "Code expired"),
         Ending.BAD_TOKEN: QCoreApplication.translate("AgentState", "Token refused"),
         Ending.UNREACHABLE: QCoreApplication.translate("AgentState", "Relay unreachable"),
+        Ending.BAD_ADDRESS: QCoreApplication.translate("AgentState", "Relay address wrong"),
         Ending.ERROR: QCoreApplication.translate("AgentState", "Error"),
     }
     return words[ending]

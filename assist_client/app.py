@@ -36,10 +36,11 @@ from assist_client.windows.guidance import GuidancePanel
 from assist_client.windows.join import JoinWindow
 from assist_client.windows.overlay import OverlayWindow
 from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
+from assist_net.target import RelayTarget, TargetLike
 from assist_ui import i18n
 from assist_ui.i18n import error_text
 from common.codes import SessionCode
-from common.errors import AssistError
+from common.errors import AssistError, RelayAddressError
 from common.messages import Chat, EndReason, Step
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class ClientApp(QObject):
 
     def __init__(
         self,
-        relay_url: str,
+        relay: TargetLike,
         *,
         network_factory: NetworkFactory = real_network,
         monitors: list[Monitor] | None = None,
@@ -65,12 +66,15 @@ class ClientApp(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.relay_url = relay_url
+        self.relay = relay
+        self.relay_url = relay.url if isinstance(relay, RelayTarget) else _shown_address(relay)
         self._network_factory = network_factory
         self._monitors = monitors
         self._source_factory = source_factory
         self._recap_folder = recap_folder or config.recap_dir()
-        self.join = JoinWindow(relay_url)
+        self.join = JoinWindow(
+            self.relay_url, insecure=isinstance(relay, RelayTarget) and relay.warning
+        )
         self.join.code_submitted.connect(self.start_session)
         self.join.closed.connect(self._on_join_closed)
         self.session: CustomerSession | None = None
@@ -100,7 +104,7 @@ class ClientApp(QObject):
         monitors = self._monitors if self._monitors is not None else enumerate_monitors()
         self.recap = Recap()
         s = CustomerSession(
-            self.relay_url,
+            self.relay,
             code,
             monitors,
             network_factory=self._network_factory,
@@ -375,7 +379,13 @@ def _translucency() -> bool:
     return compositing()
 
 
-def run_app(relay_url: str, code: str | None, lang: str | None) -> int:
+def _shown_address(relay: TargetLike) -> str:
+    if isinstance(relay, RelayAddressError):
+        return str(relay.params.get("address", "")) or "?"
+    return str(relay)
+
+
+def run_app(relay_url: TargetLike, code: str | None, lang: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Assist")

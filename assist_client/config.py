@@ -3,6 +3,9 @@
 The relay address comes from, in order: ``--relay``, the ``ASSIST_RELAY_URL``
 environment variable, ``relay = "..."`` in ``client.toml`` in the user's config
 folder (platformdirs), and finally :data:`DEFAULT_RELAY_URL` for the local demo.
+TLS settings come the same way: ``--ca-file`` / ``ASSIST_CA_FILE`` / ``ca_file``,
+``--pin`` / ``ASSIST_RELAY_PIN`` / ``pin``, ``--insecure`` / ``ASSIST_INSECURE=1``
+(``ws://`` to a relay that is not on this computer; a warning stays visible).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import tomllib
 from pathlib import Path
 
 import platformdirs
+
+from assist_net.target import ENV_CA_FILE, ENV_INSECURE, ENV_PIN, RelayTarget
+from assist_net.target import relay_target as target_from
+from common.errors import RelayAddressError
 
 APP_NAME = "assist"
 DEFAULT_RELAY_URL = "ws://127.0.0.1:8765"
@@ -64,6 +71,35 @@ def relay_url(
     if isinstance(value, str) and value.strip():
         return value.strip()
     return DEFAULT_RELAY_URL
+
+
+def relay_target(
+    flag: str | None,
+    *,
+    ca_file: str | None = None,
+    pin: str | None = None,
+    insecure: bool = False,
+    environ: dict[str, str] | os._Environ[str] | None = None,
+    config_file: Path | None = None,
+) -> RelayTarget | RelayAddressError:
+    """The relay and how to trust it, from flags, environment and ``client.toml``."""
+    env = os.environ if environ is None else environ
+    saved = read_config(config_file)
+
+    def pick(flag_value: str | None, env_key: str, file_key: str) -> str | None:
+        if flag_value:
+            return flag_value
+        if env.get(env_key, "").strip():
+            return env[env_key].strip()
+        value = saved.get(file_key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    return target_from(
+        relay_url(flag, env, config_file),
+        pick(ca_file, ENV_CA_FILE, "ca_file"),
+        pick(pin, ENV_PIN, "pin"),
+        insecure or env.get(ENV_INSECURE, "") in ("1", "true", "yes"),
+    )
 
 
 def setup_logging(verbose: bool = False) -> Path | None:

@@ -38,6 +38,7 @@ from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.session import CustomerSession, NetworkFactory, State, real_network
 from assist_net.driver import EXIT_ERROR, EXIT_OK
+from assist_net.target import TargetLike
 from assist_ui.i18n import error_text
 from common.codes import SessionCode
 from common.errors import AssistError
@@ -171,7 +172,7 @@ def _catch_signals(app: QCoreApplication, on_signal: object) -> None:
 
 
 def run_headless(
-    url: str,
+    url: TargetLike,
     code: SessionCode,
     *,
     monitor_number: int | None = None,

@@ -20,6 +20,7 @@ import sys
 
 from assist_client import config
 from assist_net.driver import EXIT_ERROR, EXIT_USAGE
+from assist_net.target import INSECURE_WARNING, RelayTarget, TargetLike
 
 log = logging.getLogger("assist_client")
 
@@ -37,8 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
             "4 relay unreachable, 5 ended on an error."
         ),
     )
-    p.add_argument("--relay", metavar="URL", help="relay address (ws:// or wss://)")
-    p.add_argument("--code", help="the code the agent gave you, e.g. 482-519-307")
+    p.add_argument(
+        "--relay", metavar="URL", help="relay address: wss://host:port, or just the host name"
+    )
+    p.add_argument(
+        "--ca-file",
+        metavar="FILE.pem",
+        help="also trust this certificate authority (the support desk's own CA)",
+    )
+    p.add_argument(
+        "--pin",
+        metavar="sha256/BASE64",
+        help="only accept a relay whose public key has this SHA-256",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow ws:// (no encryption) to a relay that is not on this computer; "
+        "a warning stays visible",
+    )
+    p.add_argument("--code", help="the code the agent gave you, e.g. 482-519-309")
     p.add_argument("--lang", choices=("ko", "en"), help="language (default: system locale)")
     p.add_argument("--headless", action="store_true", help="run without windows (automation)")
     p.add_argument(
@@ -69,13 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     log_path = config.setup_logging(args.verbose)
-    url = config.relay_url(args.relay)
+    target = config.relay_target(
+        args.relay, ca_file=args.ca_file, pin=args.pin, insecure=args.insecure
+    )
     try:
         if args.headless:
-            return _headless(parser, args, url)
+            return _headless(parser, args, target)
         from assist_client.app import run_app
 
-        return run_app(url, args.code, args.lang)
+        return run_app(target, args.code, args.lang)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - a person reads a sentence, the log keeps the traceback
@@ -89,10 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, url: str) -> int:
+def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, target: TargetLike) -> int:
     from common.codes import parse_code
-    from common.errors import CodeError
+    from common.errors import CodeError, RelayAddressError
 
+    if isinstance(target, RelayAddressError):
+        return _usage(parser, str(target))
     if not args.code:
         return _usage(parser, "--headless needs --code (the code the agent gave you).")
     if not args.consent:
@@ -115,7 +138,9 @@ def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, url: st
 
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     i18n.install(app, args.lang)
-    return run_headless(url, code, monitor_number=args.monitor, duration_s=args.duration)
+    if isinstance(target, RelayTarget) and target.warning:
+        print(f"assist-client: {INSECURE_WARNING}", file=sys.stderr, flush=True)
+    return run_headless(target, code, monitor_number=args.monitor, duration_s=args.duration)
 
 
 if __name__ == "__main__":

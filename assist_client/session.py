@@ -34,6 +34,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from assist_client.monitors import Monitor
 from assist_client.streamer import CaptureSource, MssSource, Streamer
 from assist_net.driver import EXIT_ERROR, EXIT_OK, Connection, NetworkThread, exit_code_for
+from assist_net.target import TargetLike
 from common.codes import SessionCode
 from common.endpoint import (
     Closed,
@@ -96,11 +97,13 @@ class Network(Protocol):
     def join(self, timeout: float | None = None) -> None: ...
 
 
-NetworkFactory = Callable[[str, SessionCode, Callable[[Event], None]], Network]
+NetworkFactory = Callable[[TargetLike, SessionCode, Callable[[Event], None]], Network]
 
 
-def real_network(url: str, code: SessionCode, on_event: Callable[[Event], None]) -> Network:
-    return NetworkThread(Connection(url, Endpoint.customer(code), on_event))
+def real_network(
+    target: TargetLike, code: SessionCode, on_event: Callable[[Event], None]
+) -> Network:
+    return NetworkThread(Connection(target, Endpoint.customer(code), on_event))
 
 
 class CustomerSession(QObject):
@@ -128,7 +131,7 @@ class CustomerSession(QObject):
 
     def __init__(
         self,
-        url: str,
+        url: TargetLike,
         code: SessionCode,
         monitors: list[Monitor],
         *,

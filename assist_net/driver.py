@@ -3,8 +3,9 @@
 It owns one websocket at a time and moves bytes between it and a
 :class:`common.endpoint.Endpoint`: everything the protocol decides happens in
 the endpoint. What lives here is only what needs a socket or a clock:
-connecting (with TLS for ``wss://``), reconnecting with back-off to resume a
-dropped session, idle acknowledgements, and handing events to the app.
+connecting (TLS for ``wss://``, checked as :mod:`assist_net.target` says),
+reconnecting with back-off to resume a dropped session, idle acknowledgements,
+and handing events to the app.
 
 Apps with a window run it on a :class:`NetworkThread` so the GUI thread never
 waits on the network; headless modes run :meth:`Connection.run` directly.
@@ -30,17 +31,28 @@ from collections.abc import Callable
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from assist_net.target import (
+    RelayTarget,
+    TargetLike,
+    certificate_error,
+    pin_mismatch,
+    spki_sha256,
+)
 from common.endpoint import Closed, Endpoint, Event, Failed
 from common.errors import (
     AssistError,
+    CodeError,
     ConnectionLostError,
     ErrorCode,
+    InternalError,
+    RelayAddressError,
+    RelayCertificateError,
     RelayRefusedError,
     RelayUnreachableError,
     ResumeFailedError,
     WrongCodeError,
 )
-from common.messages import MAX_MESSAGE_BYTES, EndReason, Message
+from common.messages import MAX_MESSAGE_BYTES, EndReason, Message, Role
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +75,80 @@ _IDLE_ACK_S = 0.5
 _BYE_WAIT_S = 3.0
 
 
+async def open_relay(
+    target: RelayTarget, *, open_timeout_s: float = 10.0, ping: bool = True
+) -> ClientConnection:
+    """Open a websocket to the relay, TLS checked as ``target`` says.
+
+    Raises :class:`RelayCertificateError` for anything about certificates, keys or
+    TLS (final: retrying cannot fix it), and ``OSError``, ``InvalidHandshake``,
+    ``InvalidURI`` or ``TimeoutError`` for what a retry might fix.
+    """
+    ssl_context = target.ssl_context()
+    try:
+        ws = await connect(
+            target.url,
+            ssl=ssl_context,
+            compression=None,
+            max_size=MAX_MESSAGE_BYTES + 64,
+            open_timeout=open_timeout_s,
+            ping_interval=5 if ping else None,
+            ping_timeout=10 if ping else None,
+            close_timeout=2,
+            user_agent_header=None,
+        )
+    except ssl.SSLError as exc:
+        log.warning("TLS with %s failed: %s", target.url, exc)
+        raise certificate_error(exc, target) from None
+    if target.pin is not None:
+        tls = ws.transport.get_extra_info("ssl_object")
+        der = tls.getpeercert(binary_form=True) if tls is not None else None
+        if der is None or spki_sha256(der) != target.pin:
+            log.warning("the relay at %s does not have the pinned key", target.url)
+            ws.transport.abort()
+            raise pin_mismatch(target)
+    return ws
+
+
 class Connection:
-    """Runs an :class:`Endpoint` over the relay websocket until the session ends."""
+    """Runs an :class:`Endpoint` over the relay websocket until the session ends.
+
+    ``target`` is a :class:`~assist_net.target.RelayTarget`, or an address string that
+    is parsed as one (system trust store, no pin), or the :class:`RelayAddressError`
+    that checking the settings raised: that ends the run at once with its sentence.
+    """
 
     def __init__(
         self,
-        url: str,
+        target: TargetLike,
         endpoint: Endpoint,
         on_event: EventHandler,
         *,
-        ssl_context: ssl.SSLContext | None = None,
         resume_window_s: float = RESUME_WINDOW_S,
         open_timeout_s: float = 10.0,
     ) -> None:
-        self.url = url
+        self.target: RelayTarget | None = None
+        self._address_error: RelayAddressError | None = None
+        if isinstance(target, RelayTarget):
+            self.target = target
+        elif isinstance(target, RelayAddressError):
+            self._address_error = target
+        else:
+            try:
+                self.target = RelayTarget.parse(target)
+            except RelayAddressError as err:
+                self._address_error = err
+        self.url = (
+            self.target.url
+            if self.target is not None
+            else str(
+                target.params.get("address", "")
+                if isinstance(target, RelayAddressError)
+                else target
+            )
+        )
         self.endpoint = endpoint
         self._on_event = on_event
-        self._ssl = ssl_context
         self._resume_window_s = resume_window_s
         self._open_timeout_s = open_timeout_s
         self._ws: ClientConnection | None = None
@@ -127,23 +196,52 @@ class Connection:
     # -- the loop
 
     async def run(self) -> Event:
-        """Connect, run the session, reconnect to resume; return the final event."""
+        """Connect, run the session, reconnect to resume; return the final event.
+
+        Never raises (but for cancellation): whatever goes wrong ends as a
+        :class:`Failed` event that the app is told about, so a failure can never
+        leave a person looking at "connecting" forever.
+        """
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            self.fail(InternalError())
+            raise
+        except Exception:  # noqa: BLE001 - a bug must reach the person as a sentence
+            log.exception("the connection to %s failed unexpectedly", self.url)
+            self.fail(InternalError())
+            with contextlib.suppress(Exception):
+                if self._ws is not None:
+                    self._ws.transport.abort()
+        assert self.final is not None
+        return self.final
+
+    async def _run(self) -> None:
+        if self._address_error is not None:
+            self.fail(self._address_error)
+            return
         while self.final is None:
             ws = await self._connect()
             if ws is None:
                 if self.final is None:
-                    self._finish(Failed(self._unreachable()))
+                    self.fail(self._unreachable())
                 break
             await self._serve(ws)
             if self.final is None and not self.endpoint.can_resume:
-                self._finish(Failed(self._lost()))
-        assert self.final is not None
-        return self.final
+                self.fail(self._lost())
+
+    def fail(self, error: AssistError) -> None:
+        """End with ``error`` (once); the app hears it as a :class:`Failed` event."""
+        self.endpoint.abandon()
+        self._finish(Failed(error))
 
     def _finish(self, event: Event) -> None:
         if self.final is None:
             self.final = event
-            self._on_event(event)
+            try:
+                self._on_event(event)
+            except Exception:  # noqa: BLE001 - the app's handler; the run still ends
+                log.exception("the app's event handler failed on %s", type(event).__name__)
 
     async def _connect(self) -> ClientConnection | None:
         deadline = time.monotonic() + (self._resume_window_s if self._ever_connected else 0)
@@ -156,18 +254,13 @@ class Connection:
                 # Ended while away: nobody to tell; the relay times the session out.
                 self._dispatch()
                 return None
+            assert self.target is not None  # an address error ended the run before
             try:
-                ws = await connect(
-                    self.url,
-                    ssl=self._ssl if self.url.startswith("wss:") else None,
-                    compression=None,
-                    max_size=MAX_MESSAGE_BYTES + 64,
-                    open_timeout=self._open_timeout_s,
-                    ping_interval=5,
-                    ping_timeout=10,
-                    close_timeout=2,
-                    user_agent_header=None,
-                )
+                ws = await open_relay(self.target, open_timeout_s=self._open_timeout_s)
+            except RelayCertificateError as err:
+                # Retrying cannot fix a certificate: say so now, not after 30 s.
+                self.fail(err)
+                return None
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 log.info("connecting to %s failed: %s", self.url, exc)
                 if time.monotonic() >= deadline or isinstance(exc, InvalidURI):
@@ -234,7 +327,9 @@ class Connection:
 
     def _unreachable(self) -> AssistError:
         if self._ever_connected:
-            return ResumeFailedError()
+            return ResumeFailedError.for_side(
+                customer=self.endpoint.role is Role.CUSTOMER, relay_gone=True
+            )
         return RelayUnreachableError(url=self.url)
 
     def _lost(self) -> AssistError:
@@ -260,20 +355,35 @@ class NetworkThread:
 
     def _main(self) -> None:
         asyncio.set_event_loop(self.loop)
+        self.loop.set_exception_handler(self._loop_exception)
         try:
             self.final = self.loop.run_until_complete(self.connection.run())
-        except Exception as exc:  # noqa: BLE001 - the app must see a sentence, not a traceback
+        except BaseException:  # noqa: BLE001 - the app must see a sentence, not a traceback
             log.exception("network thread failed")
-            self.final = Failed(RelayUnreachableError(url=self.connection.url))
-            del exc
+            self.connection.fail(InternalError())
+            self.final = self.connection.final
         finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
-        if self._on_final is not None:
+        if self._on_final is not None and self.final is not None:
             self._on_final(self.final)
 
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        """An exception nobody awaited (a callback, a forgotten task): end, and say so."""
+        exc = context.get("exception")
+        log.error("network loop: %s", context.get("message"), exc_info=exc if exc else None)  # type: ignore[arg-type]
+        if isinstance(exc, Exception):
+            self.connection.fail(InternalError())
+            if self.connection._ws is not None:
+                self.connection._ws.transport.abort()
+
     def call(self, fn: Callable[..., object], *args: object) -> None:
-        """Run ``fn(*args)`` on the network loop (thread-safe, never blocks)."""
+        """Run ``fn(*args)`` on the network loop (thread-safe, never blocks).
+
+        If ``fn`` raises, the session ends with :class:`InternalError` (and the log
+        keeps the traceback) instead of the exception vanishing in the loop.
+        """
         if not self.loop.is_closed():
             with contextlib.suppress(RuntimeError):  # loop closing
                 self.loop.call_soon_threadsafe(fn, *args)
@@ -301,6 +411,10 @@ _REFUSALS = {
     ErrorCode.NAMEPLATE_UNKNOWN,
     ErrorCode.NAMEPLATE_IN_USE,
     ErrorCode.NAMEPLATE_EXPIRED,
+    ErrorCode.CODE_BURNED,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.TOO_MANY_CONNECTIONS,
+    ErrorCode.TOO_MANY_SESSIONS,
 }
 
 
@@ -311,6 +425,8 @@ def exit_code_for(final: Event | None) -> int:
     if not isinstance(final, Failed):
         return EXIT_ERROR
     err = final.error
+    if isinstance(err, RelayAddressError | CodeError):
+        return EXIT_USAGE
     if isinstance(err, WrongCodeError):
         return EXIT_REFUSED
     if isinstance(err, RelayRefusedError) and err.code in _REFUSALS:

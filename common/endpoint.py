@@ -32,6 +32,7 @@ from common.errors import (
     ErrorCode,
     ProtocolError,
     RelayRefusedError,
+    ResumeFailedError,
     SessionEndedError,
     WrongCodeError,
 )
@@ -91,7 +92,8 @@ class CodeReady(Event):
 
 @dataclasses.dataclass(frozen=True)
 class PeerJoined(Event):
-    """Both sides are at the relay; the customer learns who is asking."""
+    """Both sides are at the relay. The agent hears it at once; the customer learns who
+    is asking only after key confirmation, just before :class:`Secured`."""
 
     agent_display_name: str
     agent_org: str
@@ -179,6 +181,7 @@ class Endpoint:
         self._handshake: Handshake | None = None
         self.channel: SecureChannel | None = None
         self.peer_present = False
+        self._peer_identity: PeerJoined | None = None
 
     @classmethod
     def agent(cls, token: str, *, client: str = "assist-agent") -> Endpoint:
@@ -265,6 +268,12 @@ class Endpoint:
             if ack is not None:
                 self._out.append(Data(ack).serialize())
 
+    def abandon(self) -> None:
+        """The driver gave up (an address or certificate problem, a bug): nothing more
+        goes in or out. The driver reports why; no event is added here."""
+        self.phase = Phase.ENDED
+        self._out.clear()
+
     def bye(self, reason: EndReason) -> None:
         """End on purpose: tell the relay (the app tells the peer with SessionEnd first)."""
         if self.ended:
@@ -303,7 +312,12 @@ class Endpoint:
                 self._events.append(CodeReady(self.code, expires))
             case Paired(agent_display_name=display, agent_org=org):
                 self.peer_present = True
-                self._events.append(PeerJoined(display, org))
+                if self.role is Role.CUSTOMER:
+                    # Shown only once the key is confirmed: a typo or a guessed nameplate
+                    # must never show the customer some other agent's name.
+                    self._peer_identity = PeerJoined(display, org)
+                else:
+                    self._events.append(PeerJoined(display, org))
                 self._start_pairing()
             case Data(payload=payload):
                 self._receive_e2e(payload)
@@ -327,14 +341,24 @@ class Endpoint:
             case Congestion(level=level, queued_bytes=queued):
                 self._events.append(Congested(level, queued))
             case Error(code=code):
+                if code is ErrorCode.RESUME_FAILED:
+                    raise ResumeFailedError.for_side(customer=self.role is Role.CUSTOMER)
                 raise RelayRefusedError(code)
             case _:
                 raise ProtocolError()
 
     def _peer_left(self, reason: PeerLeftReason) -> None:
+        intruder: AssistError = (
+            RelayRefusedError(ErrorCode.CODE_BURNED)
+            if self.role is Role.CUSTOMER
+            else SessionEndedError(
+                "Someone else tried to join with this code, so the session was closed to keep "
+                "the customer safe. Start a new session and read out the new code."
+            )
+        )
         errors: dict[PeerLeftReason, AssistError] = {
             PeerLeftReason.PAIRING_FAILED: WrongCodeError(),
-            PeerLeftReason.INTRUDER: RelayRefusedError(ErrorCode.NAMEPLATE_IN_USE),
+            PeerLeftReason.INTRUDER: intruder,
             PeerLeftReason.RELAY_SHUTDOWN: RelayRefusedError(ErrorCode.RELAY_SHUTDOWN),
             PeerLeftReason.LEFT: SessionEndedError("The other side left the session."),
             PeerLeftReason.TIMED_OUT: SessionEndedError(
@@ -360,6 +384,9 @@ class Endpoint:
                 self.channel = hs.receive_confirm(msg)
                 self.phase = Phase.SECURED
                 self._send(hs.established())
+                if self._peer_identity is not None:
+                    self._events.append(self._peer_identity)
+                    self._peer_identity = None
                 self._events.append(Secured())
             case Sealed() if self.channel is not None:
                 app = self.channel.open(msg)

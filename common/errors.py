@@ -9,7 +9,8 @@ reads the same sentence in Korean. ``str(error)`` is the filled-in English.
 The tree::
 
     AssistError
-    ├── CodeError                 a session code as typed is not valid
+    ├── CodeError                 a session code as typed is not valid (or has a typo)
+    ├── RelayAddressError         the relay address as typed or configured is not usable
     ├── ProtocolError             a message could not be parsed or is not allowed
     │   └── VersionError          the other side speaks a protocol version we don't
     ├── ChannelError              the end-to-end secure channel failed
@@ -18,8 +19,10 @@ The tree::
     │   ├── ResumeFailedError     a dropped session could not be picked up again
     │   └── ChannelExhaustedError the per-direction message limit was reached
     ├── RelayRefusedError         the relay said no; ``code`` is a stable ErrorCode
+    ├── InternalError             a bug stopped the connection (details in the log)
     ├── ConnectionLostError       the connection to the relay went away
     │   └── RelayUnreachableError the relay could not be reached at all
+    │       └── RelayCertificateError  reached, but its certificate could not be trusted
     └── SessionEndedError         the session ended on an error (peer left, stopped, ...)
 
 Parsers raise :class:`ProtocolError` (never ``assert``) so input from the
@@ -38,7 +41,11 @@ __all__ = [
     "CodeError",
     "ConnectionLostError",
     "ErrorCode",
+    "INSECURE_WARNING",
+    "InternalError",
     "ProtocolError",
+    "RelayAddressError",
+    "RelayCertificateError",
     "RelayRefusedError",
     "RelayUnreachableError",
     "ResumeFailedError",
@@ -75,11 +82,38 @@ class CodeError(AssistError):
     template = "That is not a valid code. Check the digits and type it again."
     templates = (
         "Please type the code the agent gave you.",
-        "'{char}' is not a digit. A code has digits only, like 482-519-307.",
+        "'{char}' is not a digit. A code has digits only, like 482-519-309.",
         "The code is too short: it has {count} digits, a code has at least 9.",
         "The code is too long: it has {count} digits, a code has at most {limit}.",
         "The code has {count} digits, but codes come in groups of three. "
         "Check it and type it again.",
+        "That code has a typo. Please check it with the agent and type it again.",
+    )
+
+
+class RelayAddressError(AssistError):
+    """The relay address cannot be used as it is; the sentence says what is wrong with it."""
+
+    template = "The relay address is not valid. Ask your support desk for the right address."
+    templates = (
+        "No relay address is set. Ask your support desk for it; it looks like {example}.",
+        "The relay address '{address}' has a space in it. Type it again without "
+        "spaces, like {example}.",
+        "'{address}' is a web address, not a relay address. Relay addresses start "
+        "with wss://, like {example}.",
+        "The relay address '{address}' starts with '{scheme}://'. Relay addresses start "
+        "with wss://, like {example}.",
+        "The port in the relay address '{address}' is not a number from 1 to 65535. "
+        "Check the address, like {example}.",
+        "The relay address '{address}' has a user name in it, which relays do not use. "
+        "Type it like {example}.",
+        "The relay address '{address}' has no valid server name in it. Type it like {example}.",
+        "The relay address '{address}' has extra parts after the server name. Type it "
+        "like {example}.",
+        "The relay address '{address}' starts with ws://, which is not encrypted. Use "
+        "wss:// instead, like {example}.",
+        "The pinned relay key '{pin}' is not a SHA-256 pin like sha256/ followed by 44 "
+        "characters. Check --pin or pin in the settings file.",
     )
 
 
@@ -124,10 +158,32 @@ class TamperedError(ChannelError):
 
 
 class ResumeFailedError(ChannelError):
+    """A dropped session could not be picked up again. Only the agent can make a new code,
+    so each side is told what it can do: :meth:`for_side` picks the sentence."""
+
     template = (
         "The connection dropped and the session could not be picked up again. "
-        "Start a new session with a new code."
+        "Start a new session and give the customer the new code."
     )
+    CUSTOMER = (
+        "The connection dropped and the session could not be picked up again. If you "
+        "still need help, contact the support desk again and ask the agent for a new code."
+    )
+    RELAY_GONE_AGENT = (
+        "The relay stopped answering, so the session could not be picked up again. When the "
+        "relay is back, start a new session and give the customer the new code."
+    )
+    RELAY_GONE_CUSTOMER = (
+        "The relay stopped answering, so the session could not be picked up again. If you "
+        "still need help, contact the support desk again and ask the agent for a new code."
+    )
+    templates = (CUSTOMER, RELAY_GONE_AGENT, RELAY_GONE_CUSTOMER)
+
+    @classmethod
+    def for_side(cls, *, customer: bool, relay_gone: bool = False) -> ResumeFailedError:
+        if relay_gone:
+            return cls(cls.RELAY_GONE_CUSTOMER if customer else cls.RELAY_GONE_AGENT)
+        return cls(cls.CUSTOMER if customer else cls.template)
 
 
 class ChannelExhaustedError(ChannelError):
@@ -156,6 +212,8 @@ class ErrorCode(enum.IntEnum):
     RELAY_SHUTDOWN = 14
     TIMEOUT = 15
     TOO_MANY_CONNECTIONS = 16
+    CODE_BURNED = 17
+    RELAY_FULL = 18
 
 
 #: The sentence a person reads for each relay error code.
@@ -190,11 +248,19 @@ RELAY_ERROR_TEXT: dict[ErrorCode, str] = {
         "Start a new session with a new code."
     ),
     ErrorCode.RELAY_SHUTDOWN: (
-        "The relay is shutting down for maintenance. Start a new session in a few minutes."
+        "The relay is shutting down for maintenance. Try again in a few minutes."
     ),
     ErrorCode.TIMEOUT: "The relay closed the connection because nothing arrived in time.",
     ErrorCode.TOO_MANY_CONNECTIONS: (
         "Too many connections from your network. Wait a minute, then try again."
+    ),
+    ErrorCode.CODE_BURNED: (
+        "Someone else tried this code, so it was closed to keep you safe. "
+        "Ask the agent for a new code."
+    ),
+    ErrorCode.RELAY_FULL: (
+        "The relay has too many connections right now. Try again in a minute; if it keeps "
+        "happening, tell the support desk."
     ),
 }
 
@@ -209,6 +275,15 @@ class RelayRefusedError(AssistError):
         super().__init__(RELAY_ERROR_TEXT[code])
 
 
+class InternalError(AssistError):
+    """Something unexpected (a bug) stopped the session; the log has the traceback."""
+
+    template = (
+        "Assist ran into an unexpected problem and had to stop the session. Please start "
+        "again; the details were written to the log file."
+    )
+
+
 class ConnectionLostError(AssistError):
     template = "The connection to the relay was lost. Check your internet connection and try again."
 
@@ -217,6 +292,29 @@ class RelayUnreachableError(ConnectionLostError):
     template = (
         "Could not reach the relay at {url}. Check your internet connection and the "
         "relay address, then try again."
+    )
+
+
+class RelayCertificateError(RelayUnreachableError):
+    """TLS reached the relay, but its certificate could not be trusted: nothing was sent."""
+
+    template = (
+        "The relay at {url} could not prove who it is, so Assist did not connect. "
+        "Ask your admin to check the relay's certificate."
+    )
+    templates = (
+        "The relay at {url} has a certificate this computer does not trust, so Assist did "
+        "not connect. Ask your admin for the right certificate authority file (--ca-file).",
+        "The relay's certificate has expired or is not valid yet, so Assist did not connect. "
+        "Check that this computer's date and time are right; if they are, tell your admin.",
+        "The relay's certificate is for another server name than {host}, so Assist did not "
+        "connect. Check the relay address, or tell your admin.",
+        "The relay at {url} is not the one this computer was set up for (its key does not "
+        "match the pinned key), so Assist did not connect. Tell your admin at once.",
+        "The relay at {url} does not speak TLS on that port, so Assist did not connect. "
+        "Check the address and port with your admin.",
+        "The certificate authority file {path} could not be read: {why}. Check the path "
+        "given with --ca-file or ca_file.",
     )
 
 
@@ -229,7 +327,17 @@ class SessionEndedError(AssistError):
         "The customer stopped sharing.",
         "The agent ended the session.",
         "The relay closed the session: {reason}",
+        "Someone else tried to join with this code, so the session was closed to keep the "
+        "customer safe. Start a new session and read out the new code.",
     )
+
+
+#: What both apps say (the windows translated, in context "errors") while they talk to a
+#: relay over ``ws://`` on purpose (``--insecure``). Not an error: a standing warning.
+INSECURE_WARNING = (
+    "Not encrypted: the connection to the relay is not protected by TLS, so people on "
+    "the network can see who connects. Use this only for testing."
+)
 
 
 def all_templates() -> list[str]:
@@ -244,4 +352,5 @@ def all_templates() -> list[str]:
         stack.extend(cls.__subclasses__())
     for text in RELAY_ERROR_TEXT.values():
         seen.setdefault(text, None)
+    seen.setdefault(INSECURE_WARNING, None)
     return list(seen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from assist_client.windows.style import STYLE, code_font
 from assist_ui.i18n import error_text
 from common.codes import parse_code
-from common.errors import AssistError, CodeError
+from common.errors import INSECURE_WARNING, AssistError, CodeError
 
 
 def group_digits(text: str) -> str:
@@ -37,7 +37,9 @@ class JoinWindow(QWidget):
     code_submitted = Signal(object)  # SessionCode
     closed = Signal()
 
-    def __init__(self, relay_url: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, relay_url: str, parent: QWidget | None = None, *, insecure: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("JoinWindow")
         self.setWindowTitle(self.tr("Assist — get help with your computer"))
@@ -95,6 +97,11 @@ class JoinWindow(QWidget):
         layout.addLayout(row)
         layout.addSpacing(8)
         layout.addWidget(relay)
+        self.insecure_label = QLabel(QCoreApplication.translate("errors", INSECURE_WARNING))
+        self.insecure_label.setObjectName("Error")
+        self.insecure_label.setWordWrap(True)
+        self.insecure_label.setVisible(insecure)
+        layout.addWidget(self.insecure_label)
 
     # ------------------------------------------------------------ forwarding
 
@@ -148,6 +155,4 @@ class JoinWindow(QWidget):
 
     @Slot(str, str)
     def on_agent_identified(self, name: str, org: str) -> None:
-        self.status_label.setText(
-            self.tr("Found {name}. Setting up a secure connection…").format(name=name)
-        )
+        self.status_label.setText(self.tr("Connected securely to {name}.").format(name=name))

@@ -1041,8 +1041,8 @@
       <translation>상담원이 알려 준 코드를 입력해 주세요.</translation>
     </message>
     <message>
-      <source>'{char}' is not a digit. A code has digits only, like 482-519-307.</source>
-      <translation>'{char}'은(는) 숫자가 아닙니다. 코드는 482-519-307처럼 숫자로만 되어 있습니다.</translation>
+      <source>'{char}' is not a digit. A code has digits only, like 482-519-309.</source>
+      <translation>'{char}'은(는) 숫자가 아닙니다. 코드는 482-519-309처럼 숫자로만 되어 있습니다.</translation>
     </message>
     <message>
       <source>The code is too short: it has {count} digits, a code has at least 9.</source>

@@ -104,7 +104,7 @@ def test_the_agent_ending_the_session_exits_0(display, relay, tmp_path):
 def test_without_consent_it_refuses_with_2(display, relay, tmp_path):
     proc_relay, _ = relay
     rc, out, err = finish(
-        client(display, "--relay", proc_relay.url, "--code", "482-519-307", home=tmp_path)
+        client(display, "--relay", proc_relay.url, "--code", "482-519-309", home=tmp_path)
     )
     assert rc == 2 and out == ""
     assert "--consent" in err
@@ -151,7 +151,7 @@ def test_an_unreachable_relay_exits_4(display, tmp_path):
             "--relay",
             "ws://127.0.0.1:9",
             "--code",
-            "482-519-307",
+            "482-519-309",
             "--consent",
             home=tmp_path,
         )

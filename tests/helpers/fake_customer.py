@@ -8,7 +8,7 @@ sends is kept in :attr:`FakeCustomer.received`.
 
 Also a command, for screenshots and end-to-end runs::
 
-    python -m tests.helpers.fake_customer --relay ws://127.0.0.1:PORT --code 482-519-307
+    python -m tests.helpers.fake_customer --relay ws://127.0.0.1:PORT --code 482-519-309
 """
 
 from __future__ import annotations

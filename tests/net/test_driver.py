@@ -96,7 +96,7 @@ def test_a_session_carries_messages_and_ends_cleanly(tmp_path: Path) -> None:
 
 def test_an_unreachable_relay_is_exit_4_with_its_address() -> None:
     async def main() -> None:
-        side = Side("ws://127.0.0.1:9", Endpoint.customer(parse_code("482-519-307"))).start()
+        side = Side("ws://127.0.0.1:9", Endpoint.customer(parse_code("482-519-309"))).start()
         final = await side.final()
         assert exit_code_for(final) == EXIT_UNREACHABLE
         assert isinstance(final, Failed) and "ws://127.0.0.1:9" in str(final.error)

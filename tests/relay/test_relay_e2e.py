@@ -158,8 +158,10 @@ def test_wrong_code_fails_on_both_sides_and_burns_the_nameplate(tmp_path: Path) 
             import asyncio
 
             agent, nameplate = await agent_create(relay.url, token)
-            right = make_code(nameplate, "519307")
-            wrong = SessionCode(nameplate, "519308")  # one digit misheard
+            right = make_code(nameplate, "51930")
+            # Two digits misheard in a way the check digit cannot catch (a different,
+            # valid code): the PAKE must still fail and burn the nameplate.
+            wrong = make_code(nameplate, "51931")
             customer = await customer_join(relay.url, wrong.nameplate)
             await agent.expect_kind(8)
             await customer.expect_kind(8)
