@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from assist_agent import config, history
@@ -21,6 +20,7 @@ from assist_agent.windows.main_window import MainWindow
 from assist_agent.windows.style import STYLE
 from assist_agent.windows.viewer import image_from_bgra
 from assist_ui import i18n
+from assist_ui.signals import SignalWatch
 
 
 class ErrorNotice:
@@ -118,10 +118,14 @@ def run_gui(settings: Settings, *, new_session: bool = False) -> int:
     logs.install_excepthook(lambda: ErrorNotice.show(agent.window))
     agent.window.show()
     start(agent, settings, new_session=new_session)
-    # Ctrl+C or a TERM signal closes the window properly: the session ends, history is saved.
-    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, agent.window.close))
-    signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, agent.window.close))
-    wake = QTimer()  # lets Python run signal handlers while Qt's loop waits
-    wake.timeout.connect(lambda: None)
-    wake.start(250)
-    return app.exec()
+
+    # Ctrl+C or a TERM signal closes the window properly: the session ends (the customer
+    # is told), history is saved; assist_ui.signals ends the process if that takes too long.
+    def close_window(_signum: int) -> None:
+        agent.window.close()
+
+    watch = SignalWatch(close_window, parent=agent.window)
+    watch.install()
+    code = app.exec()
+    watch.uninstall()
+    return code

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from assist_agent.config import Settings
 from assist_agent.model import Ending, Outcome
 from assist_agent.session import AgentSession
 from assist_agent.texts import ending_text
+from assist_ui.signals import GRACE_S, SignalWatch
 from common.annotations import Pen, Sketchbook
 from common.messages import Chat, ShapeTool
 from common.tiles import FrameDecoder
@@ -121,18 +121,15 @@ class HeadlessRun(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.session.end)
-        self._interrupts = 0
 
     def start(self) -> None:
         self.session.start()
 
-    def interrupt(self) -> None:
-        """Ctrl+C: end the session; a second Ctrl+C stops waiting for the rating."""
-        self._interrupts += 1
-        if self._interrupts == 1:
-            self.session.end()
-        else:
-            self.session.skip_rating()
+    def stop_now(self) -> None:
+        """SIGINT/SIGTERM: end the session (the customer is told) without waiting for
+        a rating; a second signal ends the process at once (assist_ui.signals)."""
+        self.session.end()
+        self.session.skip_rating()
 
     def on_code_ready(self, code: str, _expires_s: int) -> None:
         sys.stdout.write(f"code: {code}\n")
@@ -203,12 +200,10 @@ def run(
         draw_test=draw_test,
         probe=probe,
     )
-    signal.signal(signal.SIGINT, lambda *_: runner.interrupt())
-    signal.signal(signal.SIGTERM, lambda *_: runner.interrupt())
-    wake = QTimer()  # lets Python run its signal handlers while Qt's loop waits
-    wake.start(200)
-    wake.timeout.connect(lambda: None)
+    watch = SignalWatch(lambda _signum: runner.stop_now())
+    watch.install()
     QTimer.singleShot(0, runner.start)
     app.exec()
-    runner.session.shutdown(timeout=2.0)
+    runner.session.shutdown(timeout=GRACE_S)
+    watch.uninstall()
     return runner.exit_code

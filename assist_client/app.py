@@ -39,6 +39,7 @@ from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
 from assist_net.target import RelayTarget, TargetLike
 from assist_ui import i18n
 from assist_ui.i18n import error_text
+from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
 from common.errors import AssistError, RelayAddressError
 from common.messages import Chat, EndReason, Step
@@ -92,6 +93,7 @@ class ClientApp(QObject):
         self._hotkey: X11Hotkey | None = None
         self._want_hotkey = global_hotkey
         self.global_hotkey_active = False
+        self._quitting = False
         self.stop_key_pressed.connect(self.stop_sharing)
         self._add_stop_shortcut(self.join)
 
@@ -335,8 +337,17 @@ class ClientApp(QObject):
         self.session_finished.emit(exit_code)
         s = self.session
         ended_normally = s is not None and s.error is None
-        if ended_normally or (s is not None and s.current is not None):
+        if self._quitting or ended_normally or (s is not None and s.current is not None):
             QApplication.quit()
+
+    def quit_now(self, _signum: int = 0) -> None:
+        """SIGINT/SIGTERM: end the session at once (the agent is told) and quit."""
+        self._quitting = True
+        s = self.session
+        if s is None or s.state is State.ENDED:
+            QApplication.quit()
+        else:
+            s.end_now()
 
     @Slot()
     def _on_join_closed(self) -> None:
@@ -399,9 +410,12 @@ def run_app(relay_url: TargetLike, code: str | None, lang: str | None) -> int:
     if code:
         client.join.set_code(code)
         QTimer.singleShot(0, client.join._submit)
+    watch = SignalWatch(client.quit_now)
+    watch.install()
     app.exec()
     if client.session is not None:
-        client.session.shutdown()
+        client.session.shutdown(timeout=GRACE_S)
+    watch.uninstall()
     return result[-1] if result else 0
 
 

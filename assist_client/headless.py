@@ -28,18 +28,17 @@ The laser pointer moves too often to print. Exit codes are those of
 from __future__ import annotations
 
 import logging
-import signal
-import socket
 import sys
 from typing import TextIO
 
-from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.session import CustomerSession, NetworkFactory, State, real_network
 from assist_net.driver import EXIT_ERROR, EXIT_OK
 from assist_net.target import TargetLike
 from assist_ui.i18n import error_text
+from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
 from common.errors import AssistError
 from common.messages import (
@@ -142,33 +141,9 @@ class HeadlessRunner:
     def _on_failed(self, error: AssistError) -> None:
         print(error_text(error), file=self.err, flush=True)
 
-    def stop(self) -> None:
-        """SIGINT/SIGTERM: end as if the customer pressed Stop."""
-        if self.session.state in (State.ENDING, State.ENDED):
-            return
-        self.session.stop()
-
-
-def _catch_signals(app: QCoreApplication, on_signal: object) -> None:
-    """Deliver SIGINT/SIGTERM to Qt's loop through a socket (Python alone would wait)."""
-    rsock, wsock = socket.socketpair()
-    rsock.setblocking(False)
-    wsock.setblocking(False)
-    signal.set_wakeup_fd(wsock.fileno())
-    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
-
-    def readable() -> None:
-        try:
-            rsock.recv(64)
-        except OSError:
-            return
-        if callable(on_signal):
-            on_signal()
-
-    notifier.activated.connect(readable)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
-    app.setProperty("assist_signal_sockets", (rsock, wsock, notifier))  # keep them alive
+    def stop(self, _signum: int = 0) -> None:
+        """SIGINT/SIGTERM: stop sharing, tell the agent, say bye; in any state."""
+        self.session.end_now()
 
 
 def run_headless(
@@ -216,9 +191,10 @@ def run_headless(
         app.quit()
 
     session.finished.connect(finished)
-    _catch_signals(app, runner.stop)
+    watch = SignalWatch(runner.stop)
+    watch.install()
     session.start()
     app.exec()
-    session.shutdown()
-    signal.set_wakeup_fd(-1)
+    session.shutdown(timeout=GRACE_S)
+    watch.uninstall()
     return result[0] if result else EXIT_OK

@@ -275,6 +275,17 @@ class CustomerSession(QObject):
         self._set_state(State.ENDING)
         self.finish()
 
+    @Slot()
+    def end_now(self) -> None:
+        """End whatever the state (SIGINT/SIGTERM, quitting): stop sharing, tell the
+        agent if the channel is up, and say bye at once, without asking for a rating."""
+        if self.state is State.ENDED:
+            return
+        if self.state is State.ENDING:
+            self.finish()
+            return
+        self.end_after(EndReason.CUSTOMER_STOPPED)
+
     @Slot(int, str)
     def rate(self, stars: int, comment: str) -> None:
         if self._secured and self.state is State.ENDING and 1 <= stars <= 5:

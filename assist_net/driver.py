@@ -156,6 +156,7 @@ class Connection:
         self._ever_connected = False
         self._bye_pending: EndReason | None = None
         self._bye_deadline = 0.0
+        self._opening: asyncio.Future[ClientConnection] | None = None
         self.final: Event | None = None
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -177,6 +178,8 @@ class Connection:
             self._bye_deadline = time.monotonic() + _BYE_WAIT_S
         else:
             self.endpoint.bye(reason)
+            if self._opening is not None:  # still connecting: stop trying
+                self._opening.cancel()
         self._wake.set()
 
     def _maybe_bye(self) -> None:
@@ -255,8 +258,16 @@ class Connection:
                 self._dispatch()
                 return None
             assert self.target is not None  # an address error ended the run before
+            self._opening = asyncio.ensure_future(
+                open_relay(self.target, open_timeout_s=self._open_timeout_s)
+            )
             try:
-                ws = await open_relay(self.target, open_timeout_s=self._open_timeout_s)
+                ws = await self._opening
+            except asyncio.CancelledError:
+                if not self.endpoint.ended:
+                    raise
+                self._dispatch()  # bye while connecting: nobody to tell, end now
+                return None
             except RelayCertificateError as err:
                 # Retrying cannot fix a certificate: say so now, not after 30 s.
                 self.fail(err)
@@ -265,9 +276,15 @@ class Connection:
                 log.info("connecting to %s failed: %s", self.url, exc)
                 if time.monotonic() >= deadline or isinstance(exc, InvalidURI):
                     return None
-                await asyncio.sleep(_BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)])
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):  # a bye wakes it early
+                    await asyncio.wait_for(
+                        self._wake.wait(), _BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)]
+                    )
                 attempt += 1
                 continue
+            finally:
+                self._opening = None
             self._ever_connected = True
             self._ws = ws
             return ws
