@@ -143,6 +143,8 @@ async def _run(settings: Settings) -> None:
         line = f"assist-relay listening on {server.url} (data: {data_dir}"
         if server.metrics_port is not None:
             line += f"; metrics: http://{settings.metrics_host}:{server.metrics_port}/metrics"
+        if settings.tls_cert is not None:
+            line += f"; key pin: {key_pin(settings.tls_cert)}"
         print(line + ")", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -155,6 +157,21 @@ async def _run(settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------- agents
+
+
+def key_pin(cert_file: Path) -> str:
+    """``sha256/<base64>`` of the public key in the first certificate of a PEM file."""
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "sha256/" + base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
 def _agent(store: Store, args: argparse.Namespace) -> int:

@@ -88,6 +88,21 @@ class Settings:
     max_sessions: int = dataclasses.field(
         default=1000, metadata=_doc("Most sessions open at once (waiting, paired or held).")
     )
+    max_connections: int = dataclasses.field(
+        default=0,
+        metadata=_doc(
+            "Most websocket connections open at once; more are refused with HTTP 503. "
+            "0: the open-files limit less 64 (the relay raises its soft limit to the hard one)."
+        ),
+    )
+    agent_reserve: int = dataclasses.field(
+        default=0,
+        metadata=_doc(
+            "Of max_connections, this many are kept for agents signing in: once only these "
+            "are left, a new connection must sign in as an agent or is closed. "
+            "0: a tenth of max_connections (at least 1)."
+        ),
+    )
     # -- messages, memory and bandwidth
     max_message_bytes: int = dataclasses.field(
         default=MAX_MESSAGE_BYTES,
@@ -114,13 +129,42 @@ class Settings:
     failed_joins_per_minute: int = dataclasses.field(
         default=10, metadata=_doc("Failed Join/Resume attempts per IP per minute (scanning).")
     )
+    failed_signins_per_minute: int = dataclasses.field(
+        default=10,
+        metadata=_doc("Refused agent tokens per IP per minute; more are refused unchecked."),
+    )
+    scan_alarm_per_minute: int = dataclasses.field(
+        default=30,
+        metadata=_doc(
+            "Failed joins per minute across the whole relay that count as someone scanning "
+            "codes: new codes then get nameplates of at least 6 digits (0: never)."
+        ),
+    )
+    scan_cooldown_s: float = dataclasses.field(
+        default=900.0,
+        metadata=_doc("How long longer nameplates stay in use after scanning was last seen."),
+    )
     # -- timeouts
     open_timeout_s: float = dataclasses.field(
         default=10.0, metadata=_doc("Time for the websocket handshake and then for Hello.")
     )
+    request_timeout_s: float = dataclasses.field(
+        default=10.0,
+        metadata=_doc(
+            "After Hello, the first real request (sign-in, join or resume) must come within "
+            "this long, or the connection is closed."
+        ),
+    )
     idle_timeout_s: float = dataclasses.field(
-        default=600.0,
-        metadata=_doc("Close a connection that has not started or joined a session by then."),
+        default=60.0,
+        metadata=_doc("Close a signed-in agent's connection that has not created a session."),
+    )
+    audit_flush_s: float = dataclasses.field(
+        default=10.0,
+        metadata=_doc(
+            "Write open sessions' byte counts and last-seen time this often, so a crash "
+            "loses at most this much of the audit log (0: only when a session ends)."
+        ),
     )
     ping_interval_s: float = dataclasses.field(
         default=20.0, metadata=_doc("Send a websocket ping this often.")

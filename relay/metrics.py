@@ -48,6 +48,12 @@ class Metrics:
     protocol_errors_total: int = 0
     stalled_connections_total: int = 0
     quota_exceeded_total: int = 0
+    relay_full_total: int = 0
+    rate_limited_signins_total: int = 0
+    scan_alarms_total: int = 0
+    long_nameplates: int = 0  # gauge: 1 while scanning makes nameplates longer
+    max_connections: int = 0  # gauge: the cap in force
+    log_lines_suppressed_total: int = 0
     started: float = dataclasses.field(default_factory=time.time)
 
     def render(self) -> str:
@@ -154,7 +160,38 @@ class Metrics:
                 [
                     ('limit="connections"', self.rate_limited_connections_total),
                     ('limit="joins"', self.rate_limited_joins_total),
+                    ('limit="signins"', self.rate_limited_signins_total),
                 ],
+            ),
+            (
+                "relay_full_total",
+                "counter",
+                "Connections refused by max_connections or the agents' reserve.",
+                [("", self.relay_full_total)],
+            ),
+            (
+                "max_connections",
+                "gauge",
+                "The most connections the relay accepts at once.",
+                [("", self.max_connections)],
+            ),
+            (
+                "scan_alarms_total",
+                "counter",
+                "Times failed joins passed scan_alarm_per_minute (someone scanning codes).",
+                [("", self.scan_alarms_total)],
+            ),
+            (
+                "long_nameplates",
+                "gauge",
+                "1 while new nameplates are made longer because of scanning.",
+                [("", self.long_nameplates)],
+            ),
+            (
+                "log_lines_suppressed_total",
+                "counter",
+                "Repeated log lines not written (log-rate limiting).",
+                [("", self.log_lines_suppressed_total)],
             ),
             (
                 "congestion_events_total",

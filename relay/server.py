@@ -24,6 +24,7 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
+import dataclasses
 import ipaddress
 import logging
 import ssl
@@ -39,6 +40,7 @@ from common.errors import ProtocolError
 from common.messages import U32, Congestion, Kind, Layer, parse
 from relay.config import ConfigError, Settings
 from relay.limits import congestion_level
+from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, serve_metrics
 from relay.sessions import (
     Action,
@@ -50,6 +52,7 @@ from relay.sessions import (
     SessionEnded,
     SessionEstablished,
     SessionPaired,
+    SessionProgress,
     SessionStarted,
 )
 from relay.store import Store
@@ -105,10 +108,13 @@ class RelayServer:
     """The relay: start with :meth:`start`, stop with :meth:`stop` (graceful)."""
 
     def __init__(self, settings: Settings, store: Store, metrics: Metrics | None = None) -> None:
+        settings = with_connection_limits(settings)
         self.settings = settings
         self.store = store
         self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics.max_connections = settings.max_connections
         self.core = Relay(settings, self.metrics)
+        self._log_filter = RepeatFilter(on_suppressed=self._suppressed)
         self.conns: dict[int, Connection] = {}
         self.port = 0
         self.metrics_port: int | None = None
@@ -126,11 +132,23 @@ class RelayServer:
         scheme = "wss" if self.settings.tls else "ws"
         return f"{scheme}://{_url_host(self.settings.host)}:{self.port}"
 
+    def _suppressed(self, count: int) -> None:
+        self.metrics.log_lines_suppressed_total += count
+
     async def start(self) -> None:
         st = self.settings
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self._log_filter)
         lost = await asyncio.to_thread(self.store.mark_lost)
         if lost:
-            log.warning("%d session(s) from an earlier run were never closed: marked lost", lost)
+            log.warning(
+                "%d session(s) were cut by a crash of the last run: marked relay_crashed", lost
+            )
+        log.info(
+            "max_connections %d (%d kept for agents signing in)",
+            st.max_connections,
+            st.agent_reserve,
+        )
         self._server = await serve(
             self._handle,
             st.host,
@@ -180,6 +198,8 @@ class RelayServer:
         await asyncio.to_thread(self._audit.shutdown, True)
         if self._server is not None:
             log.info("stopped")
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._log_filter)
 
     # ------------------------------------------------------------ connections
 
@@ -188,6 +208,11 @@ class RelayServer:
             if self._stopping:
                 return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "stopping\n")
             return ws.respond(HTTPStatus.OK, "ok\n")
+        if len(self.conns) >= self.settings.max_connections:
+            # Full: refuse before the websocket opens, the cheapest way to say no.
+            self.metrics.relay_full_total += 1
+            log.warning("max_connections (%d) reached: refused a connection", len(self.conns))
+            return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "relay full, try again later\n")
         return None
 
     def _client_ip(self, ws: ServerConnection) -> str:
@@ -383,6 +408,16 @@ class RelayServer:
 
             def call() -> None:
                 st.session_established(event.sid, event.at)
+        elif isinstance(event, SessionProgress):
+
+            def call() -> None:
+                st.session_progress(
+                    event.sid,
+                    event.at,
+                    event.bytes_agent_to_customer,
+                    event.bytes_customer_to_agent,
+                    event.resumes,
+                )
         elif isinstance(event, SessionEnded):
 
             def call() -> None:
@@ -418,6 +453,9 @@ class RelayServer:
             except Exception:  # a bug here must not stop expiry for good
                 log.exception("tick failed")
             self.metrics.queued_bytes = self._queued_total
+            self.metrics.long_nameplates = int(
+                self.core.monotonic() < self.core.long_nameplates_until
+            )
 
     # ------------------------------------------------------------ introspection
 
@@ -444,6 +482,45 @@ def _ssl_context(settings: Settings) -> ssl.SSLContext:
             f"cannot use the TLS certificate {settings.tls_cert} and key {settings.tls_key}: {why}"
         ) from None
     return ctx
+
+
+#: File descriptors kept free of connections: the database, logs, the listening sockets.
+FD_HEADROOM = 64
+
+
+def open_files_limit() -> int:
+    """Raise the soft open-files limit to the hard one (where allowed); return it."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 1 << 16
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def with_connection_limits(settings: Settings) -> Settings:
+    """``max_connections`` and ``agent_reserve`` as they will be enforced (0 means "auto")."""
+    fds = open_files_limit()
+    most = max(1, fds - FD_HEADROOM)
+    cap = settings.max_connections or most
+    if cap > most:
+        log.warning(
+            "max_connections %d is more than the open-files limit (%d) allows: using %d "
+            "(raise the limit, e.g. LimitNOFILE= in the systemd unit)",
+            cap,
+            fds,
+            most,
+        )
+        cap = most
+    reserve = settings.agent_reserve or max(1, cap // 10)
+    reserve = min(reserve, cap - 1) if cap > 1 else 0
+    return dataclasses.replace(settings, max_connections=cap, agent_reserve=reserve)
 
 
 def _url_host(host: str) -> str:

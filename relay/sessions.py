@@ -26,6 +26,18 @@ Rules the core enforces (docs/admin.md tells admins the same):
   refused and logged.
 * A drop before key confirmation ends the session (there is no resume token yet).
   After it, the session waits ``grace_s`` for a ``Resume``.
+* A ``Join`` of a nameplate that was burned (a failed key confirmation, or a
+  third party) is answered ``CODE_BURNED``: "someone else tried this code".
+* Floods: at most ``max_connections`` connections; once only ``agent_reserve``
+  are left, a newcomer must say it is an agent or is closed (``RELAY_FULL``).
+  Hello must come within ``open_timeout_s`` and the first request within
+  ``request_timeout_s`` of it. Limits are per client address, an IPv6 address
+  counting as its /64. Refused agent tokens are limited per address, and past
+  the limit a token is refused without being checked.
+* Scanning: when more than ``scan_alarm_per_minute`` joins fail across the
+  relay, new nameplates have at least 6 digits for ``scan_cooldown_s``.
+* Every ``audit_flush_s`` the open sessions' byte counts go to the audit log
+  (:class:`SessionProgress`), so a crash loses at most that much.
 
 The core reads the time through the ``monotonic`` and ``wall`` callables it is
 given, so tests can drive it with a fake clock.
@@ -37,6 +49,7 @@ import dataclasses
 import enum
 import hashlib
 import hmac
+import ipaddress
 import logging
 import math
 import secrets
@@ -90,7 +103,9 @@ __all__ = [
     "SessionEnded",
     "SessionEstablished",
     "SessionPaired",
+    "SessionProgress",
     "SessionStarted",
+    "address_key",
 ]
 
 # Websocket close codes.
@@ -152,6 +167,17 @@ class SessionEstablished:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SessionProgress:
+    """An open session's counts so far, written now and then (crash safety)."""
+
+    sid: str
+    at: float
+    bytes_agent_to_customer: int
+    bytes_customer_to_agent: int
+    resumes: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class SessionEnded:
     sid: str
     at: float
@@ -169,6 +195,7 @@ Action = (
     | SessionStarted
     | SessionPaired
     | SessionEstablished
+    | SessionProgress
     | SessionEnded
 )
 
@@ -202,11 +229,14 @@ class State(enum.Enum):
 class Conn:
     id: int
     ip: str
+    key: str  # what limits count by: the address, or its /64 for IPv6
     phase: Phase
     deadline: float | None  # close it if still not in a session by then
     role: Role | None = None
     agent: AgentRecord | None = None
     session: Session | None = None
+    #: Admitted into the agents' reserve: must sign in as an agent, or it is closed.
+    probation: bool = False
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -226,6 +256,7 @@ class Session:
         default_factory=lambda: {Role.AGENT: 0, Role.CUSTOMER: 0}
     )
     resumes: int = 0
+    flushed: tuple[int, int, int] = (0, 0, 0)  # counts last written to the audit log
 
 
 def other(role: Role) -> Role:
@@ -234,6 +265,24 @@ def other(role: Role) -> Role:
 
 def error(code: ErrorCode) -> Error:
     return Error(code, RELAY_ERROR_TEXT[code])
+
+
+def address_key(ip: str) -> str:
+    """What per-address limits count by: an IPv4 address as it is (also when mapped into
+    IPv6), an IPv6 address as its /64, which one subscriber usually holds whole."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)
+
+
+#: Nameplates that ended this way were tried by someone else: "ask for a new code".
+_BURNED = frozenset({"pairing_failed", "intruder"})
 
 
 # ---------------------------------------------------------------- the core
@@ -265,7 +314,12 @@ class Relay:
         self._connections = RateLimiter(settings.connections_per_minute)
         self._joins = RateLimiter(settings.joins_per_minute)
         self._failed_joins = RateLimiter(settings.failed_joins_per_minute)
+        self._failed_signins = RateLimiter(settings.failed_signins_per_minute)
+        # Relay-wide failed joins: past this budget, someone is scanning codes.
+        self._scan = RateLimiter(settings.scan_alarm_per_minute)
+        self.long_nameplates_until = 0.0
         self._next_prune = 0.0
+        self._next_flush = 0.0
 
     # ------------------------------------------------------------ events
 
@@ -274,13 +328,21 @@ class Relay:
         now = self.monotonic()
         cid = self._next_conn
         self._next_conn += 1
-        conn = Conn(cid, ip, Phase.NEW, now + self.settings.open_timeout_s)
+        conn = Conn(cid, ip, address_key(ip), Phase.NEW, now + self.settings.open_timeout_s)
         self.conns[cid] = conn
         self.metrics.connections_total += 1
-        if not self._connections.allow(ip, now):
+        if not self._connections.allow(conn.key, now):
             self.metrics.rate_limited_connections_total += 1
-            log.warning("rate limit: too many connections from %s", ip)
+            log.warning("rate limit: too many connections from %s", conn.key)
             return cid, self._refuse(conn, ErrorCode.TOO_MANY_CONNECTIONS)
+        cap, reserve = self.settings.max_connections, self.settings.agent_reserve
+        if cap:
+            if len(self.conns) > cap:
+                self.metrics.relay_full_total += 1
+                log.warning("max_connections (%d) reached: refused %s", cap, ip)
+                return cid, self._refuse(conn, ErrorCode.RELAY_FULL)
+            if len(self.conns) > cap - reserve:
+                conn.probation = True
         return cid, []
 
     def receive(self, cid: int, msg: Message) -> list[Action]:
@@ -306,6 +368,10 @@ class Relay:
                 return self._resume(conn, msg)
             if conn.role is Role.AGENT:
                 if isinstance(msg, Auth) and phase is Phase.GREETED:
+                    if self._failed_signins.exhausted(conn.key, self.monotonic()):
+                        self.metrics.rate_limited_signins_total += 1
+                        log.warning("rate limit: too many refused tokens from %s", conn.key)
+                        return self._refuse(conn, ErrorCode.RATE_LIMITED)
                     return [CheckToken(cid, msg.token)]
                 if isinstance(msg, Create):
                     if phase is not Phase.READY or conn.agent is None:
@@ -334,10 +400,13 @@ class Relay:
             return []
         if agent is None:
             self.metrics.auth_failures_total += 1
+            self._failed_signins.allow(conn.key, self.monotonic())
             log.warning("conn %d from %s: agent token refused", cid, conn.ip)
             return self._refuse(conn, ErrorCode.BAD_TOKEN)
         conn.agent = agent
         conn.phase = Phase.READY
+        conn.probation = False
+        conn.deadline = self.monotonic() + self.settings.idle_timeout_s
         log.info("conn %d from %s: agent %r signed in", cid, conn.ip, agent.name)
         return [Send(cid, AuthOk(agent.name, agent.display_name, agent.org))]
 
@@ -436,8 +505,28 @@ class Relay:
             self._taken_by_length[len(nameplate)] -= 1
         if now >= self._next_prune:
             self._next_prune = now + 10.0
-            for limiter in (self._connections, self._joins, self._failed_joins):
+            for limiter in (
+                self._connections,
+                self._joins,
+                self._failed_joins,
+                self._failed_signins,
+                self._scan,
+            ):
                 limiter.prune(now)
+        if st.audit_flush_s and now >= self._next_flush:
+            self._next_flush = now + st.audit_flush_s
+            out += self._progress()
+        return out
+
+    def _progress(self) -> list[Action]:
+        """The open sessions whose counts changed since they were last written."""
+        out: list[Action] = []
+        at = self.wall()
+        for s in self.sessions.values():
+            counts = (s.sent[Role.AGENT], s.sent[Role.CUSTOMER], s.resumes)
+            if counts != s.flushed:
+                s.flushed = counts
+                out.append(SessionProgress(s.sid, at, *counts))
         return out
 
     def shutdown(self) -> list[Action]:
@@ -462,9 +551,15 @@ class Relay:
         if msg.version != PROTOCOL_VERSION:
             log.info("conn %d from %s: protocol version %d refused", conn.id, conn.ip, msg.version)
             return self._refuse(conn, ErrorCode.VERSION)
+        if conn.probation and msg.role is not Role.AGENT:
+            self.metrics.relay_full_total += 1
+            log.warning(
+                "conn %d from %s: only agents may use the last connections", conn.id, conn.ip
+            )
+            return self._refuse(conn, ErrorCode.RELAY_FULL)
         conn.role = msg.role
         conn.phase = Phase.GREETED
-        conn.deadline = self.monotonic() + self.settings.idle_timeout_s
+        conn.deadline = self.monotonic() + self.settings.request_timeout_s
         return [Send(conn.id, Welcome(PROTOCOL_VERSION, self.settings.relay_name))]
 
     def _create(self, conn: Conn, agent: AgentRecord) -> list[Action]:
@@ -495,15 +590,31 @@ class Relay:
         ]
 
     def _join_allowed(self, conn: Conn, now: float) -> bool:
-        if self._failed_joins.exhausted(conn.ip, now) or not self._joins.allow(conn.ip, now):
+        if self._failed_joins.exhausted(conn.key, now) or not self._joins.allow(conn.key, now):
             self.metrics.rate_limited_joins_total += 1
-            log.warning("rate limit: too many join attempts from %s", conn.ip)
+            log.warning("rate limit: too many join attempts from %s", conn.key)
             return False
         return True
 
     def _join_failed(self, conn: Conn, now: float) -> None:
         self.metrics.join_failures_total += 1
-        self._failed_joins.allow(conn.ip, now)
+        self._failed_joins.allow(conn.key, now)
+        self._scanning_seen(now)
+
+    def _scanning_seen(self, now: float) -> None:
+        """A join failed or a pairing was burned: past the relay-wide budget, someone is
+        guessing nameplates, so new ones are made longer for a while."""
+        if self._scan.allow("*", now):
+            return
+        if now >= self.long_nameplates_until:
+            self.metrics.scan_alarms_total += 1
+            log.warning(
+                "more than %d failed joins a minute: someone may be scanning codes; new "
+                "nameplates have 6 digits for %.0f s",
+                self.settings.scan_alarm_per_minute,
+                self.settings.scan_cooldown_s,
+            )
+        self.long_nameplates_until = now + self.settings.scan_cooldown_s
 
     def _join(self, conn: Conn, nameplate: str) -> list[Action]:
         now = self.monotonic()
@@ -514,11 +625,11 @@ class Relay:
             self._join_failed(conn, now)
             gone = self.remembered.get(nameplate)
             log.info("conn %d from %s: join of an unknown or used nameplate", conn.id, conn.ip)
-            code = (
-                ErrorCode.NAMEPLATE_EXPIRED
-                if gone is not None and gone[1] == "expired"
-                else ErrorCode.NAMEPLATE_UNKNOWN
-            )
+            code = ErrorCode.NAMEPLATE_UNKNOWN
+            if gone is not None and gone[1] == "expired":
+                code = ErrorCode.NAMEPLATE_EXPIRED
+            elif gone is not None and gone[1] in _BURNED:
+                code = ErrorCode.CODE_BURNED
             return [Send(conn.id, error(code))]
         if s.state is not State.WAITING:
             self._join_failed(conn, now)
@@ -573,6 +684,7 @@ class Relay:
 
     def _burn(self, s: Session, reporter: Role | None) -> list[Action]:
         self.metrics.pairing_failures_total += 1
+        self._scanning_seen(self.monotonic())
         left = PeerLeft(PeerLeftReason.PAIRING_FAILED)
         to_agent = None if reporter is Role.AGENT else left
         to_customer = None if reporter is Role.CUSTOMER else left
@@ -721,8 +833,12 @@ class Relay:
 
     def _allocate(self) -> str:
         """A random nameplate that is neither in use nor remembered: 3 digits while
-        fewer than half of those are taken, else 6, 9 or 12."""
-        for digits in range(NAMEPLATE_MIN_DIGITS, NAMEPLATE_MAX_DIGITS + 1, 3):
+        fewer than half of those are taken, else 6, 9 or 12; at least 6 while
+        someone seems to be scanning codes."""
+        shortest = NAMEPLATE_MIN_DIGITS
+        if self.monotonic() < self.long_nameplates_until:
+            shortest = max(shortest, 6)
+        for digits in range(shortest, NAMEPLATE_MAX_DIGITS + 1, 3):
             space = 10**digits
             if self._taken_by_length[digits] * 2 >= space:
                 continue

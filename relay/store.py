@@ -8,13 +8,20 @@ others.
 
 What is stored, and what never is:
 
-* agents: name, display name, organisation, a token id (to find the row), a
-  salt and ``scrypt(secret, salt)``; never the token itself.
+* agents: name, display name, organisation, a token id (to find the row) and
+  ``HMAC-SHA256(key, secret)``; never the token itself. ``key`` is a random
+  per-database key in the ``meta`` table.
 * sessions: agent name, nameplate, times, byte counts each way, resume count
   and how it ended; never a resume token, a key, or anything that was forwarded.
+  Open sessions' counts and ``last_seen`` are written every ``audit_flush_s``,
+  so after a crash the row keeps what it had then and is marked ``relay_crashed``.
 
 A token looks like ``ar1_<id>.<secret>``: the id picks the row, so checking a
-token costs one indexed read and one scrypt.
+token costs one indexed read and one HMAC. The secret is 256 random bits, so a
+memory-hard hash (scrypt, argon2) would buy nothing against a stolen database,
+and cost every sign-in ~30 ms of CPU and 16 MiB that a flood of bad tokens could
+turn against the relay (docs/security.md). Rows written by schema 1 still hold
+``scrypt``; they are checked that way once and re-hashed on the first sign-in.
 """
 
 from __future__ import annotations
@@ -37,10 +44,9 @@ from common.messages import MAX_NAME
 __all__ = ["AgentRecord", "SessionRow", "Store", "StoreError"]
 
 DB_NAME = "relay.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TOKEN_PREFIX = "ar1_"
-# scrypt work factor: ~30 ms and 16 MiB per check. Tokens are 256-bit random, so
-# this only slows an attacker who stole the database, and keeps auth fast.
+# Schema 1's token hash, still read for rows written before schema 2 (see above).
 _SCRYPT = {"n": 1 << 14, "r": 8, "p": 1, "dklen": 32}
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
@@ -70,6 +76,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     end_reason              TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+"""
+
+# From schema 1 to 2: how each token is hashed, and when an open session was last seen.
+_MIGRATE_1_TO_2 = """
+ALTER TABLE agents ADD COLUMN hash_scheme TEXT NOT NULL DEFAULT 'scrypt';
+ALTER TABLE sessions ADD COLUMN last_seen REAL;
 """
 
 
@@ -102,8 +118,12 @@ class SessionRow:
     end_reason: str | None
 
 
-def _hash(secret: str, salt: bytes) -> bytes:
+def _scrypt(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+
+
+def _hmac(key: bytes, secret: str) -> bytes:
+    return hmac.new(key, secret.encode(), hashlib.sha256).digest()
 
 
 def _new_token() -> tuple[str, str, str]:
@@ -132,10 +152,11 @@ def check_label(what: str, value: str) -> str:
 class Store:
     """The database. Open with :meth:`open`; close with :meth:`close`."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, token_key: bytes) -> None:
         self._db = db
         self._lock = threading.Lock()
         self.path = path
+        self._key = token_key
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -153,9 +174,21 @@ class Store:
             raise StoreError(
                 f"{path} was written by a newer assist-relay (schema {version}); update the relay"
             )
+        fresh = not db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agents'"
+        ).fetchone()
         db.executescript(_SCHEMA)
+        if fresh:
+            db.executescript(_MIGRATE_1_TO_2.replace("DEFAULT 'scrypt'", "DEFAULT 'hmac'"))
+        elif version < 2:
+            db.executescript(_MIGRATE_1_TO_2)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        return cls(db, path)
+        db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('token_key', ?)",
+            (secrets.token_bytes(32),),
+        )
+        key = db.execute("SELECT value FROM meta WHERE key = 'token_key'").fetchone()[0]
+        return cls(db, path, bytes(key))
 
     def close(self) -> None:
         with self._lock:
@@ -184,17 +217,16 @@ class Store:
         display = check_label("the display name", display_name if display_name else name)
         check_label("the organisation", org)
         token, token_id, secret = _new_token()
-        salt = secrets.token_bytes(16)
-        digest = _hash(secret, salt)
+        digest = _hmac(self._key, secret)
         with self._tx() as db:
             row = db.execute("SELECT disabled FROM agents WHERE name = ?", (name,)).fetchone()
             if row is not None and row[0] is None:
                 raise StoreError(f"there is already an agent called {name!r}")
             db.execute("DELETE FROM agents WHERE name = ?", (name,))
             db.execute(
-                "INSERT INTO agents (name, display_name, org, token_id, salt, token_hash, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, display, org, token_id, salt, digest, time.time()),
+                "INSERT INTO agents (name, display_name, org, token_id, salt, token_hash,"
+                " hash_scheme, created) VALUES (?, ?, ?, ?, x'', ?, 'hmac', ?)",
+                (name, display, org, token_id, digest, time.time()),
             )
         return token
 
@@ -220,13 +252,12 @@ class Store:
     def reset_token(self, name: str) -> str:
         """Give an agent a new token; the old one stops working at once."""
         token, token_id, secret = _new_token()
-        salt = secrets.token_bytes(16)
-        digest = _hash(secret, salt)
+        digest = _hmac(self._key, secret)
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE agents SET token_id = ?, salt = ?, token_hash = ?"
+                "UPDATE agents SET token_id = ?, salt = x'', token_hash = ?, hash_scheme = 'hmac'"
                 " WHERE name = ? AND disabled IS NULL",
-                (token_id, salt, digest, name),
+                (token_id, digest, name),
             )
             if cur.rowcount == 0:
                 raise StoreError(f"there is no agent called {name!r}")
@@ -240,15 +271,28 @@ class Store:
         token_id, secret = parts
         with self._lock:
             row = self._db.execute(
-                "SELECT name, display_name, org, token_id, created, salt, token_hash"
-                " FROM agents WHERE token_id = ? AND disabled IS NULL",
+                "SELECT name, display_name, org, token_id, created, salt, token_hash,"
+                " hash_scheme FROM agents WHERE token_id = ? AND disabled IS NULL",
                 (token_id,),
             ).fetchone()
         if row is None:
-            _hash(secret, b"\0" * 16)  # same cost whether or not the id exists
+            _hmac(self._key, secret)  # about the same time whether or not the id exists
             return None
-        if not hmac.compare_digest(_hash(secret, row[5]), row[6]):
+        if row[7] == "hmac":
+            return (
+                AgentRecord(*row[:5])
+                if hmac.compare_digest(_hmac(self._key, secret), row[6])
+                else None
+            )
+        # A schema-1 row: check the old way once, then store the fast hash.
+        if not hmac.compare_digest(_scrypt(secret, row[5]), row[6]):
             return None
+        with self._tx() as db:
+            db.execute(
+                "UPDATE agents SET salt = x'', token_hash = ?, hash_scheme = 'hmac'"
+                " WHERE token_id = ? AND hash_scheme = 'scrypt'",
+                (_hmac(self._key, secret), token_id),
+            )
         return AgentRecord(*row[:5])
 
     def agent_still_valid(self, name: str, token_id: str) -> AgentRecord | None:
@@ -278,6 +322,22 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE sessions SET established = ? WHERE id = ?", (when, sid))
 
+    def session_progress(
+        self,
+        sid: str,
+        seen: float,
+        bytes_agent_to_customer: int,
+        bytes_customer_to_agent: int,
+        resumes: int,
+    ) -> None:
+        """An open session's counts so far (written every ``audit_flush_s``)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE sessions SET last_seen = ?, bytes_agent_to_customer = ?,"
+                " bytes_customer_to_agent = ?, resumes = ? WHERE id = ? AND ended IS NULL",
+                (seen, bytes_agent_to_customer, bytes_customer_to_agent, resumes, sid),
+            )
+
     def session_ended(
         self,
         sid: str,
@@ -304,11 +364,14 @@ class Store:
             )
 
     def mark_lost(self) -> int:
-        """Sessions a previous run left open (it was killed): say so. Returns how many."""
+        """Sessions a previous run left open (it crashed or was killed): they ended at
+        their last flush at the latest. Mark them ``relay_crashed``; return how many."""
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE sessions SET end_reason = 'relay_lost' WHERE ended IS NULL"
-                " AND end_reason IS NULL"
+                "UPDATE sessions SET end_reason = 'relay_crashed',"
+                " ended = COALESCE(last_seen, established, paired, started),"
+                " duration_s = COALESCE(last_seen, established, paired, started) - started"
+                " WHERE ended IS NULL AND end_reason IS NULL"
             )
             return cur.rowcount
 

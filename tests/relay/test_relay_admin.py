@@ -237,5 +237,5 @@ def test_sessions_left_open_by_a_killed_relay_are_marked(tmp_path: Path) -> None
 
     run(main())
     store = Store.open(tmp_path)
-    assert [r.end_reason for r in store.sessions()] == ["relay_lost", "agent_ended"]
+    assert [r.end_reason for r in store.sessions()] == ["relay_crashed", "agent_ended"]
     store.close()

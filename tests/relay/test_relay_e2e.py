@@ -183,7 +183,7 @@ def test_wrong_code_fails_on_both_sides_and_burns_the_nameplate(tmp_path: Path) 
 
             # Even with the right code now, the nameplate is gone.
             late = await customer_join(relay.url, right.nameplate)
-            await late.expect_error(ErrorCode.NAMEPLATE_UNKNOWN)
+            await late.expect_error(ErrorCode.CODE_BURNED)
 
         run(main())
         assert '"end_reason": "pairing_failed"' in cli(data_dir, "sessions", "--json")

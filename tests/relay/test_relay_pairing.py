@@ -176,7 +176,7 @@ def test_wrong_code_burns_the_nameplate(tmp_path: Path) -> None:
 
             # The nameplate can never be joined again, though it existed.
             again = await customer_join(relay.url, nameplate)
-            await again.expect_error(ErrorCode.NAMEPLATE_UNKNOWN)
+            await again.expect_error(ErrorCode.CODE_BURNED)
             # ... and is not handed out again while remembered.
             fresh = [await agent_create(relay.url, token) for _ in range(20)]
             assert nameplate not in {n for _, n in fresh}
