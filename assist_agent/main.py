@@ -137,7 +137,7 @@ def _read_token(args: argparse.Namespace) -> str | None:
         return args.token_file.read_text(encoding="utf-8").strip() or None
     if args.token == "-":
         return sys.stdin.readline().strip() or None
-    if args.token:
+    if args.token and not args.headless:  # headless stderr is one line: the outcome
         print(
             "assist-agent: note: a token given with --token can be seen by other users of "
             "this computer; use --token-file, --token - or ASSIST_AGENT_TOKEN instead.",

@@ -163,8 +163,9 @@ class ClientApp(QObject):
         self.bar.pause_requested.connect(s.pause)
         self.bar.resume_requested.connect(s.resume)
         self.bar.stop_requested.connect(self.stop_sharing)
-        self.bar.guidance_requested.connect(self._show_guidance)
+        self.bar.guidance_requested.connect(self._toggle_guidance)
         self.guidance = GuidancePanel(s.agent_name)
+        self.guidance.visibility_changed.connect(self.bar.on_guidance_visible)
         self.guidance.chat_typed.connect(s.send_chat)
         self._add_stop_shortcut(self.bar)
         self._add_stop_shortcut(self.guidance)
@@ -249,6 +250,16 @@ class ClientApp(QObject):
     @Slot()
     def _show_guidance(self) -> None:
         if self.guidance is not None and not self.guidance.isVisible():
+            self.guidance.show()
+
+    @Slot()
+    def _toggle_guidance(self) -> None:
+        """The bar's Messages button: open the panel, or hide it if it is open."""
+        if self.guidance is None:
+            return
+        if self.guidance.isVisible():
+            self.guidance.hide()
+        else:
             self.guidance.show()
 
     @Slot(object)

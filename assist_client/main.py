@@ -84,6 +84,12 @@ def _usage(parser: argparse.ArgumentParser, text: str) -> int:
     return EXIT_USAGE
 
 
+def _say(sentence: str) -> int:
+    """A mistake in what the person gave (not in how they called us): just the sentence."""
+    print(f"assist-client: {sentence}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -115,7 +121,7 @@ def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, target:
     from common.errors import CodeError, RelayAddressError
 
     if isinstance(target, RelayAddressError):
-        return _usage(parser, str(target))
+        return _say(str(target))
     if not args.code:
         return _usage(parser, "--headless needs --code (the code the agent gave you).")
     if not args.consent:
@@ -129,7 +135,7 @@ def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, target:
     try:
         code = parse_code(args.code)
     except CodeError as err:
-        return _usage(parser, str(err))
+        return _say(str(err))
 
     from PySide6.QtCore import QCoreApplication
 

@@ -3,5 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools.throwaway_ca import ThrowawayCA
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def throwaway_ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayCA]:
+    """A CA made for this test run; relays in end-to-end tests serve certificates from it."""
+    yield ThrowawayCA.create(Path(tmp_path_factory.mktemp("ca")))

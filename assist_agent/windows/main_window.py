@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -59,6 +60,32 @@ class TextPrompt:
             QCoreApplication.translate("TextPrompt", "Text to show on the customer's screen:"),
         )
         return text if ok else None
+
+
+class EndConfirm:
+    """Asks once before "End session" ends a session with a customer (replaced in tests)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget) -> bool:
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(QCoreApplication.translate("EndConfirm", "End session"))
+        box.setText(
+            QCoreApplication.translate(
+                "EndConfirm", "End the session with the customer now? Their screen stops sharing."
+            )
+        )
+        end = box.addButton(
+            QCoreApplication.translate("EndConfirm", "End session"),
+            QMessageBox.ButtonRole.DestructiveRole,
+        )
+        keep = box.addButton(
+            QCoreApplication.translate("EndConfirm", "Keep helping"),
+            QMessageBox.ButtonRole.RejectRole,
+        )
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is end
 
 
 class MainWindow(QMainWindow):
@@ -142,7 +169,7 @@ class MainWindow(QMainWindow):
         tb.act_fit.toggled.connect(self.viewer.set_fit)
         tb.act_history.triggered.connect(self.show_history)
         tb.monitor_chosen.connect(desk.switch_monitor)
-        tb.end_button.clicked.connect(desk.end_session)
+        tb.end_button.clicked.connect(self._end_clicked)
         drawing.tool_changed.connect(tb.on_tool_changed)
         drawing.pen_changed.connect(self._show_pen)
         drawing.history_changed.connect(tb.on_history_changed)
@@ -321,6 +348,13 @@ class MainWindow(QMainWindow):
         elif not enabled:
             reason = self.tr("Drawing is possible while the customer shares their screen.")
         self.toolbar.on_drawing_enabled(enabled, reason)
+
+    def _end_clicked(self) -> None:
+        """Ending while a customer is connected is asked once; a waiting code just ends."""
+        session = self.desk.session
+        if session is not None and session.state in CONNECTED and not EndConfirm.ask(self):
+            return
+        self.desk.end_session()
 
     def _ask_text(self, x: int, y: int) -> None:
         text = TextPrompt.ask(self)

@@ -26,7 +26,7 @@ class SharingBar(QWidget):
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
-    guidance_requested = Signal()
+    guidance_requested = Signal()  # the Messages button: show or hide the panel
 
     def __init__(self, agent_name: str, org: str, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -47,6 +47,8 @@ class SharingBar(QWidget):
         self.text = QLabel(self._sharing_text)
         self.text.setObjectName("BarText")
         self.guidance_button = QPushButton(self.tr("Messages"))
+        self.guidance_button.setCheckable(True)  # pressed while the panel is open
+        self.guidance_button.setToolTip(self.tr("Show or hide the agent's steps and messages"))
         self.pause_button = QPushButton(self.tr("Pause"))
         self.stop_button = QPushButton(self.tr("Stop sharing"))
         self.stop_button.setObjectName("Stop")
@@ -56,7 +58,7 @@ class SharingBar(QWidget):
         for b in (self.guidance_button, self.pause_button, self.stop_button):
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.guidance_button.clicked.connect(self.guidance_requested)
+        self.guidance_button.clicked.connect(lambda _checked: self.guidance_requested.emit())
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.stop_button.clicked.connect(self.stop_requested)
 
@@ -140,6 +142,10 @@ class SharingBar(QWidget):
         self.text.setText(text)
         self.pause_button.setText(pause_label)
         self._apply()
+
+    @Slot(bool)
+    def on_guidance_visible(self, visible: bool) -> None:
+        self.guidance_button.setChecked(visible)
 
     @Slot()
     def on_sharing(self) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,6 +26,7 @@ class GuidancePanel(QWidget):
     """Shows steps and chat; emits ``chat_typed`` when the customer sends a line."""
 
     chat_typed = Signal(str)
+    visibility_changed = Signal(bool)
 
     def __init__(self, agent_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
@@ -52,10 +54,19 @@ class GuidancePanel(QWidget):
         self.send_button.setObjectName("Primary")
         self.send_button.clicked.connect(self._send)
 
+        self.hide_button = QPushButton(self.tr("Hide"))
+        self.hide_button.setToolTip(
+            self.tr("Hide this panel. The Messages button in the sharing bar brings it back.")
+        )
+        self.hide_button.clicked.connect(self.hide)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 18)
         layout.setSpacing(10)
-        layout.addWidget(steps_title)
+        top = QHBoxLayout()
+        top.addWidget(steps_title, 1)
+        top.addWidget(self.hide_button)
+        layout.addLayout(top)
         layout.addWidget(self.steps_view, 2)
         layout.addWidget(chat_title)
         layout.addWidget(self.chat_view, 3)
@@ -70,6 +81,14 @@ class GuidancePanel(QWidget):
         x, y, w, h = monitor.logical_geometry()
         width, height = min(420, w // 3), min(620, h - 120)
         self.setGeometry(x + w - width - 24, y + 90, width, height)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.visibility_changed.emit(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        self.visibility_changed.emit(False)
 
     @Slot()
     def _send(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
@@ -13,6 +14,8 @@ from assist_agent import gui
 from assist_agent.drawing import Tool
 from assist_agent.model import Ending, State
 from assist_agent.session import AgentSession
+from assist_agent.windows.main_window import EndConfirm
+from common.codes import make_code
 from common.messages import (
     Chat,
     EndReason,
@@ -49,7 +52,11 @@ def wait_state(qtbot: QtBot, session: AgentSession, state: State, timeout: int =
 
 
 def test_the_state_line_follows_a_whole_session(
-    make_agent: MakeAgent, relay: RelayThread, customers: Customers, qtbot: QtBot
+    make_agent: MakeAgent,
+    relay: RelayThread,
+    customers: Customers,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     agent = make_agent()
     window = agent.window
@@ -87,6 +94,14 @@ def test_the_state_line_follows_a_whole_session(
     fake.pause(False)
     wait_state(qtbot, session, State.SHARING)
 
+    # "End session" with a customer there asks once; "Keep helping" changes nothing.
+    asked: list[bool] = []
+    monkeypatch.setattr(EndConfirm, "ask", classmethod(lambda cls, parent: asked.append(False)))
+    qtbot.mouseClick(window.toolbar.end_button, Qt.MouseButton.LeftButton)
+    assert asked == [False]
+    qtbot.wait(300)
+    assert session.state is State.SHARING
+    monkeypatch.setattr(EndConfirm, "ask", classmethod(lambda cls, parent: True))
     qtbot.mouseClick(window.toolbar.end_button, Qt.MouseButton.LeftButton)
     wait_state(qtbot, session, State.ENDED)
     assert [s for s, _ in seen] == [
@@ -122,7 +137,9 @@ def test_declined_expired_and_refused_say_why(
 
     # a wrong secret: both sides see the mismatch, the nameplate is burned
     session = open_session(agent, qtbot)
-    wrong = session.code[:-1] + str((int(session.code[-1]) + 1) % 10)
+    right = session.code.replace("-", "")
+    other = "00000" if right[3:8] != "00000" else "11111"
+    wrong = make_code(right[:3], other).display()  # a guess: typos never reach the relay
     customers(relay.url, wrong)
     wait_state(qtbot, session, State.ENDED)
     assert session.outcome is not None and session.outcome.ending is Ending.CODE_MISMATCH
@@ -280,13 +297,18 @@ def test_asking_for_another_monitor_reaches_the_customer(
 
 
 def test_ending_before_the_customer_decided_does_not_wait_for_a_rating(
-    make_agent: MakeAgent, relay: RelayThread, customers: Customers, qtbot: QtBot
+    make_agent: MakeAgent,
+    relay: RelayThread,
+    customers: Customers,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     agent = make_agent(rating_wait_s=30)
     session = open_session(agent, qtbot)
     fake = customers(relay.url, session.code, consent_delay=5.0)
     qtbot.waitUntil(lambda: session.connected_at is not None, timeout=10_000)
     assert agent.window.state_card.title.text() == "The customer is deciding"
+    monkeypatch.setattr(EndConfirm, "ask", classmethod(lambda cls, parent: True))
     qtbot.mouseClick(agent.window.toolbar.end_button, Qt.MouseButton.LeftButton)
     wait_state(qtbot, session, State.ENDED, timeout=3000)
     assert session.outcome is not None and session.outcome.ending is Ending.AGENT_ENDED

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from common.codes import make_code
 from common.messages import Consent, EndReason, Frame, SessionEnd
 from tests.helpers.relay_harness import REPO, RelayProcess, add_agent
 from tests.helpers.scripted_agent import ScriptedAgent
@@ -110,6 +111,19 @@ def test_without_consent_it_refuses_with_2(display, relay, tmp_path):
     assert "--consent" in err
 
 
+def test_a_typo_is_caught_before_the_relay_with_2(display, relay, tmp_path):
+    proc_relay, _ = relay
+    rc, out, err = finish(
+        client(
+            display, "--relay", proc_relay.url, "--code", "482-591-309", "--consent", home=tmp_path
+        )
+    )
+    assert rc == 2 and out == ""
+    assert err.strip() == (
+        "assist-client: That code has a typo. Please check it with the agent and type it again."
+    )
+
+
 def test_a_malformed_code_is_a_usage_error(display, relay, tmp_path):
     proc_relay, _ = relay
     rc, _, err = finish(
@@ -122,7 +136,7 @@ def test_an_unknown_code_exits_3(display, relay, tmp_path):
     proc_relay, _ = relay
     rc, _, err = finish(
         client(
-            display, "--relay", proc_relay.url, "--code", "999-123-456", "--consent", home=tmp_path
+            display, "--relay", proc_relay.url, "--code", "999-123-459", "--consent", home=tmp_path
         )
     )
     assert rc == 3
@@ -134,7 +148,9 @@ def test_a_code_that_does_not_match_exits_3(display, relay, tmp_path):
     agent = ScriptedAgent(proc_relay.url, token)
     try:
         code = agent.wait_code()
-        wrong = code.nameplate + ("000000" if code.secret != "000000" else "111111")
+        # A valid code for the same nameplate (a guess; the check digit stops typos).
+        other = "00000" if code.secret[:5] != "00000" else "11111"
+        wrong = make_code(code.nameplate, other).digits
         rc, out, err = finish(
             client(display, "--relay", proc_relay.url, "--code", wrong, "--consent", home=tmp_path)
         )

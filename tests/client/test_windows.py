@@ -106,10 +106,15 @@ def test_join_groups_digits_and_explains_mistakes(qtbot: QtBot):
     with qtbot.assert_not_emitted(window.code_submitted):
         qtbot.mouseClick(window.connect_button, Qt.MouseButton.LeftButton)
     assert "too short" in window.error_label.text()
-    qtbot.keyClicks(window.code_edit, "307")
+    qtbot.keyClicks(window.code_edit, "308")
+    with qtbot.assert_not_emitted(window.code_submitted):
+        qtbot.keyClick(window.code_edit, Qt.Key.Key_Return)
+    assert "typo" in window.error_label.text()
+    qtbot.keyClick(window.code_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(window.code_edit, "9")
     with qtbot.wait_signal(window.code_submitted) as submitted:
         qtbot.keyClick(window.code_edit, Qt.Key.Key_Return)
-    assert submitted.args == [SessionCode("482", "519307")]
+    assert submitted.args == [SessionCode("482", "519309")]
 
 
 def test_join_window_speaks_korean(qtbot: QtBot, korean: None):

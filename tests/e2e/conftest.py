@@ -34,6 +34,7 @@ from PIL import Image
 
 from tests.helpers.relay_harness import REPO, RelayProcess
 from tests.helpers.xvfb import running_xvfb
+from tools.throwaway_ca import ThrowawayCA
 
 SCREEN = (1280, 800)
 #: Each wait in these tests ends by then at the latest; sessions take a few seconds.
@@ -132,8 +133,10 @@ class Relay(RelayProcess):
 
 
 @pytest.fixture
-def relay(tmp_path: Path) -> Iterator[Relay]:
-    """A relay process with one agent, Alice Kim of Acme Support (``relay.token``)."""
+def relay(tmp_path: Path, throwaway_ca: ThrowawayCA) -> Iterator[Relay]:
+    """A ``wss://`` relay process with one agent, Alice Kim of Acme Support
+    (``relay.token``); its certificate is from the run's throwaway CA, which the
+    ``apps`` trust through ``ASSIST_CA_FILE``, as a desk with its own CA would set up."""
     data = tmp_path / "relay"
     added = subprocess.run(
         [command("assist-relay"), "agent", "add", "alice", "--data-dir", str(data)]
@@ -143,7 +146,7 @@ def relay(tmp_path: Path) -> Iterator[Relay]:
         timeout=WAIT_S,
         check=True,
     )
-    proc = Relay(data)
+    proc = Relay(data, tls=throwaway_ca.issue(f"relay-{tmp_path.name}"))
     proc.token = added.stdout.strip().splitlines()[-1]
     try:
         yield proc
@@ -239,9 +242,10 @@ class App:
 class Apps:
     """Starts the apps as an agent and a customer would; :meth:`kill_all` at teardown."""
 
-    def __init__(self, display: str, home: Path) -> None:
+    def __init__(self, display: str, home: Path, ca_file: Path | None = None) -> None:
         self.display = display
         self.home = home
+        self.ca_file = ca_file
         self.started: list[App] = []
         self.extra_env: dict[str, str] = {}
 
@@ -262,6 +266,8 @@ class Apps:
             XDG_STATE_HOME=str(self.home / "state"),
             XDG_RUNTIME_DIR=str(runtime),
         )
+        if self.ca_file is not None:
+            env["ASSIST_CA_FILE"] = str(self.ca_file)
         env.update(self.extra_env)
         return env
 
@@ -272,7 +278,12 @@ class Apps:
 
     def agent(self, relay_url: str, token: str, *args: str) -> tuple[App, str]:
         """``assist-agent --headless``; returns it and the code from its first line."""
-        agent = self.start("assist-agent", "--relay", relay_url, "--token", token, *args)
+        token_file = self.home / "agent-token"
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(token + "\n")
+        agent = self.start(
+            "assist-agent", "--relay", relay_url, "--token-file", str(token_file), *args
+        )
         code = agent.wait_line(r"code: (\d{3}-\d{3}-\d{3})").group(1)
         assert agent.out[0] == f"code: {code}", agent
         return agent, code
@@ -286,8 +297,8 @@ class Apps:
 
 
 @pytest.fixture
-def apps(display: str, tmp_path: Path) -> Iterator[Apps]:
-    started = Apps(display, tmp_path / "home")
+def apps(display: str, tmp_path: Path, throwaway_ca: ThrowawayCA) -> Iterator[Apps]:
+    started = Apps(display, tmp_path / "home", throwaway_ca.cert_path)
     try:
         yield started
     finally:

@@ -16,11 +16,18 @@ RESUME_WINDOW_S = 2.0
 
 REASONS = {
     # The relay said goodbye first (Error(RELAY_SHUTDOWN)): no point in trying to resume.
-    signal.SIGTERM: "The relay is shutting down for maintenance. Start a new session in a few "
-    "minutes.",
-    # The relay vanished: the apps tried to resume for the window, then gave up.
-    signal.SIGKILL: "The connection dropped and the session could not be picked up again. "
-    "Start a new session with a new code.",
+    signal.SIGTERM: (
+        "The relay is shutting down for maintenance. Try again in a few minutes.",
+        "The relay is shutting down for maintenance. Try again in a few minutes.",
+    ),
+    # The relay vanished: the apps tried to resume for the window, then gave up, each
+    # saying what that person can do (only the agent can make a new code).
+    signal.SIGKILL: (
+        "The relay stopped answering, so the session could not be picked up again. If you "
+        "still need help, contact the support desk again and ask the agent for a new code.",
+        "The relay stopped answering, so the session could not be picked up again. When the "
+        "relay is back, start a new session and give the customer the new code.",
+    ),
 }
 
 
@@ -40,8 +47,9 @@ def test_the_relay_dying_ends_both_sides_with_a_reason(
     took = time.monotonic() - killed_at
     print(f"{sig.name}: both apps ended {took:.1f} s after the relay died")
 
-    assert customer.reason == REASONS[sig], customer
-    assert agent.reason == "assist-agent: " + REASONS[sig], agent
+    to_customer, to_agent = REASONS[sig]
+    assert customer.reason == to_customer, customer
+    assert agent.reason == "assist-agent: " + to_agent, agent
     assert customer.out[-1] == "state: ended (error)", customer
     if sig is signal.SIGTERM:
         assert relay_exit == 0, relay.logs()

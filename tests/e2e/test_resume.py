@@ -32,7 +32,7 @@ def test_a_cut_connection_resumes_and_sharing_goes_on(
     saved, stats = tmp_path / "agent-frame.png", tmp_path / "agent-stats.json"
     patch = tmp_path / "after-the-cut.png"
     Image.new("RGB", (320, 200), MAGENTA).save(patch)
-    with TcpProxy(relay.port) as proxy:
+    with TcpProxy(relay.port, tls=relay.url.startswith("wss:")) as proxy:
         outputs = ["--save-frame", str(saved), "--stats", str(stats)]
         agent, code = apps.agent(relay.url, relay.token, "--duration", "8", *outputs)
         customer = apps.customer(proxy.url, code, "--duration", "60")

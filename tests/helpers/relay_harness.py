@@ -2,7 +2,8 @@
 
 * :func:`running_relay` — an in-process relay (same event loop as the test);
 * :class:`RelayProcess` — ``python -m relay.cli serve`` as a subprocess, for
-  signals, logs and memory;
+  signals, logs and memory; with ``tls=`` (a certificate from
+  :mod:`tools.throwaway_ca`) it serves ``wss://`` as a deployed relay does;
 * :class:`Client` — a thin scripted endpoint: send a message, expect one;
 * :func:`pair` / :func:`establish` — the usual opening of a session, in one call.
 """
@@ -47,6 +48,7 @@ from common.messages import (
 from relay.config import Settings
 from relay.server import RelayServer
 from relay.store import Store
+from tools.throwaway_ca import Issued
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 5.0
@@ -232,12 +234,20 @@ async def roundtrip(agent: Client, customer: Client, payload: bytes = b"ping") -
 class RelayProcess:
     """``python -m relay.cli serve --port 0`` in a subprocess; logs go to ``log_path``."""
 
-    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        tls: Issued | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.log_path = data_dir.parent / f"{data_dir.name}-relay.log"
         self._log = self.log_path.open("wb")
         cmd = [sys.executable, "-m", "relay.cli", "serve", "--port", "0"]
         cmd += ["--data-dir", str(data_dir), *extra]
+        if tls is not None:
+            cmd += ["--tls-cert", str(tls.cert), "--tls-key", str(tls.key)]
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO,
@@ -247,12 +257,12 @@ class RelayProcess:
         )
         assert self.proc.stdout is not None
         self.startup_line = self.proc.stdout.readline().decode()
-        m = re.search(r"ws://127\.0\.0\.1:(\d+)", self.startup_line)
+        m = re.search(r"(wss?)://127\.0\.0\.1:(\d+)", self.startup_line)
         if m is None:
             self.stop()
             raise AssertionError(f"no startup line: {self.startup_line!r} {self.logs()}")
-        self.port = int(m.group(1))
-        self.url = f"ws://127.0.0.1:{self.port}"
+        self.port = int(m.group(2))
+        self.url = f"{m.group(1)}://127.0.0.1:{self.port}"
 
     def rss_bytes(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as f:

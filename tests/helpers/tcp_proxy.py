@@ -36,8 +36,9 @@ _CHUNK = 65536
 class TcpProxy:
     """See the module docstring. A context manager; also ``start()``/``close()``."""
 
-    def __init__(self, target_port: int, target_host: str = HOST) -> None:
+    def __init__(self, target_port: int, target_host: str = HOST, *, tls: bool = False) -> None:
         self.target = (target_host, target_port)
+        self.scheme = "wss" if tls else "ws"  # it passes bytes; TLS runs end to end through it
         self.port = 0
         self.accepted = 0
         self._cond = threading.Condition()
@@ -50,7 +51,7 @@ class TcpProxy:
 
     @property
     def url(self) -> str:
-        return f"ws://{HOST}:{self.port}"
+        return f"{self.scheme}://{HOST}:{self.port}"
 
     # ------------------------------------------------------------ from the test's thread
 
