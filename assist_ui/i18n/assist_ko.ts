@@ -152,6 +152,10 @@
       <translation>중계 서버 연결 불가</translation>
     </message>
     <message>
+      <source>Relay address wrong</source>
+      <translation>릴레이 주소 오류</translation>
+    </message>
+    <message>
       <source>Error</source>
       <translation>오류</translation>
     </message>
@@ -486,6 +490,21 @@
     </message>
   </context>
   <context>
+    <name>EndConfirm</name>
+    <message>
+      <source>End session</source>
+      <translation>세션 종료</translation>
+    </message>
+    <message>
+      <source>End the session with the customer now? Their screen stops sharing.</source>
+      <translation>지금 고객과의 세션을 종료할까요? 고객의 화면 공유가 중지됩니다.</translation>
+    </message>
+    <message>
+      <source>Keep helping</source>
+      <translation>계속 돕기</translation>
+    </message>
+  </context>
+  <context>
     <name>EndingDialog</name>
     <message>
       <source>Assist — session ended</source>
@@ -595,6 +614,14 @@
       <translation>보내기</translation>
     </message>
     <message>
+      <source>Hide</source>
+      <translation>숨기기</translation>
+    </message>
+    <message>
+      <source>Hide this panel. The Messages button in the sharing bar brings it back.</source>
+      <translation>이 창을 숨깁니다. 공유 막대의 메시지 버튼을 누르면 다시 나타납니다.</translation>
+    </message>
+    <message>
       <source>You</source>
       <translation>나</translation>
     </message>
@@ -697,8 +724,8 @@
       <translation>고객센터에 연결하는 중…</translation>
     </message>
     <message>
-      <source>Found {name}. Setting up a secure connection…</source>
-      <translation>{name} 님을 찾았습니다. 보안 연결을 설정하는 중…</translation>
+      <source>Connected securely to {name}.</source>
+      <translation>{name} 님과 안전하게 연결되었습니다.</translation>
     </message>
   </context>
   <context>
@@ -850,6 +877,10 @@
       <translation>메시지</translation>
     </message>
     <message>
+      <source>Show or hide the agent's steps and messages</source>
+      <translation>상담원의 안내 단계와 메시지를 보이거나 숨깁니다</translation>
+    </message>
+    <message>
       <source>Pause</source>
       <translation>일시 중지</translation>
     </message>
@@ -993,12 +1024,48 @@
       <translation>중계 서버가 세션을 닫았습니다: {reason}</translation>
     </message>
     <message>
+      <source>Someone else tried to join with this code, so the session was closed to keep the customer safe. Start a new session and read out the new code.</source>
+      <translation>다른 누군가가 이 코드로 참여하려고 했기 때문에, 고객의 안전을 위해 세션을 닫았습니다. 새 세션을 시작하고 새 코드를 불러 주세요.</translation>
+    </message>
+    <message>
       <source>The connection to the relay was lost. Check your internet connection and try again.</source>
       <translation>중계 서버와의 연결이 끊겼습니다. 인터넷 연결을 확인한 뒤 다시 시도해 주세요.</translation>
     </message>
     <message>
       <source>Could not reach the relay at {url}. Check your internet connection and the relay address, then try again.</source>
       <translation>중계 서버({url})에 연결할 수 없습니다. 인터넷 연결과 서버 주소를 확인한 뒤 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay at {url} could not prove who it is, so Assist did not connect. Ask your admin to check the relay's certificate.</source>
+      <translation>{url}의 릴레이가 자신이 누구인지 증명하지 못해 Assist가 연결하지 않았습니다. 관리자에게 릴레이 인증서를 확인해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The relay at {url} has a certificate this computer does not trust, so Assist did not connect. Ask your admin for the right certificate authority file (--ca-file).</source>
+      <translation>{url}의 릴레이 인증서를 이 컴퓨터가 신뢰하지 않아 Assist가 연결하지 않았습니다. 관리자에게 올바른 인증 기관 파일(--ca-file)을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The relay's certificate has expired or is not valid yet, so Assist did not connect. Check that this computer's date and time are right; if they are, tell your admin.</source>
+      <translation>릴레이 인증서가 만료되었거나 아직 유효하지 않아 Assist가 연결하지 않았습니다. 이 컴퓨터의 날짜와 시간이 맞는지 확인하세요. 맞다면 관리자에게 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay's certificate is for another server name than {host}, so Assist did not connect. Check the relay address, or tell your admin.</source>
+      <translation>릴레이 인증서가 {host}가 아닌 다른 서버 이름으로 발급되어 Assist가 연결하지 않았습니다. 릴레이 주소를 확인하거나 관리자에게 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay at {url} is not the one this computer was set up for (its key does not match the pinned key), so Assist did not connect. Tell your admin at once.</source>
+      <translation>{url}의 릴레이는 이 컴퓨터에 설정된 릴레이가 아닙니다(키가 고정된 키와 다릅니다). 그래서 Assist가 연결하지 않았습니다. 즉시 관리자에게 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay at {url} does not speak TLS on that port, so Assist did not connect. Check the address and port with your admin.</source>
+      <translation>{url}의 릴레이가 그 포트에서 TLS를 사용하지 않아 Assist가 연결하지 않았습니다. 관리자와 주소와 포트를 확인하세요.</translation>
+    </message>
+    <message>
+      <source>The certificate authority file {path} could not be read: {why}. Check the path given with --ca-file or ca_file.</source>
+      <translation>인증 기관 파일 {path}을(를) 읽을 수 없습니다: {why}. --ca-file 또는 ca_file에 지정한 경로를 확인하세요.</translation>
+    </message>
+    <message>
+      <source>Assist ran into an unexpected problem and had to stop the session. Please start again; the details were written to the log file.</source>
+      <translation>Assist에 예기치 않은 문제가 생겨 세션을 중지해야 했습니다. 다시 시작해 주세요. 자세한 내용은 로그 파일에 기록되었습니다.</translation>
     </message>
     <message>
       <source>The relay had an internal problem. Try again in a minute.</source>
@@ -1013,8 +1080,20 @@
       <translation>세션이 너무 오래 이어져 새로 시작해야 합니다. 새 코드로 새 세션을 시작하세요.</translation>
     </message>
     <message>
-      <source>The connection dropped and the session could not be picked up again. Start a new session with a new code.</source>
-      <translation>연결이 끊겨 세션을 이어갈 수 없습니다. 새 코드로 새 세션을 시작하세요.</translation>
+      <source>The connection dropped and the session could not be picked up again. Start a new session and give the customer the new code.</source>
+      <translation>연결이 끊겨 세션을 이어갈 수 없었습니다. 새 세션을 시작하고 고객에게 새 코드를 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>The connection dropped and the session could not be picked up again. If you still need help, contact the support desk again and ask the agent for a new code.</source>
+      <translation>연결이 끊겨 세션을 이어갈 수 없었습니다. 아직 도움이 필요하면 지원 센터에 다시 연락해 상담원에게 새 코드를 요청해 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay stopped answering, so the session could not be picked up again. When the relay is back, start a new session and give the customer the new code.</source>
+      <translation>릴레이가 응답하지 않아 세션을 이어갈 수 없었습니다. 릴레이가 다시 동작하면 새 세션을 시작하고 고객에게 새 코드를 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay stopped answering, so the session could not be picked up again. If you still need help, contact the support desk again and ask the agent for a new code.</source>
+      <translation>릴레이가 응답하지 않아 세션을 이어갈 수 없었습니다. 아직 도움이 필요하면 지원 센터에 다시 연락해 상담원에게 새 코드를 요청해 주세요.</translation>
     </message>
     <message>
       <source>The connection was tampered with or damaged on the way, so it was closed to keep you safe. Start a new session with a new code.</source>
@@ -1031,6 +1110,50 @@
     <message>
       <source>The other side uses protocol version {theirs}; this Assist speaks version {ours}. Update Assist and try again.</source>
       <translation>상대방은 프로토콜 버전 {theirs}을(를) 쓰고, 이 Assist는 버전 {ours}을(를) 씁니다. Assist를 업데이트한 뒤 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay address is not valid. Ask your support desk for the right address.</source>
+      <translation>릴레이 주소가 올바르지 않습니다. 지원 센터에 올바른 주소를 요청하세요.</translation>
+    </message>
+    <message>
+      <source>No relay address is set. Ask your support desk for it; it looks like {example}.</source>
+      <translation>릴레이 주소가 설정되어 있지 않습니다. 지원 센터에 요청하세요. {example} 같은 형태입니다.</translation>
+    </message>
+    <message>
+      <source>The relay address '{address}' has a space in it. Type it again without spaces, like {example}.</source>
+      <translation>릴레이 주소 '{address}'에 공백이 있습니다. {example}처럼 공백 없이 다시 입력하세요.</translation>
+    </message>
+    <message>
+      <source>'{address}' is a web address, not a relay address. Relay addresses start with wss://, like {example}.</source>
+      <translation>'{address}'는 웹 주소이며 릴레이 주소가 아닙니다. 릴레이 주소는 {example}처럼 wss://로 시작합니다.</translation>
+    </message>
+    <message>
+      <source>The relay address '{address}' starts with '{scheme}://'. Relay addresses start with wss://, like {example}.</source>
+      <translation>릴레이 주소 '{address}'가 '{scheme}://'로 시작합니다. 릴레이 주소는 {example}처럼 wss://로 시작합니다.</translation>
+    </message>
+    <message>
+      <source>The port in the relay address '{address}' is not a number from 1 to 65535. Check the address, like {example}.</source>
+      <translation>릴레이 주소 '{address}'의 포트가 1부터 65535 사이의 숫자가 아닙니다. {example}처럼 주소를 확인하세요.</translation>
+    </message>
+    <message>
+      <source>The relay address '{address}' has a user name in it, which relays do not use. Type it like {example}.</source>
+      <translation>릴레이 주소 '{address}'에 사용자 이름이 들어 있지만 릴레이는 사용자 이름을 쓰지 않습니다. {example}처럼 입력하세요.</translation>
+    </message>
+    <message>
+      <source>The relay address '{address}' has no valid server name in it. Type it like {example}.</source>
+      <translation>릴레이 주소 '{address}'에 올바른 서버 이름이 없습니다. {example}처럼 입력하세요.</translation>
+    </message>
+    <message>
+      <source>The relay address '{address}' has extra parts after the server name. Type it like {example}.</source>
+      <translation>릴레이 주소 '{address}'의 서버 이름 뒤에 불필요한 부분이 있습니다. {example}처럼 입력하세요.</translation>
+    </message>
+    <message>
+      <source>The relay address '{address}' starts with ws://, which is not encrypted. Use wss:// instead, like {example}.</source>
+      <translation>릴레이 주소 '{address}'가 암호화되지 않는 ws://로 시작합니다. {example}처럼 wss://를 사용하세요.</translation>
+    </message>
+    <message>
+      <source>The pinned relay key '{pin}' is not a SHA-256 pin like sha256/ followed by 44 characters. Check --pin or pin in the settings file.</source>
+      <translation>고정된 릴레이 키 '{pin}'는 sha256/ 뒤에 44자가 오는 SHA-256 핀 형식이 아닙니다. --pin 또는 설정 파일의 pin을 확인하세요.</translation>
     </message>
     <message>
       <source>That is not a valid code. Check the digits and type it again.</source>
@@ -1055,6 +1178,10 @@
     <message>
       <source>The code has {count} digits, but codes come in groups of three. Check it and type it again.</source>
       <translation>입력한 숫자는 {count}자리인데, 코드는 세 자리씩 묶여 있습니다. 확인하고 다시 입력해 주세요.</translation>
+    </message>
+    <message>
+      <source>That code has a typo. Please check it with the agent and type it again.</source>
+      <translation>코드에 잘못 입력된 숫자가 있습니다. 상담원과 코드를 다시 확인하고 입력해 주세요.</translation>
     </message>
     <message>
       <source>The relay did not understand this app. Make sure you run an up-to-date Assist.</source>
@@ -1101,8 +1228,12 @@
       <translation>이 세션이 중계 서버가 허용하는 데이터를 모두 사용했습니다. 계속하려면 새 세션을 시작하세요.</translation>
     </message>
     <message>
-      <source>The relay is shutting down for maintenance. Start a new session in a few minutes.</source>
-      <translation>중계 서버가 점검을 위해 종료 중입니다. 몇 분 뒤에 새 세션을 시작하세요.</translation>
+      <source>The connection dropped and the session could not be picked up again. Start a new session with a new code.</source>
+      <translation>연결이 끊겨 세션을 이어갈 수 없습니다. 새 코드로 새 세션을 시작하세요.</translation>
+    </message>
+    <message>
+      <source>The relay is shutting down for maintenance. Try again in a few minutes.</source>
+      <translation>릴레이가 점검을 위해 종료되는 중입니다. 몇 분 후에 다시 시도해 주세요.</translation>
     </message>
     <message>
       <source>The relay closed the connection because nothing arrived in time.</source>
@@ -1111,6 +1242,18 @@
     <message>
       <source>Too many connections from your network. Wait a minute, then try again.</source>
       <translation>사용 중인 네트워크에서 연결이 너무 많습니다. 1분 기다린 뒤 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>Someone else tried this code, so it was closed to keep you safe. Ask the agent for a new code.</source>
+      <translation>다른 누군가가 이 코드를 시도했기 때문에, 안전을 위해 코드를 닫았습니다. 상담원에게 새 코드를 요청해 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay has too many connections right now. Try again in a minute; if it keeps happening, tell the support desk.</source>
+      <translation>지금 릴레이에 연결이 너무 많습니다. 1분 후에 다시 시도해 주세요. 계속 이런 일이 생기면 지원 센터에 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>Not encrypted: the connection to the relay is not protected by TLS, so people on the network can see who connects. Use this only for testing.</source>
+      <translation>암호화되지 않음: 릴레이와의 연결이 TLS로 보호되지 않아, 같은 네트워크의 다른 사람이 누가 연결하는지 볼 수 있습니다. 시험용으로만 사용하세요.</translation>
     </message>
   </context>
 </TS>
