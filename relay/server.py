@@ -411,13 +411,7 @@ class RelayServer:
         elif isinstance(event, SessionProgress):
 
             def call() -> None:
-                st.session_progress(
-                    event.sid,
-                    event.at,
-                    event.bytes_agent_to_customer,
-                    event.bytes_customer_to_agent,
-                    event.resumes,
-                )
+                st.sessions_progress(event.at, event.rows)
         elif isinstance(event, SessionEnded):
 
             def call() -> None:
@@ -442,7 +436,15 @@ class RelayServer:
         st = self.settings
         shortest = min(
             t
-            for t in (st.nameplate_ttl_s, st.pairing_timeout_s, st.grace_s, st.open_timeout_s)
+            for t in (
+                st.nameplate_ttl_s,
+                st.pairing_timeout_s,
+                st.grace_s,
+                st.open_timeout_s,
+                st.request_timeout_s,
+                st.idle_timeout_s,
+                st.audit_flush_s,
+            )
             if t > 0
         )
         interval = max(0.01, min(_TICK_MAX, shortest / 10))

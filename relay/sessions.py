@@ -168,13 +168,11 @@ class SessionEstablished:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SessionProgress:
-    """An open session's counts so far, written now and then (crash safety)."""
+    """Every open session's counts so far, and that it was alive ``at`` (crash safety):
+    rows of (sid, bytes agent to customer, bytes customer to agent, resumes)."""
 
-    sid: str
     at: float
-    bytes_agent_to_customer: int
-    bytes_customer_to_agent: int
-    resumes: int
+    rows: tuple[tuple[str, int, int, int], ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -256,7 +254,6 @@ class Session:
         default_factory=lambda: {Role.AGENT: 0, Role.CUSTOMER: 0}
     )
     resumes: int = 0
-    flushed: tuple[int, int, int] = (0, 0, 0)  # counts last written to the audit log
 
 
 def other(role: Role) -> Role:
@@ -519,15 +516,12 @@ class Relay:
         return out
 
     def _progress(self) -> list[Action]:
-        """The open sessions whose counts changed since they were last written."""
-        out: list[Action] = []
-        at = self.wall()
-        for s in self.sessions.values():
-            counts = (s.sent[Role.AGENT], s.sent[Role.CUSTOMER], s.resumes)
-            if counts != s.flushed:
-                s.flushed = counts
-                out.append(SessionProgress(s.sid, at, *counts))
-        return out
+        """One audit write for every open session: its counts, and that it is alive."""
+        rows = tuple(
+            (s.sid, s.sent[Role.AGENT], s.sent[Role.CUSTOMER], s.resumes)
+            for s in self.sessions.values()
+        )
+        return [SessionProgress(self.wall(), rows)] if rows else []
 
     def shutdown(self) -> list[Action]:
         """The relay is stopping: end every session, tell and close every connection."""

@@ -35,7 +35,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -322,20 +322,14 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE sessions SET established = ? WHERE id = ?", (when, sid))
 
-    def session_progress(
-        self,
-        sid: str,
-        seen: float,
-        bytes_agent_to_customer: int,
-        bytes_customer_to_agent: int,
-        resumes: int,
-    ) -> None:
-        """An open session's counts so far (written every ``audit_flush_s``)."""
+    def sessions_progress(self, seen: float, rows: Iterable[tuple[str, int, int, int]]) -> None:
+        """Open sessions' counts so far, and that they were alive at ``seen``: rows of
+        (id, bytes agent to customer, bytes customer to agent, resumes). One transaction."""
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE sessions SET last_seen = ?, bytes_agent_to_customer = ?,"
                 " bytes_customer_to_agent = ?, resumes = ? WHERE id = ? AND ended IS NULL",
-                (seen, bytes_agent_to_customer, bytes_customer_to_agent, resumes, sid),
+                [(seen, a2c, c2a, resumes, sid) for sid, a2c, c2a, resumes in rows],
             )
 
     def session_ended(

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from assist_net.driver import EXIT_OK, EXIT_UNREACHABLE, Connection, exit_code_for
+from assist_net.target import TargetLike
 from common.codes import parse_code
 from common.endpoint import (
     Closed,
@@ -27,7 +28,7 @@ from tests.helpers.tcp_proxy import TcpProxy
 class Side:
     """One app's Connection, with the events it saw."""
 
-    def __init__(self, url: str, endpoint: Endpoint) -> None:
+    def __init__(self, url: TargetLike, endpoint: Endpoint) -> None:
         self.events: list[Event] = []
         self.hooks: dict[type, object] = {}
         self.conn = Connection(url, endpoint, self._on_event, resume_window_s=20)

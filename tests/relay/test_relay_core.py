@@ -40,6 +40,7 @@ from relay.sessions import (
     Relay,
     Send,
     SessionEnded,
+    SessionProgress,
     SessionEstablished,
 )
 from relay.store import AgentRecord
@@ -138,12 +139,24 @@ def test_grace_period_expiry() -> None:
     agent, customer, *_ = established(core)
     assert sent(core.closed(customer)) == [PeerAway(30)]
     clock.now += 29
-    assert core.tick() == []
+    assert [a for a in core.tick() if not isinstance(a, SessionProgress)] == []
     clock.now += 2
     actions = core.tick()
     assert sent(actions) == [PeerLeft(PeerLeftReason.TIMED_OUT)]
     (ended,) = [a for a in actions if isinstance(a, SessionEnded)]
     assert ended.reason == "timed_out"
+
+
+def test_open_sessions_are_flushed_to_the_audit_log_now_and_then() -> None:
+    core, clock = make(audit_flush_s=10)
+    agent, customer, *_ = established(core)
+    core.data(agent, 1000)
+    core.data(customer, 300)
+    clock.now += 10
+    [progress] = [a for a in core.tick() if isinstance(a, SessionProgress)]
+    assert [row[1:] for row in progress.rows] == [(1000, 300, 0)]
+    clock.now += 1
+    assert not [a for a in core.tick() if isinstance(a, SessionProgress)]  # not before 10 s
 
 
 def test_disagreeing_established_burns_the_nameplate() -> None:
