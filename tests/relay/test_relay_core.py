@@ -40,8 +40,8 @@ from relay.sessions import (
     Relay,
     Send,
     SessionEnded,
-    SessionProgress,
     SessionEstablished,
+    SessionProgress,
 )
 from relay.store import AgentRecord
 
