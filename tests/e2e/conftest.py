@@ -276,6 +276,13 @@ class Apps:
         self.started.append(app)
         return app
 
+    def start_window(self, name: str, *args: str) -> App:
+        """The app with its windows, on the test's X screen, as a person starts it."""
+        env = {**self.env(), "QT_QPA_PLATFORM": "xcb"}
+        app = App(name, [command(name), *args], env)
+        self.started.append(app)
+        return app
+
     def agent(self, relay_url: str, token: str, *args: str) -> tuple[App, str]:
         """``assist-agent --headless``; returns it and the code from its first line."""
         token_file = self.home / "agent-token"

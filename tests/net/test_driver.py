@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
-from assist_net.driver import EXIT_OK, EXIT_UNREACHABLE, Connection, exit_code_for
+from assist_net.driver import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    Connection,
+    NetworkThread,
+    exit_code_for,
+)
 from assist_net.target import TargetLike
 from common.codes import parse_code
 from common.endpoint import (
@@ -19,9 +27,10 @@ from common.endpoint import (
     ResumedSession,
     Secured,
 )
-from common.errors import SessionEndedError
+from common.errors import InternalError, SessionEndedError
 from common.messages import Chat, EndReason, SessionEnd
 from tests.helpers.relay_harness import add_agent, run, running_relay
+from tests.helpers.relay_thread import RelayThread
 from tests.helpers.tcp_proxy import TcpProxy
 
 
@@ -147,3 +156,33 @@ def test_last_words_sent_right_after_a_resume_still_arrive(tmp_path: Path) -> No
                 assert await customer.final() == Closed(EndReason.CUSTOMER_STOPPED)
 
     run(main())
+
+
+def test_a_failure_on_the_network_thread_reaches_the_app_as_a_sentence(tmp_path: Path) -> None:
+    """A bug in the network thread (here: a call that raises on its loop) must not leave
+    the app waiting for ever: it hears Failed(InternalError) within moments."""
+    heard: list[Event] = []
+    done = threading.Event()
+
+    def on_event(event: Event) -> None:
+        heard.append(event)
+        if isinstance(event, Failed):
+            done.set()
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with RelayThread(tmp_path / "r") as relay:
+        net = NetworkThread(Connection(relay.url, Endpoint.agent(relay.token), on_event))
+        net.start()
+        deadline = time.monotonic() + 10
+        while not any(isinstance(e, CodeReady) for e in heard) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        net.call(boom)
+        assert done.wait(5), heard
+        net.join(5)
+    final = heard[-1]
+    assert isinstance(final, Failed) and isinstance(final.error, InternalError), heard
+    assert "the details were written to the log file" in str(final.error)
+    assert exit_code_for(final) == EXIT_ERROR
+    assert not net.alive
