@@ -115,7 +115,7 @@ def run_gui(settings: Settings, *, new_session: bool = False) -> int:
     i18n.install(app, settings.lang)
     app.setStyleSheet(STYLE)
     agent = build(settings)
-    logs.install_excepthook(lambda: ErrorNotice.show(agent.window))
+    crash_hook = logs.install_excepthook(lambda: ErrorNotice.show(agent.window))
     agent.window.show()
     start(agent, settings, new_session=new_session)
 
@@ -128,4 +128,5 @@ def run_gui(settings: Settings, *, new_session: bool = False) -> int:
     watch.install()
     code = app.exec()
     watch.uninstall()
+    del crash_hook
     return code

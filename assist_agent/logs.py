@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from assist_agent.config import data_dir
+from assist_ui.crash import CrashHook
 
 LOG_NAME = "agent.log"
 
@@ -36,26 +34,9 @@ def setup(folder: Path | None = None, level: int = logging.INFO) -> Path:
     return path
 
 
-def install_excepthook(show: Callable[[], None]) -> None:
-    """Log any uncaught exception (also from Qt slots and threads), then call ``show``."""
-
-    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(kind, KeyboardInterrupt):
-            sys.__excepthook__(kind, exc, tb)
-            return
-        logging.getLogger("assist_agent").error("unexpected error", exc_info=(kind, exc, tb))
-        try:
-            show()
-        except Exception:  # noqa: BLE001 - never raise from the hook itself
-            logging.getLogger("assist_agent").exception("could not show the error")
-
-    def thread_hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is not None:
-            logging.getLogger("assist_agent").error(
-                "unexpected error in thread %s",
-                args.thread.name if args.thread else "?",
-                exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
-            )
-
-    sys.excepthook = hook
-    threading.excepthook = thread_hook
+def install_excepthook(show: Callable[[], None]) -> CrashHook:
+    """Log any uncaught exception (also from Qt slots and threads), then call ``show`` on
+    the GUI thread. Keep the returned object while the app runs."""
+    hook = CrashHook(show, "assist_agent")
+    hook.install()
+    return hook

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from assist_client.windows.overlay import OverlayWindow
 from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
 from assist_net.target import RelayTarget, TargetLike
 from assist_ui import i18n
+from assist_ui.crash import CrashHook
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
@@ -416,7 +416,7 @@ def run_app(relay_url: TargetLike, code: str | None, lang: str | None) -> int:
     client = ClientApp(relay_url)
     result: list[int] = []
     client.session_finished.connect(result.append)
-    _install_excepthook(client.join)
+    crash_hook = _install_excepthook(client.join)
     client.join.show()
     if code:
         client.join.set_code(code)
@@ -427,28 +427,24 @@ def run_app(relay_url: TargetLike, code: str | None, lang: str | None) -> int:
     if client.session is not None:
         client.session.shutdown(timeout=GRACE_S)
     watch.uninstall()
+    del crash_hook
     return result[-1] if result else 0
 
 
-def _install_excepthook(parent: QWidget) -> None:
-    """An unexpected exception in a slot: log it, tell the person in a sentence."""
-    lock = threading.Lock()
+def _install_excepthook(parent: QWidget) -> CrashHook:
+    """An unexpected exception in a slot or a thread: log it, tell the person in a sentence."""
 
-    def hook(kind: type[BaseException], value: BaseException, tb: object) -> None:
-        log.error("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
-        if not lock.acquire(blocking=False):
-            return
-        try:
-            QMessageBox.warning(
-                parent,
-                QApplication.translate("ClientApp", "Assist"),
-                QApplication.translate(
-                    "ClientApp",
-                    "Something went wrong in Assist. If sharing stopped, start a new session. "
-                    "Details were written to the log file.",
-                ),
-            )
-        finally:
-            lock.release()
+    def show() -> None:
+        QMessageBox.warning(
+            parent,
+            QApplication.translate("ClientApp", "Assist"),
+            QApplication.translate(
+                "ClientApp",
+                "Something went wrong in Assist. If sharing stopped, start a new session. "
+                "Details were written to the log file.",
+            ),
+        )
 
-    sys.excepthook = hook
+    hook = CrashHook(show, "assist_client")
+    hook.install()
+    return hook
