@@ -19,6 +19,7 @@ import queue
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -26,6 +27,8 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from tools.throwaway_ca import Issued, ThrowawayCA
 
 REPO = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -132,16 +135,47 @@ class Child:
         return code
 
 
+#: The certificate every relay and forwarder of this bench run serves (see :func:`use_tls`).
+_TLS: Issued | None = None
+
+
+def use_tls(work: Path) -> Issued:
+    """Make a throwaway CA for this run: relays serve ``wss://`` with its certificate, and
+    every client (the apps, the load generators) trusts it through ``ASSIST_CA_FILE``,
+    which children inherit. The path measured is the path users take."""
+    global _TLS
+    ca = ThrowawayCA.create(work / "ca", "Assist bench CA")
+    _TLS = ca.issue("relay")
+    os.environ["ASSIST_CA_FILE"] = str(ca.cert_path)
+    return _TLS
+
+
+def tls_args() -> list[str]:
+    """``--tls-cert F --tls-key F`` for a server of this run (none before :func:`use_tls`)."""
+    if _TLS is None:
+        return []
+    return ["--tls-cert", str(_TLS.cert), "--tls-key", str(_TLS.key)]
+
+
+def client_ssl(url: str) -> ssl.SSLContext | None:
+    """The TLS context a bench client uses for ``url``: it trusts ``ASSIST_CA_FILE``."""
+    if not url.startswith("wss:"):
+        return None
+    ctx = ssl.create_default_context(cafile=os.environ.get("ASSIST_CA_FILE") or None)
+    return ctx
+
+
 class Relay(Child):
-    """``assist-relay serve --port 0`` on loopback with metrics on a free port."""
+    """``assist-relay serve --port 0`` on loopback with metrics on a free port (TLS after
+    :func:`use_tls`, as every relay of ``make bench``)."""
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
         argv = command("assist-relay", "relay.cli") + [
             "serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-            "--data-dir", str(data_dir), "--log-level", "WARNING",
+            "--data-dir", str(data_dir), "--log-level", "WARNING", *tls_args(),
         ]  # fmt: skip
         super().__init__("relay", argv, env=env, log=data_dir.parent / f"{data_dir.name}.log")
-        m = self.wait_line(r"listening on (ws://\S+)", 30)
+        m = self.wait_line(r"listening on (wss?://\S+)", 30)
         self.url = m.group(1)
         metrics = re.search(r"metrics: (http://\S+/metrics)", m.string)
         self.metrics_url = metrics.group(1) if metrics else None

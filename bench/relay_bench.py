@@ -37,7 +37,16 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from bench import relay_load
-from bench.procs import Child, Relay, Sampler, add_agent, children, rss_bytes
+from bench.procs import (
+    Child,
+    Relay,
+    Sampler,
+    add_agent,
+    children,
+    client_ssl,
+    rss_bytes,
+    tls_args,
+)
 from common.messages import PROTOCOL_VERSION, Hello, Role
 
 #: All load comes from one address: no per-IP limits.
@@ -65,8 +74,10 @@ class Load:
 
 
 def _forwarder(work: Path) -> tuple[Child, str]:
-    fwd = Child("forwarder", [sys.executable, "-m", "bench.forwarder"], log=work / "fwd.log")
-    return fwd, fwd.wait_line(r"listening on (ws://\S+)", 30).group(1)
+    fwd = Child(
+        "forwarder", [sys.executable, "-m", "bench.forwarder", *tls_args()], log=work / "fwd.log"
+    )
+    return fwd, fwd.wait_line(r"listening on (wss?://\S+)", 30).group(1)
 
 
 # ---------------------------------------------------------------- throughput
@@ -242,7 +253,9 @@ def bench_sessions(work: Path, load: Load) -> dict[str, Any]:
 
 async def _open_idle(url: str, count: int, into: list[Any]) -> None:
     async def one() -> None:
-        ws = await connect(url, compression=None, open_timeout=60, ping_interval=None)
+        ws = await connect(
+            url, compression=None, open_timeout=60, ping_interval=None, ssl=client_ssl(url)
+        )
         await ws.send(Hello(PROTOCOL_VERSION, Role.CUSTOMER, "bench-idle").serialize())
         async with asyncio.timeout(60):
             await ws.recv()  # Welcome

@@ -42,6 +42,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from bench.procs import client_ssl
 from common.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
@@ -84,7 +85,7 @@ async def _expect(ws: ClientConnection, cls: type[Message], timeout: float = 60)
 
 async def pair_relay(url: str, token: str) -> tuple[ClientConnection, ClientConnection]:
     """An agent and a customer paired and established through the project's relay."""
-    agent = await connect(url, **_OPTIONS)
+    agent = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await agent.send(Hello(PROTOCOL_VERSION, Role.AGENT, "bench").serialize())
     await _expect(agent, Welcome)
     await agent.send(Auth(token).serialize())
@@ -92,7 +93,7 @@ async def pair_relay(url: str, token: str) -> tuple[ClientConnection, ClientConn
     await agent.send(Create().serialize())
     created = await _expect(agent, Created)
     assert isinstance(created, Created)
-    customer = await connect(url, **_OPTIONS)
+    customer = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await customer.send(Hello(PROTOCOL_VERSION, Role.CUSTOMER, "bench").serialize())
     await _expect(customer, Welcome)
     await customer.send(Join(created.nameplate).serialize())
@@ -107,9 +108,9 @@ async def pair_relay(url: str, token: str) -> tuple[ClientConnection, ClientConn
 
 async def pair_bare(url: str) -> tuple[ClientConnection, ClientConnection]:
     key = secrets.token_bytes(16)
-    agent = await connect(url, **_OPTIONS)
+    agent = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await agent.send(key)
-    customer = await connect(url, **_OPTIONS)
+    customer = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await customer.send(key)
     return agent, customer
 
@@ -133,7 +134,7 @@ class DirectServer:
         await ws.wait_closed()
 
     async def pair(self) -> tuple[Any, ClientConnection]:
-        customer = await connect(self.url, **_OPTIONS)
+        customer = await connect(self.url, ssl=client_ssl(self.url), **_OPTIONS)
         agent = await self._accepted.get()
         return agent, customer
 

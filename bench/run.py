@@ -28,7 +28,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import relay_bench, report
+from bench import procs, relay_bench, report
 from bench.screen_bench import Plan, run_workload
 from bench.xserver import running_xvfb
 
@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {info['summary']}; load {info['load_average_at_start']}", flush=True)
     work_dir = tempfile.mkdtemp(prefix="assist-bench-")
     work = Path(work_dir)
+    procs.use_tls(work)  # every relay (and the yardstick forwarder) serves wss://
+    results["tls"] = True
     kinds = [k for k in report.WORKLOADS if k in parts]
     if kinds:
         plan_for = plans(args.quick, args.seconds)

@@ -49,6 +49,7 @@ from tools.demo_procs import (
     display_reachable,
     screenshots,
 )
+from tools.throwaway_ca import ThrowawayCA
 
 Started = TypeVar("Started", Child, Xvfb)
 SCREEN = (1920, 1080)
@@ -137,6 +138,7 @@ class Demo:
         self.tmp = Path(tempfile.mkdtemp(prefix="assist-demo-"))
         self.relay_url = ""
         self.token = ""
+        self.ca_file: Path | None = None
 
     def __enter__(self) -> Demo:
         try:
@@ -170,13 +172,19 @@ class Demo:
 
     def _start_relay(self) -> None:
         data = self.tmp / "relay"
+        # The relay serves wss:// as a deployed one does, with a certificate from a CA
+        # made for this run; the apps trust that CA (ASSIST_CA_FILE), as a desk's would.
+        ca = ThrowawayCA.create(self.tmp / "ca", "Assist demo CA")
+        issued = ca.issue("relay")
+        self.ca_file = ca.cert_path
         env = self.env(None)
         args = [command("assist-relay"), "serve", "--host", "127.0.0.1", "--port", "0"]
+        args += ["--tls-cert", str(issued.cert), "--tls-key", str(issued.key)]
         relay = self.start(
             Child("relay", [*args, "--data-dir", str(data)], env, log=self.tmp / "relay.log")
         )
         first = relay.line(timeout=30)
-        found = re.match(r"assist-relay listening on (ws://127\.0\.0\.1:\d+) ", first)
+        found = re.match(r"assist-relay listening on (wss://127\.0\.0\.1:\d+) ", first)
         if found is None:
             raise DemoError(f"unexpected first line from the relay: {first!r}")
         self.relay_url = found[1]
@@ -193,6 +201,8 @@ class Demo:
     def env(self, home: str | None, display: str | None = None) -> dict[str, str]:
         """The environment of a child: our own folders for ``home``; a virtual ``display``."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")}
+        if self.ca_file is not None:
+            env["ASSIST_CA_FILE"] = str(self.ca_file)
         if home is not None:
             root = self.tmp / home
             dirs = {

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from assist_agent import config, gui
 from assist_agent.drawing import Tool
 from assist_agent.model import State
+from assist_agent.windows.main_window import EndConfirm
 from assist_agent.windows.style import STYLE
 from assist_ui import i18n
 from tools.demo_runner import Runner, click, drag, path, type_into
@@ -148,6 +149,8 @@ class AgentPilot(Runner):
         self.when(f"{colour} at {x},{y} of the customer's screen", showing, settle_ms=300)
 
     def do_end(self, _: str) -> None:
+        # "End session" asks once while a customer is there; the autopilot says yes.
+        EndConfirm.ask = classmethod(lambda cls, parent: True)  # type: ignore[method-assign,assignment]
         click(self.window.toolbar.end_button)
         self.when("the rating wait", lambda: self._state() is State.WAITING_RATING, settle_ms=200)
 

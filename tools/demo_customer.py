@@ -26,6 +26,7 @@ import time
 
 from PySide6.QtWidgets import QApplication
 
+from assist_client import config
 from assist_client.app import ClientApp
 from assist_client.session import State
 from assist_client.windows.consent import ConsentDialog
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Assist")
     app.setQuitOnLastWindowClosed(False)
     i18n.install(app, "en")
-    client = ClientApp(args.relay)
+    client = ClientApp(config.relay_target(args.relay))  # trusts ASSIST_CA_FILE
     _pilot = CustomerPilot(client)  # the name keeps it alive while the loop runs
     app.exec()
     if client.session is not None:

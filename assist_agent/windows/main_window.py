@@ -41,9 +41,10 @@ from assist_agent.windows.sign_in import SignInPage
 from assist_agent.windows.state_card import StateCard
 from assist_agent.windows.toolbar import DrawingToolbar
 from assist_agent.windows.viewer import Viewer
+from assist_net.target import RelayTarget
 from assist_ui.i18n import error_text
 from assist_ui.shapes import paint_shapes
-from common.errors import AssistError
+from common.errors import INSECURE_WARNING, AssistError
 from common.messages import Monitors
 
 _TROUBLE = {Ending.ERROR, Ending.BAD_TOKEN, Ending.UNREACHABLE, Ending.CODE_MISMATCH}
@@ -131,6 +132,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.paint_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.paint_label)
+        # --insecure (ws:// to another host): say so for as long as the window is open.
+        self.insecure_label = QLabel(QCoreApplication.translate("errors", INSECURE_WARNING), self)
+        self.insecure_label.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.insecure_label.setWordWrap(True)
+        target = desk.settings.target(desk.relay)
+        self.insecure_label.setVisible(isinstance(target, RelayTarget) and target.warning)
+        self.statusBar().addPermanentWidget(self.insecure_label, 2)
         self.history_view: HistoryView | None = None
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(500)

@@ -97,6 +97,7 @@ def test_every_step_is_photographed_on_both_screens(demo_run: DemoRun) -> None:
                 assert image.size == SCREEN, path.name
     assert (demo_run.out / "index.html").exists()
     assert str(demo_run.out) in demo_run.stdout  # the person is told where to look
+    assert "Relay on wss://127.0.0.1:" in demo_run.stdout  # TLS, as a deployed relay
 
 
 def test_the_agents_arrow_is_on_the_customers_real_screen(demo_run: DemoRun) -> None:
