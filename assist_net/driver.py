@@ -36,7 +36,7 @@ from assist_net.target import (
     TargetLike,
     certificate_error,
     pin_mismatch,
-    spki_sha256,
+    pin_of_der,
 )
 from common.endpoint import Closed, Endpoint, Event, Failed
 from common.errors import (
@@ -103,7 +103,7 @@ async def open_relay(
     if target.pin is not None:
         tls = ws.transport.get_extra_info("ssl_object")
         der = tls.getpeercert(binary_form=True) if tls is not None else None
-        if der is None or spki_sha256(der) != target.pin:
+        if der is None or pin_of_der(der) != target.pin:
             log.warning("the relay at %s does not have the pinned key", target.url)
             ws.transport.abort()
             raise pin_mismatch(target)

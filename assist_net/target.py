@@ -23,14 +23,12 @@ understands (untrusted, expired, wrong host name, not TLS at all).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import hashlib
 import ssl
 from pathlib import Path
 
 from common.errors import INSECURE_WARNING, RelayAddressError, RelayCertificateError
+from common.pins import parse_pin, pin_of_der
 from common.relay_address import RelayAddress, parse_relay_address
 
 __all__ = [
@@ -42,8 +40,8 @@ __all__ = [
     "TargetLike",
     "certificate_error",
     "parse_pin",
+    "pin_of_der",
     "relay_target",
-    "spki_sha256",
 ]
 
 #: Environment variables both apps read (after their flags, before their config files).
@@ -51,44 +49,9 @@ ENV_CA_FILE = "ASSIST_CA_FILE"
 ENV_PIN = "ASSIST_RELAY_PIN"
 ENV_INSECURE = "ASSIST_INSECURE"
 
-_PIN_PREFIX = "sha256/"
-BAD_PIN = (
-    "The pinned relay key '{pin}' is not a SHA-256 pin like sha256/ followed by 44 "
-    "characters. Check --pin or pin in the settings file."
-)
-
 # OpenSSL's verify codes (X509_V_ERR_*) that mean "the certificate is out of date".
 _EXPIRED = {9, 10}  # not yet valid, has expired
 _HOSTNAME = {62, 64}  # host name mismatch, IP address mismatch
-
-
-def parse_pin(text: str) -> str:
-    """Normalise a pin to ``sha256/<base64>``; hex is accepted too. Raises RelayAddressError."""
-    raw = text.strip()
-    body = raw[len(_PIN_PREFIX) :] if raw.lower().startswith(_PIN_PREFIX) else raw
-    digest: bytes | None = None
-    try:
-        if len(body) == 64:
-            digest = bytes.fromhex(body)
-        else:
-            digest = base64.b64decode(body, validate=True)
-    except (ValueError, binascii.Error):
-        digest = None
-    if digest is None or len(digest) != 32:
-        raise RelayAddressError(BAD_PIN, pin=raw)
-    return _PIN_PREFIX + base64.b64encode(digest).decode()
-
-
-def spki_sha256(der_cert: bytes) -> str:
-    """``sha256/<base64>`` of the public key of a DER certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    cert = x509.load_der_x509_certificate(der_cert)
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return _PIN_PREFIX + base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
 @dataclasses.dataclass(frozen=True)

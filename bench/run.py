@@ -36,7 +36,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 PARTS = (*report.WORKLOADS, "relay")
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
-FULL_REPEAT = 3
+FULL_REPEAT = 5
 
 
 def plans(quick: bool, seconds: float | None) -> dict[str, Plan]:
@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--repeat",
         type=int,
-        help="run each screen workload N times and report medians (3 in a full run, else 1)",
+        help="run each screen workload N times and report medians (5 in a full run, else 1)",
     )
     p.add_argument("--out", type=Path, help="results JSON (default: bench/results/...)")
     p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")

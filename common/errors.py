@@ -95,6 +95,10 @@ class RelayAddressError(AssistError):
     """The relay address cannot be used as it is; the sentence says what is wrong with it."""
 
     template = "The relay address is not valid. Ask your support desk for the right address."
+    BAD_PIN = (
+        "The pinned relay key '{pin}' is not a SHA-256 pin like sha256/ followed by 44 "
+        "characters. Check --pin or pin in the settings file."
+    )
     templates = (
         "No relay address is set. Ask your support desk for it; it looks like {example}.",
         "The relay address '{address}' has a space in it. Type it again without "
@@ -112,8 +116,7 @@ class RelayAddressError(AssistError):
         "like {example}.",
         "The relay address '{address}' starts with ws://, which is not encrypted. Use "
         "wss:// instead, like {example}.",
-        "The pinned relay key '{pin}' is not a SHA-256 pin like sha256/ followed by 44 "
-        "characters. Check --pin or pin in the settings file.",
+        BAD_PIN,
     )
 
 

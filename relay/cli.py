@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from common.pins import pin_of_certificate
 from relay.config import ConfigError, Settings, load_settings
 from relay.server import RelayServer
 from relay.store import SessionRow, Store, StoreError
@@ -144,7 +145,7 @@ async def _run(settings: Settings) -> None:
         if server.metrics_port is not None:
             line += f"; metrics: http://{settings.metrics_host}:{server.metrics_port}/metrics"
         if settings.tls_cert is not None:
-            line += f"; key pin: {key_pin(settings.tls_cert)}"
+            line += f"; key pin: {pin_of_certificate(settings.tls_cert.read_bytes())}"
         print(line + ")", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -157,21 +158,6 @@ async def _run(settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------- agents
-
-
-def key_pin(cert_file: Path) -> str:
-    """``sha256/<base64>`` of the public key in the first certificate of a PEM file."""
-    import base64
-    import hashlib
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return "sha256/" + base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
 def _agent(store: Store, args: argparse.Namespace) -> int:

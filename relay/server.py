@@ -163,6 +163,8 @@ class RelayServer:
             max_queue=_RECV_FRAMES,
             ssl=_ssl_context(st) if st.tls else None,
         )
+        if st.tls:
+            _size_tls_buffers(st.tls_read_buffer_bytes)
         self.port = next(iter(self._server.sockets)).getsockname()[1]
         if st.metrics_port is not None:
             self._metrics_server = await serve_metrics(
@@ -470,6 +472,16 @@ def _log_audit_failure(future: concurrent.futures.Future[None]) -> None:
     exc = future.exception()
     if exc is not None:
         log.error("could not write the audit log: %s", exc)
+
+
+def _size_tls_buffers(read_buffer: int) -> None:
+    """asyncio gives every TLS connection a read buffer of ``SSLProtocol.max_size``
+    (256 KiB), which made an idle ``wss://`` connection cost ~300 KB of relay memory.
+    A TLS record carries at most 16 KiB, so a smaller buffer still takes whole records
+    per read (``tls_read_buffer_bytes``; docs/performance.md has the measurements)."""
+    import asyncio.sslproto
+
+    asyncio.sslproto.SSLProtocol.max_size = max(16 * 1024 + 256, read_buffer)
 
 
 def _ssl_context(settings: Settings) -> ssl.SSLContext:

@@ -32,12 +32,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from common.pins import pin_of_der
+
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclasses.dataclass(frozen=True)
 class Issued:
-    """A certificate and its key on disk, and the SHA-256 pin of its public key."""
+    """A certificate and its key on disk, and the pin of its public key (common.pins)."""
 
     cert: Path
     key: Path
@@ -62,18 +64,6 @@ def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
         )
     )
     path.chmod(0o600)
-
-
-def spki_pin(cert: x509.Certificate) -> str:
-    """``sha256/<base64>`` of the certificate's SubjectPublicKeyInfo (as HPKP wrote pins)."""
-    import base64
-
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(spki)
-    return "sha256/" + base64.b64encode(digest.finalize()).decode()
 
 
 @dataclasses.dataclass
@@ -159,7 +149,9 @@ class ThrowawayCA:
         cert_path, key_path = self.folder / f"{stem}.pem", self.folder / f"{stem}.key"
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key, key_path)
-        return Issued(cert_path, key_path, spki_pin(cert))
+        return Issued(
+            cert_path, key_path, pin_of_der(cert.public_bytes(serialization.Encoding.DER))
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from tests.helpers.relay_harness import (
     roundtrip,
     run,
 )
+from tools.throwaway_ca import ThrowawayCA
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -153,3 +154,15 @@ def test_bad_settings_are_refused_with_a_sentence(tmp_path: Path, args: list[str
     )
     assert out.returncode == 1
     assert out.stderr.startswith("assist-relay: "), out.stderr
+
+
+def test_a_tls_relay_says_its_address_and_key_pin_at_start(
+    tmp_path: Path, throwaway_ca: ThrowawayCA
+) -> None:
+    issued = throwaway_ca.issue("startup")
+    relay = RelayProcess(tmp_path / "data", tls=issued)
+    try:
+        assert relay.url.startswith("wss://127.0.0.1:")
+        assert f"key pin: {issued.spki_sha256}" in relay.startup_line
+    finally:
+        relay.stop()
