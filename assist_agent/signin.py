@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from assist_net.driver import open_relay
-from assist_net.target import RelayTarget, TargetLike
+from assist_net.target import TargetLike, checked
 from common.endpoint import Endpoint, Failed, SignedIn
 from common.errors import (
     AssistError,
@@ -29,10 +29,10 @@ TIMEOUT_S = 10.0
 
 async def check_token(target: TargetLike, token: str, timeout: float = TIMEOUT_S) -> SignedIn:
     """Sign in and hang up. Raises an :class:`AssistError` saying why it failed."""
-    if isinstance(target, AssistError):
-        raise target
-    if not isinstance(target, RelayTarget):
-        target = RelayTarget.parse(target)
+    resolved = checked(target)
+    if isinstance(resolved, AssistError):
+        raise resolved
+    target = resolved
     endpoint = Endpoint.agent(token)
     try:
         async with asyncio.timeout(timeout):

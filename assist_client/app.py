@@ -35,13 +35,13 @@ from assist_client.windows.guidance import GuidancePanel
 from assist_client.windows.join import JoinWindow
 from assist_client.windows.overlay import OverlayWindow
 from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
-from assist_net.target import RelayTarget, TargetLike
+from assist_net.target import RelayTarget, TargetLike, shown
 from assist_ui import i18n
 from assist_ui.crash import CrashHook
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
-from common.errors import AssistError, RelayAddressError
+from common.errors import AssistError
 from common.messages import Chat, EndReason, Step
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class ClientApp(QObject):
     ) -> None:
         super().__init__(parent)
         self.relay = relay
-        self.relay_url = relay.url if isinstance(relay, RelayTarget) else _shown_address(relay)
+        self.relay_url = shown(relay)
         self._network_factory = network_factory
         self._monitors = monitors
         self._source_factory = source_factory
@@ -399,12 +399,6 @@ def _translucency() -> bool:
     if QGuiApplication.platformName() != "xcb":
         return True
     return compositing()
-
-
-def _shown_address(relay: TargetLike) -> str:
-    if isinstance(relay, RelayAddressError):
-        return str(relay.params.get("address", "")) or "?"
-    return str(relay)
 
 
 def run_app(relay_url: TargetLike, code: str | None, lang: str | None) -> int:

@@ -35,8 +35,10 @@ from assist_net.target import (
     RelayTarget,
     TargetLike,
     certificate_error,
+    checked,
     pin_mismatch,
     pin_of_der,
+    shown,
 )
 from common.endpoint import Closed, Endpoint, Event, Failed
 from common.errors import (
@@ -127,26 +129,10 @@ class Connection:
         resume_window_s: float = RESUME_WINDOW_S,
         open_timeout_s: float = 10.0,
     ) -> None:
-        self.target: RelayTarget | None = None
-        self._address_error: RelayAddressError | None = None
-        if isinstance(target, RelayTarget):
-            self.target = target
-        elif isinstance(target, RelayAddressError):
-            self._address_error = target
-        else:
-            try:
-                self.target = RelayTarget.parse(target)
-            except RelayAddressError as err:
-                self._address_error = err
-        self.url = (
-            self.target.url
-            if self.target is not None
-            else str(
-                target.params.get("address", "")
-                if isinstance(target, RelayAddressError)
-                else target
-            )
-        )
+        resolved = checked(target)
+        self.target = resolved if isinstance(resolved, RelayTarget) else None
+        self._address_error = resolved if isinstance(resolved, RelayAddressError) else None
+        self.url = shown(target)
         self.endpoint = endpoint
         self._on_event = on_event
         self._resume_window_s = resume_window_s

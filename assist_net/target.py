@@ -39,9 +39,11 @@ __all__ = [
     "RelayTarget",
     "TargetLike",
     "certificate_error",
+    "checked",
     "parse_pin",
     "pin_of_der",
     "relay_target",
+    "shown",
 ]
 
 #: Environment variables both apps read (after their flags, before their config files).
@@ -142,3 +144,22 @@ def relay_target(
         return RelayTarget.parse(relay, ca_file=ca_file, pin=pin, insecure=insecure)
     except RelayAddressError as err:
         return err
+
+
+def checked(target: TargetLike) -> RelayTarget | RelayAddressError:
+    """A plain address parsed as a target (system trust store, no pin), or its error."""
+    if isinstance(target, str):
+        try:
+            return RelayTarget.parse(target)
+        except RelayAddressError as err:
+            return err
+    return target
+
+
+def shown(target: TargetLike) -> str:
+    """The relay's address as a person would recognise it, even when it is not valid."""
+    if isinstance(target, RelayTarget):
+        return target.url
+    if isinstance(target, RelayAddressError):
+        return str(target.params.get("address") or "?")
+    return target

@@ -67,6 +67,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, help="results JSON (default: bench/results/...)")
     p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
     p.add_argument("--keep", action="store_true", help="keep the work folder (logs, frames)")
+    p.add_argument(
+        "--no-tls",
+        action="store_true",
+        help="plain ws:// relays, to measure what TLS costs (not what users run)",
+    )
     args = p.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
         p.error("--repeat must be 1 or more")
@@ -94,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {info['summary']}; load {info['load_average_at_start']}", flush=True)
     work_dir = tempfile.mkdtemp(prefix="assist-bench-")
     work = Path(work_dir)
-    procs.use_tls(work)  # every relay (and the yardstick forwarder) serves wss://
-    results["tls"] = True
+    if not args.no_tls:
+        procs.use_tls(work)  # every relay (and the yardstick forwarder) serves wss://
+    results["tls"] = not args.no_tls
     kinds = [k for k in report.WORKLOADS if k in parts]
     if kinds:
         plan_for = plans(args.quick, args.seconds)

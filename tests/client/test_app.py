@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from assist_client.app import ClientApp
@@ -98,6 +99,18 @@ def test_sharing_shows_the_bar_marks_and_guidance_then_stop_key_ends(
     assert "Hello!" in app.guidance.chat_view.toPlainText()
     app.guidance.chat_typed.emit("Hi")
     assert net().of_type(Chat)[-1].text == "Hi"  # type: ignore[attr-defined]
+    # The bar's Messages button opens and closes the panel and shows which it is;
+    # the panel's own Hide button closes it too.
+    bar, panel = app.bar, app.guidance
+    assert bar.guidance_button.isChecked()
+    qtbot.mouseClick(bar.guidance_button, Qt.MouseButton.LeftButton)
+    assert not panel.isVisible() and not bar.guidance_button.isChecked()
+    qtbot.mouseClick(bar.guidance_button, Qt.MouseButton.LeftButton)
+    assert panel.isVisible() and bar.guidance_button.isChecked()
+    qtbot.mouseClick(panel.hide_button, Qt.MouseButton.LeftButton)
+    assert not panel.isVisible() and not bar.guidance_button.isChecked()
+    net().deliver(Chat(2, "Still there?", 0))  # a new message brings it back
+    assert panel.isVisible()
 
     with qtbot.wait_signal(app.session_finished):
         app.stop_key_pressed.emit()  # what the global key thread does
