@@ -7,8 +7,8 @@ It runs a :class:`~assist_client.session.CustomerSession` on a
 capture) and prints one flushed line per state change::
 
     state: connecting
-    agent: Alice Agent (Acme)
     state: securing the connection
+    agent: Alice Agent (Acme)          (only once the key is confirmed)
     state: waiting for your consent
     state: sharing
     state: reconnecting

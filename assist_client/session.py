@@ -42,6 +42,7 @@ from common.endpoint import (
     Endpoint,
     Event,
     Failed,
+    PairingStarted,
     PeerAwayEvent,
     PeerBackEvent,
     PeerJoined,
@@ -381,10 +382,12 @@ class CustomerSession(QObject):
     @Slot(object)
     def _on_event(self, event: Event) -> None:
         match event:
+            case PairingStarted():
+                self._set_state(State.SECURING)
             case PeerJoined(agent_display_name=name, agent_org=org):
+                # Only after key confirmation (common.endpoint), just before Secured.
                 self.agent_name, self.agent_org = name, org
                 self.agent_identified.emit(name, org)
-                self._set_state(State.SECURING)
             case Secured():
                 self._secured = True
                 self._set_state(State.ASKING)

@@ -100,6 +100,12 @@ class PeerJoined(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class PairingStarted(Event):
+    """Customer: the agent's side is there and key confirmation has begun (who it is,
+    :class:`PeerJoined`, follows once the key is confirmed)."""
+
+
+@dataclasses.dataclass(frozen=True)
 class Secured(Event):
     """Key confirmation passed: application messages may flow."""
 
@@ -316,6 +322,7 @@ class Endpoint:
                     # Shown only once the key is confirmed: a typo or a guessed nameplate
                     # must never show the customer some other agent's name.
                     self._peer_identity = PeerJoined(display, org)
+                    self._events.append(PairingStarted())
                 else:
                     self._events.append(PeerJoined(display, org))
                 self._start_pairing()

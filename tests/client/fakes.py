@@ -10,7 +10,7 @@ import numpy as np
 
 from assist_client.monitors import Monitor
 from common.codes import SessionCode
-from common.endpoint import Closed, Event, PeerJoined, Received, Secured
+from common.endpoint import Closed, Event, PairingStarted, PeerJoined, Received, Secured
 from common.messages import EndReason, Frame, Message
 
 MONITOR = Monitor(0, 0, 0, 640, 480, 1.0, 0.0, 0.0, "screen-1", True)
@@ -48,6 +48,8 @@ class FakeNetwork:
     # -- the agent's side, for tests
 
     def secure(self, name: str = "Alice Agent", org: str = "Acme") -> None:
+        """What the endpoint reports as the PAKE runs: pairing, then (key confirmed) who."""
+        self.on_event(PairingStarted())
         self.on_event(PeerJoined(name, org))
         self.on_event(Secured())
 

@@ -8,6 +8,7 @@ from common.endpoint import (
     Endpoint,
     Event,
     Failed,
+    PairingStarted,
     PeerAwayEvent,
     PeerBackEvent,
     PeerJoined,
@@ -139,8 +140,9 @@ def test_agent_signs_in_creates_and_both_sides_secure() -> None:
     relay, agent, customer = start()
     assert kinds(agent.events()) == [PeerJoined, Secured]
     events = customer.events()
-    assert kinds(events) == [PeerJoined, Secured]
-    assert events[0] == PeerJoined("Kim Minji", "Acme Support")
+    # The customer hears who is asking only once the key is confirmed.
+    assert kinds(events) == [PairingStarted, PeerJoined, Secured]
+    assert events[1] == PeerJoined("Kim Minji", "Acme Support")
     assert len(relay.established) == 2 and relay.established[0] == relay.established[1]
 
 
