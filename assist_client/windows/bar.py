@@ -86,6 +86,7 @@ class SharingBar(QWidget):
                            border: 1px solid rgba(255,255,255,0.55); border-radius: 8px;
                            padding: 8px 18px; font-size: 16px; font-weight: 600; }}
             QPushButton:hover {{ background: rgba(255,255,255,0.28); }}
+            QPushButton:checked {{ background: white; color: #0b3d91; }}
             QPushButton#Stop {{ background: #d32f2f; border: 1px solid #ffcdd2; }}
             QPushButton#Stop:hover {{ background: #b71c1c; }}
             """
