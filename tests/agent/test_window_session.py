@@ -15,7 +15,6 @@ from assist_agent.drawing import Tool
 from assist_agent.model import Ending, State
 from assist_agent.session import AgentSession
 from assist_agent.windows.main_window import EndConfirm
-from common.codes import make_code
 from common.messages import (
     Chat,
     EndReason,
@@ -28,6 +27,7 @@ from common.messages import (
     ShapeTool,
     Step,
 )
+from tests.helpers.codes import a_guess
 from tests.helpers.fake_customer import FakeCustomer
 from tests.helpers.relay_thread import RelayThread
 
@@ -137,10 +137,7 @@ def test_declined_expired_and_refused_say_why(
 
     # a wrong secret: both sides see the mismatch, the nameplate is burned
     session = open_session(agent, qtbot)
-    right = session.code.replace("-", "")
-    other = "00000" if right[3:8] != "00000" else "11111"
-    wrong = make_code(right[:3], other).display()  # a guess: typos never reach the relay
-    customers(relay.url, wrong)
+    customers(relay.url, a_guess(session.code).display())
     wait_state(qtbot, session, State.ENDED)
     assert session.outcome is not None and session.outcome.ending is Ending.CODE_MISMATCH
     assert "did not match" in agent.window.state_card.detail.text()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from common.codes import make_code
 from common.messages import Consent, EndReason, Frame, SessionEnd
+from tests.helpers.codes import a_guess
 from tests.helpers.relay_harness import REPO, RelayProcess, add_agent
 from tests.helpers.scripted_agent import ScriptedAgent
 from tests.helpers.xvfb import running_xvfb
@@ -148,9 +148,7 @@ def test_a_code_that_does_not_match_exits_3(display, relay, tmp_path):
     agent = ScriptedAgent(proc_relay.url, token)
     try:
         code = agent.wait_code()
-        # A valid code for the same nameplate (a guess; the check digit stops typos).
-        other = "00000" if code.secret[:5] != "00000" else "11111"
-        wrong = make_code(code.nameplate, other).digits
+        wrong = a_guess(code).digits
         rc, out, err = finish(
             client(display, "--relay", proc_relay.url, "--code", wrong, "--consent", home=tmp_path)
         )

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.codes import make_code
 from tests.e2e.conftest import Apps, Relay, audit
+from tests.helpers.codes import a_guess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xvfb]
-
-
-def wrong_secret(code: str) -> str:
-    """Another valid code for the same nameplate: a guess, not a typo (the check digit
-    catches every typo before the relay hears of it)."""
-    nameplate, secret = code[:3], code.replace("-", "")[3:]
-    other = "00000" if secret[:5] != "00000" else "11111"
-    return str(make_code(nameplate, other))
 
 
 def a_typo(code: str) -> str:
@@ -40,7 +32,7 @@ def test_a_typo_is_caught_by_the_app_and_the_code_still_works(relay: Relay, apps
 
 def test_a_wrong_code_fails_both_sides_and_burns_the_code(relay: Relay, apps: Apps) -> None:
     agent, code = apps.agent(relay.url, relay.token, "--duration", "30")
-    guesser = apps.customer(relay.url, wrong_secret(code))
+    guesser = apps.customer(relay.url, str(a_guess(code)))
 
     assert guesser.wait_exit() == 3, guesser
     assert guesser.reason.startswith("The code did not match."), guesser
