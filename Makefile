@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps test lint typecheck pytest demo bench clean i18n
+.PHONY: setup system-deps test test-fast lint typecheck pytest demo bench clean i18n
 
 setup: $(STAMP) system-deps
 
@@ -55,6 +55,11 @@ pytest: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The inner loop: lint, types and every test that needs no X server and starts no app
+# processes (core, relay, net, pytest-qt offscreen). About a minute.
+test-fast: lint typecheck
+	$(BIN)/python -m pytest -m "not xvfb and not e2e" $(PYTEST_ARGS)
 
 demo: setup
 	$(BIN)/python -m tools.demo
