@@ -1,7 +1,7 @@
 """The agent's desk: signing in, opening sessions one after another, and what goes with them.
 
 :class:`Desk` is the logic behind the main window. It checks the token
-(:class:`~assist_agent.signin.SignIn`) and remembers it, creates an
+(:class:`~assist_agent.token_check.SignIn`) and remembers it, creates an
 :class:`~assist_agent.session.AgentSession` for each **New session**, and
 connects the session to the drawing tools, the guidance panel's model and the
 history recorder. The window only wires its widgets to these objects.
@@ -22,7 +22,7 @@ from assist_agent.guidance import Guidance
 from assist_agent.model import Ending, Outcome, State
 from assist_agent.recorder import Recorder
 from assist_agent.session import RATING_WAIT_S, AgentSession
-from assist_agent.signin import SignIn
+from assist_agent.token_check import SignIn
 from common.errors import AssistError
 from common.messages import Message, Monitors, MonitorSwitch
 

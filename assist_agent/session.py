@@ -41,9 +41,9 @@ from common.endpoint import (
     Endpoint,
     Event,
     Failed,
-    PeerAwayEvent,
-    PeerBackEvent,
+    PeerCameBack,
     PeerJoined,
+    PeerWentAway,
     Received,
     Reconnecting,
     ResumedSession,
@@ -257,10 +257,10 @@ class AgentSession(QObject):
                 self._set_state(State.RECONNECTING)
             case ResumedSession():
                 self._back(State.CUSTOMER_AWAY if not peer_present else None)
-            case PeerAwayEvent():
+            case PeerWentAway():
                 self._remember_state()
                 self._set_state(State.CUSTOMER_AWAY)
-            case PeerBackEvent():
+            case PeerCameBack():
                 self._back(None)
             case Congested(level=level):
                 self.congestion_changed.emit(level)

@@ -43,9 +43,9 @@ from common.endpoint import (
     Event,
     Failed,
     PairingStarted,
-    PeerAwayEvent,
-    PeerBackEvent,
+    PeerCameBack,
     PeerJoined,
+    PeerWentAway,
     Received,
     Reconnecting,
     ResumedSession,
@@ -401,10 +401,10 @@ class CustomerSession(QObject):
             case ResumedSession():
                 self._back()
                 self.reconnected.emit()
-            case PeerAwayEvent():
+            case PeerWentAway():
                 if self.state in (State.SHARING, State.PAUSED):
                     self._set_state(State.AGENT_AWAY)
-            case PeerBackEvent():
+            case PeerCameBack():
                 self._back()
             case Closed():
                 self._finished(EXIT_OK)

@@ -19,9 +19,9 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from common import codecs
-from common.codecs import Pixels
+from common import tile_codecs as codecs
 from common.messages import Frame
+from common.tile_codecs import Pixels
 from common.tiles import DEFAULT_QUALITY, JPEG_QUALITIES, TILE, FrameDecoder, FrameEncoder
 
 WORDS = (

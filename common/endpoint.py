@@ -126,12 +126,12 @@ class ResumedSession(Event):
 
 
 @dataclasses.dataclass(frozen=True)
-class PeerAwayEvent(Event):
+class PeerWentAway(Event):
     grace_s: int
 
 
 @dataclasses.dataclass(frozen=True)
-class PeerBackEvent(Event):
+class PeerCameBack(Event):
     pass
 
 
@@ -338,11 +338,11 @@ class Endpoint:
                 self.peer_present = False
                 if self.channel is not None:
                     self.channel.suspend()
-                self._events.append(PeerAwayEvent(grace))
+                self._events.append(PeerWentAway(grace))
             case PeerBack():
                 self.peer_present = True
                 self._send_resume_sync()
-                self._events.append(PeerBackEvent())
+                self._events.append(PeerCameBack())
             case PeerLeft(reason=reason):
                 self._peer_left(reason)
             case Congestion(level=level, queued_bytes=queued):

@@ -143,7 +143,7 @@ class ConsentState(enum.IntEnum):
 
 
 class Codec(enum.IntEnum):
-    """How a tile's bytes are encoded; exact layouts in ``common/codecs.py``."""
+    """How a tile's bytes are encoded; exact layouts in ``common/tile_codecs.py``."""
 
     SOLID = 1  # data: 4 bytes B, G, R, A of a single colour
     ZLIB = 2  # data: zlib of the tile's BGRA bytes (lossless)

@@ -4,7 +4,7 @@
 Frame messages to send; :class:`FrameDecoder` (agent side) applies them to a
 reconstructed screen. Both take and give numpy arrays shaped ``(H, W, 4)``
 uint8 in B, G, R, A order, as mss captures them. Tile data layouts are in
-:mod:`common.codecs`.
+:mod:`common.tile_codecs`.
 
 How the encoder builds one update (the numbers are medians from
 ``bench/codec_bench.py`` on a 2-core machine; see ``docs/performance.md``):
@@ -61,7 +61,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from common.codecs import (
+from common.messages import MAX_APP_BYTES, MAX_TILES, Codec, Frame, Move, Tile
+from common.tile_codecs import (
     Pixels,
     decode_into,
     encode_jpeg,
@@ -69,7 +70,6 @@ from common.codecs import (
     encode_webp,
     protocol_error,
 )
-from common.messages import MAX_APP_BYTES, MAX_TILES, Codec, Frame, Move, Tile
 
 __all__ = [
     "DEFAULT_MESSAGE_BYTES",

@@ -9,9 +9,9 @@ from common.endpoint import (
     Event,
     Failed,
     PairingStarted,
-    PeerAwayEvent,
-    PeerBackEvent,
+    PeerCameBack,
     PeerJoined,
+    PeerWentAway,
     Received,
     Reconnecting,
     ResumedSession,
@@ -177,13 +177,13 @@ def test_resume_after_a_drop_loses_nothing() -> None:
     agent.events(), customer.events()
     relay.drop(Role.CUSTOMER)
     assert kinds(customer.events()) == [Reconnecting]
-    assert kinds(agent.events()) == [PeerAwayEvent]
+    assert kinds(agent.events()) == [PeerWentAway]
     for i in range(3):  # sent while the customer is away: dropped by the relay
         agent.send_app(Chat(i, f"while away {i}", 0))
     relay.pump()
     relay.connect(customer)
     assert kinds(customer.events()) == [ResumedSession] + [Received] * 3
-    assert kinds(agent.events()) == [PeerBackEvent]
+    assert kinds(agent.events()) == [PeerCameBack]
     customer.send_app(Chat(9, "back", 0))
     relay.pump()
     assert agent.events() == [Received(Chat(9, "back", 0))]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from common import codecs
+from common import tile_codecs as codecs
 from common.errors import ProtocolError
 from common.messages import Codec, Frame, Layer, Move, Tile, parse
 from common.tiles import NEUTRAL, FrameDecoder, FrameEncoder

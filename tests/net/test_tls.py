@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assist_agent.signin import check_token
+from assist_agent.token_check import check_token
 from assist_net.driver import EXIT_UNREACHABLE, EXIT_USAGE, exit_code_for
 from assist_net.target import RelayTarget, parse_pin
 from common.endpoint import CodeReady, Endpoint, Failed, Secured
