@@ -38,16 +38,11 @@ from websockets.http11 import Request, Response
 
 from common.errors import ProtocolError
 from common.messages import U32, Congestion, Kind, Layer, parse
-from relay.config import ConfigError, Settings
-from relay.limits import congestion_level
-from relay.lograte import RepeatFilter
-from relay.metrics import Metrics, serve_metrics
-from relay.sessions import (
+from relay.actions import (
     Action,
     CheckToken,
     Close,
     RecheckAgent,
-    Relay,
     Send,
     SessionEnded,
     SessionEstablished,
@@ -55,6 +50,11 @@ from relay.sessions import (
     SessionProgress,
     SessionStarted,
 )
+from relay.config import ConfigError, Settings
+from relay.limits import congestion_level
+from relay.lograte import RepeatFilter
+from relay.metrics import Metrics, serve_metrics
+from relay.sessions import Relay
 from relay.store import Store
 
 log = logging.getLogger("relay.server")

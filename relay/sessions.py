@@ -3,7 +3,7 @@
 The driver (:mod:`relay.server`) tells a :class:`Relay` what happened — a
 connection opened, a control message arrived, a ``Data`` message of so many
 bytes arrived, a connection closed, time passed — and carries out the actions it
-returns, in order:
+returns (:mod:`relay.actions`), in order:
 
 * :class:`Send` a message to a connection, :class:`Close` a connection (after
   everything queued before it is sent);
@@ -41,6 +41,11 @@ Rules the core enforces (docs/admin.md tells admins the same):
 
 The core reads the time through the ``monotonic`` and ``wall`` callables it is
 given, so tests can drive it with a fake clock.
+
+This module is longer than the others (about 750 lines) on purpose: it is one
+state machine whose handlers share the same tables of connections, sessions and
+nameplates, and a transition is easiest to follow in one file. What it returns
+is in :mod:`relay.actions`; the rate limits it uses are in :mod:`relay.limits`.
 """
 
 from __future__ import annotations
@@ -56,7 +61,6 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import NamedTuple
 
 from common.errors import RELAY_ERROR_TEXT, ErrorCode
 from common.messages import (
@@ -85,6 +89,19 @@ from common.messages import (
     Role,
     Welcome,
 )
+from relay.actions import (
+    Action,
+    CheckToken,
+    Close,
+    RecheckAgent,
+    Route,
+    Send,
+    SessionEnded,
+    SessionEstablished,
+    SessionPaired,
+    SessionProgress,
+    SessionStarted,
+)
 from relay.config import Settings
 from relay.limits import RateLimiter, TokenBucket
 from relay.metrics import Metrics
@@ -92,118 +109,12 @@ from relay.store import AgentRecord
 
 log = logging.getLogger("relay.sessions")
 
-__all__ = [
-    "Action",
-    "CheckToken",
-    "Close",
-    "RecheckAgent",
-    "Relay",
-    "Route",
-    "Send",
-    "SessionEnded",
-    "SessionEstablished",
-    "SessionPaired",
-    "SessionProgress",
-    "SessionStarted",
-    "address_key",
-]
+__all__ = ["Relay", "address_key"]
 
 # Websocket close codes.
 NORMAL = 1000
 GOING_AWAY = 1001
 POLICY = 1008
-
-
-# ---------------------------------------------------------------- actions
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Send:
-    conn: int
-    message: Message
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Close:
-    conn: int
-    code: int
-    reason: str = ""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class CheckToken:
-    conn: int
-    token: str
-
-    def __repr__(self) -> str:
-        return f"CheckToken(conn={self.conn}, token=<hidden>)"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RecheckAgent:
-    conn: int
-    name: str
-    token_id: str
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SessionStarted:
-    sid: str
-    agent: str
-    nameplate: str
-    at: float
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SessionPaired:
-    sid: str
-    at: float
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SessionEstablished:
-    sid: str
-    at: float
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SessionProgress:
-    """Every open session's counts so far, and that it was alive ``at`` (crash safety):
-    rows of (sid, bytes agent to customer, bytes customer to agent, resumes)."""
-
-    at: float
-    rows: tuple[tuple[str, int, int, int], ...]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SessionEnded:
-    sid: str
-    at: float
-    reason: str
-    bytes_agent_to_customer: int
-    bytes_customer_to_agent: int
-    resumes: int
-
-
-Action = (
-    Send
-    | Close
-    | CheckToken
-    | RecheckAgent
-    | SessionStarted
-    | SessionPaired
-    | SessionEstablished
-    | SessionProgress
-    | SessionEnded
-)
-
-
-class Route(NamedTuple):
-    """What to do with one ``Data`` message."""
-
-    peer: int | None  # forward the message to this connection (None: drop it)
-    wait_s: float  # then pause reading from the sender this long (bandwidth cap)
-    actions: list[Action]
 
 
 # ---------------------------------------------------------------- state

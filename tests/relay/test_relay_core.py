@@ -30,19 +30,19 @@ from common.messages import (
     Resumed,
     Role,
 )
-from relay.config import Settings
-from relay.limits import RateLimiter, TokenBucket, congestion_level
-from relay.sessions import (
+from relay.actions import (
     Action,
     CheckToken,
     Close,
     RecheckAgent,
-    Relay,
     Send,
     SessionEnded,
     SessionEstablished,
     SessionProgress,
 )
+from relay.config import Settings
+from relay.limits import RateLimiter, TokenBucket, congestion_level
+from relay.sessions import Relay
 from relay.store import AgentRecord
 
 AGENT = AgentRecord("alice", "Alice", "Acme", "0123456789ab", 0.0)
