@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -209,3 +210,19 @@ def _decode_image(fmt: str, data: bytes, out: Pixels) -> None:
         rgb = image if image.mode == "RGB" else image.convert("RGB")
         bgrx = np.frombuffer(rgb.tobytes("raw", "BGRX"), np.uint32).reshape(h, w)
     np.bitwise_or(bgrx, _OPAQUE, out=out.view(np.uint32)[..., 0])
+
+
+class Rect(NamedTuple):
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+#: Alpha 255 in a BGRA pixel read as one little-endian uint32.
+OPAQUE = np.uint32(0xFF000000)
+
+
+def u32(pixels: Pixels) -> npt.NDArray[np.uint32]:
+    """View BGRA pixels ``(h, w, 4)`` as one uint32 per pixel ``(h, w)``."""
+    return pixels.view(np.uint32)[..., 0]

@@ -56,19 +56,21 @@ the reference no longer matches the agent's screen: call
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from common.frame_decoder import FrameDecoder
 from common.messages import MAX_APP_BYTES, MAX_TILES, Codec, Frame, Move, Tile
+from common.scroll import apply_move, find_scroll
 from common.tile_codecs import (
+    OPAQUE,
     Pixels,
-    decode_into,
+    Rect,
     encode_jpeg,
     encode_solid,
     encode_webp,
-    protocol_error,
+    u32,
 )
 
 __all__ = [
@@ -97,10 +99,7 @@ MAX_RECT_PIXELS = 1 << 19
 DEFAULT_MESSAGE_BYTES = 256 * 1024
 MIN_MESSAGE_BYTES = 16 * 1024
 SCROLL_MIN_TILES = 4
-SCROLL_MIN_ROWS = 32
-SCROLL_COLUMN_GAP = 16
 #: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
-MAX_SCREEN_PIXELS = 8192 * 4096
 MAX_TILE_SIDE = 4096
 
 # Upper bounds of msgpack framing, so a packed message never exceeds the budget.
@@ -108,26 +107,7 @@ _FRAME_OVERHEAD = 64
 _MOVE_OVERHEAD = 24
 _TILE_OVERHEAD = 24
 
-_OPAQUE = np.uint32(0xFF000000)
 _SOLID, _LOSSLESS, _PHOTO = 0, 1, 2
-
-
-class Rect(NamedTuple):
-    x: int
-    y: int
-    w: int
-    h: int
-
-
-def _u32(pixels: Pixels) -> npt.NDArray[np.uint32]:
-    """View BGRA pixels ``(h, w, 4)`` as one uint32 per pixel ``(h, w)``."""
-    return pixels.view(np.uint32)[..., 0]
-
-
-def _apply_move(screen: Pixels, move: Move) -> None:
-    src = screen[move.src_y : move.src_y + move.h, move.src_x : move.src_x + move.w]
-    # numpy copies through a temporary when source and destination overlap.
-    screen[move.y : move.y + move.h, move.x : move.x + move.w] = src
 
 
 class FrameEncoder:
@@ -230,9 +210,9 @@ class FrameEncoder:
 
     def _load(self, pixels: Pixels) -> None:
         w, h = self._size
-        cur = _u32(self._cur)
-        np.bitwise_or(_u32(np.ascontiguousarray(pixels)), _OPAQUE, out=cur[:h, :w])
-        ref = _u32(self._ref)
+        cur = u32(self._cur)
+        np.bitwise_or(u32(np.ascontiguousarray(pixels)), OPAQUE, out=cur[:h, :w])
+        ref = u32(self._ref)
         for m in self._masks:
             x0, y0 = max(m.x, 0), max(m.y, 0)
             x1, y1 = max(x0, m.x + m.w), max(y0, m.y + m.h)
@@ -244,7 +224,7 @@ class FrameEncoder:
     def _pad(self, buffer: Pixels) -> None:
         """Repeat the last column and row into the padding, so edge tiles can be solid."""
         w, h = self._size
-        pixels = _u32(buffer)
+        pixels = u32(buffer)
         pixels[:h, w:] = pixels[:h, w - 1 : w]
         pixels[h:] = pixels[h - 1 : h]
 
@@ -266,48 +246,7 @@ class FrameEncoder:
 
     def _find_scroll(self, dirty: npt.NDArray[np.bool_]) -> Move | None:
         """A vertical move of the reference that explains many changed pixels, if any."""
-        w, h = self._size
-        rows, cols = np.flatnonzero(dirty.any(axis=1)), np.flatnonzero(dirty.any(axis=0))
-        y0, y1 = int(rows[0]) * TILE, min(int(rows[-1] + 1) * TILE, h)
-        x0, x1 = int(cols[0]) * TILE, min(int(cols[-1] + 1) * TILE, w)
-        if y1 - y0 < 2 * SCROLL_MIN_ROWS:
-            return None
-        # The changed columns, from the pixel-pair flags change detection left behind.
-        pairs = np.flatnonzero(self._ne[y0:y1, x0 // 2 : (x1 + 1) // 2].any(axis=0))
-        if not len(pairs):
-            return None
-        x0, x1 = x0 + 2 * int(pairs[0]), min(x0 + 2 * int(pairs[-1]) + 2, w)
-        cur_all, ref_all = _u32(self._cur)[y0:y1], _u32(self._ref)[y0:y1]
-        if np.array_equal(cur_all[:, x0], ref_all[:, x0]):
-            x0 += 1
-        if x1 - x0 > 1 and np.array_equal(cur_all[:, x1 - 1], ref_all[:, x1 - 1]):
-            x1 -= 1
-        cur, ref = cur_all[:, x0:x1], ref_all[:, x0:x1]
-        weights = _WEIGHTS[: x1 - x0]
-        offset = _vote_offset(
-            (cur * weights).sum(axis=1, dtype=np.uint64),
-            (ref * weights).sum(axis=1, dtype=np.uint64),
-        )
-        if offset is None:
-            return None
-        # The rows where most pixels follow the offset, then the columns that follow
-        # it on (nearly) all of those rows. This leaves out a title bar or status
-        # line above or below the pane, and a scroll bar or fixed sidebar beside it;
-        # narrow exceptions inside the pane (a blinking caret) are bridged over.
-        lo, hi = max(0, -offset), min(y1 - y0, y1 - y0 - offset)
-        same = cur[lo:hi] == ref[lo + offset : hi + offset]
-        hits = same.view(np.uint8).sum(axis=1, dtype=np.uint32)
-        span = _longest_run(np.flatnonzero(2 * hits >= x1 - x0), 0)
-        if span is None or span[1] < SCROLL_MIN_ROWS:
-            return None
-        top, height = span
-        misses = height - same[top : top + height].view(np.uint8).sum(axis=0, dtype=np.uint32)
-        steady = np.flatnonzero(misses <= max(1, height // 200))
-        across = _longest_run(steady, SCROLL_COLUMN_GAP)
-        if across is None or across[1] < TILE // 4:
-            return None
-        left, width = across
-        return Move(x0 + left, y0 + lo + top + offset, x0 + left, y0 + lo + top, width, height)
+        return find_scroll(self._cur, self._ref, self._ne, self._size, dirty, TILE)
 
     def _try_move(
         self, move: Move, dirty: npt.NDArray[np.bool_]
@@ -315,7 +254,7 @@ class FrameEncoder:
         rows = slice(move.y, move.y + move.h)
         cols = slice(move.x, move.x + move.w)
         saved = self._ref[rows, cols].copy()
-        _apply_move(self._ref, move)
+        apply_move(self._ref, move)
         self._pad(self._ref)
         after = self._changed_tiles()
         if int(after.sum()) < int(dirty.sum()):
@@ -328,7 +267,7 @@ class FrameEncoder:
 
     def _classify(self, row: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint32]]:
         """Class (solid, lossless, photo) and first colour of every tile in one tile row."""
-        band = _u32(self._cur)[row * TILE : (row + 1) * TILE]
+        band = u32(self._cur)[row * TILE : (row + 1) * TILE]
         cols = band.shape[1] // TILE
         blocks = band.reshape(TILE, cols, TILE)
         first = blocks[0, :, 0]
@@ -419,14 +358,14 @@ class FrameEncoder:
     def _looks_like_photo(self, r: Rect) -> bool:
         if min(r.w, r.h) < RECHECK_MIN_SIDE:
             return False
-        pixels = _u32(self._cur)[r.y : r.y + r.h, r.x : r.x + r.w]
+        pixels = u32(self._cur)[r.y : r.y + r.h, r.x : r.x + r.w]
         return _flat_fraction(pixels) < PHOTO_FLAT
 
     def _crop(self, r: Rect) -> Rect | None:
         """Shrink ``r`` to the bounding box of the pixels that differ from the reference."""
         diff = (
-            _u32(self._cur)[r.y : r.y + r.h, r.x : r.x + r.w]
-            != (_u32(self._ref)[r.y : r.y + r.h, r.x : r.x + r.w])
+            u32(self._cur)[r.y : r.y + r.h, r.x : r.x + r.w]
+            != (u32(self._ref)[r.y : r.y + r.h, r.x : r.x + r.w])
         )
         ys, xs = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
         if not len(ys):
@@ -501,110 +440,3 @@ def _flat_pixels(pixels: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
 
 def _flat_fraction(pixels: npt.NDArray[np.uint32]) -> float:
     return float(np.count_nonzero(_flat_pixels(pixels))) / pixels.size
-
-
-# Odd random multipliers for the row hashes of scroll detection (one per pixel column).
-_WEIGHTS: npt.NDArray[np.uint32] = np.random.default_rng(0x5C2011).integers(
-    1, 1 << 32, 1 << 16, dtype=np.uint32
-) | np.uint32(1)
-
-
-def _vote_offset(cur_hash: npt.NDArray[np.uint64], ref_hash: npt.NDArray[np.uint64]) -> int | None:
-    """The most common nonzero ``source row - row`` among rows unique in the reference."""
-    values, first, counts = np.unique(ref_hash, return_index=True, return_counts=True)
-    values, first = values[counts == 1], first[counts == 1]
-    if not len(values):
-        return None
-    pos = np.minimum(np.searchsorted(values, cur_hash), len(values) - 1)
-    found = values[pos] == cur_hash
-    offsets = first[pos[found]] - np.flatnonzero(found)
-    offsets = offsets[offsets != 0]
-    if len(offsets) < SCROLL_MIN_ROWS // 4:
-        return None
-    n = len(cur_hash)
-    votes = np.bincount(offsets + n, minlength=2 * n)
-    best = int(votes.argmax())
-    if votes[best] < SCROLL_MIN_ROWS // 4:
-        return None
-    return best - n
-
-
-def _longest_run(indices: npt.NDArray[np.intp], max_gap: int) -> tuple[int, int] | None:
-    """(start, length) of the longest stretch of sorted ``indices``; gaps up to ``max_gap`` join."""
-    if not len(indices):
-        return None
-    breaks = np.flatnonzero(np.diff(indices) > max_gap + 1)
-    starts = np.concatenate(([0], breaks + 1))
-    ends = np.concatenate((breaks, [len(indices) - 1]))
-    lengths = indices[ends] - indices[starts] + 1
-    best = int(lengths.argmax())
-    return int(indices[starts[best]]), int(lengths[best])
-
-
-class FrameDecoder:
-    """The agent's copy of the customer's screen, updated by Frame messages."""
-
-    def __init__(self, *, max_pixels: int = MAX_SCREEN_PIXELS) -> None:
-        self._max_pixels = max_pixels
-        self._screen: Pixels = np.zeros((0, 0, 4), np.uint8)
-        self._dirty: list[Rect] = []
-        self._frame_id: int | None = None
-
-    @property
-    def pixels(self) -> Pixels:
-        """The screen, ``(height, width, 4)`` BGRA. Replaced (not resized) on a new size."""
-        return self._screen
-
-    @property
-    def width(self) -> int:
-        return int(self._screen.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self._screen.shape[0])
-
-    @property
-    def dirty(self) -> list[Rect]:
-        """Rectangles the last :meth:`apply` changed (whole screen after a resize)."""
-        return list(self._dirty)
-
-    @property
-    def frame_id(self) -> int | None:
-        """The id of the last complete frame, for the FrameAck; None before the first."""
-        return self._frame_id
-
-    def apply(self, frame: Frame) -> bool:
-        """Apply one message: moves first, then tiles. True when it completed its frame.
-
-        Raises only ProtocolError; nothing is changed if the message is out of bounds.
-        """
-        size = (frame.width, frame.height)
-        resized = size != (self.width, self.height)
-        if resized and not frame.keyframe:
-            raise protocol_error(f"{size} is not the screen size and this is no keyframe")
-        if frame.width * frame.height > self._max_pixels:
-            raise protocol_error(f"screen {size} is larger than {self._max_pixels} pixels")
-        for m in frame.moves:
-            self._check_inside(Rect(m.src_x, m.src_y, m.w, m.h), size)
-            self._check_inside(Rect(m.x, m.y, m.w, m.h), size)
-        for t in frame.tiles:
-            self._check_inside(Rect(t.x, t.y, t.w, t.h), size)
-        if resized:
-            self._screen = np.zeros((frame.height, frame.width, 4), np.uint8)
-            _u32(self._screen)[...] = _OPAQUE
-        self._dirty = [Rect(0, 0, *size)] if resized else []
-        for m in frame.moves:
-            if m.w and m.h:
-                _apply_move(self._screen, m)
-                self._dirty.append(Rect(m.x, m.y, m.w, m.h))
-        for t in frame.tiles:
-            decode_into(t.codec, t.data, self._screen[t.y : t.y + t.h, t.x : t.x + t.w])
-            self._dirty.append(Rect(t.x, t.y, t.w, t.h))
-        if frame.final:
-            self._frame_id = frame.frame_id
-        return frame.final
-
-    @staticmethod
-    def _check_inside(r: Rect, size: tuple[int, int]) -> None:
-        if r.x + r.w > size[0] or r.y + r.h > size[1]:
-            raise protocol_error(f"{r} reaches outside the {size[0]}x{size[1]} screen")
