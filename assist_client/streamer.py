@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from common.messages import Frame
+from common.pacing import ADAPT_EVERY_S, STALL_S, Adaptation, CapturePace, FrameWindow
 from common.tiles import DEFAULT_QUALITY, FrameEncoder
 
 log = logging.getLogger(__name__)
@@ -56,18 +57,6 @@ DEFAULT_WINDOW = 3
 #: Frame rate cap (lowered by adaptation). It also sets the polling pace while the screen
 #: is active, so it bounds how long a change waits to be seen: 1/60 s.
 MAX_FPS = 60.0
-MIN_FPS = 2.0
-#: Keep polling at the frame rate this long after the last change (typing pauses).
-ACTIVE_S = 2.0
-#: Slowest capture pace on a static screen.
-IDLE_INTERVAL_S = 0.35
-#: How fast the interval grows while nothing changes.
-IDLE_BACKOFF = 1.5
-#: With the window full this long and no ack, assume the acks were lost: start over.
-STALL_S = 15.0
-ADAPT_EVERY_S = 1.0
-RTT_HIGH_MS = 400.0
-RTT_LOW_MS = 150.0
 
 
 class CaptureSource(Protocol):
@@ -140,8 +129,6 @@ class Streamer:
     ) -> None:
         self._send = send
         self._source_factory = source_factory
-        self._window = max(1, window)
-        self._max_fps = max_fps
         self._cursor = cursor
         self._on_error = on_error
         self._cond = threading.Condition()
@@ -152,12 +139,10 @@ class Streamer:
         self._paused = False
         self._stopped = False
         self._keyframe = True
-        self._in_flight: dict[int, float] = {}
-        self._last_ack = time.monotonic()
-        self._congestion = 0
-        self._fps_cap = max_fps
-        self._quality = DEFAULT_QUALITY
-        self._rtt_ms: float | None = None
+        # The pacing and flow-control rules are pure objects (common/pacing.py); the
+        # thread and the public methods use them under self._cond.
+        self._window = FrameWindow(window, time.monotonic())
+        self._adaptation = Adaptation(max_fps, DEFAULT_QUALITY)
         self.stats = Stats(fps_cap=max_fps)
         self._thread = threading.Thread(target=self._main, name="assist-capture", daemon=True)
 
@@ -191,7 +176,7 @@ class Streamer:
         with self._cond:
             self._paused = False
             self._keyframe = True
-            self._in_flight.clear()
+            self._window.clear()
             self._cond.notify_all()
 
     @property
@@ -224,23 +209,17 @@ class Streamer:
         """The agent displayed ``frame_id`` (and so everything before it)."""
         now = time.monotonic()
         with self._cond:
-            sent = self._in_flight.get(frame_id)
-            if sent is not None:
-                sample = (now - sent) * 1000.0
-                self._rtt_ms = sample if self._rtt_ms is None else 0.8 * self._rtt_ms + 0.2 * sample
-                self.stats.rtt_ms = self._rtt_ms
-            for fid in [f for f in self._in_flight if f <= frame_id]:
-                del self._in_flight[fid]
-            self._last_ack = now
-            self.stats.in_flight = len(self._in_flight)
+            self._window.acked(frame_id, now)
+            if self._window.rtt_ms is not None:
+                self.stats.rtt_ms = self._window.rtt_ms
+            self.stats.in_flight = len(self._window.in_flight)
             self._cond.notify_all()
 
     def on_congestion(self, level: int) -> None:
         """The relay's congestion level for our data (0 clear .. 3 severe)."""
         with self._cond:
-            self._congestion = level
-            if level >= 2:  # act now rather than at the next adaptation tick
-                self._degrade()
+            self._adaptation.congested(level)
+            self._show_adaptation()
 
     # ------------------------------------------------------------ the thread
 
@@ -264,14 +243,13 @@ class Streamer:
             source.close()
 
     def _loop(self, source: CaptureSource) -> None:
-        encoder = FrameEncoder(quality=self._quality)
+        adaptation, window = self._adaptation, self._window
+        encoder = FrameEncoder(quality=adaptation.quality)
         frame_id = 1
         previous: bytes | bytearray | None = None
         last_cursor: tuple[int, int] | None = None
-        interval = 1.0 / self._fps_cap
-        next_capture = time.monotonic()
+        pace = CapturePace(adaptation.fps_cap, time.monotonic())
         next_adapt = time.monotonic() + ADAPT_EVERY_S
-        last_change = float("-inf")  # monotonic time of the last capture that differed
         while True:
             with self._cond:
                 while True:
@@ -281,26 +259,28 @@ class Streamer:
                     if self._paused:
                         self._cond.wait()
                         continue
-                    if len(self._in_flight) >= self._window:
-                        if now - self._last_ack > STALL_S:
+                    if window.full:
+                        if window.stalled(now):
                             log.warning("no frame ack for %.0f s; starting over", STALL_S)
-                            self._in_flight.clear()
+                            window.clear()
                             self._keyframe = True
                             continue
                         self.stats.skipped_window_full += 1
                         self._cond.wait(1.0)
                         continue
-                    if now < next_capture and not self._keyframe and not self._rect_changed:
-                        self._cond.wait(next_capture - now)
+                    wait = pace.wait(now)
+                    if wait > 0 and not self._keyframe and not self._rect_changed:
+                        self._cond.wait(wait)
                         continue
                     break
                 rect, masks_changed = self._rect, self._masks_changed
                 masks, keyframe = self._masks, self._keyframe
                 self._masks_changed = self._rect_changed = False
                 if now >= next_adapt:
-                    self._adapt()
+                    adaptation.tick(window.rtt_ms)
+                    self._show_adaptation()
                     next_adapt = now + ADAPT_EVERY_S
-                quality, fps_cap = self._quality, self._fps_cap
+                quality, fps_cap = adaptation.quality, adaptation.fps_cap
 
             started = time.monotonic()
             t0 = time.perf_counter()
@@ -328,20 +308,12 @@ class Streamer:
                 )
                 self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
             previous, last_cursor = raw, cursor
+            pace.captured(started, sent=bool(frames), keyframe=keyframe, fps_cap=fps_cap)
             if not frames:
-                if started - last_change < ACTIVE_S:
-                    interval = 1.0 / fps_cap
-                else:
-                    interval = min(IDLE_INTERVAL_S, max(interval, 1.0 / fps_cap) * IDLE_BACKOFF)
-                next_capture = started + interval
                 if keyframe:
                     with self._cond:
                         self._keyframe = False
                 continue
-            if not keyframe:  # a keyframe is sent because of us, not because of activity
-                last_change = started
-            interval = 1.0 / fps_cap
-            next_capture = started + interval
             with self._cond:
                 if self._stopped:
                     return
@@ -354,28 +326,16 @@ class Streamer:
                     continue
                 if keyframe:
                     self._keyframe = False
-                self._in_flight[frame_id] = time.monotonic()
+                window.sent(frame_id, time.monotonic())
                 for f in frames:
                     self._send(f)
                     self.stats.messages_sent += 1
                     self.stats.bytes_sent += sum(len(t.data) for t in f.tiles)
                 self.stats.frames_sent += 1
-                self.stats.in_flight = len(self._in_flight)
-                self.stats.max_in_flight = max(self.stats.max_in_flight, len(self._in_flight))
+                self.stats.in_flight = len(window.in_flight)
+                self.stats.max_in_flight = max(self.stats.max_in_flight, len(window.in_flight))
             frame_id = frame_id + 1 if frame_id < 0xFFFFFFFF else 1
 
-    # ------------------------------------------------------------ adaptation (lock held)
-
-    def _degrade(self) -> None:
-        self._quality = max(0, self._quality - 1)
-        self._fps_cap = max(MIN_FPS, self._fps_cap * 0.6)
-        self.stats.quality, self.stats.fps_cap = self._quality, self._fps_cap
-
-    def _adapt(self) -> None:
-        rtt = self._rtt_ms or 0.0
-        if self._congestion >= 2 or rtt > RTT_HIGH_MS:
-            self._degrade()
-        elif self._congestion == 0 and rtt < RTT_LOW_MS:
-            self._quality = min(DEFAULT_QUALITY, self._quality + 1)
-            self._fps_cap = min(self._max_fps, self._fps_cap + 3.0)
-        self.stats.quality, self.stats.fps_cap = self._quality, self._fps_cap
+    def _show_adaptation(self) -> None:
+        self.stats.quality = self._adaptation.quality
+        self.stats.fps_cap = self._adaptation.fps_cap

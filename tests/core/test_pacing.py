@@ -1,0 +1,88 @@
+"""The customer's capture pace, frame window and adaptation, with plain numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.pacing import (
+    ACTIVE_S,
+    IDLE_BACKOFF,
+    IDLE_INTERVAL_S,
+    MIN_FPS,
+    STALL_S,
+    Adaptation,
+    CapturePace,
+    FrameWindow,
+)
+
+
+def test_the_pace_is_the_frame_rate_while_active_and_backs_off_when_static() -> None:
+    pace = CapturePace(60.0, now=0.0)
+    assert pace.wait(0.0) == 0.0  # the first capture is at once
+    pace.captured(0.0, sent=True, keyframe=False, fps_cap=60.0)
+    assert pace.wait(0.0) == pytest.approx(1 / 60)
+    # Nothing changes, but within ACTIVE_S of the last change: keep polling fast (typing).
+    t = ACTIVE_S - 0.1
+    pace.captured(t, sent=False, keyframe=False, fps_cap=60.0)
+    assert pace.interval == pytest.approx(1 / 60)
+    # Past it, every unchanged capture waits IDLE_BACKOFF times longer, up to the idle pace.
+    t = ACTIVE_S
+    intervals = []
+    for _ in range(20):
+        t += pace.interval
+        pace.captured(t, sent=False, keyframe=False, fps_cap=60.0)
+        intervals.append(pace.interval)
+    assert intervals[0] == pytest.approx(IDLE_BACKOFF / 60)
+    assert intervals == sorted(intervals) and intervals[-1] == IDLE_INTERVAL_S
+    # A change brings the frame rate back at once.
+    pace.captured(t + 1, sent=True, keyframe=False, fps_cap=60.0)
+    assert pace.interval == pytest.approx(1 / 60)
+
+
+def test_a_keyframe_is_not_activity() -> None:
+    pace = CapturePace(60.0, now=0.0)
+    pace.captured(10.0, sent=True, keyframe=True, fps_cap=60.0)
+    pace.captured(10.1, sent=False, keyframe=False, fps_cap=60.0)
+    assert pace.interval == pytest.approx(IDLE_BACKOFF / 60)  # already backing off
+
+
+def test_the_window_bounds_frames_in_flight_and_acks_are_cumulative() -> None:
+    window = FrameWindow(3, now=0.0)
+    for fid in (1, 2, 3):
+        window.sent(fid, now=fid * 0.01)
+    assert window.full and not window.stalled(1.0)
+    window.acked(2, now=0.11)  # settles 1 and 2
+    assert list(window.in_flight) == [3] and not window.full
+    assert window.rtt_ms == pytest.approx(90.0)
+    window.sent(4, now=0.2)
+    window.sent(5, now=0.2)
+    window.acked(3, now=0.23)
+    assert window.rtt_ms == pytest.approx(0.8 * 90 + 0.2 * 200)  # smoothed
+
+
+def test_a_full_window_with_no_ack_for_long_is_a_stall() -> None:
+    window = FrameWindow(2, now=0.0)
+    window.sent(1, now=0.0)
+    window.sent(2, now=0.0)
+    assert not window.stalled(STALL_S)
+    assert window.stalled(STALL_S + 0.1)
+    window.clear()
+    assert not window.full
+
+
+def test_adaptation_steps_down_on_trouble_and_back_up_when_clear() -> None:
+    a = Adaptation(60.0, 3)
+    a.tick(rtt_ms=500.0)
+    assert (a.quality, a.fps_cap) == (2, pytest.approx(36.0))
+    a.congested(3)  # heavy congestion acts at once
+    assert (a.quality, a.fps_cap) == (1, pytest.approx(21.6))
+    for _ in range(20):
+        a.tick(rtt_ms=900.0)
+    assert a.quality == 0 and a.fps_cap == MIN_FPS
+    a.congested(0)
+    for _ in range(40):
+        a.tick(rtt_ms=50.0)
+    assert (a.quality, a.fps_cap) == (3, 60.0)
+    a.congested(1)
+    a.tick(rtt_ms=200.0)  # neither trouble nor all clear: hold
+    assert (a.quality, a.fps_cap) == (3, 60.0)
