@@ -227,6 +227,26 @@ class Board:
             out.append((shape, opacity))
         return out
 
+    def next_change(self, now_ms: int, *, fades: bool = True) -> int | None:
+        """Milliseconds until what :meth:`visible` shows changes by itself; 0 while a shape
+        is fading (every frame differs); None if nothing will change.
+
+        With ``fades=False`` (a screen that cannot show translucency) shapes do not
+        fade: the next change is when one disappears.
+        """
+        due: int | None = None
+        for shape, born in self._shapes.values():
+            if not shape.fade_ms:
+                continue
+            end = born + shape.fade_ms
+            if fades:
+                start_fade = end - min(FADE_OUT_MS, shape.fade_ms)
+                wait = 0 if now_ms >= start_fade else start_fade - now_ms
+            else:
+                wait = max(1, end - now_ms)
+            due = wait if due is None else min(due, wait)
+        return due
+
     def __len__(self) -> int:
         return len(self._shapes)
 

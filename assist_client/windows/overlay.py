@@ -1,11 +1,11 @@
 """The agent's marks on the customer's real screen: a click-through, always-on-top overlay.
 
 One :class:`OverlayWindow` covers the shared monitor (its logical geometry). It
-keeps a :class:`~common.annotations.Board` and a
-:class:`~common.annotations.LaserTrail` and paints them with the shared
-:func:`assist_ui.shapes.paint_shapes`: a shape at physical pixel ``P`` of the
-monitor is painted at widget point ``P / scale``, which the device pixel ratio
-turns back into physical pixel ``P``.
+paints what its :class:`~assist_client.marks.Marks` (the shapes, the laser
+trail, their fading and expiry) holds, with the shared
+:func:`assist_ui.shapes.paint_shapes`, and repaints when the marks change. A
+shape at physical pixel ``P`` of the monitor is painted at widget point
+``P / scale``, which the device pixel ratio turns back into physical pixel ``P``.
 
 X11 without a compositor (Xvfb, many plain desktops) cannot show translucent
 windows: a translucent full-screen window would paint black. So the window is
@@ -19,11 +19,10 @@ sees the overlay twice.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import (
     QBitmap,
     QColor,
@@ -39,12 +38,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from assist_client.marks import Marks, monotonic_ms
 from assist_client.monitors import Monitor
 from assist_ui.shapes import paint_laser, paint_shapes, rgba
-from common.annotations import FADE_OUT_MS, Board, LaserTrail
-from common.messages import Message, Shape, ShapeRemove, ShapesClear, ShapeTool
+from common.messages import Message, Shape, ShapeTool
 
-FRAME_MS = 33
 #: Physical pixels per cell of the masks sent to the encoder.
 MASK_CELL = 8
 PhysRect = tuple[int, int, int, int]
@@ -84,10 +82,6 @@ def _can_shape_windows() -> bool:
     return QGuiApplication.platformName() not in ("offscreen", "minimal")
 
 
-def _monotonic_ms() -> int:
-    return time.monotonic_ns() // 1_000_000
-
-
 class OverlayWindow(QWidget):
     """See the module docstring. Feed it with :meth:`on_annotation` and :meth:`on_laser`."""
 
@@ -98,7 +92,7 @@ class OverlayWindow(QWidget):
         monitor: Monitor,
         *,
         translucent: bool = True,
-        clock: Callable[[], int] = _monotonic_ms,
+        clock: Callable[[], int] = monotonic_ms,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
@@ -115,16 +109,11 @@ class OverlayWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.setAutoFillBackground(False)
         self.translucent = translucent
-        self.board = Board()
-        self.laser = LaserTrail()
-        self._clock = clock
-        self._born: dict[int, int] = {}
-        self._regions: dict[int, QRegion] = {}
+        self.marks = Marks(monitor.index, fades=translucent, clock=clock, parent=self)
+        self.marks.changed.connect(self._refresh)
+        self._regions: dict[int, QRegion] = {}  # painted pixels of each shape (a cache)
         self._region = QRegion()
         self._masks: list[PhysRect] = []
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._tick)
         self.monitor = monitor
         self.set_monitor(monitor)
 
@@ -134,7 +123,7 @@ class OverlayWindow(QWidget):
         """Cover this monitor (the agent now sees it); marks of another monitor are dropped."""
         self.monitor = monitor
         self.setGeometry(QRect(*monitor.logical_geometry()))
-        self.clear()
+        self.marks.set_monitor(monitor.index)
 
     def to_widget(self, x: float, y: float) -> tuple[float, float]:
         """Physical pixel of the monitor -> this widget's logical coordinates."""
@@ -145,57 +134,26 @@ class OverlayWindow(QWidget):
         """Widget units per physical screen pixel (keeps widths the size the agent drew)."""
         return 1.0 / self.monitor.scale
 
-    # ------------------------------------------------------------ input
+    # ------------------------------------------------------------ input (forwarded)
 
     def on_annotation(self, msg: Message) -> None:
-        now = self._clock()
-        if isinstance(msg, Shape):
-            if msg.monitor != self.monitor.index:
-                return
-            self._born[msg.shape_id] = now
-            self._regions.pop(msg.shape_id, None)
-        elif isinstance(msg, ShapeRemove):
-            for sid in msg.shape_ids:
-                self._born.pop(sid, None)
-                self._regions.pop(sid, None)
-        elif isinstance(msg, ShapesClear):
-            self._born.clear()
-            self._regions.clear()
-        if self.board.apply(msg, now):
-            self._refresh()
+        self.marks.on_annotation(msg)
 
     def on_laser(self, monitor: int, x: int, y: int, visible: bool) -> None:
-        if monitor != self.monitor.index or not visible:
-            return
-        self.laser.add(monitor, x, y, self._clock())
-        self._refresh()
+        self.marks.on_laser(monitor, x, y, visible)
 
     def clear(self) -> None:
-        self.board.apply(ShapesClear(), self._clock())
-        self.laser.clear()
-        self._born.clear()
-        self._regions.clear()
-        self._refresh()
+        self.marks.clear()
 
     # ------------------------------------------------------------ painting
 
-    def _items(self, now: int) -> list[tuple[Shape, float]]:
-        items = self.board.visible(now)
-        if not self.translucent:
-            items = [(s, 1.0) for s, _ in items]
-        return items
-
     def _laser_points(self, now: int) -> list[tuple[float, float, float]]:
-        out = []
-        for _, (x, y), opacity in self.laser.visible(now):
-            wx, wy = self.to_widget(x, y)
-            out.append((wx, wy, opacity if self.translucent else 1.0))
-        return out
+        return [(*self.to_widget(x, y), opacity) for x, y, opacity in self.marks.laser_points(now)]
 
     def paint_marks(self, painter: QPainter, now: int | None = None) -> None:
         """Paint every visible mark in this widget's logical coordinates."""
-        now = self._clock() if now is None else now
-        for shape, opacity in self._items(now):
+        now = self.marks.clock() if now is None else now
+        for shape, opacity in self.marks.shapes(now):
             self._paint_one(painter, shape, opacity)
         points = self._laser_points(now)
         if points:
@@ -288,13 +246,15 @@ class OverlayWindow(QWidget):
             )
         return region
 
-    def _refresh(self) -> None:
-        now = self._clock()
-        for sid in self.board.expire(now):
-            self._born.pop(sid, None)
+    def _refresh(self, redrawn: list[int] | None = None) -> None:
+        now = self.marks.clock()
+        shapes = self.marks.shapes(now)
+        for sid in redrawn or ():
             self._regions.pop(sid, None)
+        shown = {shape.shape_id for shape, _ in shapes}
+        self._regions = {sid: r for sid, r in self._regions.items() if sid in shown}
         region = QRegion()
-        for shape, _ in self.board.visible(now):
+        for shape, _ in shapes:
             region = region.united(self._shape_region(shape))
         region = region.united(self._laser_region(now))
         self._region = region
@@ -307,7 +267,6 @@ class OverlayWindow(QWidget):
             if not self.isVisible():
                 self.show()
             self.update()
-        self._schedule(now)
 
     def _report_masks(self, region: QRegion) -> None:
         """The region in physical pixels, as a short list of rectangles for the encoder."""
@@ -327,28 +286,3 @@ class OverlayWindow(QWidget):
         """Whether the window shows anything at this physical pixel of the monitor."""
         wx, wy = self.to_widget(x, y)
         return self._region.contains(QPoint(int(wx), int(wy)))
-
-    # ------------------------------------------------------------ time
-
-    def _schedule(self, now: int) -> None:
-        """Wake for the next frame of an animation, or when the next fade or expiry starts."""
-        due: int | None = None
-        if self.laser.visible(now):
-            due = FRAME_MS
-        for shape, _ in self.board.visible(now):
-            if not shape.fade_ms:
-                continue
-            end = self._born.get(shape.shape_id, now) + shape.fade_ms
-            start_fade = end - min(FADE_OUT_MS, shape.fade_ms)
-            if self.translucent and now >= start_fade:
-                wait = FRAME_MS
-            else:
-                wait = max(1, (start_fade if self.translucent else end) - now)
-            due = wait if due is None else min(due, wait)
-        if due is None:
-            self._timer.stop()
-        else:
-            self._timer.start(max(1, due))
-
-    def _tick(self) -> None:
-        self._refresh()

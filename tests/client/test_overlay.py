@@ -93,7 +93,7 @@ def test_marks_fade_out_and_the_laser_fades(qtbot: QtBot):
     assert _is_red(overlay.render_image().pixelColor(100, 10))
     assert overlay.render_image().pixelColor(500, 500).alpha() > 0
     now[0] = 3500
-    overlay._tick()
+    overlay.marks.tick()
     image = overlay.render_image()
     assert image.pixelColor(100, 10).alpha() == 0 and image.pixelColor(500, 500).alpha() == 0
     assert not overlay.isVisible()

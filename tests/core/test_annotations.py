@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from common.annotations import (
+    FADE_OUT_MS,
     Board,
     LaserTrail,
     MonitorMapping,
@@ -85,6 +86,24 @@ def test_board_applies_messages_and_fades_unpinned_shapes() -> None:
     assert board.apply(Shape(9, ShapeTool.PEN, 0, 0, 1, ((0, 0),), "", 0, 0), 0)
     board.apply(ShapesClear(), 0)
     assert len(board) == 0
+
+
+def test_the_board_says_when_what_it_shows_will_change() -> None:
+    board = Board()
+    book = Sketchbook()
+    assert board.next_change(0) is None  # nothing to show
+    pinned = book.make(ShapeTool.RECT, [(0, 0), (9, 9)], Pen(fade_ms=0))
+    board.apply(pinned, now_ms=0)
+    assert board.next_change(0) is None  # pinned shapes never change by themselves
+    fading = book.make(ShapeTool.ARROW, [(0, 0), (9, 9)], Pen(fade_ms=5000))
+    board.apply(fading, now_ms=1000)
+    # It starts to fade FADE_OUT_MS before it ends, and changes every frame from then on.
+    assert board.next_change(1000) == 5000 - FADE_OUT_MS
+    assert board.next_change(6000 - FADE_OUT_MS) == 0
+    # A screen that cannot fade shows it whole until it goes.
+    assert board.next_change(1000, fades=False) == 5000
+    board.expire(6000)
+    assert board.next_change(6000) is None
 
 
 def test_laser_trail_fades() -> None:
