@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from PySide6.QtWidgets import QApplication
 
@@ -76,7 +75,7 @@ class CustomerPilot(Runner):
             overlay = self.client.overlay
             if overlay is None or not overlay.isVisible():
                 return False
-            return len(overlay.board.visible(time.monotonic_ns() // 1_000_000)) >= int(count)
+            return len(overlay.marks.shapes()) >= int(count)
 
         self.when(f"{count} marks on the screen", marks_shown, settle_ms=300)
 
