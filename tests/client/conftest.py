@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from assist_client.session import CustomerSession
-from tests.client.fakes import CODE, MONITOR, SECOND, FakeNetwork, FakeSource
+from tests.client.fakes import CODE, MONITOR, SECOND, FakeNetworks, FakeSource
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -19,18 +19,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_fakes() -> Iterator[None]:
-    FakeNetwork.instances.clear()
     FakeSource.reset()
     yield
 
 
 @pytest.fixture
-def session(qtbot: object) -> Iterator[CustomerSession]:
+def networks() -> FakeNetworks:
+    """The fake networks this test's code made; ``networks.last`` plays the agent."""
+    return FakeNetworks()
+
+
+@pytest.fixture
+def session(qtbot: object, networks: FakeNetworks) -> Iterator[CustomerSession]:
     s = CustomerSession(
         "ws://127.0.0.1:1",
         CODE,
         [MONITOR, SECOND],
-        network_factory=FakeNetwork,
+        network_factory=networks,
         source_factory=FakeSource,
     )
     s.start()
@@ -38,10 +43,6 @@ def session(qtbot: object) -> Iterator[CustomerSession]:
     if s.streamer is not None:
         s.streamer.stop()
         s.streamer.join(2)
-
-
-def net() -> FakeNetwork:
-    return FakeNetwork.instances[-1]
 
 
 from tests.helpers.xvfb import xvfb_display  # noqa: E402, F401 - a fixture for the Xvfb tests

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -21,15 +20,12 @@ CODE = SessionCode("482", "519307")
 class FakeNetwork:
     """Stands in for NetworkThread: records what the session sends; the test plays the agent."""
 
-    instances: list[FakeNetwork] = []
-
-    def __init__(self, url: str, code: SessionCode, on_event: Callable[[Event], None]) -> None:
+    def __init__(self, url: object, code: SessionCode, on_event: Callable[[Event], None]) -> None:
         self.url, self.code, self.on_event = url, code, on_event
         self.sent: list[Message] = []
         self.byes: list[EndReason] = []
         self.started = False
         self._lock = threading.Lock()
-        FakeNetwork.instances.append(self)
 
     def start(self) -> None:
         self.started = True
@@ -96,12 +92,19 @@ class FakeSource:
         pass
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, qtbot: object = None) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        if qtbot is not None:
-            qtbot.wait(20)  # type: ignore[attr-defined]
-        else:
-            time.sleep(0.02)
+class FakeNetworks:
+    """A network factory for one test: every FakeNetwork it made, newest last."""
+
+    def __init__(self) -> None:
+        self.made: list[FakeNetwork] = []
+
+    def __call__(
+        self, url: object, code: SessionCode, on_event: Callable[[Event], None]
+    ) -> FakeNetwork:
+        network = FakeNetwork(url, code, on_event)
+        self.made.append(network)
+        return network
+
+    @property
+    def last(self) -> FakeNetwork:
+        return self.made[-1]

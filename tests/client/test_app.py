@@ -22,16 +22,17 @@ from common.messages import (
     ShapeTool,
     Step,
 )
-from tests.client.conftest import net
-from tests.client.fakes import CODE, MONITOR, FakeNetwork, FakeSource, wait_until
+from tests.client.fakes import CODE, MONITOR, FakeNetworks, FakeSource
 
 
 @pytest.fixture
-def app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ClientApp:
+def app(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, networks: FakeNetworks
+) -> ClientApp:
     monkeypatch.setattr("assist_client.app.QApplication.quit", lambda: None)
     client = ClientApp(
         "ws://127.0.0.1:1",
-        network_factory=FakeNetwork,
+        network_factory=networks,
         monitors=[MONITOR],
         source_factory=FakeSource,
         recap_folder=tmp_path / "recaps",
@@ -64,41 +65,43 @@ def _answer_rating(monkeypatch: pytest.MonkeyPatch, choice: RatingChoice | None)
 
 
 def test_declining_in_the_prompt_captures_nothing(
-    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, networks: FakeNetworks
 ):
     asked = _answer_consent(monkeypatch, None)
     app.start_session(CODE)
     with qtbot.wait_signal(app.session_finished):
-        net().secure("Alice Agent", "Acme")
+        networks.last.secure("Alice Agent", "Acme")
     assert asked == [("Alice Agent", "Acme", [0])]
     assert FakeSource.opened == 0 and FakeSource.grabs == 0
-    assert net().frames() == []
-    assert [c.state for c in net().of_type(Consent)] == [ConsentState.DECLINED]  # type: ignore[attr-defined]
+    assert networks.last.frames() == []
+    assert [c.state for c in networks.last.of_type(Consent)] == [ConsentState.DECLINED]  # type: ignore[attr-defined]
     assert app.bar is None
 
 
 def test_sharing_shows_the_bar_marks_and_guidance_then_stop_key_ends(
-    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, networks: FakeNetworks
 ):
     _answer_consent(monkeypatch, ConsentChoice(True, 0))
     shown = _answer_rating(monkeypatch, RatingChoice(5, "Thanks"))
     app.start_session(CODE)
-    net().secure("Alice Agent", "Acme")
+    networks.last.secure("Alice Agent", "Acme")
     assert app.bar is not None and app.bar.isVisible()
     assert "Alice Agent (Acme)" in app.bar.text.text()
-    wait_until(lambda: net().frames(), qtbot=qtbot)
+    qtbot.waitUntil(lambda: bool(networks.last.frames()), timeout=5000)
     # The bar is masked out of the frames the agent sees.
     assert app.session is not None and app.session.streamer is not None
     assert app.session.streamer._masks and app.session.streamer._masks[-1][1] == 0
 
-    net().deliver(Shape(1, ShapeTool.ARROW, 0, 0xFF0000FF, 4, ((10, 300), (200, 300)), "", 0, 0))
+    networks.last.deliver(
+        Shape(1, ShapeTool.ARROW, 0, 0xFF0000FF, 4, ((10, 300), (200, 300)), "", 0, 0)
+    )
     assert app.overlay is not None and app.overlay.isVisible() and app.overlay.masks
-    net().deliver(Step(1, "Open Settings", False))
-    net().deliver(Chat(1, "Hello!", 0))
+    networks.last.deliver(Step(1, "Open Settings", False))
+    networks.last.deliver(Chat(1, "Hello!", 0))
     assert app.guidance is not None and app.guidance.isVisible()
     assert "Hello!" in app.guidance.chat_view.toPlainText()
     app.guidance.chat_typed.emit("Hi")
-    assert net().of_type(Chat)[-1].text == "Hi"  # type: ignore[attr-defined]
+    assert networks.last.of_type(Chat)[-1].text == "Hi"  # type: ignore[attr-defined]
     # The bar's Messages button opens and closes the panel and shows which it is;
     # the panel's own Hide button closes it too.
     bar, panel = app.bar, app.guidance
@@ -109,13 +112,13 @@ def test_sharing_shows_the_bar_marks_and_guidance_then_stop_key_ends(
     assert panel.isVisible() and bar.guidance_button.isChecked()
     qtbot.mouseClick(panel.hide_button, Qt.MouseButton.LeftButton)
     assert not panel.isVisible() and not bar.guidance_button.isChecked()
-    net().deliver(Chat(2, "Still there?", 0))  # a new message brings it back
+    networks.last.deliver(Chat(2, "Still there?", 0))  # a new message brings it back
     assert panel.isVisible()
 
     with qtbot.wait_signal(app.session_finished):
         app.stop_key_pressed.emit()  # what the global key thread does
-    assert SessionEnd(EndReason.CUSTOMER_STOPPED, "") in net().sent
-    assert net().of_type(Rating) == [Rating(5, "Thanks")]
+    assert SessionEnd(EndReason.CUSTOMER_STOPPED, "") in networks.last.sent
+    assert networks.last.of_type(Rating) == [Rating(5, "Thanks")]
     reason, name, recap = shown[0]
     assert "You stopped sharing" in reason and name == "Alice Agent"
     assert recap is not None and recap.exists()
@@ -125,17 +128,17 @@ def test_sharing_shows_the_bar_marks_and_guidance_then_stop_key_ends(
 
 
 def test_a_wrong_code_is_shown_in_the_join_window(
-    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, networks: FakeNetworks
 ):
     from common.endpoint import Failed
     from common.errors import WrongCodeError
 
     app.start_session(CODE)
     with qtbot.wait_signal(app.session_finished) as finished:
-        net().on_event(Failed(WrongCodeError()))
+        networks.last.on_event(Failed(WrongCodeError()))
     assert finished.args == [3]
     assert app.join.error_label.text().startswith("The code did not match")
     assert app.join.connect_button.isEnabled()
-    assert len(FakeNetwork.instances) == 1
+    assert len(networks.made) == 1
     app.start_session(CODE)  # the person can try again with a new code
-    assert len(FakeNetwork.instances) == 2
+    assert len(networks.made) == 2

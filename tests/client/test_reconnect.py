@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 from assist_client.monitors import enumerate_monitors
 from assist_client.session import CustomerSession, State
 from common.messages import Frame, Pause
-from tests.client.fakes import wait_until
 from tests.helpers.relay_harness import RelayProcess, add_agent
 from tests.helpers.scripted_agent import ScriptedAgent
 
@@ -37,7 +36,7 @@ def test_a_dropped_connection_resumes_and_sharing_goes_on(
     session.consent_needed.connect(lambda: session.grant(True, 0))
     try:
         session.start()
-        wait_until(lambda: agent.of_type(Frame), 15, qtbot)
+        qtbot.waitUntil(lambda: bool(agent.of_type(Frame)), timeout=15000)
         net = session._net
         assert net is not None
         with qtbot.wait_signal(session.reconnected, timeout=15000):

@@ -25,187 +25,214 @@ from common.messages import (
     Shape,
     ShapeTool,
 )
-from tests.client.conftest import net
-from tests.client.fakes import FakeSource, wait_until
+from tests.client.fakes import FakeNetworks, FakeSource
 
 SHAPE = Shape(1, ShapeTool.RECT, 0, 0xFF0000FF, 4, ((10, 10), (50, 50)), "", 0, 0)
 
 
-def test_the_agent_is_identified_and_consent_is_asked(session: CustomerSession, qtbot: QtBot):
+def test_the_agent_is_identified_and_consent_is_asked(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
     with (
         qtbot.wait_signal(session.agent_identified) as who,
         qtbot.wait_signal(session.consent_needed),
     ):
-        net().secure("Alice Agent", "Acme")
+        networks.last.secure("Alice Agent", "Acme")
     assert who.args == ["Alice Agent", "Acme"]
     assert session.state is State.ASKING
     assert FakeSource.opened == 0 and FakeSource.grabs == 0
 
 
-def test_declining_consent_captures_nothing(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_declining_consent_captures_nothing(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     with qtbot.wait_signal(session.finished):
         session.decline()
     qtbot.wait(200)
     assert FakeSource.opened == 0 and FakeSource.grabs == 0
-    assert net().frames() == []
-    consent = net().of_type(Consent)
+    assert networks.last.frames() == []
+    consent = networks.last.of_type(Consent)
     assert [c.state for c in consent] == [ConsentState.DECLINED]  # type: ignore[attr-defined]
-    assert [e.reason for e in net().of_type(SessionEnd)] == [EndReason.DECLINED]  # type: ignore[attr-defined]
-    assert net().byes == [EndReason.DECLINED]
+    assert [e.reason for e in networks.last.of_type(SessionEnd)] == [EndReason.DECLINED]  # type: ignore[attr-defined]
+    assert networks.last.byes == [EndReason.DECLINED]
 
 
-def test_granting_sends_consent_monitors_then_frames(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_granting_sends_consent_monitors_then_frames(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     session.grant(True, 1)
-    wait_until(lambda: net().frames(), qtbot=qtbot)
-    kinds = [type(m) for m in net().sent]
+    qtbot.waitUntil(lambda: bool(networks.last.frames()), timeout=5000)
+    kinds = [type(m) for m in networks.last.sent]
     assert kinds[:2] == [Consent, Monitors]
-    consent, monitors = net().sent[0], net().sent[1]
+    consent, monitors = networks.last.sent[0], networks.last.sent[1]
     assert consent == Consent(ConsentState.GRANTED, True, 1)
     assert isinstance(monitors, Monitors) and monitors.current == 1 and len(monitors.monitors) == 2
-    first = net().frames()[0]
+    first = networks.last.frames()[0]
     assert first.keyframe and (first.width, first.height) == (800, 600)
 
 
 def test_pause_sends_no_frames_and_resume_starts_with_a_keyframe(
-    session: CustomerSession, qtbot: QtBot
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
 ):
-    net().secure()
+    networks.last.secure()
     session.grant(True, 0)
-    acker = _auto_ack(session, qtbot)
-    wait_until(lambda: len(net().frames()) >= 3, qtbot=qtbot)
+    acker = _auto_ack(session, networks)
+    qtbot.waitUntil(lambda: bool(len(networks.last.frames()) >= 3), timeout=5000)
     with qtbot.wait_signal(session.paused):
         session.pause()
-    paused_at = len(net().sent)
-    assert net().sent[-1] == Pause(True)
+    paused_at = len(networks.last.sent)
+    assert networks.last.sent[-1] == Pause(True)
     grabs = FakeSource.grabs
     qtbot.wait(500)
-    assert not any(isinstance(m, Frame) for m in net().sent[paused_at:])
+    assert not any(isinstance(m, Frame) for m in networks.last.sent[paused_at:])
     assert FakeSource.grabs == grabs  # not even captured while paused
     session.resume()
-    wait_until(lambda: any(isinstance(m, Frame) for m in net().sent[paused_at:]), qtbot=qtbot)
-    after = [m for m in net().sent[paused_at:] if isinstance(m, Frame | Pause)]
+    qtbot.waitUntil(
+        lambda: bool(any(isinstance(m, Frame) for m in networks.last.sent[paused_at:])),
+        timeout=5000,
+    )
+    after = [m for m in networks.last.sent[paused_at:] if isinstance(m, Frame | Pause)]
     assert after[0] == Pause(False)
     assert isinstance(after[1], Frame) and after[1].keyframe
     acker.stop()
 
 
-def test_stop_ends_the_session_at_once(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_stop_ends_the_session_at_once(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     session.grant(True, 0)
-    _auto_ack(session, qtbot)
-    wait_until(lambda: len(net().frames()) >= 2, qtbot=qtbot)
+    _auto_ack(session, networks)
+    qtbot.waitUntil(lambda: bool(len(networks.last.frames()) >= 2), timeout=5000)
     streamer = session.streamer
     assert streamer is not None
     with qtbot.wait_signal(session.ended) as ended:
         session.stop()
-    stopped_at = len(net().sent)
+    stopped_at = len(networks.last.sent)
     assert ended.args == [EndReason.CUSTOMER_STOPPED]
-    assert net().sent[-1] == SessionEnd(EndReason.CUSTOMER_STOPPED, "")
+    assert networks.last.sent[-1] == SessionEnd(EndReason.CUSTOMER_STOPPED, "")
     qtbot.wait(300)
-    assert not any(isinstance(m, Frame) for m in net().sent[stopped_at:])
+    assert not any(isinstance(m, Frame) for m in networks.last.sent[stopped_at:])
     assert not streamer.running
     session.rate(5, "Very kind")
     with qtbot.wait_signal(session.finished) as finished:
         session.finish()
     assert finished.args == [0]
-    assert net().of_type(Rating) == [Rating(5, "Very kind")]
-    assert net().byes == [EndReason.CUSTOMER_STOPPED]
+    assert networks.last.of_type(Rating) == [Rating(5, "Very kind")]
+    assert networks.last.byes == [EndReason.CUSTOMER_STOPPED]
 
 
 def test_the_agent_ending_stops_capture_and_asks_for_a_rating(
-    session: CustomerSession, qtbot: QtBot
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
 ):
-    net().secure()
+    networks.last.secure()
     session.grant(True, 0)
-    wait_until(lambda: net().frames(), qtbot=qtbot)
+    qtbot.waitUntil(lambda: bool(networks.last.frames()), timeout=5000)
     with qtbot.wait_signal(session.ended) as ended:
-        net().deliver(SessionEnd(EndReason.AGENT_ENDED, ""))
+        networks.last.deliver(SessionEnd(EndReason.AGENT_ENDED, ""))
     assert ended.args == [EndReason.AGENT_ENDED]
     assert session.streamer is None
     # The agent leaves before the rating: still a normal end.
     with qtbot.wait_signal(session.finished) as finished:
-        net().on_event(Failed(SessionEndedError("The other side left the session.")))
+        networks.last.on_event(Failed(SessionEndedError("The other side left the session.")))
     assert finished.args == [0]
 
 
-def test_marks_are_ignored_when_drawing_was_not_allowed(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_marks_are_ignored_when_drawing_was_not_allowed(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     session.grant(False, 0)
     with (
         qtbot.assert_not_emitted(session.annotation_received),
         qtbot.assert_not_emitted(session.laser_moved),
     ):
-        net().deliver(SHAPE)
-        net().deliver(Laser(0, 5, 5, True))
+        networks.last.deliver(SHAPE)
+        networks.last.deliver(Laser(0, 5, 5, True))
     with qtbot.wait_signal(session.chat_received):
-        net().deliver(Chat(1, "hello", 0))
+        networks.last.deliver(Chat(1, "hello", 0))
 
 
-def test_marks_arrive_when_drawing_is_allowed(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_marks_arrive_when_drawing_is_allowed(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     session.grant(True, 0)
     with qtbot.wait_signal(session.annotation_received) as got:
-        net().deliver(SHAPE)
+        networks.last.deliver(SHAPE)
     assert got.args == [SHAPE]
 
 
-def test_monitor_switch_is_asked_and_switches(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_monitor_switch_is_asked_and_switches(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     session.grant(True, 0)
-    _auto_ack(session, qtbot)
-    wait_until(lambda: net().frames(), qtbot=qtbot)
+    _auto_ack(session, networks)
+    qtbot.waitUntil(lambda: bool(networks.last.frames()), timeout=5000)
     with qtbot.wait_signal(session.monitor_switch_requested) as asked:
-        net().deliver(MonitorSwitch(1))
+        networks.last.deliver(MonitorSwitch(1))
     assert asked.args[0].index == 1
-    mark = len(net().sent)
+    mark = len(networks.last.sent)
     session.switch_monitor(1)
-    assert net().sent[mark] == Monitors(tuple(m.info() for m in session.monitors), 1)
-    wait_until(
-        lambda: any(isinstance(m, Frame) and m.width == 800 for m in net().sent[mark:]),
-        qtbot=qtbot,
+    assert networks.last.sent[mark] == Monitors(tuple(m.info() for m in session.monitors), 1)
+    qtbot.waitUntil(
+        lambda: any(isinstance(m, Frame) and m.width == 800 for m in networks.last.sent[mark:]),
+        timeout=5000,
     )
-    switched = next(m for m in net().sent[mark:] if isinstance(m, Frame))
+    switched = next(m for m in networks.last.sent[mark:] if isinstance(m, Frame))
     assert switched.keyframe and switched.width == 800
 
 
-def test_no_more_frames_in_flight_than_the_window(session: CustomerSession, qtbot: QtBot):
-    net().secure()
+def test_no_more_frames_in_flight_than_the_window(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
+    networks.last.secure()
     session.grant(True, 0)
-    qtbot.wait(600)  # the screen changes all the time, but nobody acknowledges
-    ids = {f.frame_id for f in net().frames()}
+    # The screen changes all the time, but nobody acknowledges: the window fills and stays full.
+    qtbot.waitUntil(
+        lambda: session.streamer is not None and session.streamer.stats.skipped_window_full > 3,
+        timeout=5000,
+    )
+    ids = {f.frame_id for f in networks.last.frames()}
     assert len(ids) == 3
     assert session.streamer is not None and session.streamer.stats.skipped_window_full > 0
     session.streamer.on_ack(max(ids))
-    wait_until(lambda: len({f.frame_id for f in net().frames()}) > 3, qtbot=qtbot)
+    qtbot.waitUntil(
+        lambda: bool(len({f.frame_id for f in networks.last.frames()}) > 3), timeout=5000
+    )
 
 
-def test_a_static_screen_sends_nothing_and_captures_rarely(session: CustomerSession, qtbot: QtBot):
+def test_a_static_screen_sends_nothing_and_captures_rarely(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+):
     FakeSource.reset(static=True)
-    net().secure()
+    networks.last.secure()
     session.grant(True, 0)
-    _auto_ack(session, qtbot)
-    wait_until(lambda: net().frames(), qtbot=qtbot)
+    _auto_ack(session, networks)
+    qtbot.waitUntil(lambda: bool(networks.last.frames()), timeout=5000)
     qtbot.wait(500)  # let the capture pace back off
-    frames, grabs = len(net().frames()), FakeSource.grabs
+    frames, grabs = len(networks.last.frames()), FakeSource.grabs
     qtbot.wait(1000)
-    assert len(net().frames()) == frames == 1  # the keyframe, then nothing
+    assert len(networks.last.frames()) == frames == 1  # the keyframe, then nothing
     assert FakeSource.grabs - grabs <= 4  # a few captures a second
 
 
 class _Acker:
-    def __init__(self, session: CustomerSession, qtbot: QtBot) -> None:
+    def __init__(self, session: CustomerSession, networks: FakeNetworks) -> None:
         from PySide6.QtCore import QTimer
 
         self.session = session
+        self.networks = networks
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
 
     def tick(self) -> None:
-        frames = net().frames()
+        frames = self.networks.last.frames()
         if frames and self.session.streamer is not None:
             self.session.streamer.on_ack(frames[-1].frame_id)
 
@@ -213,19 +240,22 @@ class _Acker:
         self.timer.stop()
 
 
-def _auto_ack(session: CustomerSession, qtbot: QtBot) -> _Acker:
-    return _Acker(session, qtbot)
+def _auto_ack(session: CustomerSession, networks: FakeNetworks) -> _Acker:
+    return _Acker(session, networks)
 
 
 def test_frame_acks_from_the_network_thread_reach_the_streamer(
-    session: CustomerSession, qtbot: QtBot
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
 ):
-    net().secure()
+    networks.last.secure()
     session.grant(True, 0)
-    wait_until(lambda: len({f.frame_id for f in net().frames()}) == 3, qtbot=qtbot)
-    last = max(f.frame_id for f in net().frames())
-    net().deliver(FrameAck(last))  # delivered as the network thread would, not via the GUI
+    qtbot.waitUntil(
+        lambda: bool(len({f.frame_id for f in networks.last.frames()}) == 3), timeout=5000
+    )
+    last = max(f.frame_id for f in networks.last.frames())
+    networks.last.deliver(FrameAck(last))  # delivered as the network thread would, not via the GUI
+    # No qtbot here on purpose: flow control must work without the GUI thread's event loop.
     deadline = time.monotonic() + 2
-    while len({f.frame_id for f in net().frames()}) <= 3 and time.monotonic() < deadline:
+    while len({f.frame_id for f in networks.last.frames()}) <= 3 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len({f.frame_id for f in net().frames()}) > 3
+    assert len({f.frame_id for f in networks.last.frames()}) > 3
