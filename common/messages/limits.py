@@ -1,0 +1,133 @@
+"""Limits, kinds and enumerations of the wire format: what every layer shares."""
+
+from __future__ import annotations
+
+import enum
+
+PROTOCOL_VERSION = 1
+#: Largest message on the relay websocket (the relay closes with 1009 beyond it).
+MAX_MESSAGE_BYTES = 1 << 20
+#: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
+MAX_APP_BYTES = MAX_MESSAGE_BYTES - 1024
+#: Screen coordinates (pixels) are limited to this magnitude.
+MAX_COORD = 1 << 16
+MAX_NAME = 64
+MAX_TEXT = 4000
+MAX_SHORT_TEXT = 500
+MAX_POINTS = 4096
+MAX_TILES = 8192
+MAX_MONITORS = 16
+NAMEPLATE_MIN_DIGITS = 3
+NAMEPLATE_MAX_DIGITS = 12
+PAKE_MESSAGE_BYTES = 33  # one side byte + a 32-byte Ed25519 element
+MAC_BYTES = 32
+TAG_BYTES = 16  # Poly1305 tag at the end of every sealed record
+TOKEN_HASH_BYTES = 32
+U32 = (1 << 32) - 1
+U64 = (1 << 64) - 1
+
+
+class Kind(enum.IntEnum):
+    # relay layer: endpoint <-> relay
+    HELLO = 0x01
+    WELCOME = 0x02
+    AUTH = 0x03
+    AUTH_OK = 0x04
+    CREATE = 0x05
+    CREATED = 0x06
+    JOIN = 0x07
+    PAIRED = 0x08
+    DATA = 0x09
+    ESTABLISHED = 0x0A
+    PAIRING_FAILED = 0x0B
+    PEER_AWAY = 0x0C
+    PEER_BACK = 0x0D
+    PEER_LEFT = 0x0E
+    RESUME = 0x0F
+    RESUMED = 0x10
+    CONGESTION = 0x11
+    ERROR = 0x12
+    BYE = 0x13
+    # e2e layer: endpoint <-> endpoint, inside Data
+    PAKE = 0x40
+    CONFIRM = 0x41
+    SEALED = 0x42
+    RESUME_SYNC = 0x43
+    # app layer: inside a sealed record
+    CONSENT = 0x80
+    PAUSE = 0x81
+    MONITORS = 0x82
+    MONITOR_SWITCH = 0x83
+    FRAME = 0x84
+    FRAME_ACK = 0x85
+    SHAPE = 0x86
+    SHAPE_REMOVE = 0x87
+    SHAPES_CLEAR = 0x88
+    LASER = 0x89
+    CHAT = 0x8A
+    STEP = 0x8B
+    RATING = 0x8C
+    SESSION_END = 0x8D
+    CHANNEL_ACK = 0x8E
+
+
+class Layer(enum.Enum):
+    RELAY = "relay"
+    E2E = "e2e"
+    APP = "app"
+
+
+def layer_of(kind: Kind) -> Layer:
+    if kind < 0x40:
+        return Layer.RELAY
+    if kind < 0x80:
+        return Layer.E2E
+    return Layer.APP
+
+
+class Role(enum.IntEnum):
+    AGENT = 1
+    CUSTOMER = 2
+
+
+class PeerLeftReason(enum.IntEnum):
+    LEFT = 1  # said Bye
+    TIMED_OUT = 2  # dropped and did not resume within the grace period
+    PAIRING_FAILED = 3  # key confirmation failed on one side: the nameplate is burned
+    INTRUDER = 4  # a third party tried to claim the nameplate; the session is closed
+    RELAY_SHUTDOWN = 5
+
+
+class EndReason(enum.IntEnum):
+    AGENT_ENDED = 1
+    CUSTOMER_STOPPED = 2
+    DECLINED = 3
+    ERROR = 4
+    DURATION_ELAPSED = 5
+
+
+class ConsentState(enum.IntEnum):
+    GRANTED = 1
+    DECLINED = 2
+    WITHDRAWN = 3
+
+
+class Codec(enum.IntEnum):
+    """How a tile's bytes are encoded; exact layouts in ``common/tile_codecs.py``."""
+
+    SOLID = 1  # data: 4 bytes B, G, R, A of a single colour
+    ZLIB = 2  # data: zlib of the tile's BGRA bytes (lossless)
+    PNG = 3  # lossless
+    JPEG = 4  # lossy, for photo-like content
+    WEBP = 5  # lossless WebP for text and UI (smallest measured), lossy where noted
+    PALETTE = 6  # data: zlib of (palette size, BGR palette, packed indices): lossless
+
+
+class ShapeTool(enum.IntEnum):
+    PEN = 1
+    ARROW = 2
+    RECT = 3
+    ELLIPSE = 4
+    TEXT = 5
+    HIGHLIGHTER = 6
+    STEP = 7
