@@ -29,9 +29,9 @@ sys.path.insert(0, str(REPO))
 
 from common.messages import Frame  # noqa: E402
 from common.tiles import FrameEncoder  # noqa: E402
-from tests.helpers.relay_harness import RelayProcess, add_agent  # noqa: E402
-from tests.helpers.scripted_agent import ScriptedAgent  # noqa: E402
-from tests.helpers.xvfb import running_xvfb  # noqa: E402
+from tools.procs import RelayProcess, add_agent  # noqa: E402
+from tools.scripted_agent import ScriptedAgent  # noqa: E402
+from tools.xvfb import running_xvfb  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -42,8 +42,8 @@ def cpu_seconds(pid: int) -> float:
 def static_cpu(seconds: float) -> None:
     with running_xvfb("1920x1080x24") as display, tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "relay"
-        token = add_agent(data)
         relay = RelayProcess(data)
+        token = add_agent(data)
         agent = ScriptedAgent(relay.url, token)
         env = {**os.environ, "DISPLAY": display, "XDG_DATA_HOME": tmp, "XDG_CONFIG_HOME": tmp}
         proc = subprocess.Popen(

@@ -15,36 +15,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
-import re
-import shutil
 import signal
 import ssl
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from tools import procs
+from tools.procs import Process, RelayProcess
 from tools.throwaway_ca import Issued, ThrowawayCA
 
-REPO = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def command(script: str, module: str) -> list[str]:
-    """The installed entry point (``.venv/bin/assist-relay``) or ``python -m module``."""
-    path = Path(sys.executable).parent / script
-    if path.exists():
-        return [str(path)]
-    found = shutil.which(script)
-    return [found] if found else [sys.executable, "-m", module]
-
-
-class Child:
-    """A child process whose stdout lines are collected on a thread."""
+class Child(Process):
+    """A child process (:class:`tools.procs.Process`); stderr to ``log`` or nowhere."""
 
     def __init__(
         self,
@@ -55,84 +42,21 @@ class Child:
         stdin: bool = False,
         log: Path | None = None,
     ) -> None:
-        self.name = name
-        self._log = log.open("wb") if log is not None else None
-        self.proc = subprocess.Popen(
-            list(argv),
-            cwd=REPO,
+        super().__init__(
+            name,
+            argv,
             env={**os.environ, **(env or {})},
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._log if self._log is not None else subprocess.DEVNULL,
-            text=True,
+            stdin=stdin,
+            log=log if log is not None else Path(os.devnull),
         )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.seen: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True, name=f"read-{name}")
-        self._reader.start()
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_line(self, pattern: str, timeout: float) -> re.Match[str]:
-        """The first (new) stdout line matching ``pattern``; RuntimeError after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                line = self.lines.get(timeout=max(0.0, left))
-            except queue.Empty:
-                raise RuntimeError(
-                    f"{self.name}: no line like {pattern!r} within {timeout:.0f} s "
-                    f"(so far: {self.seen[-5:]})"
-                ) from None
-            if line is None:
-                self.lines.put(None)
-                raise RuntimeError(
-                    f"{self.name} exited ({self.proc.poll()}) before printing {pattern!r}; "
-                    f"last lines: {self.seen[-5:]}"
-                )
-            self.seen.append(line)
-            m = re.search(pattern, line)
-            if m is not None:
-                return m
-
-    def send(self, line: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
 
     def signal(self, sig: int) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
 
-    def wait(self, timeout: float) -> int | None:
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def stop(self, timeout: float = 10.0) -> int:
+    def stop(self, timeout: float = 10.0) -> int:  # type: ignore[override]
         """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
-        if self.proc.poll() is None:
-            if self.proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    self.proc.stdin.close()
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.wait(timeout)
-        if code is None:
-            self.proc.kill()
-            code = self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-        return code
+        return Process.stop(self, signal.SIGTERM, timeout)
 
 
 #: The certificate every relay and forwarder of this bench run serves (see :func:`use_tls`).
@@ -165,20 +89,23 @@ def client_ssl(url: str) -> ssl.SSLContext | None:
     return ctx
 
 
-class Relay(Child):
+class Relay(RelayProcess):
     """``assist-relay serve --port 0`` on loopback with metrics on a free port (TLS after
     :func:`use_tls`, as every relay of ``make bench``)."""
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
-        argv = command("assist-relay", "relay.cli") + [
-            "serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-            "--data-dir", str(data_dir), "--log-level", "WARNING", *tls_args(),
-        ]  # fmt: skip
-        super().__init__("relay", argv, env=env, log=data_dir.parent / f"{data_dir.name}.log")
-        m = self.wait_line(r"listening on (wss?://\S+)", 30)
-        self.url = m.group(1)
-        metrics = re.search(r"metrics: (http://\S+/metrics)", m.string)
-        self.metrics_url = metrics.group(1) if metrics else None
+        super().__init__(
+            data_dir,
+            "--log-level",
+            "WARNING",
+            env=env,
+            tls=_TLS,
+            metrics=True,
+            log=data_dir.parent / f"{data_dir.name}.log",
+        )
+
+    def stop(self, timeout: float = 10.0) -> int:  # type: ignore[override]
+        return RelayProcess.stop(self, signal.SIGTERM, timeout)
 
     def metrics(self) -> dict[str, float]:
         """The relay's counters and gauges, without the ``assist_relay_`` prefix."""
@@ -193,21 +120,10 @@ class Relay(Child):
                 out[name.removeprefix("assist_relay_")] = float(value)
         return out
 
-    def rss_bytes(self) -> int:
-        return rss_bytes(self.pid)
-
 
 def add_agent(data_dir: Path, name: str = "bench") -> str:
     """``assist-relay agent add NAME``; returns the token (the last line it prints)."""
-    out = subprocess.run(
-        command("assist-relay", "relay.cli") + ["agent", "add", name, "--data-dir", str(data_dir)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return out.stdout.strip().splitlines()[-1].strip()
+    return procs.add_agent(data_dir, name)
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -35,8 +35,9 @@ import numpy as np
 from PIL import Image
 
 from bench import probe
-from bench.procs import Child, Relay, Sampler, add_agent, children, command
+from bench.procs import Child, Relay, Sampler, add_agent, children
 from bench.xserver import XTestKeyboard, grab_screen, server_pid
+from tools.procs import command
 
 #: What the typing workload types: shell-like lines, Return between them.
 TYPED_TEXT = (

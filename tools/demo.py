@@ -41,7 +41,6 @@ from types import FrameType
 from typing import Any, TypeVar
 
 from tools.demo_procs import (
-    REPO,
     Child,
     DemoError,
     Xvfb,
@@ -49,6 +48,7 @@ from tools.demo_procs import (
     display_reachable,
     screenshots,
 )
+from tools.procs import REPO
 from tools.throwaway_ca import ThrowawayCA
 
 Started = TypeVar("Started", Child, Xvfb)

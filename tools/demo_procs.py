@@ -9,20 +9,14 @@ then SIGTERM, then SIGKILL.
 from __future__ import annotations
 
 import contextlib
-import queue
 import re
 import shutil
 import subprocess
-import sys
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
-from tools import xvfb
-
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tools import procs, xvfb
+from tools.procs import Process
 
 
 class DemoError(Exception):
@@ -31,17 +25,15 @@ class DemoError(Exception):
 
 def command(name: str) -> str:
     """An installed console script (``assist-relay``...), preferably next to this Python."""
-    here = BIN / name
-    if here.exists():
-        return str(here)
-    found = shutil.which(name)
-    if found is None:
-        raise DemoError(f"{name} is not installed; run `make setup` (pip install -e .)")
-    return found
+    try:
+        return procs.command(name)[0]
+    except FileNotFoundError:
+        raise DemoError(f"{name} is not installed; run `make setup` (pip install -e .)") from None
 
 
-class Child:
-    """A process we started: its stdout as lines to wait for, its stderr in a log file."""
+class Child(Process):
+    """A process we started (:class:`tools.procs.Process`): its stdout as lines to wait
+    for, its stderr in a log file (or the person's terminal), commands on stdin."""
 
     def __init__(
         self,
@@ -52,83 +44,44 @@ class Child:
         log: Path | None = None,
         commands: bool = False,
     ) -> None:
-        self.name = name
-        self.log = log
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        err: IO[bytes] | None = open(log, "wb") if log is not None else None
-        try:
-            self.proc = subprocess.Popen(
-                list(args),
-                cwd=REPO,
-                env=dict(env),
-                stdin=subprocess.PIPE if commands else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=err,  # None: the person's terminal
-                text=True,
-                encoding="utf-8",
-                start_new_session=True,
-            )
-        finally:
-            if err is not None:
-                err.close()
-        threading.Thread(target=self._read, name=f"{name}-stdout", daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        with self.proc.stdout:
-            for line in self.proc.stdout:
-                self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    @property
-    def running(self) -> bool:
-        return self.proc.poll() is None
+        super().__init__(
+            name, args, env=env, stdin=commands, log=log, new_session=True, error=DemoError
+        )
 
     def line(self, timeout: float) -> str:
         """The next line it prints; DemoError if it exits or stays silent."""
         try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
+            return self.next_line(timeout)
+        except DemoError:
+            if not self.running or not self._reading():
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(5)
+                raise DemoError(f"{self.name} stopped (exit code {self.proc.returncode})") from None
             raise DemoError(f"{self.name} said nothing for {timeout:.0f} s") from None
-        if line is None:
-            self._lines.put(None)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(5)
-            raise DemoError(f"{self.name} stopped (exit code {self.proc.returncode})")
-        return line
 
     def ask(self, command: str, timeout: float = 30.0) -> str:
         """Send one command to an autopilot runner; its answer after ``ok``."""
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(command + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            raise DemoError(f"{self.name} stopped before `{command}`") from None
+        self.send(command)
         answer = self.line(timeout)
         status, _, value = answer.partition(" ")
         if status != "ok":
             raise DemoError(f"{self.name} could not do `{command}`: {value or answer}")
         return value
 
-    def wait(self, timeout: float) -> int:
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise DemoError(f"{self.name} did not finish within {timeout:.0f} s") from None
+    def wait(self, timeout: float) -> int:  # type: ignore[override]
+        code = super().wait(timeout)
+        if code is None:
+            raise DemoError(f"{self.name} did not finish within {timeout:.0f} s")
+        return code
 
-    def stop(self, grace: float = 5.0) -> None:
+    def stop(self, grace: float = 5.0) -> None:  # type: ignore[override]
+        """Close its commands (a runner quits when they end), then SIGTERM, then SIGKILL."""
         if self.proc.stdin is not None and not self.proc.stdin.closed:
-            try:
-                self.proc.stdin.close()  # a runner quits when its commands end
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
             if _exited_within(self.proc, grace):
                 return
         stop_process(self.proc, grace)
-
-    def tail(self, lines: int = 15) -> str:
-        return log_tail(self.log, lines)
 
 
 def stop_process(proc: subprocess.Popen[bytes] | subprocess.Popen[str], grace: float) -> None:

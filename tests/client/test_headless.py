@@ -13,8 +13,8 @@ import pytest
 from common.messages import Consent, EndReason, Frame, SessionEnd
 from tests.helpers.codes import a_guess
 from tests.helpers.relay_harness import REPO, RelayProcess, add_agent
-from tests.helpers.scripted_agent import ScriptedAgent
 from tests.helpers.xvfb import running_xvfb
+from tools.scripted_agent import ScriptedAgent
 
 pytestmark = pytest.mark.xvfb
 

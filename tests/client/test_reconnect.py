@@ -12,7 +12,7 @@ from assist_client.monitors import enumerate_monitors
 from assist_client.session import CustomerSession, State
 from common.messages import Frame, Pause
 from tests.helpers.relay_harness import RelayProcess, add_agent
-from tests.helpers.scripted_agent import ScriptedAgent
+from tools.scripted_agent import ScriptedAgent
 
 pytestmark = pytest.mark.xvfb
 

@@ -18,22 +18,21 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
 
 import mss
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers.relay_harness import REPO, RelayProcess
+from tests.helpers.relay_harness import RelayProcess
 from tests.helpers.xvfb import running_xvfb
+from tools import procs
+from tools.procs import Process
 from tools.throwaway_ca import ThrowawayCA
 
 SCREEN = (1280, 800)
@@ -43,14 +42,8 @@ BIN = Path(sys.executable).parent
 
 
 def command(name: str) -> str:
-    """The installed console script (``assist-relay``...), next to this Python if possible."""
-    path = BIN / name
-    if path.exists():
-        return str(path)
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed (pip install -e .)")
-    return found
+    """The installed console script (``assist-relay``...); missing is a failure, not a skip."""
+    return procs.command(name)[0]
 
 
 # ------------------------------------------------------------------ the screen
@@ -157,71 +150,24 @@ def relay(tmp_path: Path, throwaway_ca: ThrowawayCA) -> Iterator[Relay]:
 # ------------------------------------------------------------------ the apps
 
 
-class App:
-    """One app process; its stdout and stderr are read into lists as lines arrive."""
+class App(Process):
+    """One app process (:mod:`tools.procs`); its stdout and stderr are read into lists."""
 
     def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        self.name = name
+        super().__init__(name, args, env=env, capture_err=True, error=AssertionError)
         self.args = args
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self._cond = threading.Condition()
-        self.proc = subprocess.Popen(
-            args,
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self._readers = [
-            threading.Thread(target=self._read, args=(self.proc.stdout, self.out), daemon=True),
-            threading.Thread(target=self._read, args=(self.proc.stderr, self.err), daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
 
-    def _read(self, stream: IO[str], lines: list[str]) -> None:
-        with stream:
-            for line in stream:
-                with self._cond:
-                    lines.append(line.rstrip("\n"))
-                    self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def __repr__(self) -> str:
-        return (
-            f"<{self.name} exit={self.proc.poll()}\n  stdout: {self.out!r}\n"
-            f"  stderr: {self.err[-20:]!r}>"
-        )
-
-    def wait_line(self, pattern: str, timeout: float = WAIT_S, start: int = 0) -> re.Match[str]:
+    def wait_line(  # type: ignore[override]
+        self, pattern: str, timeout: float = WAIT_S, start: int = 0
+    ) -> re.Match[str]:
         """The first stdout line from index ``start`` on that matches ``pattern`` (re.fullmatch)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.out[start:]:
-                    if m := re.fullmatch(pattern, line):
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self._reading()):
-                    raise AssertionError(f"no line matching {pattern!r} from {self!r}")
-                self._cond.wait(min(left, 0.2))
-
-    def _reading(self) -> bool:
-        return any(reader.is_alive() for reader in self._readers)
+        return super().wait_line(pattern, timeout, start, full=True)
 
     def wait_exit(self, timeout: float = WAIT_S) -> int:
         """Wait for the process to exit and its output to be read; returns the exit code."""
-        try:
-            code = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.name} still running after {timeout} s: {self!r}") from None
-        for reader in self._readers:
-            reader.join(5)
+        code = self.wait(timeout)
+        if code is None:
+            raise AssertionError(f"{self.name} still running after {timeout} s: {self!r}")
         return code
 
     @property
@@ -230,13 +176,6 @@ class App:
         text = "\n".join(self.err).strip()
         assert len(text.splitlines()) == 1 and "Traceback" not in text, self
         return text
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(5)
-        for reader in self._readers:
-            reader.join(5)
 
 
 class Apps:

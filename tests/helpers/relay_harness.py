@@ -13,12 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
-import re
 import secrets
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -48,6 +44,7 @@ from common.messages import (
 from relay.config import Settings
 from relay.server import RelayServer
 from relay.store import Store
+from tools import procs
 from tools.throwaway_ca import Issued
 
 REPO = Path(__file__).resolve().parents[2]
@@ -231,8 +228,9 @@ async def roundtrip(agent: Client, customer: Client, payload: bytes = b"ping") -
     assert await agent.recv_raw() == msg
 
 
-class RelayProcess:
-    """``python -m relay.cli serve --port 0`` in a subprocess; logs go to ``log_path``."""
+class RelayProcess(procs.RelayProcess):
+    """``assist-relay serve --port 0`` in a subprocess (:mod:`tools.procs`); its log goes to
+    ``log_path``. :meth:`stop` also says how long the relay took to exit."""
 
     def __init__(
         self,
@@ -241,63 +239,19 @@ class RelayProcess:
         env: dict[str, str] | None = None,
         tls: Issued | None = None,
     ) -> None:
-        self.data_dir = data_dir
-        self.log_path = data_dir.parent / f"{data_dir.name}-relay.log"
-        self._log = self.log_path.open("wb")
-        cmd = [sys.executable, "-m", "relay.cli", "serve", "--port", "0"]
-        cmd += ["--data-dir", str(data_dir), *extra]
-        if tls is not None:
-            cmd += ["--tls-cert", str(tls.cert), "--tls-key", str(tls.key)]
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            env={**os.environ, **(env or {})},
-        )
-        assert self.proc.stdout is not None
-        self.startup_line = self.proc.stdout.readline().decode()
-        m = re.search(r"(wss?)://127\.0\.0\.1:(\d+)", self.startup_line)
-        if m is None:
-            self.stop()
-            raise AssertionError(f"no startup line: {self.startup_line!r} {self.logs()}")
-        self.port = int(m.group(2))
-        self.url = f"{m.group(1)}://127.0.0.1:{self.port}"
+        super().__init__(data_dir, *extra, env=env, tls=tls, error=AssertionError)
+        assert self.log is not None
+        self.log_path = self.log
 
-    def rss_bytes(self) -> int:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        raise AssertionError("no VmRSS")  # pragma: no cover
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> tuple[int, float]:
+    def stop(  # type: ignore[override]
+        self, sig: int = signal.SIGTERM, timeout: float = 10.0
+    ) -> tuple[int, float]:
         """Send ``sig``; return (exit code, seconds it took to exit)."""
         start = time.monotonic()
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            code = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self._log.close()
+        code = super().stop(sig, grace=timeout)
         return code, time.monotonic() - start
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 def cli(data_dir: Path, *args: str) -> str:
     """Run an admin command as a process (as an admin would, while the relay runs)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "relay.cli", *args, "--data-dir", str(data_dir)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return out.stdout
+    return procs.admin(data_dir, *args)

@@ -1,4 +1,4 @@
-"""A scripted agent for app tests: the real endpoint and driver, no window.
+"""A scripted agent for app tests and the bench: the real endpoint and driver, no window.
 
 It signs in to a real relay, creates a code, and records every application
 message the customer sends; the test sends whatever it likes back::
