@@ -187,15 +187,14 @@ class Connection:
     async def run(self) -> Event:
         """Connect, run the session, reconnect to resume; return the final event.
 
-        Never raises (but for cancellation): whatever goes wrong ends as a
+        Never raises (but for cancellation by its owner): whatever goes wrong ends as a
         :class:`Failed` event that the app is told about, so a failure can never
         leave a person looking at "connecting" forever.
         """
         try:
             await self._run()
         except asyncio.CancelledError:
-            self.fail(InternalError())
-            raise
+            raise  # the owner stopped us on purpose: nothing to report
         except Exception:  # noqa: BLE001 - a bug must reach the person as a sentence
             log.exception("the connection to %s failed unexpectedly", self.url)
             self.fail(InternalError())
