@@ -44,10 +44,10 @@ from bench.procs import (
     add_agent,
     children,
     client_ssl,
-    rss_bytes,
     tls_args,
 )
 from common.messages import PROTOCOL_VERSION, Hello, Role
+from tools.procs import rss_bytes
 
 #: All load comes from one address: no per-IP limits.
 NO_IP_LIMITS = {

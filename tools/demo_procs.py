@@ -81,7 +81,7 @@ class Child(Process):
                 self.proc.stdin.close()
             if _exited_within(self.proc, grace):
                 return
-        stop_process(self.proc, grace)
+        Process.stop(self, grace=grace)
 
 
 def stop_process(proc: subprocess.Popen[bytes] | subprocess.Popen[str], grace: float) -> None:

@@ -32,7 +32,7 @@ from tools.throwaway_ca import Issued
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
-__all__ = ["REPO", "Process", "RelayProcess", "command"]
+__all__ = ["REPO", "Process", "RelayProcess", "add_agent", "admin", "command", "rss_bytes"]
 
 
 def command(script: str, module: str | None = None) -> list[str]:
@@ -264,11 +264,16 @@ class RelayProcess(Process):
         return self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
 
     def rss_bytes(self) -> int:
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS")  # pragma: no cover
+        return rss_bytes(self.pid)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux), in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def admin(data_dir: Path, *args: str) -> str:
