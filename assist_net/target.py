@@ -102,7 +102,7 @@ class RelayTarget:
             except (OSError, ValueError) as exc:
                 why = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
                 raise RelayCertificateError(
-                    RelayCertificateError.templates[-1],
+                    RelayCertificateError.CA_FILE,
                     url=self.url,
                     path=str(self.ca_file),
                     why=why,
@@ -112,23 +112,23 @@ class RelayTarget:
 
 def certificate_error(exc: ssl.SSLError, target: RelayTarget) -> RelayCertificateError:
     """The sentence for a TLS failure while connecting to ``target``."""
-    untrusted, expired, hostname, _pin, not_tls, _ca = RelayCertificateError.templates
+    E = RelayCertificateError  # noqa: N806 - a short name for the class
     url, host = target.url, target.address.host
     if isinstance(exc, ssl.SSLCertVerificationError):
         code = getattr(exc, "verify_code", 0)
         if code in _EXPIRED:
-            return RelayCertificateError(expired, url=url)
+            return E(E.EXPIRED, url=url)
         if code in _HOSTNAME:
-            return RelayCertificateError(hostname, url=url, host=host)
-        return RelayCertificateError(untrusted, url=url)
+            return E(E.WRONG_HOST, url=url, host=host)
+        return E(E.UNTRUSTED, url=url)
     reason = (getattr(exc, "reason", "") or "").upper()
     if "WRONG_VERSION_NUMBER" in reason or "HTTP_REQUEST" in reason or "RECORD_LAYER" in reason:
-        return RelayCertificateError(not_tls, url=url)
-    return RelayCertificateError(url=url)
+        return E(E.NOT_TLS, url=url)
+    return E(url=url)
 
 
 def pin_mismatch(target: RelayTarget) -> RelayCertificateError:
-    return RelayCertificateError(RelayCertificateError.templates[3], url=target.url)
+    return RelayCertificateError(RelayCertificateError.PIN_MISMATCH, url=target.url)
 
 
 #: What a connection may be given: a checked target, the error that checking it

@@ -305,20 +305,31 @@ class RelayCertificateError(RelayUnreachableError):
         "The relay at {url} could not prove who it is, so Assist did not connect. "
         "Ask your admin to check the relay's certificate."
     )
-    templates = (
+    UNTRUSTED = (
         "The relay at {url} has a certificate this computer does not trust, so Assist did "
-        "not connect. Ask your admin for the right certificate authority file (--ca-file).",
-        "The relay's certificate has expired or is not valid yet, so Assist did not connect. "
-        "Check that this computer's date and time are right; if they are, tell your admin.",
-        "The relay's certificate is for another server name than {host}, so Assist did not "
-        "connect. Check the relay address, or tell your admin.",
-        "The relay at {url} is not the one this computer was set up for (its key does not "
-        "match the pinned key), so Assist did not connect. Tell your admin at once.",
-        "The relay at {url} does not speak TLS on that port, so Assist did not connect. "
-        "Check the address and port with your admin.",
-        "The certificate authority file {path} could not be read: {why}. Check the path "
-        "given with --ca-file or ca_file.",
+        "not connect. Ask your admin for the right certificate authority file (--ca-file)."
     )
+    EXPIRED = (
+        "The relay's certificate has expired or is not valid yet, so Assist did not connect. "
+        "Check that this computer's date and time are right; if they are, tell your admin."
+    )
+    WRONG_HOST = (
+        "The relay's certificate is for another server name than {host}, so Assist did not "
+        "connect. Check the relay address, or tell your admin."
+    )
+    PIN_MISMATCH = (
+        "The relay at {url} is not the one this computer was set up for (its key does not "
+        "match the pinned key), so Assist did not connect. Tell your admin at once."
+    )
+    NOT_TLS = (
+        "The relay at {url} does not speak TLS on that port, so Assist did not connect. "
+        "Check the address and port with your admin."
+    )
+    CA_FILE = (
+        "The certificate authority file {path} could not be read: {why}. Check the path "
+        "given with --ca-file or ca_file."
+    )
+    templates = (UNTRUSTED, EXPIRED, WRONG_HOST, PIN_MISMATCH, NOT_TLS, CA_FILE)
 
 
 class SessionEndedError(AssistError):
