@@ -25,7 +25,7 @@ WORKLOADS = ("static", "typing", "scrolling", "motion")
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    where: str  # a workload or "relay"
+    where: str  # a workload, "relay" or "messages"
     key: str
     op: str  # "<=" or ">="
     limit: float
@@ -127,7 +127,10 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and whether it is met (None: not measured)."""
     out = []
     for t in TARGETS:
-        section = results["relay"] if t.where == "relay" else results["workloads"].get(t.where, {})
+        if t.where in ("relay", "messages"):
+            section = results.get(t.where) or {}
+        else:
+            section = results["workloads"].get(t.where, {})
         value = section.get(t.key) if section else None
         out.append(
             {
@@ -240,6 +243,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| memory per idle connection ({relay.get('idle_connections')} after Hello) | "
             f"**{_fmt(relay.get('idle_conn_kb'))} KB** |",
         ]
+    lines += _message_table(results.get("messages") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -247,6 +251,31 @@ def markdown(results: dict[str, Any]) -> str:
         value = _fmt(row["value"], units[(row["where"], row["key"])])
         lines.append(f"| {row['where']}: {row['text']} | {value} | {mark} |")
     return "\n".join(lines) + "\n"
+
+
+def _message_table(msgs: dict[str, Any]) -> list[str]:
+    """Build+serialize and parse per message, against the bare msgpack codec."""
+    if not msgs:
+        return []
+    if "error" in msgs:
+        return ["", f"Messages: failed: {msgs['error']}"]
+    lines = [
+        "",
+        f"Messages (`bench/message_bench.py`): µs per message, medians of {msgs['rounds']} "
+        "rounds (min–max), and the ratio to bare msgpack lists of the same body in the "
+        "same rounds.",
+        "",
+        "| message | bytes | build + serialize | × bare | parse + check | × bare |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, c in msgs["cases"].items():
+        lines.append(
+            f"| {name} | {c['bytes']} | {_fmt(c['build_us'])} µs "
+            f"({_range(c['build_us_rounds'])}) | {_fmt(c['build_ratio'], '×')} | "
+            f"{_fmt(c['parse_us'])} µs ({_range(c['parse_us_rounds'])}) | "
+            f"{_fmt(c['parse_ratio'], '×')} |"
+        )
+    return lines
 
 
 def _range(values: Any) -> str:

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.run                  # everything, 7-8 minutes
+    .venv/bin/python -m bench.run                  # everything, about 15 minutes
     .venv/bin/python -m bench.run --quick          # a smoke run, about 2 minutes
     .venv/bin/python -m bench.run --only typing,relay --seconds 30
 
@@ -28,13 +28,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import procs, relay_bench, report
+from bench import message_bench, procs, relay_bench, report
 from bench.screen_bench import Plan, run_workload
 from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
-PARTS = (*report.WORKLOADS, "relay")
+PARTS = (*report.WORKLOADS, "relay", "messages")
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
 FULL_REPEAT = 5
 
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "make bench" if full else "python -m bench.run " + " ".join(sys.argv[1:]),
         "workloads": {},
         "relay": {},
+        "messages": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -132,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["relay"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"relay: {_brief(results['relay'])}", flush=True)
+    if "messages" in parts:
+        print("messages: running ...", flush=True)
+        try:
+            results["messages"] = message_bench.run(rounds=3 if args.quick else FULL_REPEAT)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["messages"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"messages: {_brief(results['messages'])}", flush=True)
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 
@@ -176,6 +185,7 @@ def _brief(result: dict[str, Any]) -> str:
     keys = (
         *("fps", "input_latency_ms_p50", "input_latency_ms_p95", "bytes_per_s", "client_cpu_pct"),
         *("psnr_db", "throughput_ratio", "p99_added_ms", "idle_conn_kb"),
+        *("motion_frame_build_ratio", "motion_frame_parse_ratio"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

@@ -1,0 +1,148 @@
+"""Known answers: the exact bytes of one message of every kind, fixed when the catalogue
+moved from hand-written fields to msgspec, so the wire format provably did not change.
+
+The examples sit on the edges where encoders differ: integers at every msgpack width
+boundary and negative ones, text and bytes whose length changes the header (31/32,
+255/256, 65535/65536), Korean text, nested records, empty bodies and the raw layouts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from common import messages as m
+
+T = b"\x11" * 32
+EXAMPLES: dict[str, m.Message] = {
+    "HELLO": m.Hello(1, m.Role.CUSTOMER, "assist-client/0.9 한국어"),
+    "WELCOME": m.Welcome(1, "relay-1"),
+    "AUTH": m.Auth("tok_" + "a" * 40),
+    "AUTH_OK": m.AuthOk("minji", "Kim Minji 김민지", "Acme Support"),
+    "CREATE": m.Create(),
+    "CREATED": m.Created("123456", 600),
+    "JOIN": m.Join("042"),
+    "PAIRED": m.Paired("Kim Minji", "Acme"),
+    "DATA": m.Data(b"\x40" + b"\x00" * 40),
+    "ESTABLISHED": m.Established(T, b"\x22" * 32),
+    "PAIRING_FAILED": m.PairingFailed(),
+    "PEER_AWAY": m.PeerAway(30),
+    "PEER_BACK": m.PeerBack(),
+    "PEER_LEFT": m.PeerLeft(m.PeerLeftReason.INTRUDER),
+    "RESUME": m.Resume("123456789012", m.Role.AGENT, T),
+    "RESUMED": m.Resumed(True),
+    "CONGESTION": m.Congestion(3, 65536),
+    "ERROR": m.Error(m.ErrorCode(17), "That code was already used." + "x" * 230),
+    "BYE": m.Bye(m.EndReason.DURATION_ELAPSED),
+    "PAKE": m.Pake(b"A" + b"\x07" * 32),
+    "CONFIRM": m.Confirm(b"\x09" * 32),
+    "SEALED": m.Sealed(2**40 + 5, b"\xee" * 300),
+    "RESUME_SYNC": m.ResumeSync(2**64 - 1, b"\x05" * 32),
+    "CONSENT": m.Consent(m.ConsentState.GRANTED, True, 1),
+    "PAUSE": m.Pause(False),
+    "MONITORS": m.Monitors(
+        (
+            m.MonitorInfo(0, 0, 0, 1920, 1080, 100, "DP-1", True),
+            m.MonitorInfo(1, -2560, -128, 2560, 1440, 150, "HDMI-2 모니터", False),
+        ),
+        1,
+    ),
+    "MONITOR_SWITCH": m.MonitorSwitch(15),
+    "FRAME": m.Frame(
+        2**32 - 1,
+        1_700_000_000_123_456_789,
+        1920,
+        1080,
+        False,
+        True,
+        (m.Move(0, 200, 0, 180, 1920, 700),),
+        (
+            m.Tile(0, 0, 64, 64, m.Codec.SOLID, b"\xff\xff\xff\xff"),
+            m.Tile(128, 65535, 4096, 1, m.Codec.WEBP, b"\x01" * 256),
+            m.Tile(65536, 256, 255, 256, m.Codec.PALETTE, b"\x02" * 65536),
+        ),
+        -1,
+        65536,
+    ),
+    "FRAME_ACK": m.FrameAck(65536),
+    "SHAPE": m.Shape(
+        2**31,
+        m.ShapeTool.ARROW,
+        0,
+        0xFF3B30FF,
+        6,
+        ((0, 0), (-1, -32), (-33, -128), (-129, -32768), (-32769, 65536), (127, 128), (255, 256)),
+        "여기를 누르세요",
+        3,
+        3_600_000,
+    ),
+    "SHAPE_REMOVE": m.ShapeRemove((1, 2, 300, 70000)),
+    "SHAPES_CLEAR": m.ShapesClear(),
+    "LASER": m.Laser(2, 1000, -5, True),
+    "CHAT": m.Chat(7, "안녕하세요 " * 10 + "y" * 31, 1_764_500_000_000),
+    "STEP": m.Step(999, "Open Settings", True),
+    "RATING": m.Rating(5, ""),
+    "SESSION_END": m.SessionEnd(m.EndReason.CUSTOMER_STOPPED, "Stopped by the customer"),
+    "CHANNEL_ACK": m.ChannelAck(0),
+}
+
+#: kind -> (length, sha256 of the wire bytes) as written by the hand-made encoder.
+KNOWN = {
+    "HELLO": (32, "ecc0b8bf77e9c8b5dfab98e2f1449f5af56095b3e9ba6c584939e89a761556db"),
+    "WELCOME": (11, "b123e82b49ebf5caa37fa5c802c812fd87514bf48938ce6fae8c9d0c7890d6c4"),
+    "AUTH": (48, "2b9c1f1f623c696c29421b9740c57c4fb78c39fb35eb412d118d1dac8c98d036"),
+    "AUTH_OK": (41, "e26d37fc9050c85a1a2f3ec73e44cead308be898f72fbe34f9dbc670a716f229"),
+    "CREATE": (2, "b1a825e3c517085caf128f726fde3a5c64800ee344eb70e387c3518f391f260d"),
+    "CREATED": (12, "8faab853e1718ce53c71efe0aaa3da3ff00aac8d4adda2da349ad8b55c4fbf27"),
+    "JOIN": (6, "766fb99e96473189ed39ec3f84eb455241bd9f182650b5fac1d1d0c615113bab"),
+    "PAIRED": (17, "24929486314cfb59c868c74d7c983ab9faa3ead5256595597219f5ddb4e45eff"),
+    "DATA": (42, "581caaecb4d5d156eb353da82a620b4e69cb279df266c6df4ff0830d77a10311"),
+    "ESTABLISHED": (70, "598387f9dd377572c701f9b4f15016bfb720047d59ee287133737c7301ec8ba5"),
+    "PAIRING_FAILED": (2, "f330820385a95e817832c1d973eca6be26141344c8ea008b18e6cd964e53b18d"),
+    "PEER_AWAY": (3, "58a08d17c28a95f3edc54ffc43c75128140dfe4a51e834aa5ffe3d55e8d140d6"),
+    "PEER_BACK": (2, "58bab60effb814ae07b8a057026ee871e852b248ceabde8b9f8b8dc5f916f5a6"),
+    "PEER_LEFT": (3, "44137951900f7a79083d744cc75ad5e4624a423f756937ccf888f4464990b191"),
+    "RESUME": (50, "572b9f02fdd678fe5f10970eabf067113fbc0c02d2cd76ec649c6628ade78828"),
+    "RESUMED": (3, "f39a78d8b0d922ccf3d8f0babc61e59c16213c95ac0d58b986ea546fd925700d"),
+    "CONGESTION": (8, "c4ef5fcadeccb3075e9f811372311679c902a4759981b4030a309babfd7fb275"),
+    "ERROR": (263, "7165675e81b6a50262fc528bcbe2e9223610b72f429c99ed1762a1c70512b3a2"),
+    "BYE": (3, "8d0bc77751c906a310dee6cbdfd6c5552f30c228164a84b0d0579f00904047b8"),
+    "PAKE": (34, "2f27a01601dd151e787c9afaacfe84674ee4a20b1a19cf46bbd12c90412a1bbd"),
+    "CONFIRM": (33, "7f939c642fa3cb99cb90cb2b25b4f1031efc8785a02a6d085405ebf288d08c7b"),
+    "SEALED": (309, "b297f8fbc2c09f321c9dae421c6cca4f1f4a8ca0e58b6bc41213fd2364344558"),
+    "RESUME_SYNC": (41, "0ebc7ce960ffba767664b937e261256fe4a42b7e1c15dfc7655cf637c891644c"),
+    "CONSENT": (5, "042a0ff435ee2261d9670eab13dd832f810f42b086dd52040e5fb80c6c44dffe"),
+    "PAUSE": (3, "d9efda026217c7c4cd1ddca6b366d455583aac8930b85ffe485b29a158714105"),
+    "MONITORS": (54, "3840ca1299b68e7068b02f0319618b259e638df845387dcbd08886cff674442e"),
+    "MONITOR_SWITCH": (3, "2cc2fbce3176b25a02b20a1f9e899dc4e5273d818b0a9eed3c43b2c2794379a7"),
+    "FRAME": (65883, "9779ced7d27958e1b920b9ce0ff5c6dca6d6954142b8fc1ce5086ac3b93654da"),
+    "FRAME_ACK": (7, "f132039427870c1adda917440ef282252810bbd8b3286403367236aaff9c47dd"),
+    "SHAPE": (77, "6ee11331358ccf586f6228d219263d12d36f3c3ba2ebef02bdecb2fa2a133c7d"),
+    "SHAPE_REMOVE": (13, "ec0c3f97c98fd09449457b8ccf435116eefc11e49f35e8a9d9da94e8548c73fd"),
+    "SHAPES_CLEAR": (2, "4f7075bb2f5e6a08bd78cb8ad98c412c9297fdadd5a45da64cc13fc293d072eb"),
+    "LASER": (8, "12eb1299da65c3d824d3189450a1754ded686944b1e2faa03d4e2f3b1c327a32"),
+    "CHAT": (205, "0f1e827b61f53018e9d3822e8483d602d04d11780fd6287ffe099401c7ecf8d8"),
+    "STEP": (20, "60324444b0ac9d5c7502a6a0ce48c055226dccffbe26404367cea3790db10ce5"),
+    "RATING": (4, "3201fefbe199df50613c44628fe9643ca66f1977fe63a00f56b1c0344ba0f5f9"),
+    "SESSION_END": (27, "da2bf7398a892ee213b2c5b290355c62a009ae776e5b8fe41043fcfe1613dffb"),
+    "CHANNEL_ACK": (3, "2f338cce3d99c1fa0c906f62457f720249f841d01dc19300cea4cea7cd5ed145"),
+}
+
+
+def test_every_kind_has_a_known_answer() -> None:
+    assert set(EXAMPLES) == set(KNOWN) == {k.name for k in m.Kind}
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_wire_bytes_are_unchanged(name: str) -> None:
+    msg = EXAMPLES[name]
+    wire = msg.serialize()
+    assert wire[0] == m.Kind[name]
+    assert (len(wire), hashlib.sha256(wire).hexdigest()) == KNOWN[name]
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_known_bytes_parse_back_to_the_same_message(name: str) -> None:
+    msg = EXAMPLES[name]
+    assert m.parse(msg.serialize(), m.layer_of(m.Kind[name])) == msg
