@@ -107,7 +107,7 @@ def run(rounds: int = 5) -> dict[str, Any]:
         wire = build().serialize()
         assert m.parse(wire, layer) == build(), name
         bare_build, bare_parse = _bare(wire)
-        fns = {
+        fns: dict[str, Callable[[], Any]] = {
             "build": lambda build=build: build().serialize(),
             "bare_build": bare_build,
             "parse": lambda wire=wire, layer=layer: m.parse(wire, layer),
