@@ -18,7 +18,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from common.annotations import DEFAULT_FADE_MS, Board, LaserTrail, Pen, Point, Sketchbook
-from common.messages import Laser, Message, Shape, ShapeTool
+from common.messages import Laser, Message, Points, Shape, ShapeTool
 
 #: Laser positions are sent at most this often while the button is held.
 LASER_RATE_HZ = 60.0
@@ -247,7 +247,7 @@ class Drawing(QObject):
             self.book.monitor,
             self.color,
             self.width,
-            tuple(points[-4096:]),
+            Points(points[-4096:]),
             "",
             0,
             0,

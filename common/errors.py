@@ -32,7 +32,7 @@ network can only ever produce an error of this tree.
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 __all__ = [
     "AssistError",
@@ -51,6 +51,7 @@ __all__ = [
     "ResumeFailedError",
     "SessionEndedError",
     "TamperedError",
+    "UnsendableMessageError",
     "VersionError",
     "WrongCodeError",
     "all_templates",
@@ -73,9 +74,20 @@ class AssistError(Exception):
         self.params = params
         super().__init__(self.text_template.format(**params))
 
+    #: What exactly was wrong, for logs and tests (people read the template).
+    detail: str = ""
+
     def translated(self, translate: Any) -> str:
         """Return the sentence through *translate* (e.g. a Qt ``tr`` for context "errors")."""
         return str(translate(self.text_template)).format(**self.params)
+
+    @classmethod
+    def because(cls, detail: str) -> Self:
+        """The standard sentence for people, with ``detail`` kept for the logs."""
+        err = cls()
+        err.detail = detail
+        err.args = (f"{err.args[0]} ({detail})",)
+        return err
 
 
 class CodeError(AssistError):
@@ -125,17 +137,6 @@ class ProtocolError(AssistError):
         "The other side sent a message this version of Assist does not understand. "
         "Make sure both sides run an up-to-date Assist."
     )
-
-    #: What exactly was wrong, for logs and tests (people read the template).
-    detail: str = ""
-
-    @classmethod
-    def because(cls, detail: str) -> ProtocolError:
-        """The standard sentence for people, with ``detail`` kept for the logs."""
-        err = cls()
-        err.detail = detail
-        err.args = (f"{err.args[0]} ({detail})",)
-        return err
 
 
 class VersionError(ProtocolError):
@@ -285,6 +286,13 @@ class InternalError(AssistError):
         "Assist ran into an unexpected problem and had to stop the session. Please start "
         "again; the details were written to the log file."
     )
+
+
+class UnsendableMessageError(InternalError):
+    """This side built a message outside the catalogue's limits: a bug here, not the peer's.
+
+    Checked before anything is sent, so the other side never has to refuse it.
+    """
 
 
 class ConnectionLostError(AssistError):

@@ -16,14 +16,15 @@ type so tile bytes are not re-encoded). ``Data``, ``Pake``, ``Confirm``,
 ``Sealed`` and ``ResumeSync`` have fixed raw layouts instead, so the relay can
 forward ``Data`` without decoding and a sealed record costs 9 bytes of framing.
 
-Every message class validates its fields on construction *and* on parse with
-the same :class:`Field` objects, so a message that parses is a message we could
-have sent, and nothing invalid can be built to send. Parsing raises only
-:class:`~common.errors.ProtocolError`.
+Every message is a msgspec struct whose annotations carry its limits; they are
+checked when a message is parsed *and* before one is sent, so a message that
+parses is a message we could have sent, and nothing invalid is sent. Parsing
+raises only :class:`~common.errors.ProtocolError`; sending something invalid
+raises :class:`~common.errors.UnsendableMessageError`.
 
 The package keeps one import surface: ``from common.messages import Frame``.
-``limits`` (constants, kinds, enums), ``base`` (fields, records, the registry,
-:func:`parse`), then one module per layer: ``relay``, ``e2e``, ``app``.
+``limits`` (constants, kinds, enums), ``base`` (checked types, records, the
+registry, :func:`parse`), then one module per layer: ``relay``, ``e2e``, ``app``.
 """
 
 from __future__ import annotations

@@ -6,43 +6,60 @@ import enum
 from typing import Any
 
 import msgpack
+import msgspec.inspect as mi
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common import messages as m
-from common.errors import AssistError, ProtocolError, VersionError
+from common.errors import AssistError, ProtocolError, UnsendableMessageError, VersionError
 
 
-def strategy_for(field: m.Field) -> st.SearchStrategy[Any]:
-    """A hypothesis strategy that draws valid values for one Field."""
-    if isinstance(field, m.Int):
-        return st.integers(field.lo, field.hi)
-    if isinstance(field, m.Bool):
-        return st.booleans()
-    if isinstance(field, m.Str):
-        if field.digits:
-            lo, hi = field.digits
-            return st.text("0123456789", min_size=lo, max_size=hi)
-        return st.text(max_size=min(field.max_len, 50))
-    if isinstance(field, m.Bytes):
-        if field.exact is not None:
-            return st.binary(min_size=field.exact, max_size=field.exact)
-        return st.binary(min_size=field.min_len, max_size=min(field.max_len, field.min_len + 64))
-    if isinstance(field, m.Enum):
-        return st.sampled_from(list(field.cls))
-    if isinstance(field, m.Seq):
-        return st.lists(strategy_for(field.item), max_size=4).map(tuple)
-    if isinstance(field, m.Points):
-        coord = st.integers(-m.MAX_COORD, m.MAX_COORD)
-        return st.lists(st.tuples(coord, coord), max_size=20).map(tuple)
-    if isinstance(field, m.Struct):
-        return record_strategy(field.cls)
-    raise AssertionError(f"no strategy for {field!r}")
+def strategy_for(t: mi.Type) -> st.SearchStrategy[Any]:
+    """A hypothesis strategy that draws valid values for one msgspec type, limits included."""
+    match t:
+        case mi.IntType():
+            lo = t.ge if t.ge is not None else -(2**63)
+            hi = t.le if t.le is not None else 2**64 - 1
+            return st.integers(lo, hi)
+        case mi.BoolType():
+            return st.booleans()
+        case mi.StrType(pattern=str() as pattern):
+            return st.from_regex(pattern)
+        case mi.StrType():
+            return st.text(max_size=min(t.max_length or 50, 50))
+        case mi.BytesType():
+            lo = t.min_length or 0
+            return st.binary(min_size=lo, max_size=min(t.max_length or lo + 64, lo + 64))
+        case mi.EnumType():
+            return st.sampled_from(list(t.cls))
+        case mi.VarTupleType():
+            return st.lists(strategy_for(t.item_type), max_size=4).map(tuple)
+        case mi.CustomType(cls=m.Points):
+            coord = st.integers(-m.MAX_COORD, m.MAX_COORD)
+            return st.lists(st.tuples(coord, coord), max_size=20).map(m.Points)
+        case mi.StructType():
+            return record_strategy(t.cls)
+    raise AssertionError(f"no strategy for {t!r}")
 
 
 def record_strategy(cls: type[m.Record]) -> st.SearchStrategy[Any]:
-    return st.builds(cls, **{name: strategy_for(f) for name, f in cls.SPEC.items()})
+    info = mi.type_info(cls)
+    assert isinstance(info, mi.StructType)
+    return st.builds(cls, **{f.name: strategy_for(f.type) for f in info.fields})
+
+
+def reference_list(value: Any) -> Any:
+    """A record as the plain lists the old hand-written codec packed, for msgpack-python."""
+    if isinstance(value, m.Record):
+        return [reference_list(getattr(value, name)) for name in value.__struct_fields__]
+    if isinstance(value, m.Points):
+        return [c for point in value for c in point]
+    if isinstance(value, tuple):
+        return [reference_list(v) for v in value]
+    if isinstance(value, enum.IntEnum):
+        return int(value)
+    return value
 
 
 ALL = sorted(m.message_classes().items())
@@ -60,6 +77,20 @@ def test_round_trip(kind: m.Kind, cls: type[m.Message], data: st.DataObject) -> 
     wire = msg.serialize()
     assert wire[0] == kind
     assert m.parse(wire, m.layer_of(kind)) == msg
+
+
+RAW = {m.Kind.DATA, m.Kind.PAKE, m.Kind.CONFIRM, m.Kind.SEALED, m.Kind.RESUME_SYNC}
+
+
+@pytest.mark.parametrize("kind,cls", [(k, c) for k, c in ALL if k not in RAW])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_wire_is_what_msgpack_python_writes(
+    kind: m.Kind, cls: type[m.Message], data: st.DataObject
+) -> None:
+    """Byte for byte the format of the old codec: msgpack-python packing the fields as lists."""
+    msg = data.draw(record_strategy(cls))
+    assert msg.serialize() == bytes((kind,)) + msgpack.packb(reference_list(msg), use_bin_type=True)
 
 
 @pytest.mark.parametrize("layer", list(m.Layer))
@@ -129,14 +160,70 @@ def test_unknown_protocol_version_is_refused_with_a_sentence() -> None:
 
 def test_unknown_enum_value_is_refused() -> None:
     wire = bytes((m.Kind.HELLO,)) + msgpack.packb([1, 7, "x"])
-    with pytest.raises(ProtocolError, match="unknown Role 7"):
+    with pytest.raises(ProtocolError, match="Hello.role: Invalid enum value 7"):
         m.parse(wire, m.Layer.RELAY)
+
+
+def test_a_refusal_names_the_field_deep_inside() -> None:
+    """The log says which tile of which frame was wrong, not a position like $[7][0][1]."""
+    tile = [0, 70000, 64, 64, 1, b"\0\0\0\0"]
+    body = [1, 0, 100, 100, True, True, [], [tile], -1, -1]
+    wire = bytes((m.Kind.FRAME,)) + msgpack.packb(body, use_bin_type=True)
+    with pytest.raises(ProtocolError) as info:
+        m.parse(wire, m.Layer.APP)
+    assert info.value.detail.startswith("Frame.tiles[0].y: Expected `int` <= 65536")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],  # too few fields
+        [1, 2, "x", 4],  # one too many
+        [1, 2, b"x"],  # bytes where text belongs
+        [True, 2, "x"],  # a boolean is not a number
+        [1.0, 2, "x"],  # nor is a float
+    ],
+)
+def test_exact_shape_is_required(body: list[Any]) -> None:
+    wire = bytes((m.Kind.HELLO,)) + msgpack.packb(body, use_bin_type=True)
+    with pytest.raises(ProtocolError):
+        m.parse(wire, m.Layer.RELAY)
+
+
+def test_a_nameplate_with_a_trailing_newline_is_refused() -> None:
+    wire = bytes((m.Kind.JOIN,)) + msgpack.packb(["123\n"])
+    with pytest.raises(ProtocolError, match="Join.nameplate"):
+        m.parse(wire, m.Layer.RELAY)
+
+
+def test_points_odd_count_is_refused() -> None:
+    body = [1, 1, 0, 0, 1, [1, 2, 3], "", 0, 0]
+    wire = bytes((m.Kind.SHAPE,)) + msgpack.packb(body)
+    with pytest.raises(ProtocolError, match="Shape.points: not a flat list of x, y pairs"):
+        m.parse(wire, m.Layer.APP)
+
+
+def test_points_behave_like_a_tuple_of_pairs() -> None:
+    pts = m.Points(((1, 2), (3, 4), (5, 6)))
+    assert pts == ((1, 2), (3, 4), (5, 6)) and pts == [(1, 2), (3, 4), (5, 6)]
+    assert len(pts) == 3 and pts[0] == (1, 2) and pts[-1] == (5, 6) and pts[1:] == ((3, 4), (5, 6))
+    assert list(pts) == [(1, 2), (3, 4), (5, 6)] and hash(pts) == hash(m.Points(list(pts)))
+    shape = m.Shape(1, m.ShapeTool.PEN, 0, 0, 1, ((1, 2),), "", 0, 0)  # type: ignore[arg-type]
+    assert isinstance(shape.points, m.Points)
+    with pytest.raises(ValueError):
+        m.Points([(1, 2, 3)])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(
     "build",
     [
         lambda: m.Chat(1, "x" * (m.MAX_TEXT + 1), 0),
+        lambda: m.ChannelAck(2**64),
+        lambda: m.Sealed(1, b"short"),
+        lambda: m.Data(b""),
+        lambda: m.Frame(
+            1, 0, 10, 10, False, True, (), (m.Tile(0, 0, 0, 1, m.Codec.ZLIB, b""),), 0, 0
+        ),
         lambda: m.Laser(0, m.MAX_COORD + 1, 0, True),
         lambda: m.Rating(6, ""),
         lambda: m.Join("12a"),
@@ -146,15 +233,17 @@ def test_unknown_enum_value_is_refused() -> None:
         lambda: m.Hello(1, m.Role.AGENT, True),  # type: ignore[arg-type]
     ],
 )
-def test_limits_are_enforced_when_building(build: Any) -> None:
-    with pytest.raises(ProtocolError):
-        build()
+def test_limits_are_enforced_before_sending(build: Any) -> None:
+    """A bug on this side is caught here, with its own error, before the peer has to refuse it."""
+    with pytest.raises(UnsendableMessageError) as info:
+        build().serialize()
+    assert info.value.detail and "unexpected problem" in str(info.value)
 
 
 def test_limits_are_enforced_when_parsing() -> None:
     """The same limit holds on the wire: a too-long chat crafted by hand is refused."""
     wire = bytes((m.Kind.CHAT,)) + msgpack.packb([1, "x" * (m.MAX_TEXT + 1), 0])
-    with pytest.raises(ProtocolError, match="longer than 4000"):
+    with pytest.raises(ProtocolError, match="Chat.text: Expected `str` of length <= 4000"):
         m.parse(wire, m.Layer.APP)
 
 
