@@ -17,7 +17,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from common.annotations import DEFAULT_FADE_MS, Board, LaserTrail, Pen, Point, Sketchbook
+from common.annotations import (
+    DEFAULT_FADE_MS,
+    Board,
+    LaserTrail,
+    Pen,
+    Point,
+    Sketchbook,
+    next_redraw,
+)
 from common.messages import Laser, Message, Points, Shape, ShapeTool
 
 #: Laser positions are sent at most this often while the button is held.
@@ -94,8 +102,8 @@ class Drawing(QObject):
         self._gesture: list[Point] | None = None
         self._last_laser = -1_000_000
         self._had_trail = False
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(33)
+        self._ticker = QTimer(self)  # set from next_redraw: no ticks while nothing changes
+        self._ticker.setSingleShot(True)
         self._ticker.timeout.connect(self._tick)
 
     # ------------------------------------------------------------ settings
@@ -270,7 +278,7 @@ class Drawing(QObject):
         self._send(messages)
         self.history_changed.emit(self.book.can_undo, self.book.can_redo)
         self.changed.emit()
-        self._ticker.start()
+        self._schedule(now)
 
     def _send(self, messages: list[Message]) -> None:
         self.messages_ready.emit(messages)
@@ -278,7 +286,7 @@ class Drawing(QObject):
     def _laser(self, p: Point, force: bool = False) -> None:
         now = self._clock()
         self.laser.add(self.book.monitor, p[0], p[1], now)
-        self._ticker.start()
+        self._schedule(now)
         if force or now - self._last_laser >= 1000 / LASER_RATE_HZ:
             self._last_laser = now
             self._send([Laser(self.book.monitor, p[0], p[1], True)])
@@ -288,14 +296,22 @@ class Drawing(QObject):
         gone = self.board.expire(now)
         if gone:
             self.book.forget(gone)
-        shown = self.board.visible(now)
-        fading = any(o < 1.0 for _, o in shown)
+        fading = any(o < 1.0 for _, o in self.board.visible(now))
         trail = bool(self.laser.visible(now))
         if gone or fading or trail or self._had_trail:
             self.changed.emit()  # (once more after the trail is gone, to erase it)
         self._had_trail = trail
-        if not trail and not any(s.fade_ms for s, _ in shown):
-            self._ticker.stop()  # only pinned shapes left (or none): nothing will change
+        self._schedule(now)
+
+    def _schedule(self, now: int) -> None:
+        """Wake up when the picture next changes by itself (the customer's overlay's rule)."""
+        due = next_redraw(self.board, self.laser, now)
+        if due is None and self._had_trail:
+            due = 1  # one more paint to erase the last of the trail
+        if due is None:
+            self._ticker.stop()
+        elif not (self._ticker.isActive() and self._ticker.remainingTime() <= due):
+            self._ticker.start(max(1, due))  # never push a sooner wake-up later
 
 
 def _tiny(a: Point, b: Point) -> bool:

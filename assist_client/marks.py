@@ -16,11 +16,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from common.annotations import Board, LaserTrail
+from common.annotations import Board, LaserTrail, next_redraw
 from common.messages import Message, Shape, ShapesClear
-
-#: While something animates (a fade, the laser), how often it is repainted.
-FRAME_MS = 33
 
 
 def monotonic_ms() -> int:
@@ -103,11 +100,7 @@ class Marks(QObject):
         self._schedule(now)
 
     def _schedule(self, now: int) -> None:
-        due = self.board.next_change(now, fades=self.fades)
-        if due == 0:
-            due = FRAME_MS
-        if self.laser.visible(now):
-            due = FRAME_MS if due is None else min(due, FRAME_MS)
+        due = next_redraw(self.board, self.laser, now, fades=self.fades)
         if due is None:
             self._timer.stop()
         else:

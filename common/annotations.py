@@ -39,6 +39,8 @@ FADE_OUT_MS = 800
 #: How long a laser point stays visible.
 LASER_TRAIL_MS = 700
 DEFAULT_FADE_MS = 8000
+#: While something fades, the marks are painted again this often (about 30 times a second).
+FADE_FRAME_MS = 33
 
 Point = tuple[int, int]
 
@@ -268,6 +270,22 @@ class LaserTrail:
 
     def clear(self) -> None:
         self._points.clear()
+
+
+def next_redraw(board: Board, laser: LaserTrail, now_ms: int, *, fades: bool = True) -> int | None:
+    """Milliseconds until the marks must be painted again, or None while nothing will change.
+
+    The one timing rule of both apps: every frame (:data:`FADE_FRAME_MS`) while a
+    shape fades or the laser trail shows, otherwise exactly when the next shape
+    starts to fade (or, with ``fades=False``, disappears); no timer at all for
+    pinned shapes alone.
+    """
+    due = board.next_change(now_ms, fades=fades)
+    if due == 0:
+        due = FADE_FRAME_MS
+    if laser.visible(now_ms):
+        due = FADE_FRAME_MS if due is None else min(due, FADE_FRAME_MS)
+    return due
 
 
 # ---------------------------------------------------------------- geometry

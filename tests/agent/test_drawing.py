@@ -301,3 +301,25 @@ def test_pointer_mapping_matches_the_painted_screen(h: Harness, zoom: str) -> No
     h.drag([(1020, 520)])
     (shape,) = h.shapes()
     assert close(shape.points[0], (1020, 520), 3)
+
+
+def test_the_drawing_sleeps_until_a_mark_starts_to_fade(qtbot: QtBot) -> None:
+    """No 30 Hz ticking for a 60 s mark: one wake-up when it starts to fade; none when pinned."""
+    now = [10_000]
+    drawing = Drawing(clock_ms=lambda: now[0])
+    drawing.set_screen(*SCREEN)
+    drawing.set_enabled(True)
+    drawing.set_fade(60)
+    drawing.set_tool(Tool.RECT)
+    drawing.press(100, 100)
+    drawing.move(300, 300)
+    drawing.release(300, 300)
+    assert drawing._ticker.isActive() and drawing._ticker.isSingleShot()
+    assert drawing._ticker.remainingTime() > 50_000
+    drawing.clear()
+    drawing.pinned = True
+    drawing.press(100, 100)
+    drawing.move(300, 300)
+    drawing.release(300, 300)
+    drawing._tick()
+    assert not drawing._ticker.isActive()

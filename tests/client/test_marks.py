@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from assist_client.marks import FRAME_MS, Marks
+from assist_client.marks import Marks
+from common.annotations import FADE_FRAME_MS as FRAME_MS
 from common.annotations import FADE_OUT_MS, Pen, Sketchbook
 from common.messages import ShapeRemove, ShapeTool
 

@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from common.annotations import (
+    FADE_FRAME_MS,
     FADE_OUT_MS,
+    LASER_TRAIL_MS,
     Board,
     LaserTrail,
     MonitorMapping,
@@ -16,6 +18,7 @@ from common.annotations import (
     ViewTransform,
     arrow_head,
     drag_rect,
+    next_redraw,
     simplify,
 )
 from common.messages import (
@@ -104,6 +107,20 @@ def test_the_board_says_when_what_it_shows_will_change() -> None:
     assert board.next_change(1000, fades=False) == 5000
     board.expire(6000)
     assert board.next_change(6000) is None
+
+
+def test_both_apps_redraw_only_while_something_changes() -> None:
+    """next_redraw: a frame while fading or while the laser shows, else the exact wait."""
+    board, trail, book = Board(), LaserTrail(), Sketchbook()
+    assert next_redraw(board, trail, 0) is None
+    board.apply(book.make(ShapeTool.RECT, [(0, 0), (9, 9)], Pen(fade_ms=0)), now_ms=0)
+    assert next_redraw(board, trail, 0) is None  # pinned: no timer at all
+    board.apply(book.make(ShapeTool.ARROW, [(0, 0), (9, 9)], Pen(fade_ms=30_000)), now_ms=0)
+    assert next_redraw(board, trail, 0) == 30_000 - FADE_OUT_MS  # sleeps until the fade
+    assert next_redraw(board, trail, 29_500) == FADE_FRAME_MS  # fading: every frame
+    trail.add(0, 5, 5, now_ms=100)
+    assert next_redraw(board, trail, 200) == FADE_FRAME_MS  # the trail animates
+    assert next_redraw(board, trail, 200 + LASER_TRAIL_MS) == 30_000 - FADE_OUT_MS - 900
 
 
 def test_laser_trail_fades() -> None:
