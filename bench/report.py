@@ -78,6 +78,14 @@ TARGETS = (
         "≤ 128 KB per idle wss:// connection (TLS state + a 64 KiB read buffer)",
         "KB",
     ),
+    Target(
+        "messages",
+        "motion_frame_parse_ratio",
+        "<=",
+        2,
+        "parsing and checking a 240 KB motion frame ≤ 2× bare msgpack lists",
+        "×",
+    ),
 )
 
 
