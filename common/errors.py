@@ -35,6 +35,7 @@ import enum
 from typing import Any, ClassVar, Self
 
 __all__ = [
+    "AgentKeyError",
     "AssistError",
     "ChannelError",
     "ChannelExhaustedError",
@@ -478,6 +479,15 @@ class IdentityRefusedError(AssistError):
             name = "MALFORMED"
         self.reason = reason
         super().__init__(getattr(type(self), name))
+
+
+class AgentKeyError(AssistError):
+    """Agent: this computer's key file exists but cannot be used."""
+
+    template = (
+        "This computer's agent key ({path}) cannot be read. Move the file away and sign in "
+        "again; then ask your admin to issue a certificate for the new key."
+    )
 
 
 class SessionEndedError(AssistError):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import urllib.parse
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -34,12 +35,14 @@ from common.errors import IdentityError
 from common.messages import Name, Record, UInt64
 
 __all__ = [
+    "CardState",
     "CertificateBody",
     "Certificate",
     "CheckedIdentity",
     "Pin",
     "RevocationList",
     "Trust",
+    "card_state",
     "check",
     "fingerprint",
     "issue",
@@ -404,3 +407,65 @@ def describe(raw: bytes) -> dict[str, Any]:
         "not_after": b.not_after,
         "org_fingerprint": cert.fingerprint,
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class CardState:
+    """The agent's own card as its window shows it.
+
+    ``kind``: ``none`` (no card: customers see the relay's word), ``valid``,
+    ``expiring`` (within :data:`EXPIRING_S`), ``expired``, ``wrong_key`` (the card
+    is for another key than this computer's), ``unreadable``.
+    """
+
+    kind: str
+    org: str = ""
+    valid_until: int = 0
+    fingerprint: str = ""
+
+
+#: A card with less than this left is shown as expiring (the relay renews it earlier).
+EXPIRING_S = 3 * 86400
+
+
+def card_state(raw: bytes, own_key: bytes, now: float) -> CardState:
+    if not raw:
+        return CardState("none")
+    try:
+        cert = load_certificate(raw)
+    except IdentityError:
+        return CardState("unreadable")
+    b = cert.body
+    if b.agent_key != own_key:
+        kind = "wrong_key"
+    elif now > b.not_after:
+        kind = "expired"
+    elif b.not_after - now < EXPIRING_S:
+        kind = "expiring"
+    else:
+        kind = "valid"
+    return CardState(kind, b.org, b.not_after, cert.fingerprint)
+
+
+SUPPORT_LINK_SCHEME = "assist"
+
+
+def parse_support_link(text: str) -> tuple[str, Pin]:
+    """``assist://help?relay=HOST&org=NAME&fp=FINGERPRINT`` from an organisation's web page:
+    the relay to use and the organisation to trust. Raises ValueError with a sentence."""
+    parts = urllib.parse.urlsplit(text.strip())
+    if parts.scheme != SUPPORT_LINK_SCHEME or parts.netloc != "help":
+        raise ValueError("a support link starts with assist://help?")
+    query = urllib.parse.parse_qs(parts.query, strict_parsing=False)
+    relay, org, fp = (query.get(k, [""])[0].strip() for k in ("relay", "org", "fp"))
+    if not relay or not org or not fp:
+        raise ValueError("a support link needs relay=, org= and fp=")
+    return relay, Pin(org, parse_fingerprint(fp))
+
+
+def support_link(relay: str, pin: Pin) -> str:
+    """The link an organisation puts on its web page (see :func:`parse_support_link`)."""
+    query = urllib.parse.urlencode(
+        {"relay": relay, "org": pin.org, "fp": pin.fingerprint.replace(" ", "-")}
+    )
+    return f"{SUPPORT_LINK_SCHEME}://help?{query}"

@@ -176,4 +176,3 @@ class Bye(Message):
 
     KIND = Kind.BYE
     reason: EndReason
-
