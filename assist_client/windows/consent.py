@@ -176,6 +176,15 @@ class ConsentDialog(QDialog):
                     "Their identity was checked against {org}'s key, which this computer trusts."
                 ).format(org=identity.org)
             ]
+        elif identity is not None and identity.fingerprint:
+            head = self.tr("Not verified")
+            lines = [
+                self.tr(
+                    "This name is signed with an organisation key this computer does not "
+                    "know. Compare the key below with the one on the organisation's own web "
+                    "page before you continue."
+                )
+            ]
         else:
             head = self.tr("Not verified")
             lines = [

@@ -363,6 +363,10 @@
       <translation>확인되지 않음</translation>
     </message>
     <message>
+      <source>This name is signed with an organisation key this computer does not know. Compare the key below with the one on the organisation's own web page before you continue.</source>
+      <translation>이 이름은 이 컴퓨터가 모르는 기관 키로 서명되어 있습니다. 계속하기 전에 아래 키를 해당 기관의 공식 웹페이지에 있는 키와 비교해 보세요.</translation>
+    </message>
+    <message>
       <source>This name comes from the relay server, not from a key this computer trusts. Make sure you know who you are talking to.</source>
       <translation>이 이름은 중계 서버가 알려 준 것이며, 이 컴퓨터가 신뢰하는 키로 확인된 것이 아닙니다. 상대방이 누구인지 꼭 확인하세요.</translation>
     </message>
