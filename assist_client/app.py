@@ -66,11 +66,14 @@ class ClientApp(QObject):
         source_factory: Callable[[], CaptureSource] = MssSource,
         recap_folder: Path | None = None,
         global_hotkey: bool = True,
+        trust: Trust | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.relay = relay
         self.relay_url = shown(relay)
+        if network_factory is real_network:  # the organisations whose agents are verified
+            network_factory = functools.partial(real_network, trust=trust)
         self._network_factory = network_factory
         self._monitors = monitors
         self._source_factory = source_factory
@@ -413,7 +416,7 @@ def run_app(
     app.setApplicationName("Assist")
     app.setQuitOnLastWindowClosed(False)
     i18n.install(app, lang)
-    client = ClientApp(relay_url, network_factory=functools.partial(real_network, trust=trust))
+    client = ClientApp(relay_url, trust=trust)
     result: list[int] = []
     client.session_finished.connect(result.append)
     crash_hook = _install_excepthook(client.join)
