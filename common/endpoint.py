@@ -198,8 +198,8 @@ class Endpoint:
     ) -> None:
         self.role = role
         self._token = token
-        #: Agent: this app's own key (signs each session); customer: unused.
-        self._key = key if key is not None else Ed25519PrivateKey.generate()
+        #: Agent: this app's own key (signs each session); a throwaway one if not given.
+        self._key = key or (Ed25519PrivateKey.generate() if role is Role.AGENT else None)
         self._certificate = b""
         self._revocations = b""
         #: Customer: the organisations pinned, and the clock the check uses.
@@ -263,6 +263,7 @@ class Endpoint:
             self._send(Resume(self.code.nameplate, self.role, self._handshake.resume_token()))
         elif self.role is Role.AGENT:
             self.phase = Phase.SIGNING_IN
+            assert self._key is not None  # agents always have one (see __init__)
             self._send(Auth(self._token or "", identity.public_bytes(self._key)))
         else:
             self.phase = Phase.HELLO
@@ -460,7 +461,7 @@ class Endpoint:
             case Confirm():
                 self.channel = hs.receive_confirm(msg)
                 self._send(hs.established())
-                if self.role is Role.AGENT:
+                if self._key is not None:  # the agent
                     self.phase = Phase.SECURED
                     signature = identity.sign_session(self._key, hs.transcript)
                     self.send_app(Identity(self._certificate, self._revocations, signature))

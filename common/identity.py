@@ -393,22 +393,6 @@ def _check_list(trust: Trust, raw: bytes, body: CertificateBody, now: float) -> 
         raise IdentityError("REVOKED", org=body.org)
 
 
-def describe(raw: bytes) -> dict[str, Any]:
-    """A certificate's fields for people (admin CLI, agent window); no checks beyond format."""
-    cert = load_certificate(raw)
-    b = cert.body
-    return {
-        "serial": b.serial,
-        "org": b.org,
-        "agent": b.agent,
-        "display_name": b.display_name,
-        "team": b.team,
-        "not_before": b.not_before,
-        "not_after": b.not_after,
-        "org_fingerprint": cert.fingerprint,
-    }
-
-
 @dataclasses.dataclass(frozen=True)
 class CardState:
     """The agent's own card as its window shows it.
