@@ -10,11 +10,14 @@ history recorder. The window only wires its widgets to these objects.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from assist_agent import agent_key
 from assist_agent.config import ConfigFile, Settings
 from assist_agent.drawing import Drawing
 from assist_agent.frames import FrameUpdate, MakeImage
@@ -23,7 +26,10 @@ from assist_agent.model import Ending, Outcome, State
 from assist_agent.recorder import Recorder
 from assist_agent.session import RATING_WAIT_S, AgentSession
 from assist_agent.token_check import SignIn
+from common import identity
+from common.endpoint import SignedIn
 from common.errors import AssistError
+from common.identity import CardState
 from common.messages import Message, Monitors, MonitorSwitch
 
 log = logging.getLogger(__name__)
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 class Desk(QObject):
     signing_in = Signal()
     signed_in = Signal(str, str, str)  # name, display name, organisation
+    card_changed = Signal(object)  # identity.CardState: this computer's identity card
     sign_in_failed = Signal(object)  # AssistError
     session_started = Signal(object)  # AgentSession
     session_finished = Signal(object)  # AgentSession, ended
@@ -59,6 +66,8 @@ class Desk(QObject):
         self.make_image = make_image
         self.rating_wait_s = rating_wait_s
         self.identity: tuple[str, str, str] | None = None
+        self.key: Ed25519PrivateKey | None = None
+        self.card = CardState("none")
         self.session: AgentSession | None = None
         self.keep_screenshot = False
         self.screenshot_source: Callable[[], QImage | None] = lambda: None
@@ -78,15 +87,29 @@ class Desk(QObject):
         if not self.token:
             return
         self.signing_in.emit()
-        self._sign_in.start(self.settings.target(self.relay), self.token)
+        if self.key is None:
+            try:
+                self.key = agent_key.load_or_create()
+            except AssistError as err:
+                self.sign_in_failed.emit(err)
+                return
+        self._sign_in.start(self.settings.target(self.relay), self.token, self.key)
 
-    def _on_signed_in(self, name: str, display: str, org: str) -> None:
+    def _on_signed_in(self, who: SignedIn) -> None:
+        name, display, org = who.name, who.display_name, who.org
         self.identity = (name, display, org)
+        self.set_card(who.certificate)
         try:
             self.config_file.save(relay=self.relay, token=self.token)
         except OSError as exc:
             log.warning("could not remember the token: %s", exc)
         self.signed_in.emit(name, display, org)
+
+    def set_card(self, certificate: bytes) -> None:
+        """The card the relay gave at the last sign-in; the window shows its state."""
+        own = identity.public_bytes(self.key) if self.key is not None else b""
+        self.card = identity.card_state(certificate, own, time.time())
+        self.card_changed.emit(self.card)
 
     def _on_sign_in_failed(self, err: AssistError) -> None:
         self.sign_in_failed.emit(err)
@@ -108,11 +131,13 @@ class Desk(QObject):
         session = AgentSession(
             self.settings.target(self.relay),
             self.token,
+            key=self.key,
             make_image=self.make_image,
             rating_wait_s=self.rating_wait_s,
             parent=self,
         )
         self.session = session
+        session.card_received.connect(self.set_card)
         self.guidance.reset()
         self.drawing.reset()
         self.drawing.set_enabled(False)

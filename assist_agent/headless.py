@@ -28,12 +28,15 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
+from assist_agent import agent_key
 from assist_agent.config import Settings
 from assist_agent.model import Ending, Outcome
 from assist_agent.session import AgentSession
 from assist_agent.texts import ending_text
 from assist_ui.signals import GRACE_S, SignalWatch
+from common import identity
 from common.annotations import Pen, Sketchbook
+from common.errors import AssistError
 from common.messages import Chat, ShapeTool
 from common.tiles import FrameDecoder
 
@@ -108,9 +111,16 @@ class HeadlessRun(QObject):
         self.stats_path = stats_path
         self.draw_test = draw_test
         self.exit_code = 5
+        self.key = agent_key.load_or_create()
         self.session = AgentSession(
-            settings.target(), settings.token, display=False, rating_wait_s=HEADLESS_RATING_WAIT_S
+            settings.target(),
+            settings.token,
+            key=self.key,
+            display=False,
+            rating_wait_s=HEADLESS_RATING_WAIT_S,
         )
+        self.card_line = "identity card: none"
+        self.session.card_received.connect(self.on_card)
         self.session.code_ready.connect(self.on_code_ready)
         self.session.secured.connect(self.on_secured)
         self.session.first_frame_decoded.connect(self.on_first_frame)
@@ -131,8 +141,16 @@ class HeadlessRun(QObject):
         self.session.end()
         self.session.skip_rating()
 
+    def on_card(self, certificate: bytes) -> None:
+        card = identity.card_state(certificate, identity.public_bytes(self.key), time.time())
+        self.card_line = f"identity card: {card.kind}"
+        if card.valid_until:
+            until = time.strftime("%Y-%m-%d %H:%M", time.gmtime(card.valid_until))
+            self.card_line += f" until {until} UTC ({card.org}, {card.fingerprint})"
+
     def on_code_ready(self, code: str, _expires_s: int) -> None:
-        sys.stdout.write(f"code: {code}\n")
+        # The code stays the first line (scripts read it); the card follows.
+        sys.stdout.write(f"code: {code}\n{self.card_line}\n")
         sys.stdout.flush()
 
     def on_secured(self) -> None:
@@ -192,14 +210,18 @@ def run(
     draw_test: bool,
     probe: tuple[int, int, int, int] | None = None,
 ) -> int:
-    runner = HeadlessRun(
-        settings,
-        duration=duration,
-        save_frame=save_frame,
-        stats_path=stats_path,
-        draw_test=draw_test,
-        probe=probe,
-    )
+    try:
+        runner = HeadlessRun(
+            settings,
+            duration=duration,
+            save_frame=save_frame,
+            stats_path=stats_path,
+            draw_test=draw_test,
+            probe=probe,
+        )
+    except AssistError as err:  # this computer's key file cannot be used
+        print(f"assist-agent: {err}", file=sys.stderr, flush=True)
+        return Outcome(Ending.ERROR, err).exit_code
     watch = SignalWatch(lambda _signum: runner.stop_now())
     watch.install()
     QTimer.singleShot(0, runner.start)

@@ -23,6 +23,7 @@ from assist_net.driver import (
 from common.errors import (
     AssistError,
     ErrorCode,
+    IdentityRefusedError,
     RelayAddressError,
     RelayRefusedError,
     RelayUnreachableError,
@@ -64,6 +65,8 @@ class Ending(enum.Enum):
     BAD_TOKEN = "bad token"
     UNREACHABLE = "relay unreachable"
     BAD_ADDRESS = "relay address not valid"
+    NO_CERTIFICATE = "no valid identity card"
+    IDENTITY_REFUSED = "customer's app refused the identity card"
     ERROR = "error"
 
 
@@ -77,6 +80,8 @@ _EXIT = {
     Ending.BAD_TOKEN: EXIT_REFUSED,
     Ending.UNREACHABLE: EXIT_UNREACHABLE,
     Ending.BAD_ADDRESS: EXIT_USAGE,
+    Ending.NO_CERTIFICATE: EXIT_REFUSED,
+    Ending.IDENTITY_REFUSED: EXIT_REFUSED,
     Ending.ERROR: EXIT_ERROR,
 }
 
@@ -112,6 +117,14 @@ def outcome_for_error(err: AssistError) -> Outcome:
             return Outcome(Ending.EXPIRED, err)
         if err.code in (ErrorCode.BAD_TOKEN, ErrorCode.NOT_AUTHORIZED):
             return Outcome(Ending.BAD_TOKEN, err)
+        if err.code in (
+            ErrorCode.CERTIFICATE_MISSING,
+            ErrorCode.CERTIFICATE_EXPIRED,
+            ErrorCode.CERTIFICATE_REVOKED,
+        ):
+            return Outcome(Ending.NO_CERTIFICATE, err)
+    if isinstance(err, IdentityRefusedError):
+        return Outcome(Ending.IDENTITY_REFUSED, err)
     if isinstance(err, RelayUnreachableError):
         return Outcome(Ending.UNREACHABLE, err)
     if isinstance(err, RelayAddressError):

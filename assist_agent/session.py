@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from assist_agent.frames import FramePipeline, FrameUpdate, MakeImage
@@ -76,6 +77,7 @@ class AgentSession(QObject):
 
     state_changed = Signal(object)  # State
     signed_in = Signal(str, str, str)  # name, display name, organisation
+    card_received = Signal(bytes)  # this key's identity card (renewed by the relay), or b""
     code_ready = Signal(str, int)  # the code as read aloud, seconds until it expires
     customer_joined = Signal()
     secured = Signal()
@@ -98,6 +100,7 @@ class AgentSession(QObject):
         relay: TargetLike,
         token: str,
         *,
+        key: Ed25519PrivateKey | None = None,
         make_image: MakeImage | None = None,
         display: bool = True,
         rating_wait_s: float = RATING_WAIT_S,
@@ -130,7 +133,7 @@ class AgentSession(QObject):
         self._network_event.connect(self._on_network_event)
         self._decode_failed.connect(self._on_decode_failed)
         self._first_frame.connect(self.first_frame_decoded)
-        self._endpoint = Endpoint.agent(token)
+        self._endpoint = Endpoint.agent(token, key=key)
         self.connection = Connection(relay, self._endpoint, self._from_network)
         self._net = NetworkThread(self.connection)
         self.pipeline = FramePipeline(
@@ -239,6 +242,7 @@ class AgentSession(QObject):
             case SignedIn(name=name, display_name=display, org=org):
                 self.agent = (name, display, org)
                 self.signed_in.emit(name, display, org)
+                self.card_received.emit(event.certificate)
             case CodeReady(code=code, expires_s=expires):
                 self.code, self.nameplate, self.expires_s = code.display(), code.nameplate, expires
                 self._set_state(State.WAITING)

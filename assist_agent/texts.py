@@ -6,11 +6,14 @@ headless one-line reason all say the same thing.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QCoreApplication
 
 from assist_agent.model import Ending, Outcome, State
 from assist_agent.stats import Quality
 from assist_ui.i18n import error_text
+from common.identity import CardState
 
 
 def state_title(state: State) -> str:
@@ -115,6 +118,8 @@ def ending_short(ending: Ending) -> str:
         Ending.BAD_TOKEN: QCoreApplication.translate("AgentState", "Token refused"),
         Ending.UNREACHABLE: QCoreApplication.translate("AgentState", "Relay unreachable"),
         Ending.BAD_ADDRESS: QCoreApplication.translate("AgentState", "Relay address wrong"),
+        Ending.NO_CERTIFICATE: QCoreApplication.translate("AgentState", "No identity card"),
+        Ending.IDENTITY_REFUSED: QCoreApplication.translate("AgentState", "Identity refused"),
         Ending.ERROR: QCoreApplication.translate("AgentState", "Error"),
     }
     return words[ending]
@@ -141,3 +146,45 @@ def size_text(n: float) -> str:
     if n < 1_000_000:
         return f"{n / 1000:.0f} kB"
     return f"{n / 1_000_000:.1f} MB"
+
+
+def card_text(card: CardState) -> tuple[str, str]:
+    """This computer's identity card in one sentence, and its tone (idle, warn, bad)."""
+    until = time.strftime("%Y-%m-%d", time.localtime(card.valid_until)) if card.valid_until else ""
+    match card.kind:
+        case "valid":
+            text = QCoreApplication.translate(
+                "AgentState", "Identity card valid until {until} ({org}, key {fingerprint})."
+            )
+            tone = "idle"
+        case "expiring":
+            text = QCoreApplication.translate(
+                "AgentState",
+                "Identity card expires on {until}. Sign in again after your admin renews it.",
+            )
+            tone = "warn"
+        case "expired":
+            text = QCoreApplication.translate(
+                "AgentState", "Identity card expired on {until}. Ask your admin to renew it."
+            )
+            tone = "bad"
+        case "wrong_key":
+            text = QCoreApplication.translate(
+                "AgentState",
+                "Your identity card is for another computer's key, so customers will refuse it. "
+                "Ask your admin to issue one for this computer.",
+            )
+            tone = "bad"
+        case "unreadable":
+            text = QCoreApplication.translate(
+                "AgentState", "Your identity card could not be read. Ask your admin."
+            )
+            tone = "bad"
+        case _:
+            text = QCoreApplication.translate(
+                "AgentState",
+                "No identity card: customers see your name as not verified. Ask your admin "
+                "for one.",
+            )
+            tone = "warn"
+    return text.format(until=until, org=card.org, fingerprint=card.fingerprint), tone

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import QObject, Signal
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -27,13 +28,21 @@ from common.errors import (
 TIMEOUT_S = 10.0
 
 
-async def check_token(target: TargetLike, token: str, timeout: float = TIMEOUT_S) -> SignedIn:
-    """Sign in and hang up. Raises an :class:`AssistError` saying why it failed."""
+async def check_token(
+    target: TargetLike,
+    token: str,
+    timeout: float = TIMEOUT_S,
+    key: Ed25519PrivateKey | None = None,
+) -> SignedIn:
+    """Sign in and hang up. Raises an :class:`AssistError` saying why it failed.
+
+    With ``key`` the relay records this computer's key (its certificate is issued
+    for it) and answers with the certificate it has, in ``SignedIn.certificate``."""
     resolved = checked(target)
     if isinstance(resolved, AssistError):
         raise resolved
     target = resolved
-    endpoint = Endpoint.agent(token)
+    endpoint = Endpoint.agent(token, key=key)
     try:
         async with asyncio.timeout(timeout):
             async with await open_relay(target, open_timeout_s=timeout, ping=False) as ws:
@@ -61,7 +70,7 @@ async def check_token(target: TargetLike, token: str, timeout: float = TIMEOUT_S
 class SignIn(QObject):
     """Checks a token off the GUI thread; one check at a time."""
 
-    succeeded = Signal(str, str, str)  # name, display name, organisation
+    succeeded = Signal(object)  # SignedIn
     failed = Signal(object)  # AssistError
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -72,11 +81,11 @@ class SignIn(QObject):
     def busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, url: TargetLike, token: str) -> None:
+    def start(self, url: TargetLike, token: str, key: Ed25519PrivateKey | None = None) -> None:
         if self.busy:
             return
         self._thread = threading.Thread(
-            target=self._run, args=(url, token), name="assist-sign-in", daemon=True
+            target=self._run, args=(url, token, key), name="assist-sign-in", daemon=True
         )
         self._thread.start()
 
@@ -84,9 +93,9 @@ class SignIn(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, url: TargetLike, token: str) -> None:
+    def _run(self, url: TargetLike, token: str, key: Ed25519PrivateKey | None) -> None:
         try:
-            who = asyncio.run(check_token(url, token))
+            who = asyncio.run(check_token(url, token, key=key))
         except AssistError as err:
             self.failed.emit(err)
         except Exception:  # noqa: BLE001 - a person sees a sentence, the log the traceback
@@ -95,4 +104,4 @@ class SignIn(QObject):
             logging.getLogger(__name__).exception("sign-in failed")
             self.failed.emit(InternalError())
         else:
-            self.succeeded.emit(who.name, who.display_name, who.org)
+            self.succeeded.emit(who)

@@ -13,6 +13,7 @@ window has the focus. The bar's Stop button is always visible.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
 from common.errors import AssistError
+from common.identity import Trust
 from common.messages import Chat, EndReason, Step
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,14 @@ class ClientApp(QObject):
         source_factory: Callable[[], CaptureSource] = MssSource,
         recap_folder: Path | None = None,
         global_hotkey: bool = True,
+        trust: Trust | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.relay = relay
         self.relay_url = shown(relay)
+        if network_factory is real_network:  # the organisations whose agents are verified
+            network_factory = functools.partial(real_network, trust=trust)
         self._network_factory = network_factory
         self._monitors = monitors
         self._source_factory = source_factory
@@ -148,7 +153,9 @@ class ClientApp(QObject):
         s = self.session
         assert s is not None
         previews = PreviewGrabber(s.monitors, parent=self) if len(s.monitors) > 1 else None
-        choice = ConsentDialog.ask(self.join, s.agent_name, s.agent_org, s.monitors, previews)
+        choice = ConsentDialog.ask(
+            self.join, s.agent_name, s.agent_org, s.monitors, previews, identity=s.agent_identity
+        )
         if choice is None:
             s.decline()
         else:
@@ -401,13 +408,15 @@ def _translucency() -> bool:
     return compositing()
 
 
-def run_app(relay_url: TargetLike, code: str | None, lang: str | None) -> int:
+def run_app(
+    relay_url: TargetLike, code: str | None, lang: str | None, *, trust: Trust | None = None
+) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Assist")
     app.setQuitOnLastWindowClosed(False)
     i18n.install(app, lang)
-    client = ClientApp(relay_url)
+    client = ClientApp(relay_url, trust=trust)
     result: list[int] = []
     client.session_finished.connect(result.append)
     crash_hook = _install_excepthook(client.join)

@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import os
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
@@ -21,6 +22,7 @@ import platformdirs
 from assist_net.target import ENV_CA_FILE, ENV_INSECURE, ENV_PIN, RelayTarget
 from assist_net.target import relay_target as target_from
 from common.errors import RelayAddressError
+from common.identity import DEFAULT_MAX_LIST_AGE_S, Pin, Trust
 
 APP_NAME = "assist"
 DEFAULT_RELAY_URL = "ws://127.0.0.1:8765"
@@ -117,3 +119,31 @@ def setup_logging(verbose: bool = False) -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     return path
+
+
+def trust(
+    flags: Sequence[str] = (),
+    link_pin: Pin | None = None,
+    config_file: Path | None = None,
+) -> Trust:
+    """The organisations this customer trusts: ``trusted_orgs`` in ``client.toml``
+    (``"NAME = FINGERPRINT"`` strings, or tables with ``name`` and ``fingerprint``), each
+    ``--trust-org``, and a support link's. Raises ValueError with a sentence for a bad one."""
+    saved = read_config(config_file)
+    entries: list[Pin] = []
+    listed = saved.get("trusted_orgs", [])
+    if not isinstance(listed, list):
+        raise ValueError("trusted_orgs in client.toml must be a list")
+    for item in listed:
+        if isinstance(item, dict):
+            name, fp = str(item.get("name", "")), str(item.get("fingerprint", ""))
+            entries.append(Pin.parse(f"{name}={fp}"))
+        else:
+            entries.append(Pin.parse(str(item)))
+    entries += [Pin.parse(f) for f in flags]
+    if link_pin is not None:
+        entries.append(link_pin)
+    days = saved.get("max_revocation_age_days", DEFAULT_MAX_LIST_AGE_S / 86400)
+    if not isinstance(days, int | float) or days <= 0:
+        raise ValueError("max_revocation_age_days in client.toml must be a positive number")
+    return Trust(tuple(entries), max_list_age_s=round(days * 86400))

@@ -27,6 +27,7 @@ The laser pointer moves too often to print. Exit codes are those of
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import TextIO
@@ -41,6 +42,7 @@ from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
 from common.errors import AssistError
+from common.identity import Trust
 from common.messages import (
     Chat,
     EndReason,
@@ -106,6 +108,14 @@ class HeadlessRunner:
 
     def _on_agent(self, name: str, org: str) -> None:
         self._line(f"agent: {name} ({org})" if org else f"agent: {name}")
+        who = self.session.agent_identity
+        if who is not None and who.verified:
+            team = f", team {who.team}" if who.team else ""
+            self._line(f"identity: verified ({who.org}{team}; organisation key {who.fingerprint})")
+        elif who is not None and who.fingerprint:
+            self._line(f"identity: not verified (organisation key {who.fingerprint} not pinned)")
+        else:
+            self._line("identity: not verified (the relay's word)")
 
     def _on_consent_needed(self) -> None:
         self.session.grant(True, self.monitor.index)
@@ -153,8 +163,11 @@ def run_headless(
     monitor_number: int | None = None,
     duration_s: float | None = None,
     network_factory: NetworkFactory = real_network,
+    trust: Trust | None = None,
 ) -> int:
     """Run one headless session; returns the exit code."""
+    if network_factory is real_network:
+        network_factory = functools.partial(real_network, trust=trust)
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     try:
         monitors = enumerate_monitors([])

@@ -2,7 +2,8 @@
 
 ::
 
-    assist-client [--relay URL] [--code CODE] [--lang ko|en]
+    assist-client [--relay URL] [--code CODE] [--lang ko|en] [--trust-org "NAME=FINGERPRINT"]
+    assist-client [assist://help?relay=...&org=...&fp=...]     (a support link)
     assist-client --headless --relay URL --code CODE --consent [--monitor N] [--duration S]
 
 With windows (the default) it asks for the code, asks for consent, shows the
@@ -21,6 +22,7 @@ import sys
 from assist_client import config
 from assist_net.driver import EXIT_ERROR, EXIT_USAGE
 from assist_net.target import INSECURE_WARNING, RelayTarget, TargetLike
+from common.identity import Trust
 
 log = logging.getLogger("assist_client")
 
@@ -35,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
             "While sharing, Ctrl+Alt+Shift+S stops sharing at once (on X11 from any window; "
             "elsewhere while an Assist window is active). Exit codes in headless mode: 0 ended "
             "normally, 2 usage error or no consent, 3 code did not match or refused, "
-            "4 relay unreachable, 5 ended on an error."
+            "4 relay unreachable, 5 ended on an error, 6 the agent's identity was refused "
+            "(nothing was shared)."
         ),
     )
     p.add_argument(
@@ -56,6 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow ws:// (no encryption) to a relay that is not on this computer; "
         "a warning stays visible",
+    )
+    p.add_argument(
+        "link",
+        nargs="?",
+        metavar="SUPPORT_LINK",
+        help="a support link from your organisation's web page (assist://help?...)",
+    )
+    p.add_argument(
+        "--trust-org",
+        action="append",
+        default=[],
+        metavar='"NAME=FINGERPRINT"',
+        help="show this organisation's agents as verified (and refuse impostors using its "
+        "name); the fingerprint is 30 digits; may be repeated",
     )
     p.add_argument("--code", help="the code the agent gave you, e.g. 482-519-309")
     p.add_argument("--lang", choices=("ko", "en"), help="language (default: system locale)")
@@ -94,15 +111,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     log_path = config.setup_logging(args.verbose)
+    from common.identity import parse_support_link
+
+    link_pin = None
+    try:
+        if args.link:
+            link_relay, link_pin = parse_support_link(args.link)
+            args.relay = args.relay or link_relay
+        trust = config.trust(args.trust_org, link_pin)
+    except ValueError as exc:
+        return _say(f"{exc}.")
     target = config.relay_target(
         args.relay, ca_file=args.ca_file, pin=args.pin, insecure=args.insecure
     )
     try:
         if args.headless:
-            return _headless(parser, args, target)
+            return _headless(parser, args, target, trust)
         from assist_client.app import run_app
 
-        return run_app(target, args.code, args.lang)
+        return run_app(target, args.code, args.lang, trust=trust)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - a person reads a sentence, the log keeps the traceback
@@ -116,7 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, target: TargetLike) -> int:
+def _headless(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    target: TargetLike,
+    trust: Trust,
+) -> int:
     from common.codes import parse_code
     from common.errors import CodeError, RelayAddressError
 
@@ -146,7 +178,9 @@ def _headless(parser: argparse.ArgumentParser, args: argparse.Namespace, target:
     i18n.install(app, args.lang)
     if isinstance(target, RelayTarget) and target.warning:
         print(f"assist-client: {INSECURE_WARNING}", file=sys.stderr, flush=True)
-    return run_headless(target, code, monitor_number=args.monitor, duration_s=args.duration)
+    return run_headless(
+        target, code, monitor_number=args.monitor, duration_s=args.duration, trust=trust
+    )
 
 
 if __name__ == "__main__":

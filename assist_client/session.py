@@ -52,6 +52,7 @@ from common.endpoint import (
     Secured,
 )
 from common.errors import AssistError, SessionEndedError
+from common.identity import CheckedIdentity, Trust
 from common.messages import (
     Chat,
     Consent,
@@ -102,9 +103,13 @@ NetworkFactory = Callable[[TargetLike, SessionCode, Callable[[Event], None]], Ne
 
 
 def real_network(
-    target: TargetLike, code: SessionCode, on_event: Callable[[Event], None]
+    target: TargetLike,
+    code: SessionCode,
+    on_event: Callable[[Event], None],
+    trust: Trust | None = None,
 ) -> Network:
-    return NetworkThread(Connection(target, Endpoint.customer(code), on_event))
+    """The network thread; ``trust``: the organisations whose agents show as verified."""
+    return NetworkThread(Connection(target, Endpoint.customer(code, trust=trust), on_event))
 
 
 class CustomerSession(QObject):
@@ -156,6 +161,8 @@ class CustomerSession(QObject):
         self.state = State.CONNECTING
         self.agent_name = ""
         self.agent_org = ""
+        #: Who is asking, as the identity check found (verified or the relay's word).
+        self.agent_identity: CheckedIdentity | None = None
         self.allow_draw = False
         self.current: Monitor | None = None
         self.end_reason: EndReason | None = None
@@ -384,9 +391,9 @@ class CustomerSession(QObject):
         match event:
             case PairingStarted():
                 self._set_state(State.SECURING)
-            case PeerJoined(agent_display_name=name, agent_org=org):
-                # Only after key confirmation (common.endpoint), just before Secured.
-                self.agent_name, self.agent_org = name, org
+            case PeerJoined(agent_display_name=name, agent_org=org, identity=who):
+                # Only after key confirmation and the identity check (common.endpoint).
+                self.agent_name, self.agent_org, self.agent_identity = name, org, who
                 self.agent_identified.emit(name, org)
             case Secured():
                 self._secured = True

@@ -46,6 +46,7 @@ from common.errors import (
     CodeError,
     ConnectionLostError,
     ErrorCode,
+    IdentityError,
     InternalError,
     RelayAddressError,
     RelayCertificateError,
@@ -404,8 +405,10 @@ class NetworkThread:
         return self._thread.is_alive()
 
 
-#: Exit codes of the headless modes (both apps).
+#: Exit codes of the headless modes (both apps). 6: the customer's app refused the
+#: agent's identity card (nothing was shared).
 EXIT_OK, EXIT_USAGE, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_ERROR = 0, 2, 3, 4, 5
+EXIT_IDENTITY = 6
 
 _REFUSALS = {
     ErrorCode.BAD_TOKEN,
@@ -417,6 +420,9 @@ _REFUSALS = {
     ErrorCode.RATE_LIMITED,
     ErrorCode.TOO_MANY_CONNECTIONS,
     ErrorCode.TOO_MANY_SESSIONS,
+    ErrorCode.CERTIFICATE_MISSING,
+    ErrorCode.CERTIFICATE_EXPIRED,
+    ErrorCode.CERTIFICATE_REVOKED,
 }
 
 
@@ -431,6 +437,8 @@ def exit_code_for(final: Event | None) -> int:
         return EXIT_USAGE
     if isinstance(err, WrongCodeError):
         return EXIT_REFUSED
+    if isinstance(err, IdentityError):
+        return EXIT_IDENTITY
     if isinstance(err, RelayRefusedError) and err.code in _REFUSALS:
         return EXIT_REFUSED
     if isinstance(err, RelayUnreachableError):

@@ -88,7 +88,7 @@ async def pair_relay(url: str, token: str) -> tuple[ClientConnection, ClientConn
     agent = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await agent.send(Hello(PROTOCOL_VERSION, Role.AGENT, "bench").serialize())
     await _expect(agent, Welcome)
-    await agent.send(Auth(token).serialize())
+    await agent.send(Auth(token, bytes(32)).serialize())
     await _expect(agent, AuthOk)
     await agent.send(Create().serialize())
     created = await _expect(agent, Created)

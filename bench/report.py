@@ -25,7 +25,7 @@ WORKLOADS = ("static", "typing", "scrolling", "motion")
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    where: str  # a workload, "relay" or "messages"
+    where: str  # a workload, "relay", "messages" or "identity"
     key: str
     op: str  # "<=" or ">="
     limit: float
@@ -86,6 +86,14 @@ TARGETS = (
         "parsing and checking a 240 KB motion frame ≤ 2× bare msgpack lists",
         "×",
     ),
+    Target(
+        "identity",
+        "identity_ms",
+        "<=",
+        5,
+        "verified identity adds ≤ 5 ms to session set-up (sign, send, parse, check)",
+        "ms",
+    ),
 )
 
 
@@ -135,7 +143,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and whether it is met (None: not measured)."""
     out = []
     for t in TARGETS:
-        if t.where in ("relay", "messages"):
+        if t.where in ("relay", "messages", "identity"):
             section = results.get(t.where) or {}
         else:
             section = results["workloads"].get(t.where, {})
@@ -252,6 +260,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"**{_fmt(relay.get('idle_conn_kb'))} KB** |",
         ]
     lines += _message_table(results.get("messages") or {})
+    lines += _identity_line(results.get("identity") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -284,6 +293,23 @@ def _message_table(msgs: dict[str, Any]) -> list[str]:
             f"{_fmt(c['parse_ratio'], '×')} |"
         )
     return lines
+
+
+def _identity_line(ident: dict[str, Any]) -> list[str]:
+    if not ident:
+        return []
+    if "error" in ident:
+        return ["", f"Identity: failed: {ident['error']}"]
+    return [
+        "",
+        f"Verified identity (`bench/identity_bench.py`, medians of {ident['rounds']} rounds): "
+        f"the agent signing and building `Identity` ({ident['identity_bytes']} bytes with "
+        f"{ident['revoked_serials']} revoked serials) and the customer parsing and checking it "
+        f"take **{_fmt(ident['identity_ms'])} ms** ({_range(ident['identity_ms_rounds'])}); "
+        f"the PAKE both sides already run takes {_fmt(ident['pake_ms'])} ms "
+        f"({_range(ident['pake_ms_rounds'])}): "
+        f"{_fmt(ident['identity_to_pake_ratio'], '×')} of it.",
+    ]
 
 
 def _range(values: Any) -> str:

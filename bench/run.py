@@ -28,13 +28,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import message_bench, procs, relay_bench, report
+from bench import identity_bench, message_bench, procs, relay_bench, report
 from bench.screen_bench import Plan, run_workload
 from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
-PARTS = (*report.WORKLOADS, "relay", "messages")
+PARTS = (*report.WORKLOADS, "relay", "messages", "identity")
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
 FULL_REPEAT = 5
 
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "workloads": {},
         "relay": {},
         "messages": {},
+        "identity": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -141,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["messages"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"messages: {_brief(results['messages'])}", flush=True)
+    if "identity" in parts:
+        print("identity: running ...", flush=True)
+        try:
+            results["identity"] = identity_bench.run(rounds=3 if args.quick else FULL_REPEAT)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["identity"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"identity: {_brief(results['identity'])}", flush=True)
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 
@@ -186,6 +195,7 @@ def _brief(result: dict[str, Any]) -> str:
         *("fps", "input_latency_ms_p50", "input_latency_ms_p95", "bytes_per_s", "client_cpu_pct"),
         *("psnr_db", "throughput_ratio", "p99_added_ms", "idle_conn_kb"),
         *("motion_frame_build_ratio", "motion_frame_parse_ratio"),
+        *("identity_ms", "pake_ms", "identity_to_pake_ratio"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

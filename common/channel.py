@@ -128,6 +128,13 @@ class Handshake:
             self._keys[f"confirm {_ROLE_WORD[role]}"], b"assist/1 confirm", self._transcript
         )
 
+    @property
+    def transcript(self) -> bytes:
+        """The session's transcript hash (what the agent's identity signature covers)."""
+        if self._keys is None:
+            raise ChannelError()
+        return self._transcript
+
     def receive_confirm(self, msg: Confirm) -> SecureChannel:
         """Verify the peer's key confirmation. Raises WrongCodeError if the codes differ."""
         if self._keys is None or self._channel is not None:

@@ -22,7 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import time
+from collections.abc import Callable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from common import identity
 from common.channel import Handshake, SecureChannel
 from common.codes import SessionCode, make_code
 from common.errors import (
@@ -30,6 +35,8 @@ from common.errors import (
     ChannelError,
     ConnectionLostError,
     ErrorCode,
+    IdentityError,
+    IdentityRefusedError,
     ProtocolError,
     RelayRefusedError,
     ResumeFailedError,
@@ -49,6 +56,7 @@ from common.messages import (
     EndReason,
     Error,
     Hello,
+    Identity,
     Join,
     Layer,
     Message,
@@ -64,6 +72,7 @@ from common.messages import (
     ResumeSync,
     Role,
     Sealed,
+    SessionEnd,
     Welcome,
     parse,
 )
@@ -77,9 +86,13 @@ class Event:
 
 @dataclasses.dataclass(frozen=True)
 class SignedIn(Event):
+    """Agent: the relay accepted the token. ``certificate`` is this key's identity card
+    (empty without one); the app shows its state (``identity.card_state``)."""
+
     name: str
     display_name: str
     org: str
+    certificate: bytes = b""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,10 +106,12 @@ class CodeReady(Event):
 @dataclasses.dataclass(frozen=True)
 class PeerJoined(Event):
     """Both sides are at the relay. The agent hears it at once; the customer learns who
-    is asking only after key confirmation, just before :class:`Secured`."""
+    is asking only after key confirmation and the identity check, just before
+    :class:`Secured`, with ``identity`` saying whether it is verified."""
 
     agent_display_name: str
     agent_org: str
+    identity: identity.CheckedIdentity | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,6 +176,7 @@ class Phase(enum.Enum):
     SIGNING_IN = "signing in"
     WAITING = "waiting for the other side"
     PAIRING = "pairing"
+    CHECKING = "checking the agent's identity"
     SECURED = "secured"
     RESUMING = "resuming"
     ENDED = "ended"
@@ -176,9 +192,20 @@ class Endpoint:
         token: str | None = None,
         code: SessionCode | None = None,
         client: str = "assist",
+        key: Ed25519PrivateKey | None = None,
+        trust: identity.Trust | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.role = role
         self._token = token
+        #: Agent: this app's own key (signs each session); a throwaway one if not given.
+        self._key = key or (Ed25519PrivateKey.generate() if role is Role.AGENT else None)
+        self._certificate = b""
+        self._revocations = b""
+        #: Customer: the organisations pinned, and the clock the check uses.
+        self.trust = trust if trust is not None else identity.Trust()
+        self._clock = clock
+        self._checking = False  # customer: resumed while the identity check was pending
         self.code = code
         self._client = client
         self.phase = Phase.IDLE
@@ -190,12 +217,21 @@ class Endpoint:
         self._peer_identity: PeerJoined | None = None
 
     @classmethod
-    def agent(cls, token: str, *, client: str = "assist-agent") -> Endpoint:
-        return cls(Role.AGENT, token=token, client=client)
+    def agent(
+        cls, token: str, *, client: str = "assist-agent", key: Ed25519PrivateKey | None = None
+    ) -> Endpoint:
+        return cls(Role.AGENT, token=token, client=client, key=key)
 
     @classmethod
-    def customer(cls, code: SessionCode, *, client: str = "assist-client") -> Endpoint:
-        return cls(Role.CUSTOMER, code=code, client=client)
+    def customer(
+        cls,
+        code: SessionCode,
+        *,
+        client: str = "assist-client",
+        trust: identity.Trust | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Endpoint:
+        return cls(Role.CUSTOMER, code=code, client=client, trust=trust, clock=clock)
 
     # ------------------------------------------------------------ outputs
 
@@ -227,7 +263,8 @@ class Endpoint:
             self._send(Resume(self.code.nameplate, self.role, self._handshake.resume_token()))
         elif self.role is Role.AGENT:
             self.phase = Phase.SIGNING_IN
-            self._send(Auth(self._token or ""))
+            assert self._key is not None  # agents always have one (see __init__)
+            self._send(Auth(self._token or "", identity.public_bytes(self._key)))
         else:
             self.phase = Phase.HELLO
             assert self.code is not None  # customers are built with a code
@@ -239,6 +276,7 @@ class Endpoint:
             return
         if self.channel is not None:
             self.channel.suspend()
+            self._checking = self._checking or self.phase is Phase.CHECKING
             self.phase = Phase.RESUMING
             self._events.append(Reconnecting())
         else:
@@ -310,7 +348,8 @@ class Endpoint:
             case Welcome():
                 pass
             case AuthOk(name=name, display_name=display, org=org):
-                self._events.append(SignedIn(name, display, org))
+                self._certificate, self._revocations = msg.certificate, msg.revocations
+                self._events.append(SignedIn(name, display, org, msg.certificate))
                 self._send(Create())
             case Created(nameplate=nameplate, expires_s=expires):
                 self.code = make_code(nameplate)
@@ -329,7 +368,8 @@ class Endpoint:
             case Data(payload=payload):
                 self._receive_e2e(payload)
             case Resumed(peer_present=present):
-                self.phase = Phase.SECURED
+                # A drop while the agent's identity was being checked resumes the check.
+                self.phase = Phase.CHECKING if self._checking else Phase.SECURED
                 self._events.append(ResumedSession())
                 self.peer_present = present
                 if present:
@@ -353,6 +393,37 @@ class Endpoint:
                 raise RelayRefusedError(code)
             case _:
                 raise ProtocolError()
+
+    def _check_identity(self, msg: Message) -> None:
+        """Customer: the first record must be the agent's Identity; check it against
+        the pinned organisations before anyone is asked for consent."""
+        claimed = self._peer_identity or PeerJoined("", "")
+        hs = self._handshake
+        assert hs is not None  # a channel exists only after a handshake
+        try:
+            if not isinstance(msg, Identity):
+                raise IdentityError.because(f"{type(msg).__name__} before Identity")
+            who = identity.check(
+                self.trust,
+                certificate=msg.certificate,
+                revocations=msg.revocations,
+                signature=msg.signature,
+                transcript=hs.transcript,
+                claimed_name=claimed.agent_display_name,
+                claimed_org=claimed.agent_org,
+                now=self._clock(),
+            )
+        except IdentityError as err:
+            # Tell the agent which refusal it was, then leave: nothing was captured.
+            self.send_app(SessionEnd(EndReason.IDENTITY_REFUSED, err.reason))
+            self._send(Bye(EndReason.IDENTITY_REFUSED))
+            self._fail(err)
+            return
+        self.phase = Phase.SECURED
+        self._checking = False
+        self._peer_identity = None
+        self._events.append(PeerJoined(who.display_name, who.org, who))
+        self._events.append(Secured())
 
     def _peer_left(self, reason: PeerLeftReason) -> None:
         intruder: AssistError = (
@@ -389,15 +460,27 @@ class Endpoint:
                 self._out.append(Data(confirm.serialize()).serialize())
             case Confirm():
                 self.channel = hs.receive_confirm(msg)
-                self.phase = Phase.SECURED
                 self._send(hs.established())
-                if self._peer_identity is not None:
-                    self._events.append(self._peer_identity)
-                    self._peer_identity = None
-                self._events.append(Secured())
+                if self._key is not None:  # the agent
+                    self.phase = Phase.SECURED
+                    signature = identity.sign_session(self._key, hs.transcript)
+                    self.send_app(Identity(self._certificate, self._revocations, signature))
+                    self._events.append(Secured())
+                else:  # who is asking, and the prompt, wait for the agent's Identity
+                    self.phase = Phase.CHECKING
             case Sealed() if self.channel is not None:
                 app = self.channel.open(msg)
-                if app is not None:
+                if app is None:
+                    pass
+                elif self.phase is Phase.CHECKING:
+                    self._check_identity(app)
+                elif (
+                    self.role is Role.AGENT
+                    and isinstance(app, SessionEnd)
+                    and app.reason is EndReason.IDENTITY_REFUSED
+                ):
+                    self._fail(IdentityRefusedError(app.detail))
+                else:
                     self._events.append(Received(app))
                 ack = self.channel.pending_ack()
                 if ack is not None:

@@ -35,6 +35,7 @@ import enum
 from typing import Any, ClassVar, Self
 
 __all__ = [
+    "AgentKeyError",
     "AssistError",
     "ChannelError",
     "ChannelExhaustedError",
@@ -42,6 +43,8 @@ __all__ = [
     "ConnectionLostError",
     "ErrorCode",
     "INSECURE_WARNING",
+    "IdentityError",
+    "IdentityRefusedError",
     "InternalError",
     "ProtocolError",
     "RelayAddressError",
@@ -218,6 +221,9 @@ class ErrorCode(enum.IntEnum):
     TOO_MANY_CONNECTIONS = 16
     CODE_BURNED = 17
     RELAY_FULL = 18
+    CERTIFICATE_MISSING = 19
+    CERTIFICATE_EXPIRED = 20
+    CERTIFICATE_REVOKED = 21
 
 
 #: The sentence a person reads for each relay error code.
@@ -265,6 +271,17 @@ RELAY_ERROR_TEXT: dict[ErrorCode, str] = {
     ErrorCode.RELAY_FULL: (
         "The relay has too many connections right now. Try again in a minute; if it keeps "
         "happening, tell the support desk."
+    ),
+    ErrorCode.CERTIFICATE_MISSING: (
+        "Your organisation requires an identity card for every agent, and this computer has "
+        "none yet. Ask your admin to issue one (assist-relay org issue), then sign in again."
+    ),
+    ErrorCode.CERTIFICATE_EXPIRED: (
+        "Your identity card has expired. Ask your admin to renew it (assist-relay org "
+        "issue), then sign in again."
+    ),
+    ErrorCode.CERTIFICATE_REVOKED: (
+        "Your identity card on this computer was withdrawn, so you cannot sign in. Ask your admin."
     ),
 }
 
@@ -338,6 +355,139 @@ class RelayCertificateError(RelayUnreachableError):
         "given with --ca-file or ca_file."
     )
     templates = (UNTRUSTED, EXPIRED, WRONG_HOST, PIN_MISMATCH, NOT_TLS, CA_FILE)
+
+
+class IdentityError(AssistError):
+    """The customer's app refused the helper's identity; nothing was shared.
+
+    ``reason`` names the refusal (one of :attr:`REASONS`), so the agent's app can
+    be told which it was and say it in its own words (:class:`IdentityRefusedError`).
+    """
+
+    _STOP = "Assist stopped before sharing anything."
+    _CALL = "Do not continue: hang up and call {org} on a number you know."
+    MALFORMED = (
+        "The helper's identity card could not be read. " + _STOP + " Ask the organisation "
+        "to check its Assist set-up."
+    )
+    FORGED = (
+        "The helper's identity card is not signed by the organisation it names. "
+        + _STOP
+        + " "
+        + _CALL
+    )
+    WRONG_KEY = (
+        "The helper says they are from {org}, but their card is not signed with the key "
+        "this computer trusts for {org}. " + _STOP + " " + _CALL
+    )
+    NO_PROOF = (
+        "The helper says they are from {org}, which this computer trusts, but could not "
+        "prove it. " + _STOP + " " + _CALL
+    )
+    NOT_THIS_SESSION = (
+        "The helper's identity card belongs to someone else or to another session. "
+        + _STOP
+        + " "
+        + _CALL
+    )
+    EXPIRED = (
+        "The helper's identity card has expired or is not valid yet. " + _STOP + " Ask them "
+        "to sign in again; if it keeps happening, check this computer's date and time."
+    )
+    REVOKED = "The organisation has withdrawn this helper's identity card. " + _STOP + " " + _CALL
+    STALE_LIST = (
+        "Assist could not get a recent list of withdrawn cards from {org}, so it cannot "
+        "confirm this helper. " + _STOP + " Try again later, or call {org} on a number "
+        "you know."
+    )
+    templates = (
+        MALFORMED,
+        FORGED,
+        WRONG_KEY,
+        NO_PROOF,
+        NOT_THIS_SESSION,
+        EXPIRED,
+        REVOKED,
+        STALE_LIST,
+    )
+    template = MALFORMED
+    REASONS = (
+        "MALFORMED",
+        "FORGED",
+        "WRONG_KEY",
+        "NO_PROOF",
+        "NOT_THIS_SESSION",
+        "EXPIRED",
+        "REVOKED",
+        "STALE_LIST",
+    )
+
+    def __init__(self, reason: str = "MALFORMED", /, **params: Any) -> None:
+        if reason not in self.REASONS:
+            reason = "MALFORMED"
+        self.reason = reason
+        params.setdefault("org", "the organisation")
+        super().__init__(getattr(type(self), reason), **params)
+
+
+class IdentityRefusedError(AssistError):
+    """Agent: the customer's app refused this agent's identity card (``reason`` says why)."""
+
+    MALFORMED = (
+        "The customer's app could not read your identity card, so the session ended. "
+        "Ask your admin to check the organisation's Assist set-up."
+    )
+    UNTRUSTED = (
+        "The customer's app does not accept your identity card (it trusts another key for "
+        "your organisation, or you have no card), so the session ended. Ask your admin."
+    )
+    NOT_THIS_SESSION = (
+        "The customer's app found that your identity card does not belong to this computer's "
+        "key, so the session ended. Sign out and in again; if it keeps happening, ask your "
+        "admin to issue a new card."
+    )
+    EXPIRED = (
+        "The customer's app found your identity card expired, so the session ended. Sign "
+        "out and in again to renew it, or ask your admin."
+    )
+    REVOKED = (
+        "The customer's app found your identity card withdrawn, so the session ended. Ask "
+        "your admin."
+    )
+    STALE_LIST = (
+        "The customer's app needs a newer list of withdrawn cards than the relay gave you, "
+        "so the session ended. Ask your admin to publish one (assist-relay org crl)."
+    )
+    templates = (MALFORMED, UNTRUSTED, NOT_THIS_SESSION, EXPIRED, REVOKED, STALE_LIST)
+    template = MALFORMED
+    _FOR = {
+        "FORGED": "UNTRUSTED",
+        "WRONG_KEY": "UNTRUSTED",
+        "NO_PROOF": "UNTRUSTED",
+    }
+
+    def __init__(self, reason: str = "MALFORMED") -> None:
+        name = self._FOR.get(reason, reason)
+        if name not in (
+            "MALFORMED",
+            "UNTRUSTED",
+            "NOT_THIS_SESSION",
+            "EXPIRED",
+            "REVOKED",
+            "STALE_LIST",
+        ):
+            name = "MALFORMED"
+        self.reason = reason
+        super().__init__(getattr(type(self), name))
+
+
+class AgentKeyError(AssistError):
+    """Agent: this computer's key file exists but cannot be used."""
+
+    template = (
+        "This computer's agent key ({path}) cannot be read. Move the file away and sign in "
+        "again; then ask your admin to issue a certificate for the new key."
+    )
 
 
 class SessionEndedError(AssistError):

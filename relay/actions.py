@@ -44,8 +44,11 @@ class Close:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckToken:
+    """Look the token up; record the app's key and find its certificate."""
+
     conn: int
     token: str
+    public_key: bytes = b""
 
     def __repr__(self) -> str:
         return f"CheckToken(conn={self.conn}, token=<hidden>)"

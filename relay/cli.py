@@ -7,6 +7,11 @@
     assist-relay agent add NAME [--display-name TEXT] [--org TEXT]
     assist-relay agent list | remove NAME | reset-token NAME
     assist-relay sessions [--since DATE] [--json]
+    assist-relay org init --org NAME --key FILE [--passphrase-file F]
+    assist-relay org register --key FILE [--optional] | show --key FILE | status
+    assist-relay org issue --key FILE --agent NAME [--team T] [--days N] [--out FILE ...]
+    assist-relay org revoke (--serial N | --agent NAME) [--key FILE]
+    assist-relay org crl --key FILE [--days N] [--out FILE] | upload FILE
 
 The admin commands work while the relay runs, on the same ``--data-dir``
 (the database is in WAL mode). Settings come from the defaults, then the TOML
@@ -30,6 +35,8 @@ from typing import Any
 
 from common.pins import pin_of_certificate
 from relay.config import ConfigError, Settings, load_settings
+from relay.org_cli import org_command
+from relay.org_cli import org_parser as _org_parser
 from relay.server import RelayServer
 from relay.store import SessionRow, Store, StoreError
 
@@ -68,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     reset = agent.add_parser("reset-token", parents=[common], help="give an agent a new token")
     reset.add_argument("name")
 
+    _org_parser(sub, common)
+
     sessions = sub.add_parser("sessions", parents=[common], help="show the audit log")
     sessions.add_argument(
         "--since", help="only sessions started since: 2025-03-01, 2025-03-01T09:00, 7d or 12h (UTC)"
@@ -92,9 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(flags, config=args.config)
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "org" and args.org_command in ("init", "show"):
+            return org_command(None, args)
         with _open_store(settings) as store:
             if args.command == "agent":
                 return _agent(store, args)
+            if args.command == "org":
+                return org_command(store, args)
             return _sessions(store, args.since, args.json)
     except (ConfigError, StoreError) as exc:
         print(f"assist-relay: {exc}", file=sys.stderr)

@@ -192,6 +192,24 @@ class Settings:
     shutdown_timeout_s: float = dataclasses.field(
         default=5.0, metadata=_doc("On SIGTERM/SIGINT, give connections this long to close.")
     )
+    # -- verified identity
+    org_key_file: Path | None = dataclasses.field(
+        default=None,
+        metadata=_doc(
+            "The organisation's private key (from `org init`); with it the relay renews its "
+            "agents' certificates and the revocation list by itself. Unset: admins do."
+        ),
+    )
+    org_key_passphrase_file: Path | None = dataclasses.field(
+        default=None, metadata=_doc("A file holding the organisation key's passphrase.")
+    )
+    certificate_days: int = dataclasses.field(
+        default=30, metadata=_doc("How long a certificate the relay renews stays valid.")
+    )
+    renew_before_days: float = dataclasses.field(
+        default=7.0,
+        metadata=_doc("Renew an agent's certificate at sign-in when fewer days are left."),
+    )
 
     def __post_init__(self) -> None:
         problems = []

@@ -28,6 +28,7 @@ import dataclasses
 import ipaddress
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -54,8 +55,9 @@ from relay.config import ConfigError, Settings
 from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, serve_metrics
+from relay.org import Issuer, SignInCredentials, credentials_for, load_key, read_passphrase
 from relay.sessions import Relay
-from relay.store import Store
+from relay.store import AgentRecord, Store, StoreError
 
 log = logging.getLogger("relay.server")
 
@@ -104,6 +106,20 @@ class Connection:
         self.writer: asyncio.Task[None] | None = None
 
 
+def _issuer(settings: Settings) -> Issuer | None:
+    """The organisation key the relay renews with, if the admin gave it one."""
+    if settings.org_key_file is None:
+        return None
+    passphrase = read_passphrase(settings.org_key_passphrase_file)
+    try:
+        key = load_key(settings.org_key_file, passphrase)
+    except StoreError as exc:
+        raise ConfigError(f"org_key_file: {exc}") from None
+    if key.private is None:
+        raise ConfigError("org_key_file: this is the public half; give the private key file")
+    return Issuer(key, days=settings.certificate_days)
+
+
 class RelayServer:
     """The relay: start with :meth:`start`, stop with :meth:`stop` (graceful)."""
 
@@ -124,6 +140,23 @@ class RelayServer:
         self._audit = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="relay-audit")
         self._stopping = False
         self._queued_total = 0
+        self._issuer = _issuer(settings)
+
+    def _sign_in(
+        self, token: str, public_key: bytes
+    ) -> tuple[AgentRecord | None, SignInCredentials | None]:
+        """Worker thread: the token's agent, and its certificate for this key."""
+        agent = self.store.check_token(token)
+        if agent is None:
+            return None, None
+        return agent, credentials_for(
+            self.store,
+            agent,
+            public_key,
+            time.time(),
+            self._issuer,
+            self.settings.renew_before_days * 86400,
+        )
 
     # ------------------------------------------------------------ lifecycle
 
@@ -384,8 +417,10 @@ class RelayServer:
                     conn.room.set()
                     conn.wakeup.set()
             elif isinstance(action, CheckToken):
-                agent = await asyncio.to_thread(self.store.check_token, action.token)
-                await self._apply(self.core.token_checked(action.conn, agent))
+                agent, creds = await asyncio.to_thread(
+                    self._sign_in, action.token, action.public_key
+                )
+                await self._apply(self.core.token_checked(action.conn, agent, creds))
             elif isinstance(action, RecheckAgent):
                 agent = await asyncio.to_thread(
                     self.store.agent_still_valid, action.name, action.token_id

@@ -105,6 +105,7 @@ from relay.actions import (
 from relay.config import Settings
 from relay.limits import RateLimiter, TokenBucket
 from relay.metrics import Metrics
+from relay.org import SignInCredentials
 from relay.store import AgentRecord
 
 log = logging.getLogger("relay.sessions")
@@ -280,7 +281,7 @@ class Relay:
                         self.metrics.rate_limited_signins_total += 1
                         log.warning("rate limit: too many refused tokens from %s", conn.key)
                         return self._refuse(conn, ErrorCode.RATE_LIMITED)
-                    return [CheckToken(cid, msg.token)]
+                    return [CheckToken(cid, msg.token, msg.public_key)]
                 if isinstance(msg, Create):
                     if phase is not Phase.READY or conn.agent is None:
                         return self._refuse(conn, ErrorCode.NOT_AUTHORIZED)
@@ -301,8 +302,13 @@ class Relay:
         log.info("conn %d from %s: protocol error: %s", cid, conn.ip, detail)
         return self._refuse(conn, ErrorCode.PROTOCOL)
 
-    def token_checked(self, cid: int, agent: AgentRecord | None) -> list[Action]:
-        """The answer to :class:`CheckToken`."""
+    def token_checked(
+        self,
+        cid: int,
+        agent: AgentRecord | None,
+        credentials: SignInCredentials | None = None,
+    ) -> list[Action]:
+        """The answer to :class:`CheckToken`, with the agent's certificate (if any)."""
         conn = self.conns.get(cid)
         if conn is None or conn.phase is not Phase.GREETED:
             return []
@@ -311,12 +317,27 @@ class Relay:
             self._failed_signins.allow(conn.key, self.monotonic())
             log.warning("conn %d from %s: agent token refused", cid, conn.ip)
             return self._refuse(conn, ErrorCode.BAD_TOKEN)
+        creds = credentials or SignInCredentials()
+        if creds.refusal is not None:
+            log.warning("conn %d: agent %r refused: %s", cid, agent.name, creds.refusal.name)
+            return self._refuse(conn, creds.refusal)
         conn.agent = agent
         conn.phase = Phase.READY
         conn.probation = False
         conn.deadline = self.monotonic() + self.settings.idle_timeout_s
         log.info("conn %d from %s: agent %r signed in", cid, conn.ip, agent.name)
-        return [Send(cid, AuthOk(agent.name, agent.display_name, agent.org))]
+        return [
+            Send(
+                cid,
+                AuthOk(
+                    agent.name,
+                    agent.display_name,
+                    agent.org,
+                    creds.certificate,
+                    creds.revocations,
+                ),
+            )
+        ]
 
     def agent_rechecked(self, cid: int, agent: AgentRecord | None) -> list[Action]:
         """The answer to :class:`RecheckAgent`: create the session if the agent still exists."""

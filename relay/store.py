@@ -11,6 +11,8 @@ What is stored, and what never is:
 * agents: name, display name, organisation, a token id (to find the row) and
   ``HMAC-SHA256(key, secret)``; never the token itself. ``key`` is a random
   per-database key in the ``meta`` table.
+* identity: the organisation's *public* key and newest revocation list, each agent's
+  app keys (public) and the certificates issued for them; never a private key.
 * sessions: agent name, nameplate, times, byte counts each way, resume count
   and how it ended; never a resume token, a key, or anything that was forwarded.
   Open sessions' counts and ``last_seen`` are written every ``audit_flush_s``,
@@ -41,10 +43,10 @@ from pathlib import Path
 
 from common.messages import MAX_NAME
 
-__all__ = ["AgentRecord", "SessionRow", "Store", "StoreError"]
+__all__ = ["AgentRecord", "CardRow", "Organisation", "SessionRow", "Store", "StoreError"]
 
 DB_NAME = "relay.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TOKEN_PREFIX = "ar1_"
 # Schema 1's token hash, still read for rows written before schema 2 (see above).
 _SCRYPT = {"n": 1 << 14, "r": 8, "p": 1, "dklen": 32}
@@ -89,6 +91,30 @@ ALTER TABLE sessions ADD COLUMN last_seen REAL;
 """
 
 
+# From schema 2 to 3: agents' own keys, their certificates, and teams (verified identity).
+_MIGRATE_2_TO_3 = """
+ALTER TABLE agents ADD COLUMN team TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS agent_keys (
+    agent      TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen  REAL NOT NULL,
+    PRIMARY KEY (agent, public_key)
+);
+CREATE TABLE IF NOT EXISTS certificates (
+    serial     INTEGER PRIMARY KEY,
+    agent      TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    not_before REAL NOT NULL,
+    not_after  REAL NOT NULL,
+    issued     REAL NOT NULL,
+    revoked    REAL,
+    body       BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS certificates_agent ON certificates (agent, public_key);
+"""
+
+
 class StoreError(Exception):
     """An admin request that cannot be done; the message says why."""
 
@@ -100,6 +126,30 @@ class AgentRecord:
     org: str
     token_id: str
     created: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Organisation:
+    """The organisation whose key signs this relay's agents (only its public key here)."""
+
+    name: str
+    public_key: bytes
+    require_certificates: bool
+    revocations: bytes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CardRow:
+    """One agent certificate as the relay keeps it (``body``: the signed bytes)."""
+
+    serial: int
+    agent: str
+    public_key: bytes
+    not_before: float
+    not_after: float
+    issued: float
+    body: bytes
+    revoked: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -182,6 +232,8 @@ class Store:
             db.executescript(_MIGRATE_1_TO_2.replace("DEFAULT 'scrypt'", "DEFAULT 'hmac'"))
         elif version < 2:
             db.executescript(_MIGRATE_1_TO_2)
+        if fresh or version < 3:
+            db.executescript(_MIGRATE_2_TO_3)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('token_key', ?)",
@@ -304,6 +356,140 @@ class Store:
                 (name, token_id),
             ).fetchone()
         return AgentRecord(*row) if row else None
+
+    # ------------------------------------------------------------ identity
+
+    def organisation(self) -> Organisation | None:
+        """The organisation registered on this relay (its public key), or None."""
+        with self._lock:
+            rows = dict(
+                self._db.execute(
+                    "SELECT key, value FROM meta WHERE key IN"
+                    " ('org_name', 'org_key', 'org_require', 'revocations')"
+                ).fetchall()
+            )
+        if "org_key" not in rows:
+            return None
+        return Organisation(
+            name=bytes(rows["org_name"]).decode(),
+            public_key=bytes(rows["org_key"]),
+            require_certificates=bytes(rows.get("org_require", b"1")) == b"1",
+            revocations=bytes(rows.get("revocations", b"")),
+        )
+
+    def register_organisation(self, name: str, public_key: bytes, *, require: bool) -> None:
+        """Register (or replace) the organisation whose key signs this relay's agents."""
+        check_label("the organisation", name)
+        with self._tx() as db:
+            for key, value in (
+                ("org_name", name.encode()),
+                ("org_key", public_key),
+                ("org_require", b"1" if require else b"0"),
+            ):
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            db.execute("DELETE FROM meta WHERE key = 'revocations'")
+
+    def revocations(self) -> bytes:
+        org = self.organisation()
+        return org.revocations if org is not None else b""
+
+    def set_revocations(self, raw: bytes) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('revocations', ?)", (raw,))
+
+    def agent_record(self, name: str) -> AgentRecord:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT name, display_name, org, token_id, created FROM agents"
+                " WHERE name = ? AND disabled IS NULL",
+                (name,),
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"there is no agent called {name!r}")
+        return AgentRecord(*row)
+
+    def agent_team(self, name: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT team FROM agents WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def key_seen(self, agent: str, public_key: bytes, when: float) -> None:
+        """An agent's app signed in with this key (the admin issues its card for it)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO agent_keys (agent, public_key, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (agent, public_key)"
+                " DO UPDATE SET last_seen = excluded.last_seen",
+                (agent, public_key, when, when),
+            )
+
+    def newest_key(self, agent: str) -> bytes | None:
+        """The key of the agent's most recent sign-in, or None if it never signed in."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT public_key FROM agent_keys WHERE agent = ? ORDER BY last_seen DESC",
+                (agent,),
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def add_certificate(self, card: CardRow, team: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO certificates (serial, agent, public_key, not_before, not_after,"
+                " issued, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    card.serial,
+                    card.agent,
+                    card.public_key,
+                    card.not_before,
+                    card.not_after,
+                    card.issued,
+                    card.body,
+                ),
+            )
+            if team is not None:
+                db.execute("UPDATE agents SET team = ? WHERE name = ?", (team, card.agent))
+
+    def certificates(self, agent: str | None = None) -> list[CardRow]:
+        """Certificates, newest first (of one agent, or all)."""
+        query = (
+            "SELECT serial, agent, public_key, not_before, not_after, issued, revoked, body"
+            " FROM certificates"
+        )
+        params: tuple[str, ...] = ()
+        if agent is not None:
+            query += " WHERE agent = ?"
+            params = (agent,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY not_after DESC", params).fetchall()
+        return [CardRow(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], bytes(r[7]), r[6]) for r in rows]
+
+    def revoke(self, *, serial: int | None = None, agent: str | None = None) -> list[int]:
+        """Withdraw one certificate, or all of one agent's; returns the serials withdrawn."""
+        now = time.time()
+        with self._tx() as db:
+            if serial is not None:
+                found = db.execute(
+                    "SELECT serial FROM certificates WHERE serial = ? AND revoked IS NULL",
+                    (serial,),
+                ).fetchall()
+            else:
+                found = db.execute(
+                    "SELECT serial FROM certificates WHERE agent = ? AND revoked IS NULL",
+                    (agent,),
+                ).fetchall()
+            serials = [int(r[0]) for r in found]
+            db.executemany(
+                "UPDATE certificates SET revoked = ? WHERE serial = ?", [(now, s) for s in serials]
+            )
+        return serials
+
+    def revoked_serials(self) -> list[int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT serial FROM certificates WHERE revoked IS NOT NULL ORDER BY serial"
+            ).fetchall()
+        return [int(r[0]) for r in rows]
 
     # ------------------------------------------------------------ audit
 

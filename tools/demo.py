@@ -25,6 +25,7 @@ with ``index.html`` to view them side by side and ``demo.json`` describing them.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import html
@@ -40,6 +41,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
+from assist_agent.agent_key import load_or_create
+from common import identity
 from tools.demo_procs import (
     Child,
     DemoError,
@@ -197,6 +200,46 @@ class Demo:
         if added.returncode != 0 or not added.stdout.strip():
             raise DemoError(f"could not add the demo agent: {added.stderr.strip()}")
         self.token = added.stdout.strip().splitlines()[-1]
+        self._verified_identity(data, env)
+
+    def _verified_identity(self, data: Path, env: dict[str, str]) -> None:
+        """The demo organisation's key ceremony, so the customer's prompt says Verified:
+        an organisation key, the agent's key and certificate in each agent home, and the
+        organisation pinned in each customer home's client.toml (docs/admin.md)."""
+        name, display_name, org = AGENT
+        key = self.tmp / "org" / "demo-org.key"
+        key.parent.mkdir(mode=0o700, exist_ok=True)
+
+        def admin(*args: str) -> str:
+            done = subprocess.run(
+                [command("assist-relay"), *args, "--data-dir", str(data)],
+                env=env, capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise DemoError(f"assist-relay {args[0]} {args[1]}: {done.stderr.strip()}")
+            return done.stdout
+
+        made = admin("org", "init", "--org", org, "--key", str(key))
+        found = re.search(r"\d{5}(?: \d{5}){5}", made)
+        if found is None:
+            raise DemoError(f"no fingerprint from org init: {made!r}")
+        self.fingerprint = found[0]
+        admin("org", "register", "--key", f"{key}.pub")
+        for home in ("agent", "home"):  # the autopilot's agent, and the desktop's one person
+            agent_key = load_or_create(self.tmp / home / "data" / "assist" / "agent_key.pem")
+            public = base64.b64encode(identity.public_bytes(agent_key)).decode()
+            card = self.tmp / "org" / f"{home}.card"
+            admin("org", "issue", "--key", str(key), "--agent", name, "--team", "Demo",
+                  "--agent-key", public, "--display-name", display_name,
+                  "--out", str(card))  # fmt: skip
+            admin("org", "upload", str(card))
+        admin("org", "crl", "--key", str(key))
+        for home in ("customer", "home"):
+            folder = self.tmp / home / "config" / "assist"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "client.toml").write_text(
+                f'trusted_orgs = ["{org} = {self.fingerprint}"]\n', encoding="utf-8"
+            )
 
     def env(self, home: str | None, display: str | None = None) -> dict[str, str]:
         """The environment of a child: our own folders for ``home``; a virtual ``display``."""
@@ -345,7 +388,8 @@ class Autopilot:
         customer.ask(f"type {code}")
         self.shoot()  # 2: the code typed in
 
-        customer.ask("connect")
+        if customer.ask("connect") != "verified":
+            raise DemoError("the customer's prompt did not say Verified (see customer.log)")
         agent.ask("deciding")
         self.shoot()  # 3: consent
 

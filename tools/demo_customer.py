@@ -9,7 +9,7 @@ Commands (see :mod:`tools.demo_runner`):
 ``ready``                       the app is running
 ``open``                        the join window appears
 ``type CODE``                   type the code the agent read out
-``connect``                     click **Connect**; answers once the consent prompt shows
+``connect``                     click **Connect**; then answers ``verified``/``not-verified``
 ``share``                       click **Share my screen**; answers once the sharing bar shows
 ``marks N``                     N of the agent's marks are on the screen
 ``heard TEXT`` / ``chat TEXT``  the agent's message or step arrived / write back
@@ -59,7 +59,16 @@ class CustomerPilot(Runner):
 
     def do_connect(self, _: str) -> None:
         click(self.client.join.connect_button)
-        self.when("the consent prompt", lambda: shown(ConsentDialog) is not None, settle_ms=400)
+
+        def verified() -> None:  # answers "verified" or "not-verified": the demo checks it
+            self.reply("verified" if showing(ConsentDialog).verified else "not-verified")
+
+        self.when(
+            "the consent prompt",
+            lambda: shown(ConsentDialog) is not None,
+            verified,
+            settle_ms=400,
+        )
 
     def do_share(self, _: str) -> None:
         click(showing(ConsentDialog).share_button)
@@ -120,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Assist")
     app.setQuitOnLastWindowClosed(False)
     i18n.install(app, "en")
-    client = ClientApp(config.relay_target(args.relay))  # trusts ASSIST_CA_FILE
+    # Trusts ASSIST_CA_FILE, and the organisation pinned in client.toml, as the app does.
+    client = ClientApp(config.relay_target(args.relay), trust=config.trust())
     _pilot = CustomerPilot(client)  # the name keeps it alive while the loop runs
     app.exec()
     if client.session is not None:

@@ -28,6 +28,7 @@ from assist_agent.history import History
 from assist_agent.model import CONNECTED, OPEN, Ending, Outcome, State
 from assist_agent.session import AgentSession
 from assist_agent.texts import (
+    card_text,
     ending_text,
     quality_text,
     size_text,
@@ -45,6 +46,7 @@ from assist_net.target import RelayTarget
 from assist_ui.i18n import error_text
 from assist_ui.shapes import paint_shapes
 from common.errors import INSECURE_WARNING, AssistError
+from common.identity import CardState
 from common.messages import Monitors
 
 _TROUBLE = {Ending.ERROR, Ending.BAD_TOKEN, Ending.UNREACHABLE, Ending.CODE_MISMATCH}
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
         desk, drawing, tb = self.desk, self.drawing, self.toolbar
         desk.signing_in.connect(self.on_signing_in)
         desk.signed_in.connect(self.on_signed_in)
+        desk.card_changed.connect(self.on_card_changed)
         desk.sign_in_failed.connect(self.on_sign_in_failed)
         desk.session_started.connect(self.on_session_started)
         desk.screenshot_source = self.final_screenshot
@@ -229,6 +232,9 @@ class MainWindow(QMainWindow):
         self.toolbar.show()
         if self.session is None:
             self.show_ready()
+
+    def on_card_changed(self, card: CardState) -> None:
+        self.state_card.set_card(*card_text(card))
 
     def on_sign_in_failed(self, err: AssistError) -> None:
         self.show_sign_in(self.desk.relay, self.desk.token, error_text(err))

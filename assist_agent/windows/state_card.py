@@ -56,6 +56,10 @@ class StateCard(QFrame):
         self.identity = QLabel(self)
         self.identity.setObjectName("identity")
         self.identity.setWordWrap(True)
+        self.card = QLabel(self)
+        self.card.setObjectName("identityCard")
+        self.card.setWordWrap(True)
+        self.card.hide()
         self.new_button = QPushButton(self.tr("New session"), self)
         self.new_button.setObjectName("primary")
         self.skip_button = QPushButton(self.tr("Don't wait for the rating"), self)
@@ -73,6 +77,7 @@ class StateCard(QFrame):
         layout.addWidget(self.detail)
         layout.addLayout(buttons)
         layout.addWidget(self.identity)
+        layout.addWidget(self.card)
 
     def show_state(self, state: State, title: str, detail: str, *, error: bool = False) -> None:
         self.dot.set_color(TONES["bad" if error else TONE_OF[state]])
@@ -85,3 +90,10 @@ class StateCard(QFrame):
     def set_identity(self, display_name: str, org: str) -> None:
         who = f"{display_name} · {org}" if org else display_name
         self.identity.setText(self.tr("Signed in as {who}").format(who=who))
+
+    def set_card(self, text: str, tone: str) -> None:
+        """This computer's identity card: a line under who is signed in, coloured by tone."""
+        color = TONES[tone].name() if tone != "idle" else ""
+        self.card.setStyleSheet(f"color: {color};" if color else "")
+        self.card.setText(text)
+        self.card.show()

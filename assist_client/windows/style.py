@@ -25,6 +25,11 @@ QLabel#AgentName {{ font-size: 24px; font-weight: 700; color: {PRIMARY_DARK}; }}
 QFrame#Warning {{ background: {WARNING_BG}; border: 2px solid {WARNING_BORDER};
                   border-radius: 10px; }}
 QFrame#Warning QLabel {{ font-size: 16px; }}
+QFrame#Verified {{ background: #e8f5e9; border: 2px solid {OK}; border-radius: 10px; }}
+QFrame#Unverified {{ background: #fff3e0; border: 2px dashed {PAUSED}; border-radius: 10px; }}
+QFrame#Verified QLabel, QFrame#Unverified QLabel {{ font-size: 15px; }}
+QFrame#Verified QLabel#BadgeTitle {{ color: {OK}; font-size: 18px; font-weight: 700; }}
+QFrame#Unverified QLabel#BadgeTitle {{ color: #b23c00; font-size: 18px; font-weight: 700; }}
 QPushButton {{ padding: 10px 22px; border-radius: 8px; border: 1px solid #c4c7c5;
                background: #f8f9fa; font-size: 16px; }}
 QPushButton:hover {{ background: #eef1f4; }}

@@ -156,6 +156,14 @@
       <translation>릴레이 주소 오류</translation>
     </message>
     <message>
+      <source>No identity card</source>
+      <translation>신분증 없음</translation>
+    </message>
+    <message>
+      <source>Identity refused</source>
+      <translation>신원 거부됨</translation>
+    </message>
+    <message>
       <source>Error</source>
       <translation>오류</translation>
     </message>
@@ -170,6 +178,30 @@
     <message>
       <source>poor</source>
       <translation>나쁨</translation>
+    </message>
+    <message>
+      <source>Identity card valid until {until} ({org}, key {fingerprint}).</source>
+      <translation>신분증 유효 기간: {until}까지 ({org}, 키 {fingerprint}).</translation>
+    </message>
+    <message>
+      <source>Identity card expires on {until}. Sign in again after your admin renews it.</source>
+      <translation>신분증이 {until}에 만료됩니다. 관리자가 갱신하면 다시 로그인하세요.</translation>
+    </message>
+    <message>
+      <source>Identity card expired on {until}. Ask your admin to renew it.</source>
+      <translation>신분증이 {until}에 만료되었습니다. 관리자에게 갱신을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>Your identity card is for another computer's key, so customers will refuse it. Ask your admin to issue one for this computer.</source>
+      <translation>신분증이 다른 컴퓨터의 키로 발급되어 고객의 앱이 거부합니다. 관리자에게 이 컴퓨터용 신분증 발급을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>Your identity card could not be read. Ask your admin.</source>
+      <translation>신분증을 읽을 수 없습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>No identity card: customers see your name as not verified. Ask your admin for one.</source>
+      <translation>신분증이 없습니다. 고객에게는 이름이 '확인되지 않음'으로 표시됩니다. 관리자에게 발급을 요청하세요.</translation>
     </message>
   </context>
   <context>
@@ -313,6 +345,38 @@
     <message>
       <source>Share my screen</source>
       <translation>내 화면 공유하기</translation>
+    </message>
+    <message>
+      <source>✔ Verified: {org} vouches for this person</source>
+      <translation>✔ 확인됨: {org}에서 이 사람의 신원을 보증합니다</translation>
+    </message>
+    <message>
+      <source>team {team}</source>
+      <translation>{team} 팀</translation>
+    </message>
+    <message>
+      <source>Their identity was checked against {org}'s key, which this computer trusts.</source>
+      <translation>이 컴퓨터가 신뢰하는 {org}의 키로 신원을 확인했습니다.</translation>
+    </message>
+    <message>
+      <source>Not verified</source>
+      <translation>확인되지 않음</translation>
+    </message>
+    <message>
+      <source>This name is signed with an organisation key this computer does not know. Compare the key below with the one on the organisation's own web page before you continue.</source>
+      <translation>이 이름은 이 컴퓨터가 모르는 기관 키로 서명되어 있습니다. 계속하기 전에 아래 키를 해당 기관의 공식 웹페이지에 있는 키와 비교해 보세요.</translation>
+    </message>
+    <message>
+      <source>This name comes from the relay server, not from a key this computer trusts. Make sure you know who you are talking to.</source>
+      <translation>이 이름은 중계 서버가 알려 준 것이며, 이 컴퓨터가 신뢰하는 키로 확인된 것이 아닙니다. 상대방이 누구인지 꼭 확인하세요.</translation>
+    </message>
+    <message>
+      <source>Organisation key: {fingerprint}</source>
+      <translation>기관 키: {fingerprint}</translation>
+    </message>
+    <message>
+      <source>On the phone? Ask them to read it out and compare.</source>
+      <translation>통화 중이라면 상대방에게 이 번호를 읽어 달라고 하고 비교해 보세요.</translation>
     </message>
     <message>
       <source>Your whole screen ({width} × {height})</source>
@@ -1028,6 +1092,66 @@
       <translation>다른 누군가가 이 코드로 참여하려고 했기 때문에, 고객의 안전을 위해 세션을 닫았습니다. 새 세션을 시작하고 새 코드를 불러 주세요.</translation>
     </message>
     <message>
+      <source>This computer's agent key ({path}) cannot be read. Move the file away and sign in again; then ask your admin to issue a certificate for the new key.</source>
+      <translation>이 컴퓨터의 상담원 키({path})를 읽을 수 없습니다. 파일을 다른 곳으로 옮긴 뒤 다시 로그인하고, 관리자에게 새 키의 신분증 발급을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The customer's app could not read your identity card, so the session ended. Ask your admin to check the organisation's Assist set-up.</source>
+      <translation>고객의 앱이 상담원님의 신분증을 읽지 못해 세션이 끝났습니다. 관리자에게 기관의 Assist 설정 점검을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The customer's app does not accept your identity card (it trusts another key for your organisation, or you have no card), so the session ended. Ask your admin.</source>
+      <translation>고객의 앱이 상담원님의 신분증을 받아들이지 않아 세션이 끝났습니다(고객이 기관의 다른 키를 신뢰하거나, 신분증이 없습니다). 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>The customer's app found that your identity card does not belong to this computer's key, so the session ended. Sign out and in again; if it keeps happening, ask your admin to issue a new card.</source>
+      <translation>고객의 앱이 상담원님의 신분증이 이 컴퓨터의 키와 맞지 않는다고 판단해 세션이 끝났습니다. 로그아웃한 뒤 다시 로그인하세요. 계속 그러면 관리자에게 새 신분증 발급을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The customer's app found your identity card expired, so the session ended. Sign out and in again to renew it, or ask your admin.</source>
+      <translation>고객의 앱이 상담원님의 신분증이 만료되었다고 판단해 세션이 끝났습니다. 다시 로그인해 갱신하거나 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>The customer's app found your identity card withdrawn, so the session ended. Ask your admin.</source>
+      <translation>고객의 앱이 상담원님의 신분증이 취소되었다고 판단해 세션이 끝났습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>The customer's app needs a newer list of withdrawn cards than the relay gave you, so the session ended. Ask your admin to publish one (assist-relay org crl).</source>
+      <translation>고객의 앱에는 중계 서버가 준 것보다 최신의 취소 목록이 필요해 세션이 끝났습니다. 관리자에게 새 목록 게시를 요청하세요(assist-relay org crl).</translation>
+    </message>
+    <message>
+      <source>The helper's identity card could not be read. Assist stopped before sharing anything. Ask the organisation to check its Assist set-up.</source>
+      <translation>상담원의 신분증을 읽을 수 없습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 해당 기관에 Assist 설정 점검을 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The helper's identity card is not signed by the organisation it names. Assist stopped before sharing anything. Do not continue: hang up and call {org} on a number you know.</source>
+      <translation>상담원의 신분증이 적힌 기관의 서명을 받지 않았습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 계속하지 마세요. 전화를 끊고 알고 있는 번호로 {org}에 전화하세요.</translation>
+    </message>
+    <message>
+      <source>The helper says they are from {org}, but their card is not signed with the key this computer trusts for {org}. Assist stopped before sharing anything. Do not continue: hang up and call {org} on a number you know.</source>
+      <translation>상담원은 {org} 소속이라고 하지만, 신분증이 이 컴퓨터가 신뢰하는 {org}의 키로 서명되어 있지 않습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 계속하지 마세요. 전화를 끊고 알고 있는 번호로 {org}에 전화하세요.</translation>
+    </message>
+    <message>
+      <source>The helper says they are from {org}, which this computer trusts, but could not prove it. Assist stopped before sharing anything. Do not continue: hang up and call {org} on a number you know.</source>
+      <translation>상담원은 이 컴퓨터가 신뢰하는 {org} 소속이라고 하지만 이를 증명하지 못했습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 계속하지 마세요. 전화를 끊고 알고 있는 번호로 {org}에 전화하세요.</translation>
+    </message>
+    <message>
+      <source>The helper's identity card belongs to someone else or to another session. Assist stopped before sharing anything. Do not continue: hang up and call {org} on a number you know.</source>
+      <translation>상담원의 신분증이 다른 사람이나 다른 세션의 것입니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 계속하지 마세요. 전화를 끊고 알고 있는 번호로 {org}에 전화하세요.</translation>
+    </message>
+    <message>
+      <source>The helper's identity card has expired or is not valid yet. Assist stopped before sharing anything. Ask them to sign in again; if it keeps happening, check this computer's date and time.</source>
+      <translation>상담원의 신분증이 만료되었거나 아직 유효하지 않습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 상담원에게 다시 로그인해 달라고 하세요. 계속 그러면 이 컴퓨터의 날짜와 시간을 확인하세요.</translation>
+    </message>
+    <message>
+      <source>The organisation has withdrawn this helper's identity card. Assist stopped before sharing anything. Do not continue: hang up and call {org} on a number you know.</source>
+      <translation>기관이 이 상담원의 신분증을 취소했습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 계속하지 마세요. 전화를 끊고 알고 있는 번호로 {org}에 전화하세요.</translation>
+    </message>
+    <message>
+      <source>Assist could not get a recent list of withdrawn cards from {org}, so it cannot confirm this helper. Assist stopped before sharing anything. Try again later, or call {org} on a number you know.</source>
+      <translation>{org}의 최신 취소 목록을 받지 못해 이 상담원을 확인할 수 없습니다. 아무것도 공유하기 전에 Assist를 멈췄습니다. 나중에 다시 시도하거나, 알고 있는 번호로 {org}에 전화하세요.</translation>
+    </message>
+    <message>
       <source>The connection to the relay was lost. Check your internet connection and try again.</source>
       <translation>중계 서버와의 연결이 끊겼습니다. 인터넷 연결을 확인한 뒤 다시 시도해 주세요.</translation>
     </message>
@@ -1250,6 +1374,18 @@
     <message>
       <source>The relay has too many connections right now. Try again in a minute; if it keeps happening, tell the support desk.</source>
       <translation>지금 릴레이에 연결이 너무 많습니다. 1분 후에 다시 시도해 주세요. 계속 이런 일이 생기면 지원 센터에 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>Your organisation requires an identity card for every agent, and this computer has none yet. Ask your admin to issue one (assist-relay org issue), then sign in again.</source>
+      <translation>기관이 모든 상담원에게 신분증을 요구하는데, 이 컴퓨터에는 아직 없습니다. 관리자에게 발급을 요청한 뒤(assist-relay org issue) 다시 로그인하세요.</translation>
+    </message>
+    <message>
+      <source>Your identity card has expired. Ask your admin to renew it (assist-relay org issue), then sign in again.</source>
+      <translation>신분증이 만료되었습니다. 관리자에게 갱신을 요청한 뒤(assist-relay org issue) 다시 로그인하세요.</translation>
+    </message>
+    <message>
+      <source>Your identity card on this computer was withdrawn, so you cannot sign in. Ask your admin.</source>
+      <translation>이 컴퓨터의 신분증이 취소되어 로그인할 수 없습니다. 관리자에게 문의하세요.</translation>
     </message>
     <message>
       <source>Not encrypted: the connection to the relay is not protected by TLS, so people on the network can see who connects. Use this only for testing.</source>

@@ -192,3 +192,18 @@ class ChannelAck(Message):
 
     KIND = Kind.CHANNEL_ACK
     next_seq: UInt64
+
+
+class Identity(Message):
+    """agent -> customer, the first record after key confirmation: who is asking.
+
+    ``certificate`` (empty without one) and ``revocations`` are the organisation's
+    signed statements (``common/identity.py``); ``signature`` is the agent key's
+    signature over this session's transcript hash. The customer's app checks all
+    three before it shows the consent prompt.
+    """
+
+    KIND = Kind.IDENTITY
+    certificate: Annotated[bytes, Meta(max_length=MAX_CERTIFICATE_BYTES)]
+    revocations: Annotated[bytes, Meta(max_length=MAX_REVOCATIONS_BYTES)]
+    signature: Annotated[bytes, Meta(min_length=64, max_length=64)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 
-PROTOCOL_VERSION = 1
+#: 2: agents sign in with a public key and prove who they are inside the channel (Identity).
+PROTOCOL_VERSION = 2
 #: Largest message on the relay websocket (the relay closes with 1009 beyond it).
 MAX_MESSAGE_BYTES = 1 << 20
 #: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
@@ -23,6 +24,9 @@ PAKE_MESSAGE_BYTES = 33  # one side byte + a 32-byte Ed25519 element
 MAC_BYTES = 32
 TAG_BYTES = 16  # Poly1305 tag at the end of every sealed record
 TOKEN_HASH_BYTES = 32
+#: An agent certificate (org-signed) and a revocation list, as carried in messages.
+MAX_CERTIFICATE_BYTES = 1200
+MAX_REVOCATIONS_BYTES = 256 * 1024 + 200
 U32 = (1 << 32) - 1
 U64 = (1 << 64) - 1
 
@@ -69,6 +73,7 @@ class Kind(enum.IntEnum):
     RATING = 0x8C
     SESSION_END = 0x8D
     CHANNEL_ACK = 0x8E
+    IDENTITY = 0x8F
 
 
 class Layer(enum.Enum):
@@ -104,6 +109,7 @@ class EndReason(enum.IntEnum):
     DECLINED = 3
     ERROR = 4
     DURATION_ELAPSED = 5
+    IDENTITY_REFUSED = 6  # the customer's app refused the agent's identity card
 
 
 class ConsentState(enum.IntEnum):

@@ -40,6 +40,8 @@ class Auth(Message):
 
     KIND = Kind.AUTH
     token: Annotated[str, Meta(max_length=200)]
+    #: The agent app's own Ed25519 key (the relay finds its certificate by it).
+    public_key: Annotated[bytes, Meta(min_length=32, max_length=32)]
 
     def __repr__(self) -> str:  # never print a token
         return "Auth(token=<hidden>)"
@@ -50,6 +52,11 @@ class AuthOk(Message):
     name: Name
     display_name: Name
     org: Name
+    #: This key's certificate and its organisation's newest revocation list (empty when
+    #: there is none). The agent's app passes both to customers inside the channel; the
+    #: relay cannot forge them, only withhold them (then customers who pin refuse).
+    certificate: Annotated[bytes, Meta(max_length=MAX_CERTIFICATE_BYTES)] = b""
+    revocations: Annotated[bytes, Meta(max_length=MAX_REVOCATIONS_BYTES)] = b""
 
 
 class Create(Message):

@@ -45,7 +45,7 @@ def app(
 def _answer_consent(monkeypatch: pytest.MonkeyPatch, choice: ConsentChoice | None) -> list[tuple]:
     asked: list[tuple] = []
 
-    def ask(cls, parent, name, org, monitors, previews=None):  # noqa: ANN001
+    def ask(cls, parent, name, org, monitors, previews=None, identity=None):  # noqa: ANN001
         asked.append((name, org, [m.index for m in monitors]))
         return choice
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from assist_client import config
@@ -47,3 +48,32 @@ def test_the_recap_in_korean(qapp: QApplication):
     finally:
         i18n.install(qapp, "en")
     assert '<html lang="ko">' in page and "받은 도움" in page and "단계" in page
+
+
+def test_trusted_organisations_come_from_the_file_the_flags_and_a_link(tmp_path: Path) -> None:
+    from assist_client.config import trust
+    from common.identity import Pin, parse_support_link, support_link
+
+    fp1, fp2 = "1" * 30, "2" * 30
+    toml = tmp_path / "client.toml"
+    toml.write_text(
+        f'trusted_orgs = ["Acme Support = {fp1}", {{ name = "Beta", fingerprint = "{fp2}" }}]\n'
+        "max_revocation_age_days = 2\n"
+    )
+    link = support_link("relay.acme.example", Pin("Gamma Desk", "3" * 30))
+    relay, pin = parse_support_link(link)
+    t = trust([f"Delta={'4' * 30}"], pin, config_file=toml)
+    assert relay == "relay.acme.example"
+    assert [p.org for p in t.pins] == ["Acme Support", "Beta", "Delta", "Gamma Desk"]
+    assert t.pins[0].fingerprint == "11111 " * 5 + "11111"
+    assert t.max_list_age_s == 2 * 86400
+    for bad in (
+        'trusted_orgs = ["Acme = 123"]',
+        'trusted_orgs = "x"',
+        "max_revocation_age_days = 0",
+    ):
+        toml.write_text(bad + "\n")
+        with pytest.raises(ValueError):
+            trust([], None, config_file=toml)
+    with pytest.raises(ValueError, match="assist://help"):
+        parse_support_link("https://example.com/?relay=x&org=y&fp=" + "1" * 30)

@@ -16,6 +16,7 @@ from assist_client.windows.guidance import GuidancePanel
 from assist_client.windows.join import JoinWindow, group_digits
 from assist_ui import i18n
 from common.codes import SessionCode
+from common.identity import CheckedIdentity
 from common.messages import Chat, Step
 from tests.client.fakes import MONITOR, SECOND
 
@@ -152,3 +153,38 @@ def test_ending_dialog_rates_with_stars_and_comment(qtbot: QtBot, tmp_path: Path
     assert dialog.rating() is not None and dialog.rating().stars == 4  # type: ignore[union-attr]
     texts = " ".join(w.text() for w in dialog.findChildren(QLabel))
     assert "recap.html" in texts and "How did Alice Agent do?" in texts
+
+
+FP = "10431 50316 44874 39421 09013 38841"
+
+
+def badge_text(dialog: ConsentDialog) -> str:
+    return " ".join(w.text() for w in dialog.badge.findChildren(QLabel))
+
+
+def test_consent_says_verified_with_the_key_to_compare(qtbot: QtBot):
+    who = CheckedIdentity(True, "Kim Minji", "Acme Support", "Network", "minji", FP, 0)
+    dialog = ConsentDialog(who.display_name, who.org, [MONITOR], None, who)
+    qtbot.addWidget(dialog)
+    assert dialog.verified and dialog.badge.objectName() == "Verified"
+    text = badge_text(dialog)
+    assert "Verified: Acme Support vouches for this person" in text and "team Network" in text
+    assert FP in text and "read it out and compare" in text
+
+
+@pytest.mark.parametrize(
+    "who,words",
+    [
+        (CheckedIdentity(False, "Kim", "Acme Support"), "comes from the relay server"),
+        (CheckedIdentity(False, "Kim", "Acme Support", fingerprint=FP), "does not know"),
+    ],
+)
+def test_consent_says_not_verified_in_words_not_only_colour(
+    qtbot: QtBot, who: CheckedIdentity, words: str
+):
+    for identity in (who, None):
+        dialog = ConsentDialog("Kim", "Acme Support", [MONITOR], None, identity)
+        qtbot.addWidget(dialog)
+        assert not dialog.verified and dialog.badge.objectName() == "Unverified"
+        assert "Not verified" in badge_text(dialog)
+    assert words in badge_text(ConsentDialog("Kim", "Acme", [MONITOR], None, who))

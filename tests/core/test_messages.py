@@ -259,7 +259,7 @@ def test_data_is_forwardable_unchanged() -> None:
 
 
 def test_secrets_do_not_show_in_reprs() -> None:
-    assert "s3cret" not in repr(m.Auth("s3cret"))
+    assert "s3cret" not in repr(m.Auth("s3cret", bytes(32)))
     assert "\xaa" * 4 not in repr(m.Resume("123", m.Role.AGENT, b"\xaa" * 32))
 
 

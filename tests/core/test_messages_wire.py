@@ -1,6 +1,11 @@
 """Known answers: the exact bytes of one message of every kind, fixed when the catalogue
 moved from hand-written fields to msgspec, so the wire format provably did not change.
 
+Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocations``
+and ``Identity``; their
+answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
+holds them to msgpack-python too.
+
 The examples sit on the edges where encoders differ: integers at every msgpack width
 boundary and negative ones, text and bytes whose length changes the header (31/32,
 255/256, 65535/65536), Korean text, nested records, empty bodies and the raw layouts.
@@ -18,8 +23,8 @@ T = b"\x11" * 32
 EXAMPLES: dict[str, m.Message] = {
     "HELLO": m.Hello(1, m.Role.CUSTOMER, "assist-client/0.9 한국어"),
     "WELCOME": m.Welcome(1, "relay-1"),
-    "AUTH": m.Auth("tok_" + "a" * 40),
-    "AUTH_OK": m.AuthOk("minji", "Kim Minji 김민지", "Acme Support"),
+    "AUTH": m.Auth("tok_" + "a" * 40, b"\x33" * 32),
+    "AUTH_OK": m.AuthOk("minji", "Kim Minji 김민지", "Acme Support", b"\x92" + b"c" * 300, b""),
     "CREATE": m.Create(),
     "CREATED": m.Created("123456", 600),
     "JOIN": m.Join("042"),
@@ -85,14 +90,15 @@ EXAMPLES: dict[str, m.Message] = {
     "RATING": m.Rating(5, ""),
     "SESSION_END": m.SessionEnd(m.EndReason.CUSTOMER_STOPPED, "Stopped by the customer"),
     "CHANNEL_ACK": m.ChannelAck(0),
+    "IDENTITY": m.Identity(b"\x92" + b"c" * 300, b"\x92" + b"r" * 70_000, b"\x44" * 64),
 }
 
 #: kind -> (length, sha256 of the wire bytes) as written by the hand-made encoder.
 KNOWN = {
     "HELLO": (32, "ecc0b8bf77e9c8b5dfab98e2f1449f5af56095b3e9ba6c584939e89a761556db"),
     "WELCOME": (11, "b123e82b49ebf5caa37fa5c802c812fd87514bf48938ce6fae8c9d0c7890d6c4"),
-    "AUTH": (48, "2b9c1f1f623c696c29421b9740c57c4fb78c39fb35eb412d118d1dac8c98d036"),
-    "AUTH_OK": (41, "e26d37fc9050c85a1a2f3ec73e44cead308be898f72fbe34f9dbc670a716f229"),
+    "AUTH": (82, "756d0657887053dab069c0834d97eeb9e73d9ec34fdc11183d721b578a96ae7d"),
+    "AUTH_OK": (347, "b4e1604b1ceb2a0b7f0573153c8837be0af1697c3ed7cb580290c7d5e223b48b"),
     "CREATE": (2, "b1a825e3c517085caf128f726fde3a5c64800ee344eb70e387c3518f391f260d"),
     "CREATED": (12, "8faab853e1718ce53c71efe0aaa3da3ff00aac8d4adda2da349ad8b55c4fbf27"),
     "JOIN": (6, "766fb99e96473189ed39ec3f84eb455241bd9f182650b5fac1d1d0c615113bab"),
@@ -127,6 +133,7 @@ KNOWN = {
     "RATING": (4, "3201fefbe199df50613c44628fe9643ca66f1977fe63a00f56b1c0344ba0f5f9"),
     "SESSION_END": (27, "da2bf7398a892ee213b2c5b290355c62a009ae776e5b8fe41043fcfe1613dffb"),
     "CHANNEL_ACK": (3, "2f338cce3d99c1fa0c906f62457f720249f841d01dc19300cea4cea7cd5ed145"),
+    "IDENTITY": (70378, "c53578c7f67a21f0d6ebf8f14fccb3c07061ee0b814c313533f54ab403b92dfd"),
 }
 
 

@@ -174,7 +174,7 @@ class Client:
 
 async def agent_create(url: str, token: str, **options: Any) -> tuple[Client, str]:
     agent = await Client.connect(url, Role.AGENT, **options)
-    await agent.send(Auth(token))
+    await agent.send(Auth(token, bytes(32)))
     await agent.expect_kind(4)  # AuthOk
     await agent.send(Create())
     created = await agent.expect(Created)

@@ -82,7 +82,7 @@ def hello(core: Relay, role: Role) -> int:
 
 def create(core: Relay) -> tuple[int, str]:
     cid = hello(core, Role.AGENT)
-    (check,) = core.receive(cid, Auth("a token"))
+    (check,) = core.receive(cid, Auth("a token", bytes(32)))
     assert isinstance(check, CheckToken)
     core.token_checked(cid, AGENT)
     (recheck,) = core.receive(cid, Create())

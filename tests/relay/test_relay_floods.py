@@ -100,7 +100,7 @@ def test_bad_tokens_are_limited_per_address_and_cheap(tmp_path: Path) -> None:
 
     async def sign_in(url: str, tok: str, source: str) -> ErrorCode | None:
         client = await Client.connect(url, Role.AGENT, local_addr=(source, 0))
-        await client.send(Auth(tok))
+        await client.send(Auth(tok, bytes(32)))
         msg = await client.recv()
         await client.close()
         return getattr(msg, "code", None)

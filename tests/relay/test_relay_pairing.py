@@ -127,7 +127,7 @@ def test_bad_or_removed_token_refused(tmp_path: Path) -> None:
 
     async def sign_in(url: str, tok: str) -> Client:
         agent = await Client.connect(url, Role.AGENT)
-        await agent.send(Auth(tok))
+        await agent.send(Auth(tok, bytes(32)))
         return agent
 
     async def main() -> None:
@@ -277,7 +277,7 @@ def test_max_sessions(tmp_path: Path) -> None:
             await agent_create(relay.url, token)
             await agent_create(relay.url, token)
             agent = await Client.connect(relay.url, Role.AGENT)
-            await agent.send(Auth(token))
+            await agent.send(Auth(token, bytes(32)))
             await agent.expect_kind(4)
             await agent.send(Create())
             err = await agent.expect_error(ErrorCode.TOO_MANY_SESSIONS)
