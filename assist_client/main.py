@@ -4,6 +4,7 @@
 
     assist-client [--relay URL] [--code CODE] [--lang ko|en] [--trust-org "NAME=FINGERPRINT"]
     assist-client [assist://help?relay=...&org=...&fp=...]     (a support link)
+    assist-client --register-link-handler   (make such links open the app)
     assist-client --headless --relay URL --code CODE --consent [--monitor N] [--duration S]
 
 With windows (the default) it asks for the code, asks for consent, shows the
@@ -91,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="headless: end the session after this many seconds of sharing",
     )
+    p.add_argument(
+        "--register-link-handler",
+        action="store_true",
+        help="make assist://help?... support links open this app (this user's desktop)",
+    )
     p.add_argument("--verbose", action="store_true", help="log more detail to the log file")
     return p
 
@@ -111,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     log_path = config.setup_logging(args.verbose)
+    if args.register_link_handler:
+        return _register_link_handler()
     from common.identity import parse_support_link
 
     link_pin = None
@@ -141,6 +149,21 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         return EXIT_ERROR
+
+
+def _register_link_handler() -> int:
+    from assist_client.link_handler import register
+
+    try:
+        written = register()
+    except NotImplementedError as exc:
+        return _say(f"{exc}.")
+    except OSError as exc:
+        return _say(f"could not register for support links: {exc}.")
+    print("Support links (assist://help?...) now open Assist. Written:")
+    for path in written:
+        print(f"  {path}")
+    return 0
 
 
 def _headless(
