@@ -247,14 +247,15 @@ def refresh_list(store: Store, issuer: Issuer, now: float) -> bool:
     org = store.organisation()
     if org is None or org.public_key != issuer.key.public_key:
         return False
-    age = _list_age(org.revocations, org.public_key, now)
+    age = list_age(org.revocations, org.public_key, now)
     if age is not None and age <= issuer.list_days * 86400 / 2:
         return False
     issuer.revocations(store, now)
     return True
 
 
-def _list_age(raw: bytes, org_key: bytes, now: float) -> float | None:
+def list_age(raw: bytes, org_key: bytes, now: float) -> float | None:
+    """Seconds since the list was issued; None if there is none or it is not the org's."""
     if not raw:
         return None
     try:
@@ -264,13 +265,10 @@ def _list_age(raw: bytes, org_key: bytes, now: float) -> float | None:
 
 
 def card_state(card: CardRow | None, now: float) -> str:
-    """A word for the admin's table: valid, expiring, expired, revoked, none."""
+    """A word for the admin's table: the agent window's word (``identity.card_state``),
+    or ``revoked``, which only the relay's records know."""
     if card is None:
         return "none"
     if card.revoked is not None:
         return "revoked"
-    if now > card.not_after:
-        return "expired"
-    if card.not_after - now < 7 * 86400:
-        return "expiring"
-    return "valid"
+    return identity.card_state(card.body, card.public_key, now).kind

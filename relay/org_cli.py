@@ -19,6 +19,7 @@ from common import identity
 from relay.org import (
     Issuer,
     card_state,
+    list_age,
     load_key,
     read_passphrase,
     refresh_list,
@@ -218,18 +219,13 @@ def _status(store: Store, as_json: bool, now: float) -> int:
                 "signed_in_with_key": key is not None,
             }
         )
-    list_age = None
-    if org is not None and org.revocations:
-        try:
-            crl = identity.load_revocation_list(org.revocations, org.public_key)
-            list_age = round((now - crl.body.issued_at) / 86400, 1)
-        except Exception:  # noqa: BLE001 - shown as unreadable
-            list_age = None
+    age_s = list_age(org.revocations, org.public_key, now) if org is not None else None
+    age_days = None if age_s is None else round(age_s / 86400, 1)
     info = {
         "organisation": org.name if org else None,
         "fingerprint": identity.fingerprint(org.public_key) if org else None,
         "certificates_required": org.require_certificates if org else False,
-        "revocation_list_age_days": list_age,
+        "revocation_list_age_days": age_days,
         "agents": rows,
     }
     if as_json:
@@ -239,7 +235,7 @@ def _status(store: Store, as_json: bool, now: float) -> int:
         print("No organisation registered: customers see agents as not verified.")
     else:
         need = "required" if org.require_certificates else "optional"
-        age = "none yet" if list_age is None else f"{list_age} days old"
+        age = "none yet" if age_days is None else f"{age_days} days old"
         print(
             f"{org.name}  {identity.fingerprint(org.public_key)}  (certificates {need}; "
             f"revocation list {age})"
