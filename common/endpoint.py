@@ -461,7 +461,8 @@ class Endpoint:
             case Confirm():
                 self.channel = hs.receive_confirm(msg)
                 self._send(hs.established())
-                if self._key is not None:  # the agent
+                if self.role is Role.AGENT:
+                    assert self._key is not None  # agents always have one (see __init__)
                     self.phase = Phase.SECURED
                     signature = identity.sign_session(self._key, hs.transcript)
                     self.send_app(Identity(self._certificate, self._revocations, signature))

@@ -400,34 +400,25 @@ class IdentityError(AssistError):
         "confirm this helper. " + _STOP + " Try again later, or call {org} on a number "
         "you know."
     )
-    templates = (
-        MALFORMED,
-        FORGED,
-        WRONG_KEY,
-        NO_PROOF,
-        NOT_THIS_SESSION,
-        EXPIRED,
-        REVOKED,
-        STALE_LIST,
-    )
+    #: Each refusal by name (what the agent is told), and its sentence.
+    SENTENCES: ClassVar[dict[str, str]] = {
+        "MALFORMED": MALFORMED,
+        "FORGED": FORGED,
+        "WRONG_KEY": WRONG_KEY,
+        "NO_PROOF": NO_PROOF,
+        "NOT_THIS_SESSION": NOT_THIS_SESSION,
+        "EXPIRED": EXPIRED,
+        "REVOKED": REVOKED,
+        "STALE_LIST": STALE_LIST,
+    }
+    templates = tuple(SENTENCES.values())
     template = MALFORMED
-    REASONS = (
-        "MALFORMED",
-        "FORGED",
-        "WRONG_KEY",
-        "NO_PROOF",
-        "NOT_THIS_SESSION",
-        "EXPIRED",
-        "REVOKED",
-        "STALE_LIST",
-    )
+    REASONS = tuple(SENTENCES)
 
     def __init__(self, reason: str = "MALFORMED", /, **params: Any) -> None:
-        if reason not in self.REASONS:
-            reason = "MALFORMED"
-        self.reason = reason
+        self.reason = reason if reason in self.SENTENCES else "MALFORMED"
         params.setdefault("org", "the organisation")
-        super().__init__(getattr(type(self), reason), **params)
+        super().__init__(self.SENTENCES[self.reason], **params)
 
 
 class IdentityRefusedError(AssistError):
@@ -458,27 +449,23 @@ class IdentityRefusedError(AssistError):
         "The customer's app needs a newer list of withdrawn cards than the relay gave you, "
         "so the session ended. Ask your admin to publish one (assist-relay org crl)."
     )
+    #: The customer's refusal (IdentityError.REASONS) -> what this agent reads.
+    SENTENCES: ClassVar[dict[str, str]] = {
+        "MALFORMED": MALFORMED,
+        "FORGED": UNTRUSTED,
+        "WRONG_KEY": UNTRUSTED,
+        "NO_PROOF": UNTRUSTED,
+        "NOT_THIS_SESSION": NOT_THIS_SESSION,
+        "EXPIRED": EXPIRED,
+        "REVOKED": REVOKED,
+        "STALE_LIST": STALE_LIST,
+    }
     templates = (MALFORMED, UNTRUSTED, NOT_THIS_SESSION, EXPIRED, REVOKED, STALE_LIST)
     template = MALFORMED
-    _FOR = {
-        "FORGED": "UNTRUSTED",
-        "WRONG_KEY": "UNTRUSTED",
-        "NO_PROOF": "UNTRUSTED",
-    }
 
     def __init__(self, reason: str = "MALFORMED") -> None:
-        name = self._FOR.get(reason, reason)
-        if name not in (
-            "MALFORMED",
-            "UNTRUSTED",
-            "NOT_THIS_SESSION",
-            "EXPIRED",
-            "REVOKED",
-            "STALE_LIST",
-        ):
-            name = "MALFORMED"
         self.reason = reason
-        super().__init__(getattr(type(self), name))
+        super().__init__(self.SENTENCES.get(reason, self.MALFORMED))
 
 
 class AgentKeyError(AssistError):

@@ -171,7 +171,7 @@ def _sign(key: Ed25519PrivateKey, label: bytes, body: bytes) -> bytes:
     return _ENC.encode(_Signed(body, key.sign(label + body)))
 
 
-def _open(raw: bytes, label: bytes, limit: int) -> tuple[bytes, bytes]:
+def _open(raw: bytes, limit: int) -> tuple[bytes, bytes]:
     if len(raw) > limit + 80:
         raise IdentityError.because(f"larger than {limit} bytes")
     try:
@@ -223,7 +223,7 @@ def load_certificate(raw: bytes) -> Certificate:
 
     Raises IdentityError MALFORMED (not a certificate) or FORGED (a bad signature).
     """
-    body_bytes, signature = _open(raw, _CERT_LABEL, MAX_CERT_BYTES)
+    body_bytes, signature = _open(raw, MAX_CERT_BYTES)
     if len(body_bytes) > MAX_CERT_BYTES:
         raise IdentityError.because("certificate body too large")
     try:
@@ -264,7 +264,7 @@ def revocation_list(
 
 def load_revocation_list(raw: bytes, org_key: bytes) -> RevocationList:
     """Parse a revocation list and check it is signed by ``org_key``."""
-    body_bytes, signature = _open(raw, _LIST_LABEL, MAX_LIST_BYTES)
+    body_bytes, signature = _open(raw, MAX_LIST_BYTES)
     try:
         body = _LIST_BODY.decode(body_bytes)
     except msgspec.MsgspecError as exc:

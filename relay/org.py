@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from common import identity
 from common.errors import ErrorCode, IdentityError
-from relay.store import AgentRecord, CardRow, Store, StoreError
+from relay.store import AgentRecord, CardRow, Organisation, Store, StoreError
 
 __all__ = ["Issuer", "SignInCredentials", "credentials_for", "load_key", "write_key"]
 
@@ -170,11 +170,19 @@ def card_row(raw: bytes, issued: float) -> CardRow:
     return CardRow(b.serial, b.agent, b.agent_key, b.not_before, b.not_after, issued, raw)
 
 
-def upload(store: Store, raw: bytes) -> str:
-    """Bring a certificate or revocation list signed elsewhere to this relay."""
+def registered(store: Store, public_key: bytes | None = None) -> Organisation:
+    """The organisation registered here (with this key, if given), or a StoreError saying why."""
     org = store.organisation()
     if org is None:
         raise StoreError("register the organisation first: assist-relay org register --key FILE")
+    if public_key is not None and org.public_key != public_key:
+        raise StoreError("that key is not the organisation key registered on this relay")
+    return org
+
+
+def upload(store: Store, raw: bytes) -> str:
+    """Bring a certificate or revocation list signed elsewhere to this relay."""
+    org = registered(store)
     try:
         cert = identity.load_certificate(raw)
     except IdentityError:

@@ -23,6 +23,7 @@ from relay.org import (
     load_key,
     read_passphrase,
     refresh_list,
+    registered,
     upload,
     write_key,
 )
@@ -131,7 +132,7 @@ def org_command(store: Store | None, args: argparse.Namespace) -> int:
             args.out.write_bytes(raw)
             print(f"Wrote a revocation list of {len(serials)} serial(s) to {args.out}.")
             return 0
-        _same_org(store, k.public_key)
+        registered(store, k.public_key)
         issuer.revocations(store, now)
         print(
             f"Signed a revocation list of {len(store.revoked_serials())} serial(s), "
@@ -146,14 +147,6 @@ def org_command(store: Store | None, args: argparse.Namespace) -> int:
         print(f"Uploaded the {upload(store, raw)}.")
         return 0
     return _status(store, args.json, now)
-
-
-def _same_org(store: Store, public_key: bytes) -> None:
-    org = store.organisation()
-    if org is None:
-        raise StoreError("register the organisation first: assist-relay org register --key FILE")
-    if org.public_key != public_key:
-        raise StoreError("that key is not the organisation key registered on this relay")
 
 
 def _issue(store: Store, args: argparse.Namespace, now: float) -> int:
@@ -174,7 +167,7 @@ def _issue(store: Store, args: argparse.Namespace, now: float) -> int:
         print(f"Wrote certificate {card.serial} for {args.agent} to {args.out}.")
         print(f"On the relay: assist-relay org upload {args.out}")
         return 0
-    _same_org(store, k.public_key)
+    registered(store, k.public_key)
     agent = store.agent_record(args.agent)
     newest = store.newest_key(args.agent)
     if newest is None:
