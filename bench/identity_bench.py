@@ -21,6 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench.timing import calls_per_round, us_per_call
 from common import identity
 from common.channel import Handshake
 from common.codes import make_code
@@ -30,18 +31,7 @@ ROUND_S = 0.3
 
 
 def _us(fn: Callable[[], Any]) -> float:
-    n, spent = 1, 0.0
-    while spent < ROUND_S / 4:
-        n *= 2
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        spent = time.perf_counter() - t
-    calls = max(1, int(n * ROUND_S / spent))
-    t = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - t) / calls * 1e6
+    return us_per_call(fn, calls_per_round(fn, ROUND_S))
 
 
 def run(rounds: int = 5, revoked: int = 1000) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import msgpack
 
+from bench.timing import calls_per_round, us_per_call
 from common import messages as m
 
 #: Each round runs a case for about this long.
@@ -73,26 +73,6 @@ def _serialize(build: Callable[[], Any]) -> bytes:
     return wire
 
 
-def _calls_per_round(fn: Callable[[], Any]) -> int:
-    """How many calls of ``fn`` take about ROUND_S."""
-    n = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        spent = time.perf_counter() - t
-        if spent > ROUND_S / 5 or n >= 1 << 20:
-            return max(1, int(n * ROUND_S / max(spent, 1e-9)))
-        n *= 2
-
-
-def _us_per_call(fn: Callable[[], Any], n: int) -> float:
-    t = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t) / n * 1e6
-
-
 def _bare(wire: bytes) -> tuple[Callable[[], Any], Callable[[], Any]]:
     """The yardstick: the same body as plain msgpack lists (or raw bytes), no classes."""
     kind, body = wire[:1], wire[1:]
@@ -119,12 +99,12 @@ def run(rounds: int = 5) -> dict[str, Any]:
             "parse": partial(m.parse, wire, layer),
             "bare_parse": bare_parse,
         }
-        calls = {key: _calls_per_round(fn) for key, fn in fns.items()}
+        calls = {key: calls_per_round(fn, ROUND_S) for key, fn in fns.items()}
         # Alternate ours and the yardstick, round by round, so drift hits both alike.
         times: dict[str, list[float]] = {key: [] for key in fns}
         for _ in range(rounds):
             for key, fn in fns.items():
-                times[key].append(_us_per_call(fn, calls[key]))
+                times[key].append(us_per_call(fn, calls[key]))
         ours_b, ours_p, bare_b, bare_p = (
             times["build"],
             times["parse"],
