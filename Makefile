@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 
 # Xvfb for real screen capture and the end-to-end tests; NanumGothic so Korean renders;
 # the X libraries Qt's xcb platform loads; xdotool and imagemagick to drive and photograph
-# windows in tests and the demo.
+# windows in tests and the demo; PostgreSQL, Redis and HAProxy, which the cluster tests
+# start on loopback in temporary folders (a missing one fails those tests, never skips).
 DEB_PACKAGES := xvfb xdotool x11-utils imagemagick fonts-nanum fontconfig \
+	postgresql redis-server haproxy \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xkb1 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0 \
 	libegl1 libgl1 libfontconfig1 libdbus-1-3
@@ -40,7 +42,7 @@ system-deps:
 	    echo "installing (sudo):$$missing"; \
 	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "note: could not install$$missing (not root, no sudo); tests that need them are skipped"; \
+	    echo "note: could not install$$missing (not root, no sudo); install them, or the tests that need them fail"; \
 	  fi; \
 	fi
 

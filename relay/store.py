@@ -1,9 +1,11 @@
-"""The relay's SQLite database: agents (with hashed tokens) and the audit log of sessions.
+"""The relay's durable data: agents (with hashed tokens), identity, and the audit log.
 
-One file, ``relay.sqlite3`` in the data dir, in WAL mode so the admin commands
-can read and write while the relay runs. A :class:`Store` is safe to use from
-several threads (one lock around the connection); the relay writes audit rows
-from a single worker thread so they land in order, and checks tokens from
+The data lives in SQLite (default: ``relay.sqlite3`` in the data dir, WAL mode so
+the admin commands can read and write while the relay runs) or PostgreSQL
+(``database_url``), through :mod:`relay.sql`; the SQL here is written once for
+both. A :class:`Store` is safe to use from several threads; the relay calls it
+only from worker threads (its event loop never waits on the database), writes
+audit rows from a single worker so they land in order, and checks tokens from
 others.
 
 What is stored, and what never is:
@@ -31,92 +33,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from common.messages import MAX_NAME
+from relay.sql import Database, StoreError, open_database
 
 __all__ = ["AgentRecord", "CardRow", "Organisation", "SessionRow", "Store", "StoreError"]
 
-DB_NAME = "relay.sqlite3"
-SCHEMA_VERSION = 3
 TOKEN_PREFIX = "ar1_"
 # Schema 1's token hash, still read for rows written before schema 2 (see above).
 _SCRYPT = {"n": 1 << 14, "r": 8, "p": 1, "dklen": 32}
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS agents (
-    name         TEXT PRIMARY KEY,
-    display_name TEXT NOT NULL,
-    org          TEXT NOT NULL,
-    token_id     TEXT NOT NULL UNIQUE,
-    salt         BLOB NOT NULL,
-    token_hash   BLOB NOT NULL,
-    created      REAL NOT NULL,
-    disabled     REAL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id                      TEXT PRIMARY KEY,
-    agent                   TEXT NOT NULL,
-    nameplate               TEXT NOT NULL,
-    started                 REAL NOT NULL,
-    paired                  REAL,
-    established             REAL,
-    ended                   REAL,
-    duration_s              REAL,
-    bytes_agent_to_customer INTEGER NOT NULL DEFAULT 0,
-    bytes_customer_to_agent INTEGER NOT NULL DEFAULT 0,
-    resumes                 INTEGER NOT NULL DEFAULT 0,
-    end_reason              TEXT
-);
-CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started);
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value BLOB NOT NULL
-);
-"""
-
-# From schema 1 to 2: how each token is hashed, and when an open session was last seen.
-_MIGRATE_1_TO_2 = """
-ALTER TABLE agents ADD COLUMN hash_scheme TEXT NOT NULL DEFAULT 'scrypt';
-ALTER TABLE sessions ADD COLUMN last_seen REAL;
-"""
-
-
-# From schema 2 to 3: agents' own keys, their certificates, and teams (verified identity).
-_MIGRATE_2_TO_3 = """
-ALTER TABLE agents ADD COLUMN team TEXT NOT NULL DEFAULT '';
-CREATE TABLE IF NOT EXISTS agent_keys (
-    agent      TEXT NOT NULL,
-    public_key BLOB NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen  REAL NOT NULL,
-    PRIMARY KEY (agent, public_key)
-);
-CREATE TABLE IF NOT EXISTS certificates (
-    serial     INTEGER PRIMARY KEY,
-    agent      TEXT NOT NULL,
-    public_key BLOB NOT NULL,
-    not_before REAL NOT NULL,
-    not_after  REAL NOT NULL,
-    issued     REAL NOT NULL,
-    revoked    REAL,
-    body       BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS certificates_agent ON certificates (agent, public_key);
-"""
-
-
-class StoreError(Exception):
-    """An admin request that cannot be done; the message says why."""
+_PUT_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -202,60 +137,43 @@ def check_label(what: str, value: str) -> str:
 class Store:
     """The database. Open with :meth:`open`; close with :meth:`close`."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path, token_key: bytes) -> None:
+    def __init__(self, db: Database, token_key: bytes) -> None:
         self._db = db
-        self._lock = threading.Lock()
-        self.path = path
         self._key = token_key
 
+    @property
+    def where(self) -> str:
+        """The database file, or the PostgreSQL URL without its password."""
+        return self._db.where
+
+    @property
+    def kind(self) -> str:
+        return self._db.kind
+
     @classmethod
-    def open(cls, data_dir: Path) -> Store:
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = data_dir / DB_NAME
-        if not path.exists():  # private from the start; SQLite gives -wal/-shm the same mode
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        db = sqlite3.connect(path, timeout=10.0, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            db.close()
-            raise StoreError(
-                f"{path} was written by a newer assist-relay (schema {version}); update the relay"
+    def open(cls, data_dir: Path, database_url: str = "") -> Store:
+        """The store ``database_url`` names (empty: SQLite in ``data_dir``), migrated."""
+        if not database_url:
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        db = open_database(database_url, data_dir)
+        try:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('token_key', ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (secrets.token_bytes(32),),
             )
-        fresh = not db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agents'"
-        ).fetchone()
-        db.executescript(_SCHEMA)
-        if fresh:
-            db.executescript(_MIGRATE_1_TO_2.replace("DEFAULT 'scrypt'", "DEFAULT 'hmac'"))
-        elif version < 2:
-            db.executescript(_MIGRATE_1_TO_2)
-        if fresh or version < 3:
-            db.executescript(_MIGRATE_2_TO_3)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('token_key', ?)",
-            (secrets.token_bytes(32),),
-        )
-        key = db.execute("SELECT value FROM meta WHERE key = 'token_key'").fetchone()[0]
-        return cls(db, path, bytes(key))
+            key = db.execute("SELECT value FROM meta WHERE key = 'token_key'").fetchone()[0]
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, bytes(key))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def ping(self) -> None:
+        """Raise :class:`~relay.sql.DatabaseUnavailableError` if the database does not answer."""
+        self._db.execute("SELECT 1")
 
     # ------------------------------------------------------------ agents
 
@@ -270,33 +188,32 @@ class Store:
         check_label("the organisation", org)
         token, token_id, secret = _new_token()
         digest = _hmac(self._key, secret)
-        with self._tx() as db:
+        with self._db.transaction() as db:
             row = db.execute("SELECT disabled FROM agents WHERE name = ?", (name,)).fetchone()
             if row is not None and row[0] is None:
                 raise StoreError(f"there is already an agent called {name!r}")
             db.execute("DELETE FROM agents WHERE name = ?", (name,))
             db.execute(
                 "INSERT INTO agents (name, display_name, org, token_id, salt, token_hash,"
-                " hash_scheme, created) VALUES (?, ?, ?, ?, x'', ?, 'hmac', ?)",
-                (name, display, org, token_id, digest, time.time()),
+                " hash_scheme, created) VALUES (?, ?, ?, ?, ?, ?, 'hmac', ?)",
+                (name, display, org, token_id, b"", digest, time.time()),
             )
         return token
 
     def list_agents(self) -> list[AgentRecord]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT name, display_name, org, token_id, created FROM agents"
-                " WHERE disabled IS NULL ORDER BY name"
-            ).fetchall()
+        rows = self._db.execute(
+            "SELECT name, display_name, org, token_id, created FROM agents"
+            " WHERE disabled IS NULL ORDER BY name"
+        ).fetchall()
         return [AgentRecord(*row) for row in rows]
 
     def remove_agent(self, name: str) -> None:
         """Disable an agent at once: its token stops working. Its audit rows stay."""
-        with self._tx() as db:
+        with self._db.transaction() as db:
             cur = db.execute(
-                "UPDATE agents SET disabled = ?, token_hash = x'' WHERE name = ?"
+                "UPDATE agents SET disabled = ?, token_hash = ? WHERE name = ?"
                 " AND disabled IS NULL",
-                (time.time(), name),
+                (time.time(), b"", name),
             )
             if cur.rowcount == 0:
                 raise StoreError(f"there is no agent called {name!r}")
@@ -305,11 +222,11 @@ class Store:
         """Give an agent a new token; the old one stops working at once."""
         token, token_id, secret = _new_token()
         digest = _hmac(self._key, secret)
-        with self._tx() as db:
+        with self._db.transaction() as db:
             cur = db.execute(
-                "UPDATE agents SET token_id = ?, salt = x'', token_hash = ?, hash_scheme = 'hmac'"
+                "UPDATE agents SET token_id = ?, salt = ?, token_hash = ?, hash_scheme = 'hmac'"
                 " WHERE name = ? AND disabled IS NULL",
-                (token_id, digest, name),
+                (token_id, b"", digest, name),
             )
             if cur.rowcount == 0:
                 raise StoreError(f"there is no agent called {name!r}")
@@ -321,12 +238,11 @@ class Store:
         if parts is None:
             return None
         token_id, secret = parts
-        with self._lock:
-            row = self._db.execute(
-                "SELECT name, display_name, org, token_id, created, salt, token_hash,"
-                " hash_scheme FROM agents WHERE token_id = ? AND disabled IS NULL",
-                (token_id,),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT name, display_name, org, token_id, created, salt, token_hash,"
+            " hash_scheme FROM agents WHERE token_id = ? AND disabled IS NULL",
+            (token_id,),
+        ).fetchone()
         if row is None:
             _hmac(self._key, secret)  # about the same time whether or not the id exists
             return None
@@ -339,35 +255,33 @@ class Store:
         # A schema-1 row: check the old way once, then store the fast hash.
         if not hmac.compare_digest(_scrypt(secret, row[5]), row[6]):
             return None
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
-                "UPDATE agents SET salt = x'', token_hash = ?, hash_scheme = 'hmac'"
+                "UPDATE agents SET salt = ?, token_hash = ?, hash_scheme = 'hmac'"
                 " WHERE token_id = ? AND hash_scheme = 'scrypt'",
-                (_hmac(self._key, secret), token_id),
+                (b"", _hmac(self._key, secret), token_id),
             )
         return AgentRecord(*row[:5])
 
     def agent_still_valid(self, name: str, token_id: str) -> AgentRecord | None:
         """The agent, if it still exists with the same token (no scrypt: used on Create)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT name, display_name, org, token_id, created FROM agents"
-                " WHERE name = ? AND token_id = ? AND disabled IS NULL",
-                (name, token_id),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT name, display_name, org, token_id, created FROM agents"
+            " WHERE name = ? AND token_id = ? AND disabled IS NULL",
+            (name, token_id),
+        ).fetchone()
         return AgentRecord(*row) if row else None
 
     # ------------------------------------------------------------ identity
 
     def organisation(self) -> Organisation | None:
         """The organisation registered on this relay (its public key), or None."""
-        with self._lock:
-            rows = dict(
-                self._db.execute(
-                    "SELECT key, value FROM meta WHERE key IN"
-                    " ('org_name', 'org_key', 'org_require', 'revocations')"
-                ).fetchall()
-            )
+        rows = dict(
+            self._db.execute(
+                "SELECT key, value FROM meta WHERE key IN"
+                " ('org_name', 'org_key', 'org_require', 'revocations')"
+            ).fetchall()
+        )
         if "org_key" not in rows:
             return None
         return Organisation(
@@ -380,13 +294,13 @@ class Store:
     def register_organisation(self, name: str, public_key: bytes, *, require: bool) -> None:
         """Register (or replace) the organisation whose key signs this relay's agents."""
         check_label("the organisation", name)
-        with self._tx() as db:
+        with self._db.transaction() as db:
             for key, value in (
                 ("org_name", name.encode()),
                 ("org_key", public_key),
                 ("org_require", b"1" if require else b"0"),
             ):
-                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+                db.execute(_PUT_META, (key, value))
             db.execute("DELETE FROM meta WHERE key = 'revocations'")
 
     def revocations(self) -> bytes:
@@ -394,28 +308,26 @@ class Store:
         return org.revocations if org is not None else b""
 
     def set_revocations(self, raw: bytes) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('revocations', ?)", (raw,))
+        with self._db.transaction() as db:
+            db.execute(_PUT_META, ("revocations", raw))
 
     def agent_record(self, name: str) -> AgentRecord:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT name, display_name, org, token_id, created FROM agents"
-                " WHERE name = ? AND disabled IS NULL",
-                (name,),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT name, display_name, org, token_id, created FROM agents"
+            " WHERE name = ? AND disabled IS NULL",
+            (name,),
+        ).fetchone()
         if row is None:
             raise StoreError(f"there is no agent called {name!r}")
         return AgentRecord(*row)
 
     def agent_team(self, name: str) -> str:
-        with self._lock:
-            row = self._db.execute("SELECT team FROM agents WHERE name = ?", (name,)).fetchone()
+        row = self._db.execute("SELECT team FROM agents WHERE name = ?", (name,)).fetchone()
         return str(row[0]) if row else ""
 
     def key_seen(self, agent: str, public_key: bytes, when: float) -> None:
         """An agent's app signed in with this key (the admin issues its card for it)."""
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO agent_keys (agent, public_key, first_seen, last_seen)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (agent, public_key)"
@@ -425,15 +337,14 @@ class Store:
 
     def newest_key(self, agent: str) -> bytes | None:
         """The key of the agent's most recent sign-in, or None if it never signed in."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT public_key FROM agent_keys WHERE agent = ? ORDER BY last_seen DESC",
-                (agent,),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT public_key FROM agent_keys WHERE agent = ? ORDER BY last_seen DESC",
+            (agent,),
+        ).fetchone()
         return bytes(row[0]) if row else None
 
     def add_certificate(self, card: CardRow, team: str | None = None) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO certificates (serial, agent, public_key, not_before, not_after,"
                 " issued, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -460,14 +371,13 @@ class Store:
         if agent is not None:
             query += " WHERE agent = ?"
             params = (agent,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY not_after DESC", params).fetchall()
+        rows = self._db.execute(query + " ORDER BY not_after DESC", params).fetchall()
         return [CardRow(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], bytes(r[7]), r[6]) for r in rows]
 
     def revoke(self, *, serial: int | None = None, agent: str | None = None) -> list[int]:
         """Withdraw one certificate, or all of one agent's; returns the serials withdrawn."""
         now = time.time()
-        with self._tx() as db:
+        with self._db.transaction() as db:
             if serial is not None:
                 found = db.execute(
                     "SELECT serial FROM certificates WHERE serial = ? AND revoked IS NULL",
@@ -485,33 +395,42 @@ class Store:
         return serials
 
     def revoked_serials(self) -> list[int]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT serial FROM certificates WHERE revoked IS NOT NULL ORDER BY serial"
-            ).fetchall()
+        rows = self._db.execute(
+            "SELECT serial FROM certificates WHERE revoked IS NOT NULL ORDER BY serial"
+        ).fetchall()
         return [int(r[0]) for r in rows]
 
     # ------------------------------------------------------------ audit
 
-    def session_started(self, sid: str, agent: str, nameplate: str, started: float) -> None:
-        with self._tx() as db:
+    def session_started(
+        self, sid: str, agent: str, nameplate: str, started: float, node: str = ""
+    ) -> None:
+        with self._db.transaction() as db:
             db.execute(
-                "INSERT INTO sessions (id, agent, nameplate, started) VALUES (?, ?, ?, ?)",
-                (sid, agent, nameplate, started),
+                "INSERT INTO sessions (id, agent, nameplate, started, node) VALUES (?, ?, ?, ?, ?)",
+                (sid, agent, nameplate, started, node),
+            )
+
+    def session_moved(self, sid: str, node: str, when: float) -> None:
+        """Another node took the session over (failover or drain): it carries it now."""
+        with self._db.transaction() as db:
+            db.execute(
+                "UPDATE sessions SET node = ?, last_seen = ? WHERE id = ? AND ended IS NULL",
+                (node, when, sid),
             )
 
     def session_paired(self, sid: str, when: float) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute("UPDATE sessions SET paired = ? WHERE id = ?", (when, sid))
 
     def session_established(self, sid: str, when: float) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute("UPDATE sessions SET established = ? WHERE id = ?", (when, sid))
 
     def sessions_progress(self, seen: float, rows: Iterable[tuple[str, int, int, int]]) -> None:
         """Open sessions' counts so far, and that they were alive at ``seen``: rows of
         (id, bytes agent to customer, bytes customer to agent, resumes). One transaction."""
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.executemany(
                 "UPDATE sessions SET last_seen = ?, bytes_agent_to_customer = ?,"
                 " bytes_customer_to_agent = ?, resumes = ? WHERE id = ? AND ended IS NULL",
@@ -527,7 +446,7 @@ class Store:
         bytes_customer_to_agent: int,
         resumes: int,
     ) -> None:
-        with self._tx() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE sessions SET ended = ?, duration_s = ? - started, end_reason = ?,"
                 " bytes_agent_to_customer = ?, bytes_customer_to_agent = ?, resumes = ?"
@@ -543,25 +462,36 @@ class Store:
                 ),
             )
 
-    def mark_lost(self) -> int:
-        """Sessions a previous run left open (it crashed or was killed): they ended at
-        their last flush at the latest. Mark them ``relay_crashed``; return how many."""
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE sessions SET end_reason = 'relay_crashed',"
-                " ended = COALESCE(last_seen, established, paired, started),"
-                " duration_s = COALESCE(last_seen, established, paired, started) - started"
-                " WHERE ended IS NULL AND end_reason IS NULL"
-            )
-            return cur.rowcount
+    def mark_lost(self, node: str = "", *, seen_before: float | None = None) -> int:
+        """Sessions a run of ``node`` left open (it crashed or was killed): they ended at
+        their last flush at the latest. Mark them ``relay_crashed``; return how many.
+
+        With ``seen_before``, only those not seen alive since then: a node does this for
+        a node that is gone from the cluster, once no other node took its sessions over."""
+        query = (
+            "UPDATE sessions SET end_reason = 'relay_crashed',"
+            " ended = COALESCE(last_seen, established, paired, started),"
+            " duration_s = COALESCE(last_seen, established, paired, started) - started"
+            " WHERE ended IS NULL AND end_reason IS NULL AND node = ?"
+        )
+        params: tuple[object, ...] = (node,)
+        if seen_before is not None:
+            query += " AND COALESCE(last_seen, established, paired, started) < ?"
+            params += (seen_before,)
+        with self._db.transaction() as db:
+            return int(db.execute(query, params).rowcount)
+
+    def open_session_nodes(self) -> set[str]:
+        """The nodes that have sessions open in the audit log."""
+        rows = self._db.execute("SELECT DISTINCT node FROM sessions WHERE ended IS NULL").fetchall()
+        return {str(r[0]) for r in rows}
 
     def sessions(self, since: float | None = None) -> list[SessionRow]:
         """Audit rows, oldest first, started at or after ``since`` (epoch seconds)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, agent, nameplate, started, paired, established, ended, duration_s,"
-                " bytes_agent_to_customer, bytes_customer_to_agent, resumes, end_reason"
-                " FROM sessions WHERE started >= ? ORDER BY started, id",
-                (since if since is not None else float("-inf"),),
-            ).fetchall()
+        rows = self._db.execute(
+            "SELECT id, agent, nameplate, started, paired, established, ended, duration_s,"
+            " bytes_agent_to_customer, bytes_customer_to_agent, resumes, end_reason"
+            " FROM sessions WHERE started >= ? ORDER BY started, id",
+            (since if since is not None else float("-inf"),),
+        ).fetchall()
         return [SessionRow(*row) for row in rows]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.servers import Postgres, Redis, postgres_server, redis_server
 from tools.throwaway_ca import ThrowawayCA
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,3 +18,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def throwaway_ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayCA]:
     """A CA made for this test run; relays in end-to-end tests serve certificates from it."""
     yield ThrowawayCA.create(Path(tmp_path_factory.mktemp("ca")))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server for this test run (tests/helpers/servers.py)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_srv() -> Iterator[Redis]:
+    """A Redis server for this test run (tests/helpers/servers.py)."""
+    with redis_server() as server:
+        yield server
