@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import os
@@ -50,12 +51,14 @@ from common.errors import (
     InternalError,
     RelayAddressError,
     RelayCertificateError,
+    RelayRedirectError,
     RelayRefusedError,
     RelayUnreachableError,
     ResumeFailedError,
     WrongCodeError,
 )
 from common.messages import MAX_MESSAGE_BYTES, EndReason, Message, Role
+from common.relay_address import parse_redirect
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ _BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0)
 _IDLE_ACK_S = 0.5
 #: How long a bye waits for the resync after a resume, so held messages go out first.
 _BYE_WAIT_S = 3.0
+#: Redirects followed in a row without a session answer in between: more is a loop.
+_MAX_REDIRECTS = 4
 
 
 async def open_relay(
@@ -132,6 +137,9 @@ class Connection:
     ) -> None:
         resolved = checked(target)
         self.target = resolved if isinstance(resolved, RelayTarget) else None
+        #: Where the next connection goes: ``target``, or the node a relay redirected us to.
+        self.current = self.target
+        self._redirects = 0
         self._address_error = resolved if isinstance(resolved, RelayAddressError) else None
         self.url = shown(target)
         self.endpoint = endpoint
@@ -216,8 +224,32 @@ class Connection:
                     self.fail(self._unreachable())
                 break
             await self._serve(ws)
+            if self.final is None and self._follow_redirect():
+                continue
+            self.current = self.target  # after a drop, start again at the front door
             if self.final is None and not self.endpoint.can_resume:
                 self.fail(self._lost())
+
+    def _follow_redirect(self) -> bool:
+        """A node sent us elsewhere: go there if it is the same cluster (else fail)."""
+        url = self.endpoint.take_redirect()
+        if url is None:
+            return False
+        assert self.target is not None and self.current is not None
+        here = self.current.url
+        node = parse_redirect(self.target.address, url)
+        if node is None:
+            log.warning("refused a redirect from %s to %r: not the same service", here, url)
+            self.fail(RelayRedirectError(url=here, target=url[:100]))
+            return False
+        self._redirects += 1
+        if self._redirects > _MAX_REDIRECTS:
+            log.warning("more than %d redirects in a row; last from %s", _MAX_REDIRECTS, here)
+            self.fail(RelayRedirectError(RelayRedirectError.LOOP, url=here))
+            return False
+        log.info("the relay at %s sent us to %s", here, node.url)
+        self.current = dataclasses.replace(self.target, address=node)
+        return True
 
     def fail(self, error: AssistError) -> None:
         """End with ``error`` (once); the app hears it as a :class:`Failed` event."""
@@ -243,9 +275,9 @@ class Connection:
                 # Ended while away: nobody to tell; the relay times the session out.
                 self._dispatch()
                 return None
-            assert self.target is not None  # an address error ended the run before
+            assert self.current is not None  # an address error ended the run before
             self._opening = asyncio.ensure_future(
-                open_relay(self.target, open_timeout_s=self._open_timeout_s)
+                open_relay(self.current, open_timeout_s=self._open_timeout_s)
             )
             try:
                 ws = await self._opening
@@ -259,7 +291,8 @@ class Connection:
                 self.fail(err)
                 return None
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-                log.info("connecting to %s failed: %s", self.url, exc)
+                log.info("connecting to %s failed: %s", self.current.url, exc)
+                self.current = self.target  # a node we were sent to is gone: front door
                 if time.monotonic() >= deadline or isinstance(exc, InvalidURI):
                     return None
                 self._wake.clear()
@@ -285,6 +318,9 @@ class Connection:
                     continue  # the relay never sends text; ignore rather than crash
                 self.bytes_received += len(wire)
                 self.endpoint.receive(wire)
+                if self.endpoint.redirect_to is not None:
+                    await ws.close()
+                    break
                 self._dispatch()
                 self._wake.set()
                 if self.final is not None:
@@ -322,7 +358,10 @@ class Connection:
             await ws.send(wire)
 
     def _dispatch(self) -> None:
-        for event in self.endpoint.events():
+        events = self.endpoint.events()
+        if events:  # the session moved on: redirects so far were not a loop
+            self._redirects = 0
+        for event in events:
             if isinstance(event, Failed | Closed):
                 self._finish(event)
             else:

@@ -67,6 +67,7 @@ from common.messages import (
     PeerBack,
     PeerLeft,
     PeerLeftReason,
+    Redirect,
     Resume,
     Resumed,
     ResumeSync,
@@ -215,6 +216,8 @@ class Endpoint:
         self.channel: SecureChannel | None = None
         self.peer_present = False
         self._peer_identity: PeerJoined | None = None
+        #: A relay node asked us to go to this address (the driver checks and follows it).
+        self.redirect_to: str | None = None
 
     @classmethod
     def agent(
@@ -271,8 +274,15 @@ class Endpoint:
             self._send(Join(self.code.nameplate))
 
     def connection_lost(self) -> None:
-        """The websocket closed. Resumable once secured; fatal before."""
+        """The websocket closed. Resumable once secured; fatal before (unless a relay
+        node redirected us: then the same request goes to the next node, quietly)."""
         if self.ended:
+            return
+        if self.redirect_to is not None:
+            if self.channel is not None:
+                self.channel.suspend()
+                self._checking = self._checking or self.phase is Phase.CHECKING
+                self.phase = Phase.RESUMING
             return
         if self.channel is not None:
             self.channel.suspend()
@@ -281,6 +291,11 @@ class Endpoint:
             self._events.append(Reconnecting())
         else:
             self._fail(ConnectionLostError())
+
+    def take_redirect(self) -> str | None:
+        """The address a node sent us to (once), for the driver to check and follow."""
+        url, self.redirect_to = self.redirect_to, None
+        return url
 
     def receive(self, wire: bytes) -> None:
         if self.ended:
@@ -385,6 +400,12 @@ class Endpoint:
                 self._events.append(PeerCameBack())
             case PeerLeft(reason=reason):
                 self._peer_left(reason)
+            case Redirect(url=url):
+                # Before our request is answered (join, sign-in, resume), or a draining
+                # node moving a running session; never in the middle of pairing.
+                if self.phase in (Phase.WAITING, Phase.PAIRING, Phase.IDLE):
+                    raise ProtocolError()
+                self.redirect_to = url
             case Congestion(level=level, queued_bytes=queued):
                 self._events.append(Congested(level, queued))
             case Error(code=code):

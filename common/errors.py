@@ -22,7 +22,8 @@ The tree::
     ├── InternalError             a bug stopped the connection (details in the log)
     ├── ConnectionLostError       the connection to the relay went away
     │   └── RelayUnreachableError the relay could not be reached at all
-    │       └── RelayCertificateError  reached, but its certificate could not be trusted
+    │       ├── RelayCertificateError  reached, but its certificate could not be trusted
+    │       └── RelayRedirectError     a relay node sent the app somewhere it must not go
     └── SessionEndedError         the session ended on an error (peer left, stopped, ...)
 
 Parsers raise :class:`ProtocolError` (never ``assert``) so input from the
@@ -224,6 +225,7 @@ class ErrorCode(enum.IntEnum):
     CERTIFICATE_MISSING = 19
     CERTIFICATE_EXPIRED = 20
     CERTIFICATE_REVOKED = 21
+    UNAVAILABLE = 22
 
 
 #: The sentence a person reads for each relay error code.
@@ -282,6 +284,11 @@ RELAY_ERROR_TEXT: dict[ErrorCode, str] = {
     ),
     ErrorCode.CERTIFICATE_REVOKED: (
         "Your identity card on this computer was withdrawn, so you cannot sign in. Ask your admin."
+    ),
+    ErrorCode.UNAVAILABLE: (
+        "The relay cannot check sign-ins or codes right now (it cannot reach its database). "
+        "Sessions already running go on. Try again in a minute; if it keeps happening, tell "
+        "your admin."
     ),
 }
 
@@ -355,6 +362,21 @@ class RelayCertificateError(RelayUnreachableError):
         "given with --ca-file or ca_file."
     )
     templates = (UNTRUSTED, EXPIRED, WRONG_HOST, PIN_MISMATCH, NOT_TLS, CA_FILE)
+
+
+class RelayRedirectError(RelayUnreachableError):
+    """A node of a relay cluster sent the app to another address, and the app did not go:
+    not the same service (``common.relay_address.same_cluster``), or round in circles."""
+
+    template = (
+        "The relay at {url} tried to send Assist on to {target}, which is not part of the "
+        "same service, so Assist did not go there. Tell your admin."
+    )
+    LOOP = (
+        "The relay at {url} kept sending Assist from one server to another. Try again in a "
+        "minute; if it keeps happening, tell your admin."
+    )
+    templates = (LOOP,)
 
 
 class IdentityError(AssistError):

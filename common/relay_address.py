@@ -149,3 +149,52 @@ def _valid_host(host: str) -> bool:
         return True
     except ValueError:
         return bool(_HOST_RE.match(host)) and len(host) <= 253
+
+
+def same_cluster(home: RelayAddress, target: RelayAddress) -> bool:
+    """May an app that was given ``home`` follow a relay's ``Redirect`` to ``target``?
+
+    A cluster is reached through one address (the load balancer's) and its nodes
+    have addresses of their own under the same name, so a redirect is followed only:
+
+    * with the same scheme (never from ``wss://`` down to ``ws://``);
+    * to the same host on another port, or for an IP address, the same address;
+    * for a DNS name, to the name itself, a name under it (``node-1.relay.example.org``
+      for ``relay.example.org``), or a sibling under the same parent of at least two
+      labels (``relay-2.example.org`` for ``relay.example.org``, never all of ``.org``).
+
+    The apps then check the node's TLS certificate as they check ``home``'s (same
+    trust store, same pin), so a redirect can never reach a relay the person's own
+    settings would not have accepted. docs/security.md, "A node sends apps elsewhere".
+    """
+    if target.secure != home.secure or target.path:
+        return False
+    a, b = home.host.lower().rstrip("."), target.host.lower().rstrip(".")
+    if a == b:
+        return True
+    try:
+        ipaddress.ip_address(a)
+        return False  # an IP address has no names under it
+    except ValueError:
+        pass
+    try:
+        ipaddress.ip_address(b)
+        return False
+    except ValueError:
+        pass
+    if b.endswith("." + a):
+        return True
+    parent_a, parent_b = a.partition(".")[2], b.partition(".")[2]
+    return parent_a == parent_b and parent_a.count(".") >= 1
+
+
+def parse_redirect(home: RelayAddress, url: str) -> RelayAddress | None:
+    """The node a ``Redirect`` names, if it is well formed and :func:`same_cluster` as
+    ``home``; else None (the app then refuses the redirect)."""
+    if not url.startswith(("wss://", "ws://")):
+        return None
+    try:
+        target = parse_relay_address(url, insecure=not home.secure)
+    except RelayAddressError:
+        return None
+    return target if same_cluster(home, target) else None

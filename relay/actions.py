@@ -10,14 +10,25 @@ and the ``Session*`` events to the audit log.
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from common.messages import Message
 
+if TYPE_CHECKING:
+    from relay.cluster import NodeInfo, ResumeState
+
 __all__ = [
     "Action",
+    "AskLimit",
     "CheckToken",
+    "ClaimNameplate",
     "Close",
+    "CountLimit",
+    "Locate",
+    "MoveSession",
+    "ReleaseNameplate",
+    "SaveResume",
+    "SessionMoved",
     "RecheckAgent",
     "Route",
     "Send",
@@ -79,6 +90,7 @@ class SessionPaired:
 class SessionEstablished:
     sid: str
     at: float
+    pairing_s: float = 0.0  # from the customer's join to both sides confirming
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -100,6 +112,81 @@ class SessionEnded:
     resumes: int
 
 
+# ---------------------------------------------------------------- cluster (docs/cluster.md)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClaimNameplate:
+    """Claim this new code cluster-wide; answer with :meth:`Relay.nameplate_claimed`."""
+
+    conn: int
+    nameplate: str
+    sid: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Locate:
+    """Find a code that is not on this node; answer with :meth:`Relay.located`.
+    ``resume``: the Resume that asked (a node may then take the session over)."""
+
+    conn: int
+    nameplate: str
+    resume: Message | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SaveResume:
+    """Both sides confirmed the key: keep what another node needs to take over."""
+
+    state: ResumeState
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReleaseNameplate:
+    """A session of this node ended: the cluster remembers its code and why."""
+
+    nameplate: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MoveSession:
+    """Draining: hand this session to ``to``; answer with :meth:`Relay.moved`."""
+
+    state: ResumeState
+    to: NodeInfo
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CountLimit:
+    """Count one event of a rate limit across the cluster; if it is over, tell the core
+    with :meth:`Relay.cluster_limited`. Nothing waits for it."""
+
+    limit: str
+    key: str
+    per_minute: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AskLimit:
+    """Count this request against a rate limit across the cluster, tell the core the
+    answer (:meth:`Relay.cluster_limited` if over), then hand it ``message`` again."""
+
+    conn: int
+    limit: str
+    key: str
+    per_minute: int
+    message: Message
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SessionMoved:
+    """Audit: this node now carries the session (taken over or moved here)."""
+
+    sid: str
+    at: float
+
+
 Action = (
     Send
     | Close
@@ -110,6 +197,13 @@ Action = (
     | SessionEstablished
     | SessionProgress
     | SessionEnded
+    | SessionMoved
+    | ClaimNameplate
+    | Locate
+    | SaveResume
+    | ReleaseNameplate
+    | MoveSession
+    | AskLimit
 )
 
 

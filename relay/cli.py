@@ -4,6 +4,8 @@
 
     assist-relay serve [--host H] [--port P] [--data-dir DIR] [--config relay.toml]
                        [--tls-cert FILE --tls-key FILE] [--metrics-port N] [--log-level L]
+                       [--node-id ID --public-url wss://...]
+    assist-relay drain [--node-id ID] [--no-wait] [--timeout S]
     assist-relay agent add NAME [--display-name TEXT] [--org TEXT]
     assist-relay agent list | remove NAME | reset-token NAME
     assist-relay sessions [--since DATE] [--json]
@@ -14,14 +16,15 @@
     assist-relay org crl --key FILE [--days N] [--out FILE] | upload FILE
 
 The admin commands work while the relay runs, on the same ``--data-dir``
-(the database is in WAL mode). Settings come from the defaults, then the TOML
-file, then ``ASSIST_RELAY_*`` variables, then these flags.
+(SQLite in WAL mode) or the same ``database_url`` (PostgreSQL). Settings come from
+the defaults, then the TOML file, then ``ASSIST_RELAY_*`` variables, then these flags.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -29,6 +32,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ from relay.config import ConfigError, Settings, load_settings
 from relay.org_cli import org_command
 from relay.org_cli import org_parser as _org_parser
 from relay.server import RelayServer
+from relay.sql import DatabaseError
 from relay.store import SessionRow, Store, StoreError
 
 __all__ = ["main"]
@@ -61,7 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", type=Path, help="PEM private key")
     serve.add_argument("--metrics-port", type=int, help="serve /metrics and /healthz here")
     serve.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.add_argument("--node-id", help="this node's name in a cluster (default: host name)")
+    serve.add_argument(
+        "--public-url", help="the wss:// address apps use for this very node (clusters)"
+    )
 
+    drain = sub.add_parser(
+        "drain",
+        parents=[common],
+        help="stop a running node taking new sessions; it exits once its sessions are gone",
+    )
+    drain.add_argument("--node-id", help="which node on this machine (default: the host name)")
+    drain.add_argument("--no-wait", action="store_true", help="do not wait for it to exit")
+    drain.add_argument(
+        "--timeout", type=float, default=0.0, help="give up waiting after this many seconds"
+    )
     agent = sub.add_parser("agent", help="manage agents").add_subparsers(
         dest="agent_command", required=True, metavar="ACTION"
     )
@@ -97,10 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tls_key=args.tls_key,
                 metrics_port=args.metrics_port,
                 log_level=args.log_level,
+                node_id=args.node_id,
+                public_url=args.public_url,
             )
+        if args.command == "drain":
+            flags["node_id"] = args.node_id
         settings = load_settings(flags, config=args.config)
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "drain":
+            return _drain(settings, wait=not args.no_wait, timeout=args.timeout)
         if args.command == "org" and args.org_command in ("init", "show"):
             return org_command(None, args)
         with _open_store(settings) as store:
@@ -119,9 +144,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def open_store(settings: Settings) -> Store:
+    """The store the settings name; a database that cannot be used is a ConfigError
+    naming ``database_url`` (when it is set)."""
+    try:
+        return Store.open(settings.resolved_data_dir(), settings.database_url)
+    except DatabaseError as exc:
+        if settings.database_url:
+            raise ConfigError(f"database_url: {exc}") from None
+        raise
+
+
+def pid_file(settings: Settings) -> Path:
+    """Where a running node writes its process id (``assist-relay drain`` reads it)."""
+    return settings.resolved_data_dir() / f"relay-{settings.resolved_node_id()}.pid"
+
+
 class _open_store:
     def __init__(self, settings: Settings) -> None:
-        self.store = Store.open(settings.resolved_data_dir())
+        self.store = open_store(settings)
 
     def __enter__(self) -> Store:
         return self.store
@@ -140,6 +181,9 @@ def _serve(settings: Settings) -> int:
     )
     # websockets logs frame contents at DEBUG; the relay must never log Data.
     logging.getLogger("websockets").setLevel(max(level, logging.WARNING))
+    # The pool logs every reconnect attempt; the relay says once that the database is
+    # away and once that it is back (relay.server).
+    logging.getLogger("psycopg.pool").setLevel(max(level, logging.ERROR))
     try:
         asyncio.run(_run(settings))
     except OSError as exc:
@@ -150,11 +194,17 @@ def _serve(settings: Settings) -> int:
 
 async def _run(settings: Settings) -> None:
     data_dir = settings.resolved_data_dir()
-    store = Store.open(data_dir)
+    store = await asyncio.to_thread(open_store, settings)
     server = RelayServer(settings, store)
+    pid = pid_file(settings)
     try:
         await server.start()
-        line = f"assist-relay listening on {server.url} (data: {data_dir}"
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pid.write_text(f"{os.getpid()}\n")
+        where = store.where if settings.database_url else str(data_dir)
+        line = f"assist-relay listening on {server.url} (data: {where}"
+        if settings.redis_url:
+            line += f"; node {server.node_id} at {settings.public_url}"
         if server.metrics_port is not None:
             line += f"; metrics: http://{settings.metrics_host}:{server.metrics_port}/metrics"
         if settings.tls_cert is not None:
@@ -164,10 +214,70 @@ async def _run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        drains: set[asyncio.Task[None]] = set()
+
+        def drain() -> None:
+            task = loop.create_task(server.drain())
+            drains.add(task)
+            task.add_done_callback(drains.discard)
+
+        loop.add_signal_handler(signal.SIGUSR1, drain)
+        stopped = asyncio.ensure_future(stop.wait())
+        drained = asyncio.ensure_future(server.drained.wait())
+        await asyncio.wait({stopped, drained}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        drained.cancel()
     finally:
         await server.stop()
+        with contextlib.suppress(OSError):
+            pid.unlink()
         store.close()
+
+
+# ---------------------------------------------------------------- drain
+
+
+def _drain(settings: Settings, *, wait: bool, timeout: float) -> int:
+    path = pid_file(settings)
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, signal.SIGUSR1)
+    except (OSError, ValueError):
+        raise ConfigError(
+            f"no running node {settings.resolved_node_id()!r} here ({path} is missing or "
+            "stale); give --node-id and the node's --data-dir"
+        ) from None
+    node = settings.resolved_node_id()
+    print(
+        f"Draining node {node} (pid {pid}): it takes no new sessions; its sessions move "
+        "to other nodes or finish.",
+        flush=True,
+    )
+    if not wait:
+        return 0
+    deadline = time.monotonic() + timeout if timeout > 0 else None
+    while _alive(pid):
+        if deadline is not None and time.monotonic() >= deadline:
+            print(f"Node {node} is still draining after {timeout:.0f} s.", file=sys.stderr)
+            return 1
+        time.sleep(0.2)
+    print(f"Node {node} has stopped.")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (our own child in tests) is gone for all purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 # ---------------------------------------------------------------- agents

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -75,6 +76,42 @@ class Settings:
         metadata=_doc(
             "Take the client address from the last X-Forwarded-For entry "
             "(only behind a reverse proxy that sets it)."
+        ),
+    )
+    # -- several nodes (docs/cluster.md)
+    database_url: str = dataclasses.field(
+        default="",
+        metadata=_doc(
+            "Where accounts, certificates and the audit log live: empty for SQLite in the "
+            "data dir, or postgresql://user:password@host:port/dbname (every node the same)."
+        ),
+    )
+    redis_url: str = dataclasses.field(
+        default="",
+        metadata=_doc(
+            "Shared live state of a cluster (codes, resume state, rate limits, nodes): empty "
+            "for one node on its own, or redis://host:port/db, rediss://… or unix:///path."
+        ),
+    )
+    node_id: str = dataclasses.field(
+        default="",
+        metadata=_doc(
+            "This node's name in the cluster, unique among running nodes (default: the host "
+            "name). Two nodes with the same id refuse to run together."
+        ),
+    )
+    public_url: str = dataclasses.field(
+        default="",
+        metadata=_doc(
+            "The wss:// address apps use to reach this very node (not the load balancer); "
+            "other nodes redirect apps here. Needed with redis_url."
+        ),
+    )
+    node_ttl_s: float = dataclasses.field(
+        default=3.0,
+        metadata=_doc(
+            "A node that has not said it is alive for this long counts as gone: its "
+            "sessions may be taken over by another node."
         ),
     )
     # -- sessions
@@ -227,6 +264,14 @@ class Settings:
             problems.append("max_queue_bytes must be at least max_message_bytes")
         if not 0 < len(self.relay_name) <= MAX_NAME or not self.relay_name.isprintable():
             problems.append(f"relay_name must be 1 to {MAX_NAME} printable characters")
+        if self.node_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", self.node_id):
+            problems.append("node_id must be 1 to 63 letters, digits, '.', '_' or '-'")
+        if self.public_url and not re.fullmatch(r"wss?://[^\s/?#]+/?", self.public_url):
+            problems.append("public_url must look like wss://node1.example.org:8765")
+        if self.redis_url and not self.public_url:
+            problems.append("with redis_url, set public_url (the address apps use for this node)")
+        if self.node_ttl_s < 0.5:
+            problems.append("node_ttl_s must be at least 0.5")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append("log_level must be DEBUG, INFO, WARNING or ERROR")
         if problems:
@@ -235,6 +280,14 @@ class Settings:
     @property
     def tls(self) -> bool:
         return self.tls_cert is not None
+
+    def resolved_node_id(self) -> str:
+        if self.node_id:
+            return self.node_id
+        import socket
+
+        host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:63].strip("-.")
+        return host or "relay"
 
     def resolved_data_dir(self) -> Path:
         return self.data_dir if self.data_dir is not None else default_data_dir()

@@ -1,10 +1,17 @@
-"""Counters the relay keeps, their Prometheus text form, and a tiny HTTP server for them.
+"""Counters the relay keeps, as Prometheus metrics, and a small HTTP server for them.
 
-:class:`Metrics` is plain data that the session core and the server driver bump;
-:meth:`Metrics.render` writes the Prometheus text exposition format. The HTTP
-side answers only ``GET /metrics`` and ``GET /healthz``; it reads at most a few
-KiB of request and gives up after a few seconds, so it cannot be used to hold
-memory or connections.
+:class:`Metrics` is plain data that the session core and the server driver bump
+(the core stays free of any metrics library); it is also a prometheus-client
+*collector*, so the library writes the exposition format, with every sample
+labelled ``node="<node_id>"``. :class:`Timings` holds the histograms
+(pairing time, relay-added latency) as prometheus-client ``Histogram`` objects.
+Each relay has its own registry, so several relays in one process (tests, the
+bench) never mix their numbers.
+
+The HTTP side answers only ``GET /metrics``, ``/healthz`` (the process is up) and
+``/readyz`` (it takes new sessions: not draining, database and Redis answering);
+it reads at most a few KiB of request and gives up after a few seconds, so it
+cannot be used to hold memory or connections.
 """
 
 from __future__ import annotations
@@ -13,14 +20,17 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 log = logging.getLogger("relay.metrics")
 
-__all__ = ["Metrics", "serve_metrics"]
+__all__ = ["Metrics", "Timings", "serve_metrics"]
 
 
-@dataclasses.dataclass(slots=True)
+@dataclasses.dataclass(slots=True, eq=False)
 class Metrics:
     # gauges, set by the driver
     connections_open: int = 0
@@ -54,190 +64,276 @@ class Metrics:
     long_nameplates: int = 0  # gauge: 1 while scanning makes nameplates longer
     max_connections: int = 0  # gauge: the cap in force
     log_lines_suppressed_total: int = 0
+    # several nodes
+    redirects_total: int = 0
+    sessions_adopted_total: int = 0
+    sessions_moved_total: int = 0
+    draining: int = 0  # gauge: 1 while draining
+    cluster_unavailable_total: int = 0
     started: float = dataclasses.field(default_factory=time.time)
 
+    #: Set by the driver: this node's id, the ``node`` label of every sample.
+    node: str = ""
+
+    def collect(self) -> Iterator[Metric]:
+        """Every counter and gauge as a Prometheus family labelled with this node
+        (prometheus-client's collector protocol; the registry writes the text)."""
+        for name, kind, helptext, samples in self._families():
+            family: Metric
+            if kind == "counter":
+                family = CounterMetricFamily(
+                    f"assist_relay_{name.removesuffix('_total')}",
+                    helptext,
+                    labels=["node", *_label_names(samples)],
+                )
+            else:
+                family = GaugeMetricFamily(
+                    f"assist_relay_{name}", helptext, labels=["node", *_label_names(samples)]
+                )
+            for labels, value in samples:
+                family.add_metric([self.node, *labels.values()], value)
+            yield family
+
     def render(self) -> str:
-        """The Prometheus text exposition (version 0.0.4)."""
-        families: list[tuple[str, str, str, list[tuple[str, float]]]] = [
+        """The Prometheus text exposition of this node's metrics (for tests and tools)."""
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(self)
+        return generate_latest(registry).decode()
+
+    def _families(self) -> list[tuple[str, str, str, list[tuple[dict[str, str], float]]]]:
+        return [
             (
                 "connections_open",
                 "gauge",
                 "Websocket connections open now.",
-                [("", self.connections_open)],
+                [({}, self.connections_open)],
             ),
             (
                 "sessions_open",
                 "gauge",
                 "Sessions open now (waiting, paired or held).",
-                [("", self.sessions_open)],
+                [({}, self.sessions_open)],
             ),
             (
                 "queued_bytes",
                 "gauge",
                 "Bytes queued towards endpoints now.",
-                [("", self.queued_bytes)],
+                [({}, self.queued_bytes)],
             ),
             (
                 "connections_total",
                 "counter",
                 "Connections accepted.",
-                [("", self.connections_total)],
+                [({}, self.connections_total)],
             ),
             (
                 "sessions_created_total",
                 "counter",
                 "Sessions created.",
-                [("", self.sessions_created_total)],
+                [({}, self.sessions_created_total)],
             ),
             (
                 "sessions_paired_total",
                 "counter",
                 "Sessions paired.",
-                [("", self.sessions_paired_total)],
+                [({}, self.sessions_paired_total)],
             ),
             (
                 "sessions_established_total",
                 "counter",
                 "Sessions past key confirmation.",
-                [("", self.sessions_established_total)],
+                [({}, self.sessions_established_total)],
             ),
             (
                 "sessions_ended_total",
                 "counter",
                 "Sessions ended.",
-                [("", self.sessions_ended_total)],
+                [({}, self.sessions_ended_total)],
             ),
             (
                 "bytes_forwarded_total",
                 "counter",
                 "Bytes of Data forwarded.",
                 [
-                    ('direction="agent_to_customer"', self.bytes_agent_to_customer_total),
-                    ('direction="customer_to_agent"', self.bytes_customer_to_agent_total),
+                    ({"direction": "agent_to_customer"}, self.bytes_agent_to_customer_total),
+                    ({"direction": "customer_to_agent"}, self.bytes_customer_to_agent_total),
                 ],
             ),
             (
                 "messages_forwarded_total",
                 "counter",
                 "Data messages forwarded.",
-                [("", self.messages_forwarded_total)],
+                [({}, self.messages_forwarded_total)],
             ),
             (
                 "pairing_failures_total",
                 "counter",
                 "Key confirmations failed (nameplate burned).",
-                [("", self.pairing_failures_total)],
+                [({}, self.pairing_failures_total)],
             ),
             (
                 "intruders_total",
                 "counter",
                 "Joins refused: the nameplate was already claimed.",
-                [("", self.intruders_total)],
+                [({}, self.intruders_total)],
             ),
             (
                 "join_failures_total",
                 "counter",
                 "Joins of an unknown, used or expired nameplate.",
-                [("", self.join_failures_total)],
+                [({}, self.join_failures_total)],
             ),
             (
                 "auth_failures_total",
                 "counter",
                 "Agent tokens refused.",
-                [("", self.auth_failures_total)],
+                [({}, self.auth_failures_total)],
             ),
-            ("resumes_total", "counter", "Sessions resumed.", [("", self.resumes_total)]),
+            ("resumes_total", "counter", "Sessions resumed.", [({}, self.resumes_total)]),
             (
                 "resume_failures_total",
                 "counter",
                 "Resumes refused.",
-                [("", self.resume_failures_total)],
+                [({}, self.resume_failures_total)],
             ),
             (
                 "rate_limited_total",
                 "counter",
                 "Requests refused by a per-IP rate limit.",
                 [
-                    ('limit="connections"', self.rate_limited_connections_total),
-                    ('limit="joins"', self.rate_limited_joins_total),
-                    ('limit="signins"', self.rate_limited_signins_total),
+                    ({"limit": "connections"}, self.rate_limited_connections_total),
+                    ({"limit": "joins"}, self.rate_limited_joins_total),
+                    ({"limit": "signins"}, self.rate_limited_signins_total),
                 ],
             ),
             (
                 "relay_full_total",
                 "counter",
                 "Connections refused by max_connections or the agents' reserve.",
-                [("", self.relay_full_total)],
+                [({}, self.relay_full_total)],
             ),
             (
                 "max_connections",
                 "gauge",
                 "The most connections the relay accepts at once.",
-                [("", self.max_connections)],
+                [({}, self.max_connections)],
             ),
             (
                 "scan_alarms_total",
                 "counter",
                 "Times failed joins passed scan_alarm_per_minute (someone scanning codes).",
-                [("", self.scan_alarms_total)],
+                [({}, self.scan_alarms_total)],
             ),
             (
                 "long_nameplates",
                 "gauge",
                 "1 while new nameplates are made longer because of scanning.",
-                [("", self.long_nameplates)],
+                [({}, self.long_nameplates)],
             ),
             (
                 "log_lines_suppressed_total",
                 "counter",
                 "Repeated log lines not written (log-rate limiting).",
-                [("", self.log_lines_suppressed_total)],
+                [({}, self.log_lines_suppressed_total)],
             ),
             (
                 "congestion_events_total",
                 "counter",
                 "Congestion level changes sent to senders.",
-                [("", self.congestion_events_total)],
+                [({}, self.congestion_events_total)],
             ),
             (
                 "oversize_messages_total",
                 "counter",
                 "Connections closed for a too large message.",
-                [("", self.oversize_messages_total)],
+                [({}, self.oversize_messages_total)],
             ),
             (
                 "protocol_errors_total",
                 "counter",
                 "Connections closed for a protocol violation.",
-                [("", self.protocol_errors_total)],
+                [({}, self.protocol_errors_total)],
             ),
             (
                 "stalled_connections_total",
                 "counter",
                 "Connections dropped for not reading (write_timeout_s).",
-                [("", self.stalled_connections_total)],
+                [({}, self.stalled_connections_total)],
             ),
             (
                 "quota_exceeded_total",
                 "counter",
                 "Sessions ended for using up their byte quota.",
-                [("", self.quota_exceeded_total)],
+                [({}, self.quota_exceeded_total)],
+            ),
+            (
+                "redirects_total",
+                "counter",
+                "Apps sent to another node (their session lives there, or this one drains).",
+                [({}, self.redirects_total)],
+            ),
+            (
+                "sessions_adopted_total",
+                "counter",
+                "Sessions this node took over (their node died, or drained them here).",
+                [({}, self.sessions_adopted_total)],
+            ),
+            (
+                "sessions_moved_total",
+                "counter",
+                "Sessions this node handed to another while draining.",
+                [({}, self.sessions_moved_total)],
+            ),
+            (
+                "draining",
+                "gauge",
+                "1 while this node drains (takes no new sessions).",
+                [({}, self.draining)],
+            ),
+            (
+                "cluster_unavailable_total",
+                "counter",
+                "Requests that needed Redis or the database while it did not answer.",
+                [({}, self.cluster_unavailable_total)],
             ),
             (
                 "uptime_seconds",
                 "gauge",
                 "Seconds since the relay started.",
-                [("", round(time.time() - self.started, 3))],
+                [({}, round(time.time() - self.started, 3))],
             ),
         ]
-        lines = []
-        for name, kind, helptext, samples in families:
-            full = f"assist_relay_{name}"
-            lines.append(f"# HELP {full} {helptext}")
-            lines.append(f"# TYPE {full} {kind}")
-            for labels, value in samples:
-                lines.append(f"{full}{{{labels}}} {value}" if labels else f"{full} {value}")
-        return "\n".join(lines) + "\n"
+
+
+def _label_names(samples: list[tuple[dict[str, str], float]]) -> list[str]:
+    return list(samples[0][0]) if samples else []
+
+
+class Timings:
+    """The relay's histograms, in the relay's own registry (with :class:`Metrics`)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(metrics)
+        node = metrics.node
+        self.pairing = Histogram(
+            "assist_relay_pairing_seconds",
+            "From the customer's join to both sides confirming the key.",
+            ["node"],
+            registry=self.registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+        ).labels(node)
+        self.relay_added = Histogram(
+            "assist_relay_added_latency_seconds",
+            "From reading a Data message to handing it to the receiver's socket "
+            "(one message in 16 is timed).",
+            ["node"],
+            registry=self.registry,
+            buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
+        ).labels(node)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
 
 
 _REQUEST_LIMIT = 8192
@@ -254,9 +350,14 @@ def _response(status: str, body: str, content_type: str) -> bytes:
 
 
 async def serve_metrics(
-    host: str, port: int, metrics: Metrics, healthy: Callable[[], bool]
+    host: str,
+    port: int,
+    timings: Timings,
+    healthy: Callable[[], bool],
+    ready: Callable[[], str | None],
 ) -> asyncio.Server:
-    """Start the HTTP server for ``/metrics`` and ``/healthz``; the caller closes it."""
+    """Start the HTTP server for ``/metrics``, ``/healthz`` and ``/readyz``; the caller
+    closes it. ``ready`` answers None when the node takes new sessions, else why not."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -267,8 +368,14 @@ async def serve_metrics(
             if method != b"GET":
                 reply = _response("405 Method Not Allowed", "GET only\n", "text/plain")
             elif path == b"/metrics":
-                text = metrics.render()
+                text = timings.render().decode()
                 reply = _response("200 OK", text, "text/plain; version=0.0.4; charset=utf-8")
+            elif path == b"/readyz":
+                why = ready()
+                if why is None:
+                    reply = _response("200 OK", "ready\n", "text/plain")
+                else:
+                    reply = _response("503 Service Unavailable", why + "\n", "text/plain")
             elif path == b"/healthz":
                 if healthy():
                     reply = _response("200 OK", "ok\n", "text/plain")

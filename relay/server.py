@@ -14,20 +14,26 @@ Memory stays bounded without dropping anything the endpoints need:
   TCP pushes back on the sender; and the sender is told ``Congestion(level)``
   as the queue fills and drains, so it can lower its frame rate or quality.
 
-Audit rows are written by one worker thread, in order; token checks run in
-other threads. Nothing here logs a token or a byte of ``Data``.
+Audit rows are written by one worker thread, in order, and kept (and retried)
+while the database does not answer; token checks run in other threads. With
+``redis_url`` the node is one of a cluster: it claims codes, finds and takes over
+sessions and counts rate limits through :mod:`relay.cluster`, says it is alive
+every third of ``node_ttl_s``, and on SIGUSR1 (``assist-relay drain``) drains.
+Nothing here logs a token or a byte of ``Data``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import concurrent.futures
 import contextlib
 import dataclasses
 import ipaddress
 import logging
+import queue
+import random
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -37,26 +43,36 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from common.errors import ProtocolError
+from common.errors import ErrorCode, ProtocolError
 from common.messages import U32, Congestion, Kind, Layer, parse
 from relay.actions import (
     Action,
+    AskLimit,
     CheckToken,
+    ClaimNameplate,
     Close,
+    CountLimit,
+    Locate,
+    MoveSession,
     RecheckAgent,
+    ReleaseNameplate,
+    SaveResume,
     Send,
     SessionEnded,
     SessionEstablished,
+    SessionMoved,
     SessionPaired,
     SessionProgress,
     SessionStarted,
 )
+from relay.cluster import ClusterError, ClusterUnavailableError, NodeInfo, RedisCoordinator
 from relay.config import ConfigError, Settings
 from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
-from relay.metrics import Metrics, serve_metrics
+from relay.metrics import Metrics, Timings, serve_metrics
 from relay.org import Issuer, SignInCredentials, credentials_for, load_key, read_passphrase
-from relay.sessions import Relay
+from relay.sessions import Relay, address_key
+from relay.sql import DatabaseUnavailableError
 from relay.store import AgentRecord, Store, StoreError
 
 log = logging.getLogger("relay.server")
@@ -67,6 +83,10 @@ _DATA = Kind.DATA
 #: websockets holds at most this many received frames before it stops reading the socket.
 _RECV_FRAMES = (4, 1)
 _TICK_MAX = 0.5
+#: One forwarded message in this many is timed for the relay-added latency histogram.
+_SAMPLE_EVERY = 16
+#: How often a node looks for sessions left open by nodes that are gone.
+_SWEEP_S = 60.0
 
 
 class _CloseMarker:
@@ -90,6 +110,7 @@ class Connection:
         "congestion",
         "closing",
         "writer",
+        "sample",
     )
 
     def __init__(self, cid: int, ws: ServerConnection) -> None:
@@ -104,6 +125,8 @@ class Connection:
         self.congestion: Congestion | None = None  # to send to this endpoint (as a sender)
         self.closing = False
         self.writer: asyncio.Task[None] | None = None
+        #: A Data message being timed: the very bytes object and when it was read.
+        self.sample: tuple[bytes, float] | None = None
 
 
 def _issuer(settings: Settings) -> Issuer | None:
@@ -120,6 +143,63 @@ def _issuer(settings: Settings) -> Issuer | None:
     return Issuer(key, days=settings.certificate_days)
 
 
+class AuditWriter:
+    """One thread that writes audit rows in order. While the database does not answer
+    it keeps them (up to ``limit``) and tries again, so an outage loses nothing."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._limit = limit
+        self._thread = threading.Thread(target=self._run, name="relay-audit", daemon=True)
+        self._thread.start()
+        self.waiting = 0
+        self.down_since: float | None = None
+
+    def submit(self, call: Callable[[], None]) -> None:
+        if self._queue.qsize() >= self._limit:
+            log.error("audit log: %d rows wait for the database; dropped one", self._limit)
+            return
+        self._queue.put(call)
+
+    def _run(self) -> None:
+        while True:
+            call = self._queue.get()
+            if call is None:
+                return
+            delay = 0.25
+            while True:
+                try:
+                    call()
+                except DatabaseUnavailableError as exc:
+                    if self.down_since is None:
+                        self.down_since = time.monotonic()
+                        log.error("cannot write the audit log (%s); keeping rows and retrying", exc)
+                    self.waiting = self._queue.qsize() + 1
+                    time.sleep(delay)
+                    delay = min(5.0, delay * 2)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - a bad row must not stop the others
+                    log.error("could not write the audit log: %s", exc)
+                if self.down_since is not None:
+                    log.warning(
+                        "the audit log is written again (database was away %.0f s)",
+                        time.monotonic() - self.down_since,
+                    )
+                    self.down_since = None
+                self.waiting = 0
+                break
+
+    def close(self, timeout: float) -> None:
+        """Write what is queued (waiting at most ``timeout`` for the database), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error(
+                "%d audit row(s) could not be written before the relay stopped",
+                self._queue.qsize(),
+            )
+
+
 class RelayServer:
     """The relay: start with :meth:`start`, stop with :meth:`stop` (graceful)."""
 
@@ -127,9 +207,19 @@ class RelayServer:
         settings = with_connection_limits(settings)
         self.settings = settings
         self.store = store
+        self.node_id = settings.resolved_node_id()
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.max_connections = settings.max_connections
-        self.core = Relay(settings, self.metrics)
+        self.metrics.node = self.node_id
+        self.timings = Timings(self.metrics)
+        self.core = Relay(settings, self.metrics, cluster=bool(settings.redis_url))
+        self.coordinator: RedisCoordinator | None = None
+        self.draining = False
+        #: Set when a draining node has no sessions left (the CLI then stops it).
+        self.drained = asyncio.Event()
+        self._background: set[asyncio.Task[None]] = set()
+        self._db_ok = True
+        self._forwarded = 0
         self._log_filter = RepeatFilter(on_suppressed=self._suppressed)
         self.conns: dict[int, Connection] = {}
         self.port = 0
@@ -137,7 +227,7 @@ class RelayServer:
         self._server: Server | None = None
         self._metrics_server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
-        self._audit = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="relay-audit")
+        self._audit = AuditWriter()
         self._stopping = False
         self._queued_total = 0
         self._issuer = _issuer(settings)
@@ -146,17 +236,44 @@ class RelayServer:
         self, token: str, public_key: bytes
     ) -> tuple[AgentRecord | None, SignInCredentials | None]:
         """Worker thread: the token's agent, and its certificate for this key."""
-        agent = self.store.check_token(token)
-        if agent is None:
-            return None, None
-        return agent, credentials_for(
-            self.store,
-            agent,
-            public_key,
-            time.time(),
-            self._issuer,
-            self.settings.renew_before_days * 86400,
-        )
+        try:
+            agent = self.store.check_token(token)
+            if agent is None:
+                return None, None
+            creds = credentials_for(
+                self.store,
+                agent,
+                public_key,
+                time.time(),
+                self._issuer,
+                self.settings.renew_before_days * 86400,
+            )
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            return None, SignInCredentials(refusal=ErrorCode.UNAVAILABLE)
+        self._database_up()
+        return agent, creds
+
+    def _recheck(self, name: str, token_id: str) -> tuple[AgentRecord | None, bool]:
+        """Worker thread: the agent if it still exists, and whether the database answered."""
+        try:
+            agent = self.store.agent_still_valid(name, token_id)
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            return None, False
+        self._database_up()
+        return agent, True
+
+    def _database_down(self, exc: Exception) -> None:
+        self.metrics.cluster_unavailable_total += 1
+        if self._db_ok:
+            log.error("the database does not answer: %s; new sign-ins are refused", exc)
+        self._db_ok = False
+
+    def _database_up(self) -> None:
+        if not self._db_ok:
+            log.warning("the database answers again; sign-ins work")
+        self._db_ok = True
 
     # ------------------------------------------------------------ lifecycle
 
@@ -172,7 +289,9 @@ class RelayServer:
         st = self.settings
         for handler in logging.getLogger().handlers:
             handler.addFilter(self._log_filter)
-        lost = await asyncio.to_thread(self.store.mark_lost)
+        # '' is what a release from before clusters wrote: this node's too.
+        lost = await asyncio.to_thread(self.store.mark_lost, self.node_id)
+        lost += await asyncio.to_thread(self.store.mark_lost, "")
         if lost:
             log.warning(
                 "%d session(s) were cut by a crash of the last run: marked relay_crashed", lost
@@ -199,12 +318,63 @@ class RelayServer:
         if st.tls:
             _size_tls_buffers(st.tls_read_buffer_bytes)
         self.port = next(iter(self._server.sockets)).getsockname()[1]
+        if st.redis_url:
+            await self._join_cluster()
         if st.metrics_port is not None:
             self._metrics_server = await serve_metrics(
-                st.metrics_host, st.metrics_port, self.metrics, lambda: not self._stopping
+                st.metrics_host,
+                st.metrics_port,
+                self.timings,
+                lambda: not self._stopping,
+                self.not_ready,
             )
             self.metrics_port = next(iter(self._metrics_server.sockets)).getsockname()[1]
         self._ticker = asyncio.create_task(self._tick_loop())
+
+    async def _join_cluster(self) -> None:
+        st = self.settings
+        me = NodeInfo(self.node_id, st.public_url.rstrip("/"))
+        try:
+            self.coordinator = RedisCoordinator(st.redis_url, me, node_ttl_s=st.node_ttl_s)
+            await self.coordinator.start()
+        except ClusterUnavailableError as exc:
+            await self._abort_start()
+            raise ConfigError(f"redis_url: {exc}; check the address and that Redis runs") from None
+        except ClusterError as exc:
+            await self._abort_start()
+            raise ConfigError(str(exc)) from None
+        self._spawn(self._heartbeat_loop())
+        self._spawn(self._sweep_loop())
+
+    async def _abort_start(self) -> None:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._log_filter)
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self.coordinator is not None:
+            with contextlib.suppress(Exception):
+                await self.coordinator.stop()
+            self.coordinator = None
+
+    def not_ready(self) -> str | None:
+        """Why this node should get no new sessions now, or None (``/readyz``)."""
+        if self._stopping:
+            return "stopping"
+        if self.draining:
+            return "draining"
+        if not self._db_ok:
+            return "database not answering"
+        if self.coordinator is not None and not self.coordinator.healthy:
+            return "redis not answering"
+        return None
+
+    def _spawn(self, coro: Any) -> None:
+        """Run ``coro`` in the background; keep a reference so it is not collected."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def stop(self) -> None:
         """Stop accepting, tell every endpoint, close within ``shutdown_timeout_s``, flush."""
@@ -228,9 +398,13 @@ class RelayServer:
                     await self._server.wait_closed()
         if self._ticker is not None:
             self._ticker.cancel()
+        for task in list(self._background):
+            task.cancel()
         if self._metrics_server is not None:
             self._metrics_server.close()
-        await asyncio.to_thread(self._audit.shutdown, True)
+        if self.coordinator is not None:
+            await self.coordinator.stop()
+        await asyncio.to_thread(self._audit.close, self.settings.shutdown_timeout_s)
         if self._server is not None:
             log.info("stopped")
         for handler in logging.getLogger().handlers:
@@ -243,6 +417,11 @@ class RelayServer:
             if self._stopping:
                 return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "stopping\n")
             return ws.respond(HTTPStatus.OK, "ok\n")
+        if request.path == "/readyz":
+            why = self.not_ready()
+            if why is not None:
+                return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, why + "\n")
+            return ws.respond(HTTPStatus.OK, "ready\n")
         if len(self.conns) >= self.settings.max_connections:
             # Full: refuse before the websocket opens, the cheapest way to say no.
             self.metrics.relay_full_total += 1
@@ -265,6 +444,10 @@ class RelayServer:
         if self._stopping:
             return
         ip = self._client_ip(ws)
+        if self.coordinator is not None:
+            await self._ask_limit(
+                "connections", address_key(ip), self.settings.connections_per_minute
+            )
         cid, actions = self.core.connect(ip)
         log.debug("conn %d from %s: open", cid, ip)
         conn = Connection(cid, ws)
@@ -305,6 +488,9 @@ class RelayServer:
                 if route.peer is not None:
                     peer = self.conns.get(route.peer)
                     if peer is not None:
+                        self._forwarded += 1
+                        if self._forwarded % _SAMPLE_EVERY == 0 and peer.sample is None:
+                            peer.sample = (raw, time.perf_counter())
                         self._push(peer, raw, conn)
                         if not peer.room.is_set():
                             await peer.room.wait()
@@ -353,6 +539,7 @@ class RelayServer:
         sender.wakeup.set()
 
     def _drop_queue(self, conn: Connection) -> None:
+        conn.sample = None
         self._queued_total -= conn.queued
         conn.queue.clear()
         conn.queued = 0
@@ -378,6 +565,9 @@ class RelayServer:
                         return
                     async with asyncio.timeout(timeout):
                         await ws.send(item)
+                    if conn.sample is not None and conn.sample[0] is item:
+                        self.timings.relay_added.observe(time.perf_counter() - conn.sample[1])
+                        conn.sample = None
                     conn.queue.popleft()
                     conn.queued -= len(item)
                     self._queued_total -= len(item)
@@ -422,21 +612,109 @@ class RelayServer:
                 )
                 await self._apply(self.core.token_checked(action.conn, agent, creds))
             elif isinstance(action, RecheckAgent):
-                agent = await asyncio.to_thread(
-                    self.store.agent_still_valid, action.name, action.token_id
+                agent, answered = await asyncio.to_thread(
+                    self._recheck, action.name, action.token_id
                 )
-                await self._apply(self.core.agent_rechecked(action.conn, agent))
+                await self._apply(
+                    self.core.agent_rechecked(action.conn, agent, unavailable=not answered)
+                )
+            elif isinstance(action, ClaimNameplate | Locate | SaveResume | ReleaseNameplate):
+                await self._cluster(action)
+            elif isinstance(action, MoveSession):
+                await self._move(action)
+            elif isinstance(action, AskLimit):
+                await self._ask_limit(action.limit, action.key, action.per_minute)
+                await self._apply(self.core.receive(action.conn, action.message))
             else:
+                if isinstance(action, SessionEstablished):
+                    self.timings.pairing.observe(action.pairing_s)
                 self._audit_write(action)
         self.metrics.sessions_open = self.core.open_sessions
+        if self.core.cluster:
+            for count in self.core.take_counts():
+                self._spawn(self._count(count))
+
+    async def _cluster(
+        self, action: ClaimNameplate | Locate | SaveResume | ReleaseNameplate
+    ) -> None:
+        """Carry out one cluster action through Redis (the core stays sans-I/O)."""
+        coord, st = self.coordinator, self.settings
+        hold_s = st.node_ttl_s + st.grace_s
+        try:
+            if coord is None:  # left the cluster (stopping)
+                raise ClusterUnavailableError("not in the cluster")
+            if isinstance(action, ClaimNameplate):
+                taken = await coord.claim(action.nameplate, action.sid, hold_s)
+                out = self.core.nameplate_claimed(action.conn, action.nameplate, action.sid, taken)
+            elif isinstance(action, Locate):
+                adopt = action.resume is not None and not self.draining
+                found = await coord.locate(action.nameplate, adopt=adopt, ttl_s=hold_s)
+                out = self.core.located(action.conn, action.nameplate, found)
+            elif isinstance(action, SaveResume):
+                await coord.established(action.state, hold_s)
+                return
+            else:
+                await coord.release(action.nameplate, action.reason, st.nameplate_memory_s)
+                return
+        except ClusterUnavailableError:
+            self.metrics.cluster_unavailable_total += 1
+            if isinstance(action, ClaimNameplate):
+                out = self.core.nameplate_claimed(
+                    action.conn, action.nameplate, action.sid, None, unavailable=True
+                )
+            elif isinstance(action, Locate):
+                out = self.core.located(action.conn, action.nameplate, None)
+            else:  # the keys expire by themselves; the session here is unaffected
+                return
+        await self._apply(out)
+
+    async def _move(self, action: MoveSession) -> None:
+        coord = self.coordinator
+        hold_s = self.settings.node_ttl_s + self.settings.grace_s
+        try:
+            if coord is None:
+                raise ClusterUnavailableError("not in the cluster")
+            ok = await coord.move(action.state, action.to, hold_s)
+        except ClusterUnavailableError:
+            self.metrics.cluster_unavailable_total += 1
+            ok = False
+        await self._apply(self.core.moved(action.state.nameplate, action.to, ok))
+
+    async def _ask_limit(self, limit: str, key: str, per_minute: int) -> None:
+        """Count one event across the cluster and wait for the answer (joins, connections:
+        the attempt itself is what is limited). Redis away: the local limit alone holds."""
+        if self.coordinator is None or not per_minute:
+            return
+        try:
+            allowed = await self.coordinator.allow(limit, key, per_minute)
+        except ClusterUnavailableError:
+            return
+        if not allowed:
+            self.core.cluster_limited(limit, key, per_minute)
+
+    async def _count(self, count: CountLimit) -> None:
+        coord = self.coordinator
+        if coord is None:
+            return
+        try:
+            allowed = await coord.allow(count.limit, count.key, count.per_minute)
+        except ClusterUnavailableError:
+            return  # the local limit still holds: never fully open
+        if not allowed:
+            self.core.cluster_limited(count.limit, count.key, count.per_minute)
 
     def _audit_write(self, event: Action) -> None:
         st = self.store
         call: Callable[[], None]
+        node = self.node_id
         if isinstance(event, SessionStarted):
 
             def call() -> None:
-                st.session_started(event.sid, event.agent, event.nameplate, event.at)
+                st.session_started(event.sid, event.agent, event.nameplate, event.at, node)
+        elif isinstance(event, SessionMoved):
+
+            def call() -> None:
+                st.session_moved(event.sid, node, event.at)
         elif isinstance(event, SessionPaired):
 
             def call() -> None:
@@ -462,12 +740,7 @@ class RelayServer:
                 )
         else:  # pragma: no cover - every action type is handled above
             raise TypeError(event)
-        try:
-            future = self._audit.submit(call)
-        except RuntimeError:  # after stop(); the core has no sessions left by then
-            log.error("audit event after shutdown was not written: %s", type(event).__name__)
-            return
-        future.add_done_callback(_log_audit_failure)
+        self._audit.submit(call)
 
     async def _tick_loop(self) -> None:
         st = self.settings
@@ -495,18 +768,86 @@ class RelayServer:
             self.metrics.long_nameplates = int(
                 self.core.monotonic() < self.core.long_nameplates_until
             )
+            if self.draining and self.core.open_sessions == 0 and not self.drained.is_set():
+                log.info("drained: no sessions left")
+                self.drained.set()
+
+    # ------------------------------------------------------------ cluster
+
+    async def _heartbeat_loop(self) -> None:
+        """Say this node is alive every third of ``node_ttl_s``, keeping its codes; while
+        draining, find the node its sessions move to."""
+        coord, st = self.coordinator, self.settings
+        assert coord is not None
+        interval = st.node_ttl_s / 3
+        while True:
+            try:
+                await coord.beat(self.draining, list(self.core.sessions), st.grace_s)
+                if self.draining:
+                    await self._apply(self.core.drain(await self._drain_target()))
+            except ClusterUnavailableError:
+                pass  # logged once by the coordinator; sessions here go on
+            except Exception:  # a bug here must not stop the heartbeat for good
+                log.exception("heartbeat failed")
+            await asyncio.sleep(interval)
+
+    async def _drain_target(self) -> NodeInfo | None:
+        """A live node that is not draining (at random, to spread the sessions), or None."""
+        assert self.coordinator is not None
+        others = [
+            n for n in await self.coordinator.nodes() if n.id != self.node_id and not n.draining
+        ]
+        return random.choice(others) if others else None
+
+    async def _sweep_loop(self) -> None:
+        """Close the audit rows of sessions whose node is gone and that no node took over."""
+        coord, st = self.coordinator, self.settings
+        assert coord is not None
+        quiet_s = st.grace_s + st.node_ttl_s + 2 * max(st.audit_flush_s, 1.0)
+        while True:
+            await asyncio.sleep(_SWEEP_S)
+            try:
+                alive = {n.id for n in await coord.nodes()}
+                nodes = await asyncio.to_thread(self.store.open_session_nodes)
+                for node in nodes - alive - {self.node_id}:
+                    lost = await asyncio.to_thread(
+                        self.store.mark_lost, node, seen_before=time.time() - quiet_s
+                    )
+                    if lost:
+                        log.warning(
+                            "node %r is gone: %d of its session(s) marked relay_crashed",
+                            node,
+                            lost,
+                        )
+            except (ClusterUnavailableError, StoreError):
+                pass
+            except Exception:
+                log.exception("sweep failed")
+
+    async def drain(self) -> None:
+        """Take no new sessions; move established ones to another node (in a cluster) or
+        let them finish; :attr:`drained` is set once none is left."""
+        if self.draining:
+            return
+        self.draining = True
+        self.metrics.draining = 1
+        log.info("draining: %d session(s) open", self.core.open_sessions)
+        target = None
+        if self.coordinator is not None:
+            try:
+                await self.coordinator.beat(True, list(self.core.sessions), self.settings.grace_s)
+                target = await self._drain_target()
+            except ClusterUnavailableError:
+                target = None
+            if target is None:
+                log.warning("no other node to move sessions to: they finish here")
+        await self._apply(self.core.drain(target))
 
     # ------------------------------------------------------------ introspection
 
     def queued_bytes(self) -> int:
         """Bytes waiting in outgoing queues right now (for tests and metrics)."""
         return self._queued_total
-
-
-def _log_audit_failure(future: concurrent.futures.Future[None]) -> None:
-    exc = future.exception()
-    if exc is not None:
-        log.error("could not write the audit log: %s", exc)
 
 
 def _size_tls_buffers(read_buffer: int) -> None:

@@ -84,6 +84,7 @@ from common.messages import (
     PeerBack,
     PeerLeft,
     PeerLeftReason,
+    Redirect,
     Resume,
     Resumed,
     Role,
@@ -91,17 +92,26 @@ from common.messages import (
 )
 from relay.actions import (
     Action,
+    AskLimit,
     CheckToken,
+    ClaimNameplate,
     Close,
+    CountLimit,
+    Locate,
+    MoveSession,
     RecheckAgent,
+    ReleaseNameplate,
     Route,
+    SaveResume,
     Send,
     SessionEnded,
     SessionEstablished,
+    SessionMoved,
     SessionPaired,
     SessionProgress,
     SessionStarted,
 )
+from relay.cluster import Found, NodeInfo, ResumeState
 from relay.config import Settings
 from relay.limits import RateLimiter, TokenBucket
 from relay.metrics import Metrics
@@ -147,6 +157,14 @@ class Conn:
     session: Session | None = None
     #: Admitted into the agents' reserve: must sign in as an agent, or it is closed.
     probation: bool = False
+    #: Cluster: codes drawn for this agent's Create so far (another node had them).
+    claims: int = 0
+    #: Cluster: a Locate or a claim is under way for this connection.
+    asking: bool = False
+    #: Cluster: the Resume waiting for its Locate.
+    resume: Resume | None = None
+    #: Cluster: this Join/Resume was counted against the cluster's join limit.
+    limit_asked: bool = False
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -166,6 +184,7 @@ class Session:
         default_factory=lambda: {Role.AGENT: 0, Role.CUSTOMER: 0}
     )
     resumes: int = 0
+    moving: bool = False  # draining: being handed to another node
 
 
 def other(role: Role) -> Role:
@@ -208,8 +227,18 @@ class Relay:
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         randbelow: Callable[[int], int] = secrets.randbelow,
+        cluster: bool = False,
     ) -> None:
         self.settings = settings
+        #: Several nodes share codes and resume state (relay.cluster): codes are claimed
+        #: cluster-wide, and a code that is not here is looked up before it is refused.
+        self.cluster = cluster
+        #: Draining: no new sessions; established ones move to ``drain_target``.
+        self.draining = False
+        self.drain_target: NodeInfo | None = None
+        self._cluster_taken: Counter[int] = Counter()
+        self._cluster_blocked: dict[tuple[str, str], float] = {}
+        self._counts: list[CountLimit] = []
         self.metrics = metrics if metrics is not None else Metrics()
         self.monotonic = monotonic
         self.wall = wall
@@ -240,7 +269,8 @@ class Relay:
         conn = Conn(cid, ip, address_key(ip), Phase.NEW, now + self.settings.open_timeout_s)
         self.conns[cid] = conn
         self.metrics.connections_total += 1
-        if not self._connections.allow(conn.key, now):
+        # In a cluster the driver counted this connection in Redis first (cluster_limited).
+        if not self._limit("connections", self._connections, conn.key, now, counted=True):
             self.metrics.rate_limited_connections_total += 1
             log.warning("rate limit: too many connections from %s", conn.key)
             return cid, self._refuse(conn, ErrorCode.TOO_MANY_CONNECTIONS)
@@ -273,11 +303,16 @@ class Relay:
                 if isinstance(msg, Bye):
                     return self._bye(role, s, msg)
         else:  # GREETED or READY
+            if isinstance(msg, Resume | Join) and self.cluster and self._joins.per_minute:
+                if not conn.limit_asked:  # count it across the cluster before deciding
+                    conn.limit_asked = True
+                    return [AskLimit(cid, "joins", conn.key, self._joins.per_minute, msg)]
+                conn.limit_asked = False
             if isinstance(msg, Resume):
                 return self._resume(conn, msg)
             if conn.role is Role.AGENT:
                 if isinstance(msg, Auth) and phase is Phase.GREETED:
-                    if self._failed_signins.exhausted(conn.key, self.monotonic()):
+                    if self._exhausted("failed_signins", self._failed_signins, conn.key):
                         self.metrics.rate_limited_signins_total += 1
                         log.warning("rate limit: too many refused tokens from %s", conn.key)
                         return self._refuse(conn, ErrorCode.RATE_LIMITED)
@@ -312,12 +347,14 @@ class Relay:
         conn = self.conns.get(cid)
         if conn is None or conn.phase is not Phase.GREETED:
             return []
+        creds = credentials or SignInCredentials()
+        if creds.refusal is ErrorCode.UNAVAILABLE:
+            return self._refuse(conn, ErrorCode.UNAVAILABLE)
         if agent is None:
             self.metrics.auth_failures_total += 1
-            self._failed_signins.allow(conn.key, self.monotonic())
+            self._limit("failed_signins", self._failed_signins, conn.key, self.monotonic())
             log.warning("conn %d from %s: agent token refused", cid, conn.ip)
             return self._refuse(conn, ErrorCode.BAD_TOKEN)
-        creds = credentials or SignInCredentials()
         if creds.refusal is not None:
             log.warning("conn %d: agent %r refused: %s", cid, agent.name, creds.refusal.name)
             return self._refuse(conn, creds.refusal)
@@ -339,11 +376,16 @@ class Relay:
             )
         ]
 
-    def agent_rechecked(self, cid: int, agent: AgentRecord | None) -> list[Action]:
-        """The answer to :class:`RecheckAgent`: create the session if the agent still exists."""
+    def agent_rechecked(
+        self, cid: int, agent: AgentRecord | None, *, unavailable: bool = False
+    ) -> list[Action]:
+        """The answer to :class:`RecheckAgent`: create the session if the agent still exists
+        (``unavailable``: the database did not answer)."""
         conn = self.conns.get(cid)
         if conn is None or conn.phase is not Phase.READY:
             return []
+        if unavailable:
+            return self._refuse(conn, ErrorCode.UNAVAILABLE)
         if agent is None:
             self.metrics.auth_failures_total += 1
             log.warning("conn %d: agent %r was removed or its token reset", cid, conn.agent)
@@ -402,6 +444,172 @@ class Relay:
             return self._end(s, "dropped", left, left, NORMAL)
         return self._away(s, role)
 
+    # ------------------------------------------------------------ cluster
+
+    def located(self, cid: int, nameplate: str, found: Found | None) -> list[Action]:
+        """The answer to :class:`Locate` (None: the cluster's state could not be read)."""
+        conn = self.conns.get(cid)
+        if conn is None or not conn.asking or conn.phase not in (Phase.GREETED, Phase.READY):
+            return []
+        conn.asking = False
+        now = self.monotonic()
+        if found is None:
+            return self._refuse(conn, ErrorCode.UNAVAILABLE)
+        if found.kind == "elsewhere" and found.node is not None:
+            log.info("conn %d: code %s is on node %s: redirected", cid, nameplate, found.node.id)
+            return self._redirect(conn, found.node.url)
+        resume = conn.resume
+        conn.resume = None
+        if resume is not None:
+            if found.kind == "adopted" and found.state is not None:
+                out = self._adopt(found.state, now)
+                return out + self._resume_here(conn, resume, now)
+            if found.kind == "orphan" and found.state is not None and self.drain_target:
+                return self._redirect(conn, self.drain_target.url)  # we are draining
+            return self._resume_here(conn, resume, now)  # refused: nothing to resume
+        self._join_failed(conn, now)
+        log.info("conn %d from %s: join of an unknown or used nameplate", conn.id, conn.ip)
+        code = ErrorCode.NAMEPLATE_UNKNOWN
+        if found.kind == "remembered" and found.reason == "expired":
+            code = ErrorCode.NAMEPLATE_EXPIRED
+        elif found.kind == "remembered" and found.reason in _BURNED:
+            code = ErrorCode.CODE_BURNED
+        return [Send(conn.id, error(code))]
+
+    def _redirect(self, conn: Conn, url: str) -> list[Action]:
+        self.metrics.redirects_total += 1
+        conn.phase = Phase.CLOSING
+        conn.deadline = None
+        return [Send(conn.id, Redirect(url)), Close(conn.id, NORMAL, "redirect")]
+
+    @staticmethod
+    def _state_of(s: Session) -> ResumeState:
+        a = s.agent
+        return ResumeState(
+            s.sid,
+            s.nameplate,
+            a.name,
+            a.display_name,
+            a.org,
+            a.token_id,
+            a.created,
+            s.token_hashes[Role.AGENT],
+            s.token_hashes[Role.CUSTOMER],
+            s.resumes,
+            s.sent[Role.AGENT],
+            s.sent[Role.CUSTOMER],
+        )
+
+    def _adopt(self, state: ResumeState, now: float) -> list[Action]:
+        """Take over an established session whose node is gone or handed it here: both
+        sides may resume within the grace period, as after a drop."""
+        rate = self.settings.session_bandwidth_bytes_per_s
+        burst = max(rate, self.settings.max_message_bytes)
+        s = Session(
+            sid=state.sid,
+            nameplate=state.nameplate,
+            agent=state.agent,
+            created=now,
+            bandwidth=TokenBucket.full(rate, burst, now) if rate else None,
+            state=State.ESTABLISHED,
+            token_hashes={
+                Role.AGENT: state.agent_token_hash,
+                Role.CUSTOMER: state.customer_token_hash,
+            },
+            resumes=state.resumes,
+        )
+        s.sent = {Role.AGENT: state.sent_agent, Role.CUSTOMER: state.sent_customer}
+        grace = now + self.settings.grace_s
+        s.away_until = {Role.AGENT: grace, Role.CUSTOMER: grace}
+        if state.nameplate in self.remembered:
+            del self.remembered[state.nameplate]
+        else:
+            self._taken_by_length[len(state.nameplate)] += 1
+        self.sessions[state.nameplate] = s
+        self.metrics.sessions_adopted_total += 1
+        log.info("session %s: taken over by this node", s.sid)
+        return [SessionMoved(s.sid, self.wall())]
+
+    def drain(self, target: NodeInfo | None) -> list[Action]:
+        """Stop taking new sessions; hand established ones to ``target`` (another live
+        node, or None when there is none: they then finish here)."""
+        if not self.draining:
+            log.info("draining: no new sessions; %d open", len(self.sessions))
+        self.draining = True
+        self.drain_target = target
+        return self._move_ready()
+
+    def _move_ready(self) -> list[Action]:
+        target = self.drain_target
+        if not (self.draining and self.cluster and target is not None):
+            return []
+        out: list[Action] = []
+        for s in self.sessions.values():
+            if s.state is State.ESTABLISHED and not s.moving:
+                s.moving = True
+                out.append(MoveSession(self._state_of(s), target))
+        return out
+
+    def moved(self, nameplate: str, to: NodeInfo, ok: bool) -> list[Action]:
+        """The answer to :class:`MoveSession`: send both apps to ``to`` (or keep the
+        session here when the cluster could not take it)."""
+        s = self.sessions.get(nameplate)
+        if s is None:
+            return []
+        s.moving = False
+        if not ok:
+            return []
+        del self.sessions[nameplate]
+        self._remember(nameplate, self.settings.nameplate_memory_s, "moved")
+        self._taken_by_length[len(nameplate)] -= 1  # _remember counted it a second time
+        self.metrics.sessions_moved_total += 1
+        out: list[Action] = []
+        for cid in s.conns.values():
+            conn = self.conns.get(cid)
+            if conn is not None and conn.phase is not Phase.CLOSING:
+                conn.session = None
+                out += self._redirect(conn, to.url)
+        s.conns.clear()
+        log.info("session %s: moved to node %s", s.sid, to.id)
+        return out
+
+    def cluster_limited(self, limit: str, key: str, per_minute: int) -> None:
+        """The cluster counted ``key`` over ``limit``: refuse it here too until one more
+        event would fit again."""
+        self._cluster_blocked[(limit, key)] = self.monotonic() + 60.0 / max(1, per_minute)
+
+    def take_counts(self) -> list[CountLimit]:
+        """Events to count across the cluster (the driver does it without waiting)."""
+        out, self._counts = self._counts, []
+        return out
+
+    def _limit(
+        self, name: str, limiter: RateLimiter, key: str, now: float, *, counted: bool = False
+    ) -> bool:
+        """Count one event: False if over the limit here or in the cluster. ``counted``:
+        the driver already counted it in the cluster and told us the answer; otherwise
+        it is counted there in the background and the answer applies from the next event."""
+        ok = limiter.allow(key, now)
+        if self.cluster and limiter.per_minute:
+            if not counted:
+                self._counts.append(CountLimit(name, key, limiter.per_minute))
+            if self._blocked(name, key, now):
+                ok = False
+        return ok
+
+    def _exhausted(self, name: str, limiter: RateLimiter, key: str) -> bool:
+        now = self.monotonic()
+        return limiter.exhausted(key, now) or (self.cluster and self._blocked(name, key, now))
+
+    def _blocked(self, name: str, key: str, now: float) -> bool:
+        until = self._cluster_blocked.get((name, key))
+        if until is None:
+            return False
+        if until <= now:
+            del self._cluster_blocked[(name, key)]
+            return False
+        return True
+
     def tick(self) -> list[Action]:
         """Time passed: expire nameplates, pairings, grace periods and idle connections."""
         now = self.monotonic()
@@ -432,8 +640,12 @@ class Relay:
                 break
             del self.remembered[nameplate]
             self._taken_by_length[len(nameplate)] -= 1
+        if self.draining:
+            out += self._move_ready()
         if now >= self._next_prune:
             self._next_prune = now + 10.0
+            for pair in [p for p, until in self._cluster_blocked.items() if until <= now]:
+                del self._cluster_blocked[pair]
             for limiter in (
                 self._connections,
                 self._joins,
@@ -489,15 +701,64 @@ class Relay:
         return [Send(conn.id, Welcome(PROTOCOL_VERSION, self.settings.relay_name))]
 
     def _create(self, conn: Conn, agent: AgentRecord) -> list[Action]:
+        if self.draining:
+            if self.drain_target is not None:
+                log.info(
+                    "conn %d: draining; agent %r sent to %s",
+                    conn.id,
+                    agent.name,
+                    self.drain_target.id,
+                )
+                return self._redirect(conn, self.drain_target.url)
+            return self._refuse(conn, ErrorCode.RELAY_SHUTDOWN)
         if len(self.sessions) >= self.settings.max_sessions:
             log.warning("refused a session for %r: max_sessions reached", agent.name)
             return self._refuse(conn, ErrorCode.TOO_MANY_SESSIONS)
-        now = self.monotonic()
         nameplate = self._allocate()
+        if not self.cluster:
+            return self._open(conn, agent, nameplate, secrets.token_hex(8))
+        # Reserve it here while the cluster is asked, so no one else here draws it.
+        self._remember(nameplate, self.settings.pairing_timeout_s, "claiming")
+        conn.claims += 1
+        conn.asking = True
+        return [ClaimNameplate(conn.id, nameplate, secrets.token_hex(8))]
+
+    def nameplate_claimed(
+        self, cid: int, nameplate: str, sid: str, taken: int | None, *, unavailable: bool = False
+    ) -> list[Action]:
+        """The answer to :class:`ClaimNameplate`: ``taken`` is the cluster's count of codes
+        of that length in use, or None if another node has this one."""
+        if self.remembered.pop(nameplate, None) is not None:
+            self._taken_by_length[len(nameplate)] -= 1
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is not Phase.READY or conn.agent is None:
+            return []
+        conn.asking = False
+        if unavailable:
+            return self._refuse(conn, ErrorCode.UNAVAILABLE)
+        if taken is None:
+            # Another node has it: keep away from it while it may be in use, draw again.
+            self._remember(nameplate, self.settings.nameplate_ttl_s, "elsewhere")
+            if conn.claims >= 8:
+                log.warning("could not find a free code in 8 draws: the cluster is full")
+                return self._refuse(conn, ErrorCode.TOO_MANY_SESSIONS)
+            return self._create(conn, conn.agent)
+        self._cluster_taken[len(nameplate)] = taken
+        conn.claims = 0
+        return self._open(conn, conn.agent, nameplate, sid)
+
+    def _remember(self, nameplate: str, for_s: float, reason: str) -> None:
+        if nameplate not in self.remembered:
+            self._taken_by_length[len(nameplate)] += 1
+        self.remembered.pop(nameplate, None)
+        self.remembered[nameplate] = (self.monotonic() + for_s, reason)
+
+    def _open(self, conn: Conn, agent: AgentRecord, nameplate: str, sid: str) -> list[Action]:
+        now = self.monotonic()
         rate = self.settings.session_bandwidth_bytes_per_s
         burst = max(rate, self.settings.max_message_bytes)
         s = Session(
-            sid=secrets.token_hex(8),
+            sid=sid,
             nameplate=nameplate,
             agent=agent,
             created=now,
@@ -516,7 +777,9 @@ class Relay:
         ]
 
     def _join_allowed(self, conn: Conn, now: float) -> bool:
-        if self._failed_joins.exhausted(conn.key, now) or not self._joins.allow(conn.key, now):
+        if self._exhausted("failed_joins", self._failed_joins, conn.key) or not self._limit(
+            "joins", self._joins, conn.key, now, counted=True
+        ):
             self.metrics.rate_limited_joins_total += 1
             log.warning("rate limit: too many join attempts from %s", conn.key)
             return False
@@ -524,7 +787,7 @@ class Relay:
 
     def _join_failed(self, conn: Conn, now: float) -> None:
         self.metrics.join_failures_total += 1
-        self._failed_joins.allow(conn.key, now)
+        self._limit("failed_joins", self._failed_joins, conn.key, now)
         self._scanning_seen(now)
 
     def _scanning_seen(self, now: float) -> None:
@@ -547,6 +810,9 @@ class Relay:
         if not self._join_allowed(conn, now):
             return self._refuse(conn, ErrorCode.RATE_LIMITED)
         s = self.sessions.get(nameplate)
+        if s is None and self.cluster:
+            conn.asking = True
+            return [Locate(conn.id, nameplate)]
         if s is None:
             self._join_failed(conn, now)
             gone = self.remembered.get(nameplate)
@@ -600,7 +866,11 @@ class Relay:
         s.votes.clear()
         self.metrics.sessions_established_total += 1
         log.info("session %s: established", s.sid)
-        return [SessionEstablished(s.sid, self.wall())]
+        out: list[Action] = [SessionEstablished(s.sid, self.wall(), self.monotonic() - s.paired_at)]
+        if self.cluster:
+            out.append(SaveResume(self._state_of(s)))
+            out += self._move_ready()
+        return out
 
     def _pairing_failed(self, conn: Conn, role: Role, s: Session) -> list[Action]:
         if s.state is State.WAITING:
@@ -642,6 +912,14 @@ class Relay:
         if not self._join_allowed(conn, now):
             return self._refuse(conn, ErrorCode.RATE_LIMITED)
         out = self.tick()  # a grace period that just ran out must not be resumed
+        if self.cluster and msg.nameplate not in self.sessions:
+            conn.asking = True
+            conn.resume = msg
+            return out + [Locate(conn.id, msg.nameplate, msg)]
+        return out + self._resume_here(conn, msg, now)
+
+    def _resume_here(self, conn: Conn, msg: Resume, now: float) -> list[Action]:
+        out: list[Action] = []
         s = self.sessions.get(msg.nameplate)
         expected = self._resume_hash(s, msg.role) if s is not None else None
         if (
@@ -732,7 +1010,8 @@ class Relay:
             reason,
         )
         self.metrics.sessions_ended_total += 1
-        out: list[Action] = [
+        out: list[Action] = [ReleaseNameplate(s.nameplate, reason)] if self.cluster else []
+        out += [
             SessionEnded(
                 s.sid,
                 self.wall(),
@@ -766,7 +1045,8 @@ class Relay:
             shortest = max(shortest, 6)
         for digits in range(shortest, NAMEPLATE_MAX_DIGITS + 1, 3):
             space = 10**digits
-            if self._taken_by_length[digits] * 2 >= space:
+            taken = max(self._taken_by_length[digits], self._cluster_taken[digits])
+            if taken * 2 >= space:
                 continue
             while True:  # at least half free: two draws on average
                 nameplate = str(self.randbelow(space)).zfill(digits)

@@ -321,7 +321,16 @@ class PostgresDatabase:
 
     kind = "postgresql"
 
-    def __init__(self, url: str, *, pool_size: int = 8, connect_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 8,
+        connect_timeout_s: float = 5.0,
+        wait_s: float = 2.0,
+    ) -> None:
+        """``wait_s``: how long a request waits for a connection before the database
+        counts as not answering (a sign-in then gets a clear error, not a hang)."""
         import psycopg
         import psycopg_pool
 
@@ -331,8 +340,9 @@ class PostgresDatabase:
             url,
             min_size=1,
             max_size=pool_size,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout_s))},
-            timeout=connect_timeout_s,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(wait_s))},
+            timeout=wait_s,
+            reconnect_timeout=0,  # keep trying for as long as it is down
             open=False,
             name="assist-relay",
         )

@@ -1160,6 +1160,14 @@
       <translation>중계 서버({url})에 연결할 수 없습니다. 인터넷 연결과 서버 주소를 확인한 뒤 다시 시도해 주세요.</translation>
     </message>
     <message>
+      <source>The relay at {url} tried to send Assist on to {target}, which is not part of the same service, so Assist did not go there. Tell your admin.</source>
+      <translation>{url} 중계 서버가 Assist를 {target}(으)로 보내려 했지만, 같은 서비스에 속한 주소가 아니어서 Assist는 그곳으로 가지 않았습니다. 관리자에게 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>The relay at {url} kept sending Assist from one server to another. Try again in a minute; if it keeps happening, tell your admin.</source>
+      <translation>{url} 중계 서버가 Assist를 이 서버에서 저 서버로 계속 보냈습니다. 1분 뒤에 다시 시도해 주세요. 계속 그러면 관리자에게 알려 주세요.</translation>
+    </message>
+    <message>
       <source>The relay at {url} could not prove who it is, so Assist did not connect. Ask your admin to check the relay's certificate.</source>
       <translation>{url}의 릴레이가 자신이 누구인지 증명하지 못해 Assist가 연결하지 않았습니다. 관리자에게 릴레이 인증서를 확인해 달라고 요청하세요.</translation>
     </message>
@@ -1386,6 +1394,10 @@
     <message>
       <source>Your identity card on this computer was withdrawn, so you cannot sign in. Ask your admin.</source>
       <translation>이 컴퓨터의 신분증이 취소되어 로그인할 수 없습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>The relay cannot check sign-ins or codes right now (it cannot reach its database). Sessions already running go on. Try again in a minute; if it keeps happening, tell your admin.</source>
+      <translation>중계 서버가 지금은 로그인이나 코드를 확인할 수 없습니다(데이터베이스에 연결할 수 없음). 이미 진행 중인 세션은 계속됩니다. 1분 뒤에 다시 시도해 주세요. 계속 그러면 관리자에게 알려 주세요.</translation>
     </message>
     <message>
       <source>Not encrypted: the connection to the relay is not protected by TLS, so people on the network can see who connects. Use this only for testing.</source>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 #: 2: agents sign in with a public key and prove who they are inside the channel (Identity).
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 #: Largest message on the relay websocket (the relay closes with 1009 beyond it).
 MAX_MESSAGE_BYTES = 1 << 20
 #: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
@@ -52,6 +52,7 @@ class Kind(enum.IntEnum):
     CONGESTION = 0x11
     ERROR = 0x12
     BYE = 0x13
+    REDIRECT = 0x14
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41

@@ -176,3 +176,16 @@ class Bye(Message):
 
     KIND = Kind.BYE
     reason: EndReason
+
+
+#: Longest address a Redirect may carry (a wss:// URL with host and port).
+MAX_URL = 255
+
+
+class Redirect(Message):
+    """relay -> endpoint: this session lives on another node of the cluster, or this node
+    is draining; connect to ``url`` and send the same request there. The apps follow it
+    only to an address of the same cluster (:func:`common.relay_address.redirect_allowed`)."""
+
+    KIND = Kind.REDIRECT
+    url: Annotated[str, Meta(max_length=MAX_URL)]

@@ -2,7 +2,7 @@
 moved from hand-written fields to msgspec, so the wire format provably did not change.
 
 Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocations``
-and ``Identity``; their
+and ``Identity``; version 3 added ``Redirect`` (several relay nodes). Their
 answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
 holds them to msgpack-python too.
 
@@ -40,6 +40,7 @@ EXAMPLES: dict[str, m.Message] = {
     "CONGESTION": m.Congestion(3, 65536),
     "ERROR": m.Error(m.ErrorCode(17), "That code was already used." + "x" * 230),
     "BYE": m.Bye(m.EndReason.DURATION_ELAPSED),
+    "REDIRECT": m.Redirect("wss://node-2.relay.example.org:8765"),
     "PAKE": m.Pake(b"A" + b"\x07" * 32),
     "CONFIRM": m.Confirm(b"\x09" * 32),
     "SEALED": m.Sealed(2**40 + 5, b"\xee" * 300),
@@ -114,6 +115,7 @@ KNOWN = {
     "CONGESTION": (8, "c4ef5fcadeccb3075e9f811372311679c902a4759981b4030a309babfd7fb275"),
     "ERROR": (263, "7165675e81b6a50262fc528bcbe2e9223610b72f429c99ed1762a1c70512b3a2"),
     "BYE": (3, "8d0bc77751c906a310dee6cbdfd6c5552f30c228164a84b0d0579f00904047b8"),
+    "REDIRECT": (39, "1f210e0e1870687a997f797cf0baf9dbf9d11a1242457fef4c37035fb9bd4688"),
     "PAKE": (34, "2f27a01601dd151e787c9afaacfe84674ee4a20b1a19cf46bbd12c90412a1bbd"),
     "CONFIRM": (33, "7f939c642fa3cb99cb90cb2b25b4f1031efc8785a02a6d085405ebf288d08c7b"),
     "SEALED": (309, "b297f8fbc2c09f321c9dae421c6cca4f1f4a8ca0e58b6bc41213fd2364344558"),

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from common.errors import RelayAddressError
-from common.relay_address import DEFAULT_PORT, is_loopback, parse_relay_address
+from common.relay_address import (
+    DEFAULT_PORT,
+    is_loopback,
+    parse_redirect,
+    parse_relay_address,
+    same_cluster,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +85,36 @@ def test_any_text_parses_or_says_what_is_wrong(text: str) -> None:
     assert 1 <= address.port <= 65535
     assert address.secure or address.loopback
     assert parse_relay_address(address.url) == address
+
+
+@pytest.mark.parametrize(
+    "home, target, ok",
+    [
+        ("wss://relay.example.org:8765", "wss://relay.example.org:8766", True),
+        ("wss://relay.example.org:8765", "wss://node-2.relay.example.org:8765", True),
+        ("wss://relay.example.org:8765", "wss://relay-2.example.org:443", True),
+        ("wss://relay.example.org:8765", "wss://evil.example.com:8765", False),
+        ("wss://relay.example.org:8765", "ws://relay.example.org:8765", False),  # downgrade
+        ("wss://relay.example.org:8765", "wss://relay.example.org:8765/x", False),
+        ("wss://relay.example.org", "wss://other.org", False),  # sibling under a TLD: no
+        ("wss://example.org", "wss://attacker.org", False),
+        ("wss://10.0.0.1:8765", "wss://10.0.0.1:9000", True),
+        ("wss://10.0.0.1:8765", "wss://10.0.0.2:8765", False),
+        ("wss://relay.example.org", "wss://10.0.0.2:8765", False),
+        ("ws://127.0.0.1:8765", "ws://127.0.0.1:9000", True),
+        ("ws://127.0.0.1:8765", "ws://localhost:9000", False),
+    ],
+)  # fmt: skip
+def test_a_redirect_is_followed_only_within_the_same_cluster(
+    home: str, target: str, ok: bool
+) -> None:
+    origin = parse_relay_address(home)
+    assert same_cluster(origin, parse_relay_address(target, insecure=True)) is ok
+    assert (parse_redirect(origin, target) is not None) is ok
+
+
+@given(st.text(max_size=120))
+def test_any_redirect_text_is_followed_or_refused_never_raises(url: str) -> None:
+    home = parse_relay_address("wss://relay.example.org:8765")
+    node = parse_redirect(home, url)
+    assert node is None or (node.secure and node.host.endswith("example.org"))

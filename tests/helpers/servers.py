@@ -72,10 +72,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 class Postgres:
     """One PostgreSQL server; :meth:`new_database` gives each test a database of its own."""
 
-    def __init__(self, port: int, proc: subprocess.Popen[bytes], folder: Path) -> None:
+    def __init__(
+        self, port: int, proc: subprocess.Popen[bytes], folder: Path, cmd: list[str]
+    ) -> None:
         self.port = port
         self.proc = proc
         self.folder = folder
+        self.cmd = cmd
         self._count = 0
 
     def url(self, dbname: str = "postgres") -> str:
@@ -89,6 +92,29 @@ class Postgres:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def pause(self) -> None:
+        """Stop the server (the database stays) as an outage would look to the relay."""
+        _stop(self.proc)
+
+    def resume(self) -> None:
+        with open(self.folder / "log.txt", "ab") as out:
+            self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        import psycopg
+
+        _wait_port(self.port, self.proc, "PostgreSQL", self.folder / "log.txt")
+        deadline = time.monotonic() + 20
+        while True:  # listening is not yet accepting
+            try:
+                psycopg.connect(self.url(), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         _stop(self.proc)
@@ -117,41 +143,27 @@ def postgres_server() -> Iterator[Postgres]:
         stderr=subprocess.PIPE,
     )
     port = free_port()
+    cmd = [
+        *prefix,
+        postgres,
+        "-D",
+        str(data),
+        "-p",
+        str(port),
+        "-k",
+        str(folder),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "max_connections=200",
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                *prefix,
-                postgres,
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-k",
-                str(folder),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "max_connections=200",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Postgres(port, proc, folder)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    server = Postgres(port, proc, folder, cmd)
     try:
-        _wait_port(port, proc, "PostgreSQL", log)
-        import psycopg
-
-        deadline = time.monotonic() + 20
-        while True:  # listening is not yet accepting
-            try:
-                psycopg.connect(server.url(), connect_timeout=2).close()
-                break
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        server.wait_ready()
         yield server
     finally:
         server.stop()

@@ -165,7 +165,8 @@ def test_join_attempts_are_rate_limited(tmp_path: Path, caplog: pytest.LogCaptur
             assert relay.metrics.rate_limited_joins_total == 2
             assert relay.metrics.join_failures_total == 3
             text = relay.metrics.render()
-            assert 'assist_relay_rate_limited_total{limit="joins"} 2' in text
+            assert 'assist_relay_rate_limited_total{limit="joins",node=' in text
+            assert re.search(r'rate_limited_total\{limit="joins",node="[^"]+"\} 2\.0', text)
 
     run(main())
     throttled = [r.getMessage() for r in caplog.records if "rate limit" in r.getMessage()]
@@ -231,7 +232,7 @@ def test_bandwidth_cap_slows_a_session(tmp_path: Path) -> None:
 def _metric(url: str, name: str) -> float:
     with urllib.request.urlopen(url, timeout=5) as response:
         text = response.read().decode()
-    m = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    m = re.search(rf"^{re.escape(name)}\{{node=\"[^\"]+\"\}} (\S+)$", text, re.M)
     assert m, text
     return float(m.group(1))
 

@@ -107,7 +107,7 @@ def test_sigterm_mid_session_loses_no_audit_row(tmp_path: Path) -> None:
 
 def test_health_and_metrics(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    relay = RelayProcess(data_dir, "--metrics-port", "0")
+    relay = RelayProcess(data_dir, "--metrics-port", "0", "--node-id", "relay-a")
     try:
         line = relay.startup_line
         assert str(data_dir) in line
@@ -127,17 +127,23 @@ def test_health_and_metrics(tmp_path: Path) -> None:
         status, text = _get(f"{base}/metrics")
         assert status == 200
         for line_ in (
-            "assist_relay_sessions_established_total 1",
-            'assist_relay_bytes_forwarded_total{direction="agent_to_customer"} 1000',
-            'assist_relay_bytes_forwarded_total{direction="customer_to_agent"} 1000',
-            "assist_relay_pairing_failures_total 0",
-            'assist_relay_rate_limited_total{limit="joins"} 0',
-            "assist_relay_congestion_events_total 0",
+            'assist_relay_sessions_established_total{node="relay-a"} 1.0',
+            'assist_relay_bytes_forwarded_total{direction="agent_to_customer",node="relay-a"}'
+            " 1000.0",
+            'assist_relay_bytes_forwarded_total{direction="customer_to_agent",node="relay-a"}'
+            " 1000.0",
+            'assist_relay_pairing_failures_total{node="relay-a"} 0.0',
+            'assist_relay_rate_limited_total{limit="joins",node="relay-a"} 0.0',
+            'assist_relay_congestion_events_total{node="relay-a"} 0.0',
+            'assist_relay_pairing_seconds_count{node="relay-a"} 1.0',
         ):
             assert line_ in text.splitlines(), line_
-        assert re.search(r"^assist_relay_connections_open \d+$", text, re.M)
-        assert re.search(r"^assist_relay_sessions_open \d+$", text, re.M)
+        assert re.search(r'^assist_relay_connections_open\{node="relay-a"\} \d+', text, re.M)
+        assert re.search(r'^assist_relay_sessions_open\{node="relay-a"\} \d+', text, re.M)
         assert "# TYPE assist_relay_bytes_forwarded_total counter" in text
+        assert "# TYPE assist_relay_added_latency_seconds histogram" in text
+        assert _get(f"{base}/readyz") == (200, "ready\n")
+        assert _get(f"http://127.0.0.1:{relay.port}/readyz") == (200, "ready\n")
         assert _get(f"{base}/nothing")[0] == 404
     finally:
         relay.stop(signal.SIGINT)
