@@ -359,6 +359,7 @@ def _row_json(r: SessionRow) -> dict[str, Any]:
         "bytes_customer_to_agent": r.bytes_customer_to_agent,
         "resumes": r.resumes,
         "end_reason": r.end_reason,
+        "node": r.node,
     }
 
 

@@ -268,8 +268,6 @@ class Settings:
             problems.append("node_id must be 1 to 63 letters, digits, '.', '_' or '-'")
         if self.public_url and not re.fullmatch(r"wss?://[^\s/?#]+/?", self.public_url):
             problems.append("public_url must look like wss://node1.example.org:8765")
-        if self.redis_url and not self.public_url:
-            problems.append("with redis_url, set public_url (the address apps use for this node)")
         if self.node_ttl_s < 0.5:
             problems.append("node_ttl_s must be at least 0.5")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -333,6 +333,11 @@ class RelayServer:
 
     async def _join_cluster(self) -> None:
         st = self.settings
+        if not st.public_url:
+            await self._abort_start()
+            raise ConfigError(
+                "with redis_url, set public_url: the wss:// address apps use for this node"
+            )
         me = NodeInfo(self.node_id, st.public_url.rstrip("/"))
         try:
             self.coordinator = RedisCoordinator(st.redis_url, me, node_ttl_s=st.node_ttl_s)

@@ -101,6 +101,7 @@ class SessionRow:
     bytes_customer_to_agent: int
     resumes: int
     end_reason: str | None
+    node: str = ""
 
 
 def _scrypt(secret: str, salt: bytes) -> bytes:
@@ -490,7 +491,7 @@ class Store:
         """Audit rows, oldest first, started at or after ``since`` (epoch seconds)."""
         rows = self._db.execute(
             "SELECT id, agent, nameplate, started, paired, established, ended, duration_s,"
-            " bytes_agent_to_customer, bytes_customer_to_agent, resumes, end_reason"
+            " bytes_agent_to_customer, bytes_customer_to_agent, resumes, end_reason, node"
             " FROM sessions WHERE started >= ? ORDER BY started, id",
             (since if since is not None else float("-inf"),),
         ).fetchall()
