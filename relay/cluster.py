@@ -161,13 +161,20 @@ redis.call('ZADD', KEYS[2], now_ms + tonumber(ARGV[3]), ARGV[4])
 return 1
 """
 
-# Keep this node's codes alive: KEYS are np:<code> and npz:<digits> in pairs.
+# Keep this node's codes alive: KEYS are np:<code> and npz:<digits> in pairs. A code of
+# ours that Redis lost (it was restarted empty) is claimed again, so no other node hands
+# it out while it is in use here.
 _KEEP = """
 local now = redis.call('TIME')
 local now_ms = now[1] * 1000 + math.floor(now[2] / 1000)
 local kept = 0
 for i = 1, #KEYS, 2 do
-  if redis.call('HGET', KEYS[i], 'owner') == ARGV[1] then
+  local owner = redis.call('HGET', KEYS[i], 'owner')
+  if not owner and redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('HSET', KEYS[i], 'owner', ARGV[1])
+    owner = ARGV[1]
+  end
+  if owner == ARGV[1] then
     redis.call('PEXPIRE', KEYS[i], ARGV[2])
     redis.call('ZADD', KEYS[i + 1], now_ms + tonumber(ARGV[2]), ARGV[2 + (i + 1) / 2])
     kept = kept + 1

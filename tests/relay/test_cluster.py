@@ -288,6 +288,14 @@ def test_redis_away_keeps_sessions_flowing_refuses_new_ones_and_recovers(
             redis = start_redis(port)
             await asyncio.sleep(1.0)
             assert a.not_ready() is None  # back without a restart
+            # Redis came back empty: the node claimed its running session's code again.
+            import redis as redis_py
+
+            check = redis_py.Redis(host="127.0.0.1", port=port)
+            try:
+                assert check.hget(f"assist:np:{code}", "owner") == b"n1"
+            finally:
+                check.close()
             fresh, _ = await agent_create(a.url, token)
             await roundtrip(agent, customer)
 
