@@ -292,7 +292,11 @@ class Connection:
                 return None
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 log.info("connecting to %s failed: %s", self.current.url, exc)
-                self.current = self.target  # a node we were sent to is gone: front door
+                if self.current is not self.target:
+                    # A node we were sent to is gone (its session is about to be taken
+                    # over): back to the front door, and that was no redirect loop.
+                    self.current = self.target
+                    self._redirects = 0
                 if time.monotonic() >= deadline or isinstance(exc, InvalidURI):
                     return None
                 self._wake.clear()

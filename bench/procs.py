@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import ssl
 import threading
@@ -74,6 +75,11 @@ def use_tls(work: Path) -> Issued:
     return _TLS
 
 
+def tls_cert() -> Issued | None:
+    """The certificate servers of this run serve (None before :func:`use_tls`)."""
+    return _TLS
+
+
 def tls_args() -> list[str]:
     """``--tls-cert F --tls-key F`` for a server of this run (none before :func:`use_tls`)."""
     if _TLS is None:
@@ -117,7 +123,9 @@ class Relay(RelayProcess):
         for line in text.splitlines():
             if line.startswith("assist_relay_") and " " in line:
                 name, value = line.rsplit(" ", 1)
-                out[name.removeprefix("assist_relay_")] = float(value)
+                # Every sample has a node="..." label; one relay here, so drop it.
+                name = re.sub(r'(,?)node="[^"]*"', "", name).replace("{,", "{")
+                out[name.removeprefix("assist_relay_").replace("{}", "")] = float(value)
         return out
 
 

@@ -148,15 +148,26 @@ def bench_throughput(work: Path, *, rounds: int, messages: int, size: int) -> di
 
 
 def _load_phase(
-    target: str, url: str, token: str, load: Load, work: Path, watch: dict[str, int]
+    target: str,
+    url: str,
+    token: str,
+    load: Load,
+    work: Path,
+    watch: dict[str, int],
+    *,
+    urls: list[tuple[str, str]] | None = None,
+    name: str = "",
 ) -> dict[str, Any]:
+    """One phase of the sessions load. ``urls``: per load process, where its agents create
+    and where its customers join (a cluster's nodes); default ``url`` for both."""
     n_procs, sessions = load.procs, load.sessions
     per = [sessions // n_procs + (1 if i < sessions % n_procs else 0) for i in range(n_procs)]
     with children() as kids:
         for i, n in enumerate(per):
+            here, there = urls[i % len(urls)] if urls else (url, url)
             kids.append(
                 Child(
-                    f"load-{target}-{i}",
+                    f"load-{name or target}-{i}",
                     [
                         sys.executable,
                         "-m",
@@ -164,7 +175,9 @@ def _load_phase(
                         "--target",
                         target,
                         "--url",
-                        url,
+                        here,
+                        "--join-url",
+                        there,
                         "--token",
                         token,
                         "--sessions",
@@ -179,7 +192,7 @@ def _load_phase(
                         str(load.seconds),
                     ],  # fmt: skip
                     stdin=True,
-                    log=work / f"load-{target}-{i}.log",
+                    log=work / f"load-{name or target}-{i}.log",
                 )
             )
         for kid in kids:

@@ -57,6 +57,7 @@ from common.messages import (
     Layer,
     Message,
     Paired,
+    Redirect,
     Role,
     Welcome,
     parse,
@@ -83,8 +84,34 @@ async def _expect(ws: ClientConnection, cls: type[Message], timeout: float = 60)
             raise RuntimeError(f"the relay said {msg!r} while we waited for {cls.__name__}")
 
 
-async def pair_relay(url: str, token: str) -> tuple[ClientConnection, ClientConnection]:
-    """An agent and a customer paired and established through the project's relay."""
+async def join(url: str, nameplate: str) -> tuple[ClientConnection, int]:
+    """A customer's Join at ``url``, following a cluster node's Redirect as the apps do;
+    returns the connection (Paired not yet read) and how many redirects it followed."""
+    hops = 0
+    while True:
+        customer = await connect(url, ssl=client_ssl(url), **_OPTIONS)
+        await customer.send(Hello(PROTOCOL_VERSION, Role.CUSTOMER, "bench").serialize())
+        await _expect(customer, Welcome)
+        await customer.send(Join(nameplate).serialize())
+        async with asyncio.timeout(60):
+            raw = await customer.recv()
+        assert isinstance(raw, bytes)
+        msg = parse(raw, Layer.RELAY)
+        if isinstance(msg, Redirect) and hops < 4:
+            hops += 1
+            url = msg.url
+            await customer.close()
+            continue
+        if not isinstance(msg, Paired):
+            raise RuntimeError(f"the relay said {msg!r} to a Join")
+        return customer, hops
+
+
+async def pair_relay(
+    url: str, token: str, join_url: str = ""
+) -> tuple[ClientConnection, ClientConnection]:
+    """An agent and a customer paired and established through the project's relay (the
+    customer joins at ``join_url`` when given: another node of a cluster)."""
     agent = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await agent.send(Hello(PROTOCOL_VERSION, Role.AGENT, "bench").serialize())
     await _expect(agent, Welcome)
@@ -93,11 +120,7 @@ async def pair_relay(url: str, token: str) -> tuple[ClientConnection, ClientConn
     await agent.send(Create().serialize())
     created = await _expect(agent, Created)
     assert isinstance(created, Created)
-    customer = await connect(url, ssl=client_ssl(url), **_OPTIONS)
-    await customer.send(Hello(PROTOCOL_VERSION, Role.CUSTOMER, "bench").serialize())
-    await _expect(customer, Welcome)
-    await customer.send(Join(created.nameplate).serialize())
-    await _expect(customer, Paired)
+    customer, _ = await join(join_url or url, created.nameplate)
     await _expect(agent, Paired)
     tokens = secrets.token_bytes(32), secrets.token_bytes(32)
     done = Established(*(hashlib.sha256(t).digest() for t in tokens)).serialize()
@@ -159,7 +182,7 @@ async def run_sessions(args: argparse.Namespace) -> dict[str, Any]:
 
     async def open_one() -> tuple[Any, Any]:
         if args.target == "relay":
-            return await pair_relay(args.url, args.token)
+            return await pair_relay(args.url, args.token, args.join_url)
         if args.target == "bare":
             return await pair_bare(args.url)
         assert direct is not None
@@ -256,6 +279,7 @@ def main() -> None:
     p.add_argument("--target", choices=("relay", "bare", "direct"), required=True)
     p.add_argument("--url", default="")
     p.add_argument("--token", default="")
+    p.add_argument("--join-url", default="", help="customers join here (another node)")
     p.add_argument("--sessions", type=int, default=50)
     p.add_argument("--rate", type=float, default=10.0, help="messages per second per session")
     p.add_argument("--size", type=int, default=20_000, help="bytes per message")

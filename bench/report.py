@@ -25,7 +25,7 @@ WORKLOADS = ("static", "typing", "scrolling", "motion")
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    where: str  # a workload, "relay", "messages" or "identity"
+    where: str  # a workload, "relay", "messages", "identity" or "cluster"
     key: str
     op: str  # "<=" or ">="
     limit: float
@@ -94,6 +94,46 @@ TARGETS = (
         "verified identity adds ≤ 5 ms to session set-up (sign, send, parse, check)",
         "ms",
     ),
+    Target(
+        "cluster",
+        "cross_rtt_ratio",
+        "<=",
+        1.1,
+        "joined through another node: the data path's round trip within 1.1× one node's",
+        "×",
+    ),
+    Target(
+        "cluster",
+        "three_nodes_lost",
+        "<=",
+        0,
+        "three nodes × 200 paired sessions: no message lost, no error",
+        "",
+    ),
+    Target(
+        "cluster",
+        "three_nodes_p99_added_ms",
+        "<=",
+        20,
+        "… relay-added p99 ≤ 20 ms",
+        "ms",
+    ),
+    Target(
+        "cluster",
+        "cpu_per_session_ratio",
+        "<=",
+        1.3,
+        "… relay CPU per session ≤ 1.3× the same load on one node",
+        "×",
+    ),
+    Target(
+        "cluster",
+        "failover_s_p95",
+        "<=",
+        5,
+        "SIGKILL of a session's node to messages flowing again, p95 of 10 runs ≤ 5 s",
+        "s",
+    ),
 )
 
 
@@ -143,7 +183,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and whether it is met (None: not measured)."""
     out = []
     for t in TARGETS:
-        if t.where in ("relay", "messages", "identity"):
+        if t.where in ("relay", "messages", "identity", "cluster"):
             section = results.get(t.where) or {}
         else:
             section = results["workloads"].get(t.where, {})
@@ -261,6 +301,7 @@ def markdown(results: dict[str, Any]) -> str:
         ]
     lines += _message_table(results.get("messages") or {})
     lines += _identity_line(results.get("identity") or {})
+    lines += _cluster_table(results.get("cluster") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -309,6 +350,54 @@ def _identity_line(ident: dict[str, Any]) -> list[str]:
         f"the PAKE both sides already run takes {_fmt(ident['pake_ms'])} ms "
         f"({_range(ident['pake_ms_rounds'])}): "
         f"{_fmt(ident['identity_to_pake_ratio'], '×')} of it.",
+    ]
+
+
+def _cluster_table(c: dict[str, Any]) -> list[str]:
+    """Three nodes on PostgreSQL and Redis against one node, in the same run."""
+    if not c:
+        return []
+    if "error" in c:
+        return ["", f"Cluster: failed: {c['error']}"]
+    load = c.get("load", {})
+    per = c.get("sessions_per_node")
+    return [
+        "",
+        "Cluster (`bench/cluster_bench.py`: three `wss://` nodes on PostgreSQL and Redis, "
+        "every server real, on loopback; medians with min–max):",
+        "",
+        "| cluster | result |",
+        "|---|---|",
+        f"| customer joins at the code's node / through another node ({c['join_rounds']} "
+        f"rounds each, alternating): set-up | {_fmt(c['same_setup_ms'])} ms "
+        f"({_range(c['same_setup_ms_rounds'])}) / {_fmt(c['cross_setup_ms'])} ms "
+        f"({_range(c['cross_setup_ms_rounds'])}): **+{_fmt(c['cross_setup_added_ms'])} ms** "
+        "for the redirect |",
+        f"| … then the data path, agent → customer → agent round trip | "
+        f"{_fmt(c['same_rtt_ms'])} ms ({_range(c['same_rtt_ms_rounds'])}) / "
+        f"{_fmt(c['cross_rtt_ms'])} ms ({_range(c['cross_rtt_ms_rounds'])}): "
+        f"**{_fmt(c['cross_rtt_ratio'], '×')}** |",
+        f"| {c['nodes']} nodes × {per} sessions ({load.get('rate'):g} msg/s × "
+        f"{load.get('size')} B, customers joining through the next node) against the same "
+        f"{c['nodes'] * per} sessions on one node, {c['load_rounds']} rounds each | "
+        f"relay-added p99 {_fmt(c['three_nodes_p99_added_ms'])} ms "
+        f"({_range(c['three_nodes_p99_added_ms_rounds'])}) vs "
+        f"{_fmt(c['one_node_p99_added_ms'])} ms "
+        f"({_range(c['one_node_p99_added_ms_rounds'])}); relay CPU "
+        f"{_fmt(c['three_nodes_relay_cpu_pct'])} % vs {_fmt(c['one_node_relay_cpu_pct'])} % "
+        f"of one core: **{_fmt(c['cpu_per_session_ratio'], '×')}** per session "
+        f"({_range(c['cpu_per_session_ratio_rounds'])}); lost "
+        f"{c['three_nodes_lost']} of {c['three_nodes_sent']} |",
+        f"| failover: SIGKILL of the session's node → the next message arrives "
+        f"({c['failover_runs']} runs, the apps' own driver through HAProxy) | p50 "
+        f"{_fmt(c['failover_s_p50'])} s, **p95 {_fmt(c['failover_s_p95'])} s**, max "
+        f"{_fmt(c['failover_s_max'])} s |",
+        f"| sign-ins per second ({c['sign_in_clients']} agents at once, {c['sign_in_rounds']} "
+        f"rounds alternating) | SQLite {_fmt(c['sqlite_sign_ins_per_s'])} "
+        f"({_range(c['sqlite_sign_ins_per_s_rounds'])}), PostgreSQL "
+        f"{_fmt(c['postgresql_sign_ins_per_s'])} "
+        f"({_range(c['postgresql_sign_ins_per_s_rounds'])}): "
+        f"{_fmt(c['postgresql_to_sqlite_sign_ins'], '×')} |",
     ]
 
 

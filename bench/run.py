@@ -28,13 +28,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import identity_bench, message_bench, procs, relay_bench, report
+from bench import cluster_bench, identity_bench, message_bench, procs, relay_bench, report
 from bench.screen_bench import Plan, run_workload
 from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
-PARTS = (*report.WORKLOADS, "relay", "messages", "identity")
+PARTS = (*report.WORKLOADS, "relay", "messages", "identity", "cluster")
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
 FULL_REPEAT = 5
 
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         "relay": {},
         "messages": {},
         "identity": {},
+        "cluster": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -150,6 +151,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["identity"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"identity: {_brief(results['identity'])}", flush=True)
+    if "cluster" in parts:
+        print("cluster: running (PostgreSQL, Redis, HAProxy, three nodes) ...", flush=True)
+        try:
+            results["cluster"] = cluster_bench.run(work / "cluster", quick=args.quick)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["cluster"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"cluster: {_brief(results['cluster'])}", flush=True)
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 
@@ -196,6 +205,9 @@ def _brief(result: dict[str, Any]) -> str:
         *("psnr_db", "throughput_ratio", "p99_added_ms", "idle_conn_kb"),
         *("motion_frame_build_ratio", "motion_frame_parse_ratio"),
         *("identity_ms", "pake_ms", "identity_to_pake_ratio"),
+        *("cross_setup_added_ms", "cross_rtt_ratio", "three_nodes_p99_added_ms"),
+        *("cpu_per_session_ratio", "failover_s_p95"),
+        *("sqlite_sign_ins_per_s", "postgresql_sign_ins_per_s"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

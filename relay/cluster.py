@@ -132,7 +132,9 @@ return redis.call('ZCARD', KEYS[2])
 """
 
 # Find a code; take its session over when its owner is gone (or moved it here) and the
-# caller may adopt. KEYS: np:<code>. ARGV: me, adopt (0/1), key prefix, ttl_ms.
+# caller may adopt. KEYS: np:<code>. ARGV: me, adopt (0/1), key prefix, ttl_ms, and
+# ``gone``: the owner's id when the caller found it refusing connections (it died just
+# now and its key has not expired yet).
 _LOCATE = """
 local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return {'unknown'} end
@@ -141,7 +143,7 @@ for i = 1, #h, 2 do f[h[i]] = h[i + 1] end
 if f['reason'] then return {'remembered', f['reason']} end
 local owner = f['owner'] or ''
 local node = redis.call('GET', ARGV[3] .. 'node:' .. owner)
-if owner ~= ARGV[1] and node then return {'elsewhere', owner, node} end
+if owner ~= ARGV[1] and node and owner ~= ARGV[5] then return {'elsewhere', owner, node} end
 if not f['state'] then return {'orphan', owner} end
 if ARGV[2] ~= '1' then return {'orphan', owner, '', f['state']} end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1])
@@ -393,14 +395,21 @@ class RedisCoordinator:
             pipe.pexpire(key, max(1, int(ttl_s * 1000)))
             await self._call("established", pipe.execute())
 
-    async def locate(self, nameplate: str, *, adopt: bool, ttl_s: float) -> Found:
+    async def locate(self, nameplate: str, *, adopt: bool, ttl_s: float, gone: str = "") -> Found:
         """Where ``nameplate`` is (see :class:`Found`); with ``adopt``, take over a
-        session whose owner is gone or moved it here."""
+        session whose owner is gone or moved it here. ``gone``: a node the caller saw
+        refuse connections, to count as gone before its key expires."""
         reply = await self._call(
             "locate",
             self._locate(
                 keys=[f"{PREFIX}np:{nameplate}"],
-                args=[self.me.id, "1" if adopt else "0", PREFIX, max(1, int(ttl_s * 1000))],
+                args=[
+                    self.me.id,
+                    "1" if adopt else "0",
+                    PREFIX,
+                    max(1, int(ttl_s * 1000)),
+                    gone or "\x00",
+                ],
             ),
         )
         kind = reply[0].decode()
@@ -413,7 +422,8 @@ class RedisCoordinator:
         if kind in ("adopted", "orphan"):
             state = _DECODER.decode(reply[3]) if len(reply) > 3 and reply[3] else None
             if kind == "adopted":
-                log.info("took over session of %s (its node %r is gone)", nameplate, reply[1])
+                was = reply[1].decode(errors="replace")
+                log.info("took over the session of code %s from node %r", nameplate, was)
             return Found(kind, state=state)
         return Found("unknown")
 

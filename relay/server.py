@@ -654,6 +654,14 @@ class RelayServer:
             elif isinstance(action, Locate):
                 adopt = action.resume is not None and not self.draining
                 found = await coord.locate(action.nameplate, adopt=adopt, ttl_s=hold_s)
+                if adopt and found.kind == "elsewhere" and found.node is not None:
+                    # A node killed a moment ago still has its key for up to node_ttl_s;
+                    # if its port refuses connections, it is gone now: take over.
+                    if await _refuses_connections(found.node.url):
+                        log.warning("node %r refuses connections: taking over", found.node.id)
+                        found = await coord.locate(
+                            action.nameplate, adopt=True, ttl_s=hold_s, gone=found.node.id
+                        )
                 out = self.core.located(action.conn, action.nameplate, found)
             elif isinstance(action, SaveResume):
                 await coord.established(action.state, hold_s)
@@ -853,6 +861,26 @@ class RelayServer:
     def queued_bytes(self) -> int:
         """Bytes waiting in outgoing queues right now (for tests and metrics)."""
         return self._queued_total
+
+
+async def _refuses_connections(url: str, timeout_s: float = 0.5) -> bool:
+    """True only if the host answers that nothing listens on the port (a process that
+    died); no answer within ``timeout_s`` proves nothing (a slow or cut-off machine)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        async with asyncio.timeout(timeout_s):
+            _, writer = await asyncio.open_connection(parts.hostname, port)
+    except ConnectionRefusedError:
+        return True
+    except (OSError, TimeoutError, ValueError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return False
 
 
 def _size_tls_buffers(read_buffer: int) -> None:

@@ -462,7 +462,9 @@ class Relay:
         conn.resume = None
         if resume is not None:
             if found.kind == "adopted" and found.state is not None:
-                out = self._adopt(found.state, now)
+                # Both apps may ask at once; the first answer adopts, the second joins it.
+                here = nameplate in self.sessions
+                out = [] if here else self._adopt(found.state, now)
                 return out + self._resume_here(conn, resume, now)
             if found.kind == "orphan" and found.state is not None and self.drain_target:
                 return self._redirect(conn, self.drain_target.url)  # we are draining

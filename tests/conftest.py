@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.servers import Postgres, Redis, postgres_server, redis_server
+from tools.servers import Postgres, Redis, postgres_server, redis_server
 from tools.throwaway_ca import ThrowawayCA
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

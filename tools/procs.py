@@ -276,8 +276,9 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def admin(data_dir: Path, *args: str) -> str:
-    """``assist-relay ARGS --data-dir DIR`` (works whether or not the relay runs)."""
+def admin(data_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """``assist-relay ARGS --data-dir DIR`` (works whether or not the relay runs); ``env``
+    for settings such as ``ASSIST_RELAY_DATABASE_URL``."""
     out = subprocess.run(
         [*command("assist-relay", "relay.cli"), *args, "--data-dir", str(data_dir)],
         cwd=REPO,
@@ -285,6 +286,7 @@ def admin(data_dir: Path, *args: str) -> str:
         text=True,
         timeout=60,
         check=True,
+        env=dict(env) if env is not None else None,
     )
     return out.stdout
 

@@ -27,7 +27,7 @@ from tests.e2e.conftest import (
     wait_until,
 )
 from tests.helpers.relay_harness import RelayProcess
-from tests.helpers.servers import HAProxy, Postgres, Redis, free_port, start_haproxy
+from tools.servers import HAProxy, Postgres, Redis, free_port, start_haproxy
 from tools.throwaway_ca import ThrowawayCA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xvfb]

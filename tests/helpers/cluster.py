@@ -10,7 +10,7 @@ from typing import Any
 from relay.config import Settings
 from relay.server import RelayServer
 from relay.store import Store
-from tests.helpers.servers import free_port
+from tools.servers import free_port
 
 FAST = {"node_ttl_s": 1.0, "grace_s": 10.0}
 

@@ -22,8 +22,8 @@ from common.messages import (
 from relay.store import Store
 from tests.helpers.cluster import cluster
 from tests.helpers.relay_harness import run
-from tests.helpers.servers import Postgres, Redis
 from tests.net.test_driver import Side, session
+from tools.servers import Postgres, Redis
 
 
 def _agent_token(tmp_path: Path, database_url: str) -> str:

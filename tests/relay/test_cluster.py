@@ -38,7 +38,7 @@ from tests.helpers.relay_harness import (
     roundtrip,
     run,
 )
-from tests.helpers.servers import Postgres, Redis, free_port, postgres_server, start_redis
+from tools.servers import Postgres, Redis, free_port, postgres_server, start_redis
 
 
 @pytest.fixture

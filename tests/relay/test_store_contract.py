@@ -12,7 +12,7 @@ import pytest
 
 from relay import sql
 from relay.store import CardRow, Store, StoreError
-from tests.helpers.servers import Postgres, free_port
+from tools.servers import Postgres, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

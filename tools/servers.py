@@ -1,8 +1,8 @@
-"""Real PostgreSQL, Redis and HAProxy servers for the tests, each in its own temporary
-folder on loopback, started and stopped by the tests themselves (no Docker, no set-up).
+"""Real PostgreSQL, Redis and HAProxy servers for the tests and the bench, each in its own
+temporary folder on loopback, started and stopped by them (no Docker, no set-up).
 
 ``make test`` installs Debian's ``postgresql``, ``redis-server`` and ``haproxy``; a
-missing one is a test *failure* that says so, never a skip (docs/cluster.md).
+missing one raises :class:`MissingServer`, a test *failure* that says so, never a skip.
 
 PostgreSQL's ``initdb`` refuses to run as root: as root, the cluster folder is made
 for the ``postgres`` user (which the Debian package creates) and the server runs
@@ -23,9 +23,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 INSTALL_HINT = "run `make test`, which installs it from Debian (postgresql, redis-server, haproxy)"
+
+
+class MissingServer(RuntimeError):
+    """A server program is not installed; the message says how to get it."""
 
 
 def free_port() -> int:
@@ -42,7 +44,7 @@ def _binary(name: str, *globs: str) -> str:
         hits = sorted(glob.glob(pattern))
         if hits:
             return hits[-1]
-    pytest.fail(f"{name} is not installed: {INSTALL_HINT}", pytrace=False)
+    raise MissingServer(f"{name} is not installed: {INSTALL_HINT}")
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
@@ -132,7 +134,7 @@ def postgres_server() -> Iterator[Postgres]:
         try:
             user = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.fail(f"there is no postgres user: {INSTALL_HINT}", pytrace=False)
+            raise MissingServer(f"there is no postgres user: {INSTALL_HINT}") from None
         os.chown(folder, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     log = folder / "log.txt"
