@@ -180,3 +180,15 @@ def test_a_wrong_or_unreachable_database_url_says_so_in_one_sentence(tmp_path: P
     text = str(err.value)
     assert text.startswith(f"cannot reach PostgreSQL at postgresql://kim:***@127.0.0.1:{port}")
     assert "secret" not in text and "\n" not in text
+
+
+def test_progress_of_many_open_sessions_lands_in_one_flush(store: Store) -> None:
+    for i in range(1200):
+        store.session_started(f"s{i}", "minji", f"{i:06d}", 100.0, "n1")
+    store.session_ended("s7", 120.0, "agent_ended", 1, 1, 0)
+    store.sessions_progress(150.0, [(f"s{i}", i, 2 * i, i % 3) for i in range(1200)])
+    rows = {r.id: r for r in store.sessions()}
+    assert rows["s1199"].bytes_customer_to_agent == 2398 and rows["s1199"].resumes == 2
+    assert rows["s7"].bytes_agent_to_customer == 1  # an ended row keeps its final counts
+    assert store.mark_lost("n1") == 1199
+    assert rows["s600"].bytes_agent_to_customer == 600
