@@ -134,23 +134,44 @@ async def _create(url: str, token: str) -> tuple[Any, str]:
     return agent, created.nameplate
 
 
-async def _one_pairing(owner: str, via: str, token: str, rtt_messages: int) -> dict[str, Any]:
+async def _pairing(owner: str, via: str, token: str) -> tuple[Any, Any, float, int]:
+    """A session made at ``owner``, joined at ``via``: (agent, customer, set-up ms, hops)."""
     agent, nameplate = await _create(owner, token)
     start = time.perf_counter()
     customer, hops = await relay_load.join(via, nameplate)
     setup_ms = (time.perf_counter() - start) * 1000
     await relay_load._expect(agent, Paired)
-    rtts = []
+    return agent, customer, setup_ms, hops
+
+
+async def _rtt(agent: Any, customer: Any) -> float:
+    sent = time.perf_counter()
+    await agent.send(Data(_T.pack(sent) + bytes(1000)).serialize())
+    echo = await customer.recv()
+    await customer.send(echo)
+    await agent.recv()
+    return (time.perf_counter() - sent) * 1000
+
+
+async def _one_round(a: str, b: str, token: str, rtt_messages: int) -> dict[str, Any]:
+    """Both sessions open at once; pings alternate between them, so the machine's drift
+    falls on both alike (a paired comparison)."""
+    same = await _pairing(a, a, token)
+    cross = await _pairing(a, b, token)
+    rtts: dict[str, list[float]] = {"same": [], "cross": []}
     for _ in range(rtt_messages):
-        sent = time.perf_counter()
-        await agent.send(Data(_T.pack(sent) + bytes(1000)).serialize())
-        echo = await customer.recv()
-        await customer.send(echo)
-        await agent.recv()
-        rtts.append((time.perf_counter() - sent) * 1000)
-    for ws in (agent, customer):
+        rtts["same"].append(await _rtt(same[0], same[1]))
+        rtts["cross"].append(await _rtt(cross[0], cross[1]))
+    for ws in (*same[:2], *cross[:2]):
         await ws.close()
-    return {"setup_ms": setup_ms, "rtt_ms": statistics.median(rtts), "hops": hops}
+    return {
+        "same": {"setup_ms": same[2], "rtt_ms": statistics.median(rtts["same"]), "hops": same[3]},
+        "cross": {
+            "setup_ms": cross[2],
+            "rtt_ms": statistics.median(rtts["cross"]),
+            "hops": cross[3],
+        },
+    }
 
 
 def bench_join(nodes: list[Node], token: str, *, rounds: int, rtt_messages: int) -> dict[str, Any]:
@@ -158,12 +179,11 @@ def bench_join(nodes: list[Node], token: str, *, rounds: int, rtt_messages: int)
 
     async def run_all() -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {"same": [], "cross": []}
-        for _ in range(2):  # warm up both paths
-            await _one_pairing(a, a, token, 5)
-            await _one_pairing(a, b, token, 5)
+        await _one_round(a, b, token, 10)  # warm up both paths
         for _ in range(rounds):
-            out["same"].append(await _one_pairing(a, a, token, rtt_messages))
-            out["cross"].append(await _one_pairing(a, b, token, rtt_messages))
+            one = await _one_round(a, b, token, rtt_messages)
+            out["same"].append(one["same"])
+            out["cross"].append(one["cross"])
         return out
 
     got = asyncio.run(run_all())
@@ -175,7 +195,10 @@ def bench_join(nodes: list[Node], token: str, *, rounds: int, rtt_messages: int)
             res[f"{path}_{key}"] = round(statistics.median(values), 3)
             res[f"{path}_{key}_rounds"] = [round(v, 3) for v in values]
     res["cross_setup_added_ms"] = round(res["cross_setup_ms"] - res["same_setup_ms"], 3)
-    res["cross_rtt_ratio"] = round(res["cross_rtt_ms"] / res["same_rtt_ms"], 3)
+    # Paired: each round's two sessions took turns, so compare within the round.
+    ratios = [c["rtt_ms"] / s["rtt_ms"] for s, c in zip(got["same"], got["cross"], strict=True)]
+    res["cross_rtt_ratio"] = round(statistics.median(ratios), 3)
+    res["cross_rtt_ratio_rounds"] = [round(x, 3) for x in ratios]
     return res
 
 
@@ -403,7 +426,7 @@ def run(work: Path, *, quick: bool = False) -> dict[str, Any]:
         }
         nodes = [Node(work, f"n{i}", load_env) for i in (1, 2, 3)]
         try:
-            out.update(bench_join(nodes, token, rounds=5 if quick else 15, rtt_messages=50))
+            out.update(bench_join(nodes, token, rounds=5 if quick else 15, rtt_messages=100))
             out["join_s"] = round(time.monotonic() - t, 1)
             t = time.monotonic()
             load = Load(sessions=60 if quick else 200, procs=3, rate=2.0, size=4000,

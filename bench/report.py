@@ -375,8 +375,9 @@ def _cluster_table(c: dict[str, Any]) -> list[str]:
         "for the redirect |",
         f"| … then the data path, agent → customer → agent round trip | "
         f"{_fmt(c['same_rtt_ms'])} ms ({_range(c['same_rtt_ms_rounds'])}) / "
-        f"{_fmt(c['cross_rtt_ms'])} ms ({_range(c['cross_rtt_ms_rounds'])}): "
-        f"**{_fmt(c['cross_rtt_ratio'], '×')}** |",
+        f"{_fmt(c['cross_rtt_ms'])} ms ({_range(c['cross_rtt_ms_rounds'])}), the two "
+        f"sessions taking turns: **{_fmt(c['cross_rtt_ratio'], '×')}** "
+        f"({_range(c.get('cross_rtt_ratio_rounds'))}) |",
         f"| {c['nodes']} nodes × {per} sessions ({load.get('rate'):g} msg/s × "
         f"{load.get('size')} B, customers joining through the next node) against the same "
         f"{c['nodes'] * per} sessions on one node, {c['load_rounds']} rounds each | "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from tests.helpers.relay_harness import (
     roundtrip,
     run,
 )
+from tools.servers import free_port
 from tools.throwaway_ca import ThrowawayCA
 
 
@@ -160,6 +162,39 @@ def test_bad_settings_are_refused_with_a_sentence(tmp_path: Path, args: list[str
     )
     assert out.returncode == 1
     assert out.stderr.startswith("assist-relay: "), out.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, value, sentence",
+    [
+        ("DATABASE_URL", "postgresql://kim:s3cret@127.0.0.1:{port}/assist",
+         "assist-relay: database_url: cannot reach PostgreSQL at "
+         "postgresql://kim:***@127.0.0.1:{port}/assist"),
+        ("DATABASE_URL", "mysql://127.0.0.1/assist",
+         "assist-relay: database_url: database_url 'mysql://127.0.0.1/assist' is neither"),
+        ("REDIS_URL", "redis://127.0.0.1:{port}/0",
+         "assist-relay: redis_url: Redis at redis://127.0.0.1:{port}/0 does not answer"),
+    ],
+)  # fmt: skip
+def test_a_wrong_or_unreachable_server_stops_serve_with_one_sentence(
+    tmp_path: Path, setting: str, value: str, sentence: str
+) -> None:
+    port = free_port()  # nothing listens there
+    env = {**os.environ, f"ASSIST_RELAY_{setting}": value.format(port=port)}
+    env["ASSIST_RELAY_PUBLIC_URL"] = "wss://127.0.0.1:1"
+    out = subprocess.run(
+        [sys.executable, "-m", "relay.cli", "serve", "--data-dir", str(tmp_path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+    )
+    assert out.returncode == 1, out.stderr
+    # The log may say what it tried; the last line is the one sentence for the admin.
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith(sentence.format(port=port)), out.stderr
+    assert "s3cret" not in out.stderr and "Traceback" not in out.stderr
 
 
 def test_a_tls_relay_says_its_address_and_key_pin_at_start(
