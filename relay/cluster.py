@@ -353,6 +353,8 @@ class RedisCoordinator:
         except (redis.exceptions.RedisError, OSError, ValueError):
             pass
         await self._redis.aclose()
+        # Connections a command was still using when the pool closed go too.
+        await self._redis.connection_pool.disconnect(inuse_connections=True)
 
     async def nodes(self) -> list[NodeInfo]:
         """The nodes alive now (this one included), by id."""

@@ -403,8 +403,11 @@ class RelayServer:
                     await self._server.wait_closed()
         if self._ticker is not None:
             self._ticker.cancel()
-        for task in list(self._background):
+        background = list(self._background)
+        for task in background:
             task.cancel()
+        if background:  # let them unwind before their Redis connections are closed
+            await asyncio.gather(*background, return_exceptions=True)
         if self._metrics_server is not None:
             self._metrics_server.close()
         if self.coordinator is not None:

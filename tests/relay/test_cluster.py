@@ -347,10 +347,12 @@ async def _connect(url: str, role: Role) -> Any:
 
 async def crash(server: RelayServer) -> None:
     """Stop a node as ``kill -9`` would: sockets cut, no goodbye, no Redis clean-up."""
-    for task in list(server._background):
-        task.cancel()
+    tasks = list(server._background)
     if server._ticker is not None:
-        server._ticker.cancel()
+        tasks.append(server._ticker)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     assert server._server is not None
     server._server.close(close_connections=False)
     for conn in list(server.conns.values()):
