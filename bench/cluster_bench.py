@@ -51,8 +51,6 @@ from common.messages import (
     Auth,
     AuthOk,
     Chat,
-    Create,
-    Created,
     Data,
     EndReason,
     Hello,
@@ -122,21 +120,9 @@ def _add_agent(work: Path, env: dict[str, str], name: str = "bench") -> str:
 # ---------------------------------------------------------------- 1. join through another node
 
 
-async def _create(url: str, token: str) -> tuple[Any, str]:
-    agent = await connect(url, ssl=client_ssl(url), **relay_load._OPTIONS)
-    await agent.send(Hello(PROTOCOL_VERSION, Role.AGENT, "bench").serialize())
-    await relay_load._expect(agent, Welcome)
-    await agent.send(Auth(token, bytes(32)).serialize())
-    await relay_load._expect(agent, AuthOk)
-    await agent.send(Create().serialize())
-    created = await relay_load._expect(agent, Created)
-    assert isinstance(created, Created)
-    return agent, created.nameplate
-
-
 async def _pairing(owner: str, via: str, token: str) -> tuple[Any, Any, float, int]:
     """A session made at ``owner``, joined at ``via``: (agent, customer, set-up ms, hops)."""
-    agent, nameplate = await _create(owner, token)
+    agent, nameplate = await relay_load.create(owner, token)
     start = time.perf_counter()
     customer, hops = await relay_load.join(via, nameplate)
     setup_ms = (time.perf_counter() - start) * 1000

@@ -107,11 +107,8 @@ async def join(url: str, nameplate: str) -> tuple[ClientConnection, int]:
         return customer, hops
 
 
-async def pair_relay(
-    url: str, token: str, join_url: str = ""
-) -> tuple[ClientConnection, ClientConnection]:
-    """An agent and a customer paired and established through the project's relay (the
-    customer joins at ``join_url`` when given: another node of a cluster)."""
+async def create(url: str, token: str) -> tuple[ClientConnection, str]:
+    """An agent signed in at ``url`` with a new code: (its connection, the nameplate)."""
     agent = await connect(url, ssl=client_ssl(url), **_OPTIONS)
     await agent.send(Hello(PROTOCOL_VERSION, Role.AGENT, "bench").serialize())
     await _expect(agent, Welcome)
@@ -120,7 +117,16 @@ async def pair_relay(
     await agent.send(Create().serialize())
     created = await _expect(agent, Created)
     assert isinstance(created, Created)
-    customer, _ = await join(join_url or url, created.nameplate)
+    return agent, created.nameplate
+
+
+async def pair_relay(
+    url: str, token: str, join_url: str = ""
+) -> tuple[ClientConnection, ClientConnection]:
+    """An agent and a customer paired and established through the project's relay (the
+    customer joins at ``join_url`` when given: another node of a cluster)."""
+    agent, nameplate = await create(url, token)
+    customer, _ = await join(join_url or url, nameplate)
     await _expect(agent, Paired)
     tokens = secrets.token_bytes(32), secrets.token_bytes(32)
     done = Established(*(hashlib.sha256(t).digest() for t in tokens)).serialize()

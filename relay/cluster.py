@@ -25,6 +25,7 @@ happens when Redis cannot be reached.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -312,7 +313,7 @@ class RedisCoordinator:
                     f"node_id {self.me.id!r} is in use by another running relay node; give "
                     "each node its own node_id"
                 )
-            await _sleep(0.25)
+            await asyncio.sleep(0.25)
 
     async def _register_once(self, draining: bool) -> int:
         return int(
@@ -460,9 +461,3 @@ class RedisCoordinator:
             "rate limit", self._bucket(keys=[f"{PREFIX}rl:{limit}:{key}"], args=[per_minute])
         )
         return bool(ok)
-
-
-async def _sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)

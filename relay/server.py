@@ -407,7 +407,7 @@ class RelayServer:
         for task in background:
             task.cancel()
         if background:  # let them unwind before their Redis connections are closed
-            await asyncio.gather(*background, return_exceptions=True)
+            await asyncio.wait(background, timeout=self.settings.close_timeout_s)
         if self._metrics_server is not None:
             self._metrics_server.close()
         if self.coordinator is not None:

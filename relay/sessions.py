@@ -505,14 +505,12 @@ class Relay:
     def _adopt(self, state: ResumeState, now: float) -> list[Action]:
         """Take over an established session whose node is gone or handed it here: both
         sides may resume within the grace period, as after a drop."""
-        rate = self.settings.session_bandwidth_bytes_per_s
-        burst = max(rate, self.settings.max_message_bytes)
         s = Session(
             sid=state.sid,
             nameplate=state.nameplate,
             agent=state.agent,
             created=now,
-            bandwidth=TokenBucket.full(rate, burst, now) if rate else None,
+            bandwidth=self._bucket(now),
             state=State.ESTABLISHED,
             token_hashes={
                 Role.AGENT: state.agent_token_hash,
@@ -749,6 +747,12 @@ class Relay:
         conn.claims = 0
         return self._open(conn, conn.agent, nameplate, sid)
 
+    def _bucket(self, now: float) -> TokenBucket | None:
+        """A new session's bandwidth cap (None: no cap)."""
+        rate = self.settings.session_bandwidth_bytes_per_s
+        burst = max(rate, self.settings.max_message_bytes)
+        return TokenBucket.full(rate, burst, now) if rate else None
+
     def _remember(self, nameplate: str, for_s: float, reason: str) -> None:
         if nameplate not in self.remembered:
             self._taken_by_length[len(nameplate)] += 1
@@ -757,14 +761,8 @@ class Relay:
 
     def _open(self, conn: Conn, agent: AgentRecord, nameplate: str, sid: str) -> list[Action]:
         now = self.monotonic()
-        rate = self.settings.session_bandwidth_bytes_per_s
-        burst = max(rate, self.settings.max_message_bytes)
         s = Session(
-            sid=sid,
-            nameplate=nameplate,
-            agent=agent,
-            created=now,
-            bandwidth=TokenBucket.full(rate, burst, now) if rate else None,
+            sid=sid, nameplate=nameplate, agent=agent, created=now, bandwidth=self._bucket(now)
         )
         s.conns[Role.AGENT] = conn.id
         self.sessions[nameplate] = s

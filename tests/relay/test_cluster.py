@@ -352,7 +352,7 @@ async def crash(server: RelayServer) -> None:
         tasks.append(server._ticker)
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.wait(tasks, timeout=3)
     assert server._server is not None
     server._server.close(close_connections=False)
     for conn in list(server.conns.values()):
