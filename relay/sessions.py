@@ -469,12 +469,16 @@ class Relay:
             if found.kind == "orphan" and found.state is not None and self.drain_target:
                 return self._redirect(conn, self.drain_target.url)  # we are draining
             return self._resume_here(conn, resume, now)  # refused: nothing to resume
+        return self._no_such_code(conn, found.reason if found.kind == "remembered" else None, now)
+
+    def _no_such_code(self, conn: Conn, ended: str | None, now: float) -> list[Action]:
+        """A Join of a code that is not in use: say why, if we know how it ended."""
         self._join_failed(conn, now)
         log.info("conn %d from %s: join of an unknown or used nameplate", conn.id, conn.ip)
         code = ErrorCode.NAMEPLATE_UNKNOWN
-        if found.kind == "remembered" and found.reason == "expired":
+        if ended == "expired":
             code = ErrorCode.NAMEPLATE_EXPIRED
-        elif found.kind == "remembered" and found.reason in _BURNED:
+        elif ended in _BURNED:
             code = ErrorCode.CODE_BURNED
         return [Send(conn.id, error(code))]
 
@@ -560,8 +564,7 @@ class Relay:
         if not ok:
             return []
         del self.sessions[nameplate]
-        self._remember(nameplate, self.settings.nameplate_memory_s, "moved")
-        self._taken_by_length[len(nameplate)] -= 1  # _remember counted it a second time
+        self._remember(nameplate, self.settings.nameplate_memory_s, "moved", counted=True)
         self.metrics.sessions_moved_total += 1
         out: list[Action] = []
         for cid in s.conns.values():
@@ -753,8 +756,12 @@ class Relay:
         burst = max(rate, self.settings.max_message_bytes)
         return TokenBucket.full(rate, burst, now) if rate else None
 
-    def _remember(self, nameplate: str, for_s: float, reason: str) -> None:
-        if nameplate not in self.remembered:
+    def _remember(
+        self, nameplate: str, for_s: float, reason: str, *, counted: bool = False
+    ) -> None:
+        """Keep ``nameplate`` from being handed out (and say how it ended) for ``for_s``.
+        ``counted``: it is already in the length counts (a session here just let it go)."""
+        if nameplate not in self.remembered and not counted:
             self._taken_by_length[len(nameplate)] += 1
         self.remembered.pop(nameplate, None)
         self.remembered[nameplate] = (self.monotonic() + for_s, reason)
@@ -814,15 +821,8 @@ class Relay:
             conn.asking = True
             return [Locate(conn.id, nameplate)]
         if s is None:
-            self._join_failed(conn, now)
             gone = self.remembered.get(nameplate)
-            log.info("conn %d from %s: join of an unknown or used nameplate", conn.id, conn.ip)
-            code = ErrorCode.NAMEPLATE_UNKNOWN
-            if gone is not None and gone[1] == "expired":
-                code = ErrorCode.NAMEPLATE_EXPIRED
-            elif gone is not None and gone[1] in _BURNED:
-                code = ErrorCode.CODE_BURNED
-            return [Send(conn.id, error(code))]
+            return self._no_such_code(conn, gone[1] if gone is not None else None, now)
         if s.state is not State.WAITING:
             self._join_failed(conn, now)
             self.metrics.intruders_total += 1
@@ -1004,11 +1004,7 @@ class Relay:
             return []
         del self.sessions[s.nameplate]
         # The nameplate stays taken (its length count unchanged) while remembered.
-        self.remembered.pop(s.nameplate, None)
-        self.remembered[s.nameplate] = (
-            self.monotonic() + self.settings.nameplate_memory_s,
-            reason,
-        )
+        self._remember(s.nameplate, self.settings.nameplate_memory_s, reason, counted=True)
         self.metrics.sessions_ended_total += 1
         out: list[Action] = [ReleaseNameplate(s.nameplate, reason)] if self.cluster else []
         out += [
