@@ -6,7 +6,8 @@ missing one raises :class:`MissingServer`, a test *failure* that says so, never 
 
 PostgreSQL's ``initdb`` refuses to run as root: as root, the cluster folder is made
 for the ``postgres`` user (which the Debian package creates) and the server runs
-as that user through ``runuser``.
+as that user (the child drops to it before it starts, so the test holds the server
+process itself and can ask it for a fast shutdown).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 INSTALL_HINT = "run `make test`, which installs it from Debian (postgresql, redis-server, haproxy)"
@@ -58,9 +60,9 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -
     raise RuntimeError(f"{what} did not listen on {port}: {log.read_text()[-2000:]}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     if proc.poll() is None:
-        proc.terminate()
+        proc.send_signal(sig)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
@@ -75,12 +77,18 @@ class Postgres:
     """One PostgreSQL server; :meth:`new_database` gives each test a database of its own."""
 
     def __init__(
-        self, port: int, proc: subprocess.Popen[bytes], folder: Path, cmd: list[str]
+        self,
+        port: int,
+        proc: subprocess.Popen[bytes],
+        folder: Path,
+        cmd: list[str],
+        as_user: Callable[[], None] | None,
     ) -> None:
         self.port = port
         self.proc = proc
         self.folder = folder
         self.cmd = cmd
+        self._as_user = as_user
         self._count = 0
 
     def url(self, dbname: str = "postgres") -> str:
@@ -97,11 +105,13 @@ class Postgres:
 
     def pause(self) -> None:
         """Stop the server (the database stays) as an outage would look to the relay."""
-        _stop(self.proc)
+        _stop(self.proc, signal.SIGINT)  # fast shutdown: clients cut, postmaster.pid gone
 
     def resume(self) -> None:
         with open(self.folder / "log.txt", "ab") as out:
-            self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=self._as_user
+            )
         self.wait_ready()
 
     def wait_ready(self) -> None:
@@ -119,7 +129,7 @@ class Postgres:
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        _stop(self.proc)
+        _stop(self.proc, signal.SIGINT)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -129,24 +139,30 @@ def postgres_server() -> Iterator[Postgres]:
     postgres = _binary("postgres", "/usr/lib/postgresql/*/bin/postgres")
     folder = Path(tempfile.mkdtemp(prefix="assist-pg-"))
     data = folder / "data"
-    prefix: list[str] = []
+    as_user: Callable[[], None] | None = None
     if os.geteuid() == 0:
         try:
             user = pwd.getpwnam("postgres")
         except KeyError:
             raise MissingServer(f"there is no postgres user: {INSTALL_HINT}") from None
         os.chown(folder, user.pw_uid, user.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
+        uid, gid = user.pw_uid, user.pw_gid
+
+        def as_user() -> None:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+
     log = folder / "log.txt"
     subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
         check=True,
+        preexec_fn=as_user,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     port = free_port()
     cmd = [
-        *prefix,
         postgres,
         "-D",
         str(data),
@@ -162,8 +178,8 @@ def postgres_server() -> Iterator[Postgres]:
         "max_connections=200",
     ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    server = Postgres(port, proc, folder, cmd)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=as_user)
+    server = Postgres(port, proc, folder, cmd, as_user)
     try:
         server.wait_ready()
         yield server
