@@ -463,6 +463,9 @@ class Endpoint:
             PeerLeftReason.TIMED_OUT: SessionEndedError(
                 "The other side's connection dropped and did not come back."
             ),
+            PeerLeftReason.REMOVED: SessionEndedError(
+                "The customer removed you from the session. You no longer see their screen."
+            ),
         }
         self._fail(errors[reason])
 

@@ -19,6 +19,8 @@ The tree::
     │   ├── ResumeFailedError     a dropped session could not be picked up again
     │   └── ChannelExhaustedError the per-direction message limit was reached
     ├── RelayRefusedError         the relay said no; ``code`` is a stable ErrorCode
+    ├── IdentityError             the customer's app refused a helper's identity card
+    ├── RoomError                 someone could not be let into a room (rooms: common.room)
     ├── InternalError             a bug stopped the connection (details in the log)
     ├── ConnectionLostError       the connection to the relay went away
     │   └── RelayUnreachableError the relay could not be reached at all
@@ -53,6 +55,7 @@ __all__ = [
     "RelayRefusedError",
     "RelayUnreachableError",
     "ResumeFailedError",
+    "RoomError",
     "SessionEndedError",
     "TamperedError",
     "UnsendableMessageError",
@@ -226,6 +229,8 @@ class ErrorCode(enum.IntEnum):
     CERTIFICATE_EXPIRED = 20
     CERTIFICATE_REVOKED = 21
     UNAVAILABLE = 22
+    INVITE_GONE = 23
+    ROOM_FULL = 24
 
 
 #: The sentence a person reads for each relay error code.
@@ -289,6 +294,14 @@ RELAY_ERROR_TEXT: dict[ErrorCode, str] = {
         "The relay cannot check sign-ins or codes right now (it cannot reach its database). "
         "Sessions already running go on. Try again in a minute; if it keeps happening, tell "
         "your admin."
+    ),
+    ErrorCode.INVITE_GONE: (
+        "That invitation is no longer valid: the session ended, or it was withdrawn or "
+        "timed out. Ask your colleague to invite you again."
+    ),
+    ErrorCode.ROOM_FULL: (
+        "The session already has as many people as your desk allows. Someone must leave "
+        "before you can join."
     ),
 }
 
@@ -499,11 +512,54 @@ class AgentKeyError(AssistError):
     )
 
 
+class RoomError(AssistError):
+    """Someone could not be let into a room; ``reason`` says which check failed."""
+
+    BAD_OFFER = (
+        "{name}'s request to join could not be checked (it is not signed by their key, or "
+        "it was made for another session), so they were not let in. Ask them to accept "
+        "the invitation again."
+    )
+    OTHER_ORG = (
+        "{name}'s identity card is not from your organisation, or is out of date, so they "
+        "were not let in. Ask your admin."
+    )
+    BAD_GREETING = (
+        "The answer to your invitation was not signed by the agent who invited you, so "
+        "Assist did not join the session. Ask them to invite you again."
+    )
+    ROOM_FULL = (
+        "The session already has as many helpers as your desk allows, so {name} could "
+        "not join. Someone must leave first."
+    )
+    SENTENCES: ClassVar[dict[str, str]] = {
+        "BAD_OFFER": BAD_OFFER,
+        "OTHER_ORG": OTHER_ORG,
+        "BAD_GREETING": BAD_GREETING,
+        "ROOM_FULL": ROOM_FULL,
+    }
+    templates = tuple(SENTENCES.values())
+    template = BAD_OFFER
+
+    def __init__(self, reason: str = "BAD_OFFER", /, **params: Any) -> None:
+        self.reason = reason if reason in self.SENTENCES else "BAD_OFFER"
+        params.setdefault("name", "A colleague")
+        super().__init__(self.SENTENCES[self.reason], **params)
+
+    @classmethod
+    def of(cls, reason: str, detail: str, **params: Any) -> RoomError:
+        """The sentence for ``reason``, with ``detail`` kept for the logs."""
+        err = cls(reason, **params)
+        err.detail = detail
+        return err
+
+
 class SessionEndedError(AssistError):
     template = "The session ended unexpectedly. Start a new session if you still need help."
     templates = (
         "The other side left the session.",
         "The other side's connection dropped and did not come back.",
+        "The customer removed you from the session. You no longer see their screen.",
         "The customer declined to share their screen.",
         "The customer stopped sharing.",
         "The agent ended the session.",

@@ -24,7 +24,7 @@ import dataclasses
 import hashlib
 import re
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 import msgspec
@@ -44,6 +44,7 @@ __all__ = [
     "Trust",
     "card_state",
     "check",
+    "check_card",
     "fingerprint",
     "issue",
     "load_certificate",
@@ -52,6 +53,7 @@ __all__ = [
     "public_bytes",
     "revocation_list",
     "sign_session",
+    "verify",
 ]
 
 VERSION = 1
@@ -353,6 +355,30 @@ def check(
     Without a certificate the relay's claim is shown as unverified, unless it names
     an organisation this customer pins (then it is refused: NO_PROOF).
     """
+    return check_card(
+        trust,
+        certificate=certificate,
+        revocations=revocations,
+        signed=lambda key: _verify(key, signature, _session_message(transcript)),
+        claimed_name=claimed_name,
+        claimed_org=claimed_org,
+        now=now,
+    )
+
+
+def check_card(
+    trust: Trust,
+    *,
+    certificate: bytes,
+    revocations: bytes,
+    signed: Callable[[bytes], bool],
+    claimed_name: str,
+    claimed_org: str,
+    now: float,
+) -> CheckedIdentity:
+    """Check an identity card and that its key signed what is at stake here:
+    ``signed(agent_key)`` says whether the card's key made the signature (this session's
+    transcript for the lead, a room offer for a newcomer). Raises IdentityError."""
     if not certificate:
         if trust.names(claimed_org):
             raise IdentityError("NO_PROOF", org=claimed_org)
@@ -363,7 +389,7 @@ def check(
     if pin is None and (trust.names(body.org) or trust.names(claimed_org)):
         org = body.org if trust.names(body.org) else claimed_org
         raise IdentityError("WRONG_KEY", org=org)
-    if not _verify(body.agent_key, signature, _session_message(transcript)):
+    if not signed(body.agent_key):
         raise IdentityError("NOT_THIS_SESSION", org=body.org)
     if not body.not_before - CLOCK_SKEW_S <= now <= body.not_after + CLOCK_SKEW_S:
         raise IdentityError("EXPIRED", org=body.org)
@@ -378,6 +404,11 @@ def check(
         cert.fingerprint,
         body.not_after,
     )
+
+
+def verify(key: bytes, signature: bytes, message: bytes) -> bool:
+    """Does Ed25519 ``key`` sign ``message`` with ``signature``? (False for a bad key.)"""
+    return _verify(key, signature, message)
 
 
 def _check_list(trust: Trust, raw: bytes, body: CertificateBody, now: float) -> None:

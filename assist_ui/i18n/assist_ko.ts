@@ -1072,6 +1072,10 @@
       <translation>상대방의 연결이 끊긴 뒤 다시 연결되지 않았습니다.</translation>
     </message>
     <message>
+      <source>The customer removed you from the session. You no longer see their screen.</source>
+      <translation>고객이 회원님을 세션에서 내보냈습니다. 이제 고객의 화면이 보이지 않습니다.</translation>
+    </message>
+    <message>
       <source>The customer declined to share their screen.</source>
       <translation>고객이 화면 공유를 거절했습니다.</translation>
     </message>
@@ -1090,6 +1094,22 @@
     <message>
       <source>Someone else tried to join with this code, so the session was closed to keep the customer safe. Start a new session and read out the new code.</source>
       <translation>다른 누군가가 이 코드로 참여하려고 했기 때문에, 고객의 안전을 위해 세션을 닫았습니다. 새 세션을 시작하고 새 코드를 불러 주세요.</translation>
+    </message>
+    <message>
+      <source>{name}'s request to join could not be checked (it is not signed by their key, or it was made for another session), so they were not let in. Ask them to accept the invitation again.</source>
+      <translation>{name} 님의 참여 요청을 확인할 수 없어(본인의 키로 서명되지 않았거나 다른 세션을 위한 요청입니다) 들어오지 못했습니다. 초대를 다시 수락해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>{name}'s identity card is not from your organisation, or is out of date, so they were not let in. Ask your admin.</source>
+      <translation>{name} 님의 신분증이 우리 조직에서 발급한 것이 아니거나 기한이 지나 들어오지 못했습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>The answer to your invitation was not signed by the agent who invited you, so Assist did not join the session. Ask them to invite you again.</source>
+      <translation>초대에 대한 응답이 회원님을 초대한 상담원의 서명이 아니어서 Assist가 세션에 참여하지 않았습니다. 다시 초대해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The session already has as many helpers as your desk allows, so {name} could not join. Someone must leave first.</source>
+      <translation>이 세션에는 이미 상담 창구가 허용하는 만큼의 도우미가 있어 {name} 님이 참여할 수 없습니다. 먼저 누군가 나가야 합니다.</translation>
     </message>
     <message>
       <source>This computer's agent key ({path}) cannot be read. Move the file away and sign in again; then ask your admin to issue a certificate for the new key.</source>
@@ -1398,6 +1418,14 @@
     <message>
       <source>The relay cannot check sign-ins or codes right now (it cannot reach its database). Sessions already running go on. Try again in a minute; if it keeps happening, tell your admin.</source>
       <translation>중계 서버가 지금은 로그인이나 코드를 확인할 수 없습니다(데이터베이스에 연결할 수 없음). 이미 진행 중인 세션은 계속됩니다. 1분 뒤에 다시 시도해 주세요. 계속 그러면 관리자에게 알려 주세요.</translation>
+    </message>
+    <message>
+      <source>That invitation is no longer valid: the session ended, or it was withdrawn or timed out. Ask your colleague to invite you again.</source>
+      <translation>그 초대는 더 이상 유효하지 않습니다. 세션이 끝났거나, 초대가 취소되었거나, 시간이 지났습니다. 동료에게 다시 초대해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The session already has as many people as your desk allows. Someone must leave before you can join.</source>
+      <translation>이 세션에는 이미 상담 창구가 허용하는 인원이 모두 있습니다. 누군가 나가야 참여할 수 있습니다.</translation>
     </message>
     <message>
       <source>Not encrypted: the connection to the relay is not protected by TLS, so people on the network can see who connects. Use this only for testing.</source>

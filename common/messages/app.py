@@ -207,3 +207,83 @@ class Identity(Message):
     certificate: Annotated[bytes, Meta(max_length=MAX_CERTIFICATE_BYTES)]
     revocations: Annotated[bytes, Meta(max_length=MAX_REVOCATIONS_BYTES)]
     signature: Annotated[bytes, Meta(min_length=64, max_length=64)]
+
+
+# ---------------------------------------------------------------- rooms (protocol 4)
+
+
+class Vouch(Message):
+    """lead -> customer: a colleague's signed offer to join, which the lead's app
+    checked; ``note`` is for the newcomer (hand-over notes), never shown to the customer."""
+
+    KIND = Kind.VOUCH
+    member: Annotated[int, Meta(ge=1, le=255)]
+    offer: Annotated[bytes, Meta(min_length=1, max_length=MAX_OFFER_BYTES)]
+    note: Annotated[str, Meta(max_length=MAX_TEXT)]
+
+
+class Answer(Message):
+    """customer -> lead: the customer's answer about ``member``; when allowed,
+    ``welcome`` is the HPKE box for the newcomer (the lead countersigns and passes it)."""
+
+    KIND = Kind.ANSWER
+    member: Annotated[int, Meta(ge=1, le=255)]
+    allowed: bool
+    welcome: Annotated[bytes, Meta(max_length=MAX_WELCOME_BYTES)]
+
+
+class EpochKey(Message):
+    """customer -> one member, on its pairwise channel: the key of the next epoch of the
+    shared stream, and the first sequence number sealed under it."""
+
+    KIND = Kind.EPOCH_KEY
+    epoch: UInt32
+    key: Annotated[bytes, Meta(min_length=KEY_BYTES, max_length=KEY_BYTES)]
+    first_seq: UInt64
+
+
+class RosterEntry(Record):
+    member: Annotated[int, Meta(ge=1, le=255)]
+    display_name: Name
+    org: Name
+    team: Name
+    role: MemberRole
+    verified: bool
+    #: The colour the customer's screen draws this member's marks in (0xRRGGBB).
+    color: UInt32
+    can_draw: bool
+
+
+class Roster(Message):
+    """customer -> every member: who can see the screen now (the sharing bar's list)."""
+
+    KIND = Kind.ROSTER
+    members: Annotated[tuple[RosterEntry, ...], Meta(max_length=MAX_MEMBERS)]
+
+
+class Refresh(Message):
+    """member -> customer: I missed part of the stream; send me a whole picture."""
+
+    KIND = Kind.REFRESH
+
+
+class BriefStep(Record):
+    number: Annotated[int, Meta(ge=1, le=999)]
+    text: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]
+    done: bool
+
+
+class BriefLine(Record):
+    author: Name
+    text: Annotated[str, Meta(max_length=MAX_TEXT)]
+    sent_ms: UInt64
+
+
+class Briefing(Message):
+    """customer -> a new lead after a hand-over: the lead's note, the guidance steps
+    and the chat so far, so the newcomer does not start from a blank screen."""
+
+    KIND = Kind.BRIEFING
+    note: Annotated[str, Meta(max_length=MAX_TEXT)]
+    steps: Annotated[tuple[BriefStep, ...], Meta(max_length=999)]
+    chat: Annotated[tuple[BriefLine, ...], Meta(max_length=500)]

@@ -82,3 +82,54 @@ class ResumeSync(RawMessage):
                 f"ResumeSync: {len(body)} bytes, expected {_SEQ.size + MAC_BYTES}"
             )
         return cls.checked(_SEQ.unpack_from(body)[0], bytes(body[_SEQ.size :]))
+
+
+# ---------------------------------------------------------------- rooms (protocol 4)
+
+
+class Offer(RawMessage):
+    """newcomer -> lead (in a Post): a signed offer to join, built and checked by
+    :mod:`common.room` (the body is a signed msgpack record, opaque here)."""
+
+    KIND = Kind.OFFER
+    body: Annotated[bytes, Meta(min_length=1, max_length=MAX_OFFER_BYTES)]
+
+    def raw_body(self) -> bytes:
+        return self.body
+
+    @classmethod
+    def parse_body(cls, body: memoryview) -> Offer:
+        return cls.checked(bytes(body))
+
+
+class Greeting(Message):
+    """lead -> newcomer (in a Post): the customer's HPKE welcome box, and the lead's
+    signature over it and the offer it answers."""
+
+    KIND = Kind.GREETING
+    box: Annotated[bytes, Meta(min_length=1, max_length=MAX_WELCOME_BYTES)]
+    signature: Annotated[bytes, Meta(min_length=64, max_length=64)]
+
+
+_CAST_HEAD = struct.Struct(">IQ")
+
+
+class CastSealed(RawMessage):
+    """One record of the customer's shared stream: epoch (4 bytes), sequence number
+    (8 bytes, strictly increasing across epochs), then ciphertext+tag under that
+    epoch's key."""
+
+    KIND = Kind.CAST_SEALED
+    epoch: UInt32
+    seq: UInt64
+    ciphertext: Annotated[bytes, Meta(min_length=TAG_BYTES, max_length=MAX_MESSAGE_BYTES)]
+
+    def raw_body(self) -> bytes:
+        return _CAST_HEAD.pack(self.epoch, self.seq) + self.ciphertext
+
+    @classmethod
+    def parse_body(cls, body: memoryview) -> CastSealed:
+        if len(body) < _CAST_HEAD.size:
+            raise ProtocolError.because("CastSealed: shorter than its header")
+        epoch, seq = _CAST_HEAD.unpack_from(body)
+        return cls.checked(epoch, seq, bytes(body[_CAST_HEAD.size :]))

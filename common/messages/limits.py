@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 
 #: 2: agents sign in with a public key and prove who they are inside the channel (Identity).
-PROTOCOL_VERSION = 3
+#: 3: relay nodes may redirect. 4: rooms (helpers, hand-over, supervisors; docs/protocol.md).
+PROTOCOL_VERSION = 4
 #: Largest message on the relay websocket (the relay closes with 1009 beyond it).
 MAX_MESSAGE_BYTES = 1 << 20
 #: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
@@ -29,6 +30,15 @@ MAX_CERTIFICATE_BYTES = 1200
 MAX_REVOCATIONS_BYTES = 256 * 1024 + 200
 U32 = (1 << 32) - 1
 U64 = (1 << 64) - 1
+#: Most members a room can have on the wire (lead included); the relay's
+#: ``max_helpers`` setting is the limit a desk chooses, at most this.
+MAX_MEMBERS = 16
+#: An X25519 public key (the newcomer's HPKE key) and an Ed25519 one.
+KEY_BYTES = 32
+#: A signed offer (certificate, revocation list, keys, signature) as carried in messages.
+MAX_OFFER_BYTES = MAX_CERTIFICATE_BYTES + MAX_REVOCATIONS_BYTES + 1024
+#: An HPKE welcome box (enc, then the sealed WelcomeBody).
+MAX_WELCOME_BYTES = 512
 
 
 class Kind(enum.IntEnum):
@@ -53,11 +63,29 @@ class Kind(enum.IntEnum):
     ERROR = 0x12
     BYE = 0x13
     REDIRECT = 0x14
+    # relay layer, rooms (protocol 4)
+    PRESENCE = 0x15
+    COLLEAGUES = 0x16
+    INVITE = 0x17
+    INVITED = 0x18
+    INVITE_ANSWER = 0x19
+    INVITE_STATUS = 0x1A
+    ENTER = 0x1B
+    ENTERED = 0x1C
+    MEMBER = 0x1D
+    POST = 0x1E
+    CAST = 0x1F
+    SKIPPED = 0x20
+    ADMIT = 0x21
+    LEAD = 0x22
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41
     SEALED = 0x42
     RESUME_SYNC = 0x43
+    OFFER = 0x44  # newcomer -> lead: a signed offer to join (common/room.py)
+    GREETING = 0x45  # lead -> newcomer: the customer's welcome box, countersigned
+    CAST_SEALED = 0x46  # customer -> every member: a record under the epoch key
     # app layer: inside a sealed record
     CONSENT = 0x80
     PAUSE = 0x81
@@ -75,6 +103,12 @@ class Kind(enum.IntEnum):
     SESSION_END = 0x8D
     CHANNEL_ACK = 0x8E
     IDENTITY = 0x8F
+    VOUCH = 0x90
+    ANSWER = 0x91
+    EPOCH_KEY = 0x92
+    ROSTER = 0x93
+    REFRESH = 0x94
+    BRIEFING = 0x95
 
 
 class Layer(enum.Enum):
@@ -102,6 +136,7 @@ class PeerLeftReason(enum.IntEnum):
     PAIRING_FAILED = 3  # key confirmation failed on one side: the nameplate is burned
     INTRUDER = 4  # a third party tried to claim the nameplate; the session is closed
     RELAY_SHUTDOWN = 5
+    REMOVED = 6  # the customer removed this member from the room (rooms only)
 
 
 class EndReason(enum.IntEnum):
@@ -138,3 +173,38 @@ class ShapeTool(enum.IntEnum):
     TEXT = 5
     HIGHLIGHTER = 6
     STEP = 7
+
+
+class MemberRole(enum.IntEnum):
+    """What a person in a room is there for (what the customer's prompt and bar say)."""
+
+    LEAD = 1  # the agent leading the session (the one who read out the code, or took over)
+    HELPER = 2  # a colleague invited to help (a specialist)
+    SUPERVISOR = 3  # watches or coaches; draws only if the lead allows
+
+
+class PresenceState(enum.IntEnum):
+    """An agent's availability, as colleagues see it in the invite list."""
+
+    AVAILABLE = 1
+    BUSY = 2
+    AWAY = 3
+
+
+class InviteKind(enum.IntEnum):
+    HELP = 1  # join this room as a helper
+    HANDOVER = 2  # take this room over (warm transfer): the lead leaves after
+    SUPERVISE = 3  # a supervisor asks to watch (the lead is told; the customer decides)
+
+
+class InviteState(enum.IntEnum):
+    """How an invitation went (relay -> the agent who sent it)."""
+
+    SENT = 1  # the colleague's app shows it
+    ACCEPTED = 2  # they accepted and are joining; the customer is asked next
+    DECLINED = 3
+    EXPIRED = 4  # no answer in time
+    UNAVAILABLE = 5  # not signed in, or the room is full
+    JOINED = 6  # the customer allowed them: they are in the room
+    REFUSED = 7  # the customer did not allow them
+    LEFT = 8

@@ -3,6 +3,7 @@
 # ruff: noqa: F405 - names come from the star imports of limits and base
 from __future__ import annotations
 
+import struct
 from typing import Annotated
 
 from msgspec import Meta
@@ -189,3 +190,178 @@ class Redirect(Message):
 
     KIND = Kind.REDIRECT
     url: Annotated[str, Meta(max_length=MAX_URL)]
+
+
+# ---------------------------------------------------------------- rooms (protocol 4)
+# A session is a room: the customer, the lead agent and up to ``max_helpers`` more
+# people. The relay routes; it never holds a key (docs/protocol.md, "Rooms").
+
+#: A member's number in its room: the customer is 0, the agent who created it 1,
+#: newcomers count up and are never reused.
+MemberId = Annotated[int, Meta(ge=0, le=255)]
+CUSTOMER_MEMBER = 0
+LEAD_MEMBER = 1
+
+
+class Presence(Message):
+    """agent -> relay on a desk connection (signed in, no session): how available I am."""
+
+    KIND = Kind.PRESENCE
+    state: PresenceState
+
+
+class Colleague(Record):
+    name: Name
+    display_name: Name
+    team: Name
+    state: PresenceState
+    #: In a session right now (the list shows "busy in a session").
+    in_room: bool
+
+
+class Colleagues(Message):
+    """relay -> a desk connection: the signed-in agents of the same organisation."""
+
+    KIND = Kind.COLLEAGUES
+    colleagues: Annotated[tuple[Colleague, ...], Meta(max_length=1000)]
+
+
+class Invite(Message):
+    """lead -> relay (on its session connection): ask a colleague into this room."""
+
+    KIND = Kind.INVITE
+    agent: Name
+    kind: InviteKind
+    reason: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]
+
+
+class Invited(Message):
+    """relay -> the colleague's desk connection: someone asks you into their room.
+
+    ``lead_key`` (and the certificate naming it) is who signs the greeting the newcomer
+    gets once the customer allows them; the newcomer's app checks it against its own
+    organisation's key, not the relay's word.
+    """
+
+    KIND = Kind.INVITED
+    invite_id: UInt32
+    nameplate: Nameplate
+    kind: InviteKind
+    from_name: Name
+    from_display_name: Name
+    org: Name
+    reason: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]
+    lead_key: Annotated[bytes, Meta(min_length=KEY_BYTES, max_length=KEY_BYTES)]
+    lead_certificate: Annotated[bytes, Meta(max_length=MAX_CERTIFICATE_BYTES)]
+    expires_s: UInt32
+
+
+class InviteAnswer(Message):
+    """colleague -> relay: yes (then they open a session connection and Enter) or no."""
+
+    KIND = Kind.INVITE_ANSWER
+    invite_id: UInt32
+    accept: bool
+
+
+class InviteStatus(Message):
+    """relay -> the inviting lead: how the invitation to ``agent`` is going."""
+
+    KIND = Kind.INVITE_STATUS
+    agent: Name
+    display_name: Name
+    state: InviteState
+    member: MemberId
+
+
+class Enter(Message):
+    """newcomer -> relay on a new, signed-in connection: take my place in the room."""
+
+    KIND = Kind.ENTER
+    invite_id: UInt32
+    nameplate: Nameplate
+
+
+class Entered(Message):
+    """relay -> newcomer: you are member ``member``; nothing reaches you until the
+    customer allows you (the relay is told by ``Admit``)."""
+
+    KIND = Kind.ENTERED
+    member: MemberId
+
+
+class Member(Message):
+    """relay -> customer and lead: a member connection arrived or went. Names are the
+    relay's records (the customer's app shows only names it verified itself)."""
+
+    KIND = Kind.MEMBER
+    member: MemberId
+    name: Name
+    display_name: Name
+    org: Name
+    role: MemberRole
+    present: bool
+
+
+_MEMBER = struct.Struct(">B")
+
+
+class Post(RawMessage):
+    """To one member (sender -> relay) or from one (relay -> receiver): opaque e2e bytes.
+    The relay replaces ``member`` with the sender's number before it forwards."""
+
+    KIND = Kind.POST
+    member: MemberId
+    payload: Annotated[bytes, Meta(min_length=1, max_length=MAX_MESSAGE_BYTES - 2)]
+
+    def raw_body(self) -> bytes:
+        return _MEMBER.pack(self.member) + self.payload
+
+    @classmethod
+    def parse_body(cls, body: memoryview) -> Post:
+        if len(body) < 2:
+            raise ProtocolError.because("Post: no member or no payload")
+        return cls(body[0], bytes(body[1:]))
+
+
+class Cast(RawMessage):
+    """customer -> relay -> every admitted member: one record under the epoch key.
+
+    The relay forwards it unchanged, but may skip it for a member whose queue is
+    full; then a :class:`Skipped` comes first, so the member knows how many."""
+
+    KIND = Kind.CAST
+    payload: Annotated[bytes, Meta(min_length=1, max_length=MAX_MESSAGE_BYTES - 1)]
+
+    def raw_body(self) -> bytes:
+        return self.payload
+
+    @classmethod
+    def parse_body(cls, body: memoryview) -> Cast:
+        if not body:
+            raise ProtocolError.because("Cast.payload: empty")
+        return cls(bytes(body))
+
+
+class Skipped(Message):
+    """relay -> member: the next ``count`` casts were dropped for you (you read slowly)."""
+
+    KIND = Kind.SKIPPED
+    count: Annotated[int, Meta(ge=1, le=U32)]
+
+
+class Admit(Message):
+    """customer -> relay: start casting to ``member`` (the customer allowed them), or,
+    with ``admitted`` false, remove them: the relay closes their connection."""
+
+    KIND = Kind.ADMIT
+    member: MemberId
+    admitted: bool
+
+
+class Lead(Message):
+    """customer -> relay: ``member`` leads the room now (after a hand-over): they may
+    invite, and the old lead's leaving no longer ends it."""
+
+    KIND = Kind.LEAD
+    member: MemberId

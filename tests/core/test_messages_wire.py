@@ -2,7 +2,8 @@
 moved from hand-written fields to msgspec, so the wire format provably did not change.
 
 Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocations``
-and ``Identity``; version 3 added ``Redirect`` (several relay nodes). Their
+and ``Identity``; version 3 added ``Redirect`` (several relay nodes); version 4 the
+rooms (presence, invitations, members, posts, casts, offers, epochs). Their
 answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
 holds them to msgpack-python too.
 
@@ -41,10 +42,34 @@ EXAMPLES: dict[str, m.Message] = {
     "ERROR": m.Error(m.ErrorCode(17), "That code was already used." + "x" * 230),
     "BYE": m.Bye(m.EndReason.DURATION_ELAPSED),
     "REDIRECT": m.Redirect("wss://node-2.relay.example.org:8765"),
+    "PRESENCE": m.Presence(m.PresenceState.BUSY),
+    "COLLEAGUES": m.Colleagues(
+        (
+            m.Colleague("jisoo", "Lee Jisoo 이지수", "Network", m.PresenceState.AVAILABLE, False),
+            m.Colleague("doyun", "Park Doyun", "", m.PresenceState.AWAY, True),
+        )
+    ),
+    "INVITE": m.Invite("jisoo", m.InviteKind.HANDOVER, "라우터 설정 " * 20),
+    "INVITED": m.Invited(
+        70000, "123456", m.InviteKind.HELP, "minji", "Kim Minji", "Acme", "Wi-Fi", T, b"c" * 256, 60
+    ),
+    "INVITE_ANSWER": m.InviteAnswer(2**32 - 1, True),
+    "INVITE_STATUS": m.InviteStatus("jisoo", "Lee Jisoo", m.InviteState.JOINED, 255),
+    "ENTER": m.Enter(128, "042"),
+    "ENTERED": m.Entered(2),
+    "MEMBER": m.Member(3, "doyun", "Park Doyun", "Acme", m.MemberRole.SUPERVISOR, False),
+    "POST": m.Post(7, b"\x42" + b"\x01" * 40),
+    "CAST": m.Cast(b"\x46" + b"\x02" * 300),
+    "SKIPPED": m.Skipped(65536),
+    "ADMIT": m.Admit(4, False),
+    "LEAD": m.Lead(2),
     "PAKE": m.Pake(b"A" + b"\x07" * 32),
     "CONFIRM": m.Confirm(b"\x09" * 32),
     "SEALED": m.Sealed(2**40 + 5, b"\xee" * 300),
     "RESUME_SYNC": m.ResumeSync(2**64 - 1, b"\x05" * 32),
+    "OFFER": m.Offer(b"\x92" + b"o" * 255),
+    "GREETING": m.Greeting(b"\x01" * 150, b"\x02" * 64),
+    "CAST_SEALED": m.CastSealed(2**32 - 1, 2**40, b"\xcc" * 16),
     "CONSENT": m.Consent(m.ConsentState.GRANTED, True, 1),
     "PAUSE": m.Pause(False),
     "MONITORS": m.Monitors(
@@ -92,6 +117,23 @@ EXAMPLES: dict[str, m.Message] = {
     "SESSION_END": m.SessionEnd(m.EndReason.CUSTOMER_STOPPED, "Stopped by the customer"),
     "CHANNEL_ACK": m.ChannelAck(0),
     "IDENTITY": m.Identity(b"\x92" + b"c" * 300, b"\x92" + b"r" * 70_000, b"\x44" * 64),
+    "VOUCH": m.Vouch(2, b"\x92" + b"o" * 70_000, "인계 메모: 공유기 재부팅 완료"),
+    "ANSWER": m.Answer(255, True, b"\x07" * 200),
+    "EPOCH_KEY": m.EpochKey(65536, b"\x08" * 32, 2**32),
+    "ROSTER": m.Roster(
+        (
+            m.RosterEntry(
+                1, "Kim Minji 김민지", "Acme", "Desk", m.MemberRole.LEAD, True, 0xE53935, True
+            ),
+            m.RosterEntry(2, "Lee", "Acme", "", m.MemberRole.SUPERVISOR, False, 0, False),
+        )
+    ),
+    "REFRESH": m.Refresh(),
+    "BRIEFING": m.Briefing(
+        "note " * 10,
+        (m.BriefStep(1, "Open Settings", True), m.BriefStep(999, "설정", False)),
+        (m.BriefLine("Kim Minji", "Hello", 1_700_000_000_000),),
+    ),
 }
 
 #: kind -> (length, sha256 of the wire bytes) as written by the hand-made encoder.
@@ -136,6 +178,30 @@ KNOWN = {
     "SESSION_END": (27, "da2bf7398a892ee213b2c5b290355c62a009ae776e5b8fe41043fcfe1613dffb"),
     "CHANNEL_ACK": (3, "2f338cce3d99c1fa0c906f62457f720249f841d01dc19300cea4cea7cd5ed145"),
     "IDENTITY": (70378, "c53578c7f67a21f0d6ebf8f14fccb3c07061ee0b814c313533f54ab403b92dfd"),
+    # protocol 4 (rooms), written by msgspec
+    "PRESENCE": (3, "584f1bb75f8376aa18995d5dc42dd00992cde1c45502d958c184260aed0cfb0a"),
+    "COLLEAGUES": (61, "adbe0d8f08c1f3658854717841f8c7b9b389e902459a87bd095609e6a5cb2198"),
+    "INVITE": (352, "321674aa8722dc21fc2ff73ce1c80bde659383e06808b642a61843bf816b2a41"),
+    "INVITED": (336, "aa04090ec9445a41945baceeb7de550926208056aaa0c181b50c0d3bad1b888b"),
+    "INVITE_ANSWER": (8, "38f5c22bfa90ae29dffa612ea2a65a0c2c46d1dfefec98b1d0e3caa111b570ca"),
+    "INVITE_STATUS": (21, "fa3c6fe9dc1d9ece6b4e5578e8340f6d28de2213446e4341612d5551c86bd276"),
+    "ENTER": (8, "31b954f624b94b20434d53680f8f243f8468f4eeca88828194be40bc0f03161f"),
+    "ENTERED": (3, "b242eb7530136c84ccfee9e7bd1ec7e536a9a56269fe70407709ac058c018dff"),
+    "MEMBER": (27, "7c25298858c7ecbd57171709e36468cb11f3b122c888b2ffa0a6fb872a2b5eac"),
+    "POST": (43, "d8be171e6da5a2adcc068884b674b9a75a192eb8e5a832ec076538eb65b74b01"),
+    "CAST": (302, "dba4d0c8badd6409326b4ee10050204ac1e8dfb623ced237ad9268f2f277b52b"),
+    "SKIPPED": (7, "4a20864132dcff71940ad80eb2c92b668c8a6bb79ab899264009f9be058ab067"),
+    "ADMIT": (4, "2e7f5a07f272d8e0a918d9c71587cb128bf0e8026daf04c563ca649cedb1b224"),
+    "LEAD": (3, "2bc6a663f6dcba6b6bb240f9e106f0375f9d53e4e37dea480d465b6bb3c1d9a5"),
+    "OFFER": (257, "909e303bfad044496cb3ec4d3ef8f8717dd0c6cc19dbe8cacb7ee88d4473b8a6"),
+    "GREETING": (220, "f9b6ee23cdd28a94630cd48f2205e01933d77bee4674b75b333b0316eb8f5173"),
+    "CAST_SEALED": (29, "1a145cffc13db218fad0df630d7c73aadf98531f7ae3d691895a7e57e9765071"),
+    "VOUCH": (70052, "e8d8530bdd613a32d851d3aca9fa0db3fc93e5096c0cb34b026eec50b04b6dbe"),
+    "ANSWER": (207, "3d30b4857eaa95d0e3bfa9053381b72118242c06b2ecc3f73a06221de4fdab89"),
+    "EPOCH_KEY": (50, "ca9f97c821ac7c8aec9b51888e017f23562f48b70fa939bfa01bd3f525a827ab"),
+    "ROSTER": (59, "f4b7cd3593e5659a7a764abeba2dc216d52fb51114da2a29e3d5c93b098c8a67"),
+    "REFRESH": (2, "0375c09d206aee7a05e559dd168bc21bf1196de1c477f7fe36e876197d4f68f6"),
+    "BRIEFING": (111, "7dbb8caa81027c49709560294357d35a24b5e21d35f5b5c4cda51340777facdc"),
 }
 
 
