@@ -30,6 +30,8 @@ __all__ = [
     "SaveResume",
     "SessionMoved",
     "RecheckAgent",
+    "Fanout",
+    "RoomEvent",
     "Route",
     "Send",
     "SessionEnded",
@@ -110,6 +112,24 @@ class SessionEnded:
     bytes_agent_to_customer: int
     bytes_customer_to_agent: int
     resumes: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RoomEvent:
+    """Audit: who came into or left a session's room, with whose say-so.
+
+    ``event``: invited, accepted, declined, expired, entered, admitted, refused,
+    removed, left, lead (a hand-over took effect), supervise (a supervisor asked).
+    ``agent`` is whom it is about, ``by`` who caused it (an agent's name, or
+    ``customer``), ``member`` their seat (0 before they have one)."""
+
+    sid: str
+    at: float
+    event: str
+    agent: str
+    by: str
+    member: int = 0
+    detail: str = ""
 
 
 # ---------------------------------------------------------------- cluster (docs/cluster.md)
@@ -198,6 +218,7 @@ Action = (
     | SessionProgress
     | SessionEnded
     | SessionMoved
+    | RoomEvent
     | ClaimNameplate
     | Locate
     | SaveResume
@@ -208,8 +229,20 @@ Action = (
 
 
 class Route(NamedTuple):
-    """What to do with one ``Data`` message."""
+    """What to do with one ``Data`` (or ``Post``) message."""
 
     peer: int | None  # forward the message to this connection (None: drop it)
     wait_s: float  # then pause reading from the sender this long (bandwidth cap)
     actions: list[Action]
+    #: A Post: the sender's seat, which replaces the member byte before it is forwarded.
+    member: int = -1
+
+
+class Fanout(NamedTuple):
+    """What to do with one ``Cast``: offer it to each of these connections (the driver
+    skips it for one whose queue is past ``cast_queue_bytes``; see :func:`relay.
+    sessions.fan_out`)."""
+
+    peers: tuple[int, ...]
+    actions: list[Action]
+    wait_s: float = 0.0

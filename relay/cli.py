@@ -8,6 +8,7 @@
     assist-relay drain [--node-id ID] [--no-wait] [--timeout S]
     assist-relay agent add NAME [--display-name TEXT] [--org TEXT]
     assist-relay agent list | remove NAME | reset-token NAME
+    assist-relay agent set NAME [--team TEXT] [--role agent|supervisor]
     assist-relay sessions [--since DATE] [--json]
     assist-relay org init --org NAME --key FILE [--passphrase-file F]
     assist-relay org register --key FILE [--optional] | show --key FILE | status
@@ -43,7 +44,7 @@ from relay.org_cli import org_command
 from relay.org_cli import org_parser as _org_parser
 from relay.server import RelayServer
 from relay.sql import DatabaseError
-from relay.store import SessionRow, Store, StoreError
+from relay.store import RoomEventRow, SessionRow, Store, StoreError
 
 __all__ = ["main"]
 
@@ -88,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--display-name", help="the name customers see (default: NAME)")
     add.add_argument("--org", default="", help="the organisation customers see")
+    add.add_argument("--team", default="", help="the team colleagues see them under")
+    add.add_argument(
+        "--supervisor", action="store_true", help="may ask to watch colleagues' sessions"
+    )
+    change = agent.add_parser("set", parents=[common], help="change an agent's team or role")
+    change.add_argument("name")
+    change.add_argument("--team", help="the team colleagues see them under")
+    change.add_argument("--role", choices=("agent", "supervisor"))
     agent.add_parser("list", parents=[common], help="list agents")
     remove = agent.add_parser("remove", parents=[common], help="remove an agent")
     remove.add_argument("name")
@@ -101,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
         "--since", help="only sessions started since: 2025-03-01, 2025-03-01T09:00, 7d or 12h (UTC)"
     )
     sessions.add_argument("--json", action="store_true", help="print JSON")
+    sessions.add_argument(
+        "--rooms",
+        action="store_true",
+        help="under each session, who was invited, allowed in, removed or took over",
+    )
     return parser
 
 
@@ -133,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _agent(store, args)
             if args.command == "org":
                 return org_command(store, args)
-            return _sessions(store, args.since, args.json)
+            return _sessions(store, args.since, args.json, args.rooms)
     except (ConfigError, StoreError) as exc:
         print(f"assist-relay: {exc}", file=sys.stderr)
         return 1
@@ -287,19 +301,36 @@ def _agent(store: Store, args: argparse.Namespace) -> int:
     action = args.agent_command
     if action == "add":
         token = store.add_agent(args.name, args.display_name, args.org)
+        if args.team:
+            store.set_team(args.name, args.team)
+        if args.supervisor:
+            store.set_role(args.name, "supervisor")
         print(f"Added agent {args.name}. Give them this token; it is shown only once:")
         print(token)
     elif action == "reset-token":
         token = store.reset_token(args.name)
         print(f"New token for {args.name}; the old one no longer works. Shown only once:")
         print(token)
+    elif action == "set":
+        if args.team is None and args.role is None:
+            print("Nothing to change: give --team or --role.", file=sys.stderr)
+            return 2
+        if args.team is not None:
+            store.set_team(args.name, args.team)
+        if args.role is not None:
+            store.set_role(args.name, args.role)
+        record = store.agent_record(args.name)
+        print(f"{record.name}: team {record.team or '(none)'}, role {record.role}")
     elif action == "remove":
         store.remove_agent(args.name)
         print(f"Removed agent {args.name}; their token no longer works.")
     else:
         agents = store.list_agents()
-        rows = [("NAME", "DISPLAY NAME", "ORG", "TOKEN ID", "ADDED (UTC)")]
-        rows += [(a.name, a.display_name, a.org, a.token_id, _when(a.created)) for a in agents]
+        rows = [("NAME", "DISPLAY NAME", "ORG", "TEAM", "ROLE", "TOKEN ID", "ADDED (UTC)")]
+        rows += [
+            (a.name, a.display_name, a.org, a.team, a.role, a.token_id, _when(a.created))
+            for a in agents
+        ]
         _table(rows)
     return 0
 
@@ -323,10 +354,14 @@ def parse_since(text: str, now: dt.datetime | None = None) -> float:
     return when.timestamp()
 
 
-def _sessions(store: Store, since: str | None, as_json: bool) -> int:
+def _sessions(store: Store, since: str | None, as_json: bool, rooms: bool = False) -> int:
     rows = store.sessions(parse_since(since) if since else None)
+    events: dict[str, list[RoomEventRow]] = {}
+    if as_json or rooms:
+        for e in store.room_events():
+            events.setdefault(e.sid, []).append(e)
     if as_json:
-        print(json.dumps([_row_json(r) for r in rows], indent=2))
+        print(json.dumps([_row_json(r, events.get(r.id, [])) for r in rows], indent=2))
         return 0
     table = [("STARTED (UTC)", "AGENT", "NAMEPLATE", "DURATION", "AGENT→CUST", "CUST→AGENT", "END")]
     for r in rows:
@@ -341,11 +376,16 @@ def _sessions(store: Store, since: str | None, as_json: bool) -> int:
                 r.end_reason or "open",
             )
         )
+        for e in events.get(r.id, []) if rooms else []:
+            who = f"{e.agent} (seat {e.member})" if e.member else e.agent
+            table.append(
+                (f"  {_when(e.at)}", f"{e.event}: {who}", f"by {e.by}", e.detail, "", "", "")
+            )
     _table(table)
     return 0
 
 
-def _row_json(r: SessionRow) -> dict[str, Any]:
+def _row_json(r: SessionRow, events: list[RoomEventRow]) -> dict[str, Any]:
     return {
         "id": r.id,
         "agent": r.agent,
@@ -360,6 +400,17 @@ def _row_json(r: SessionRow) -> dict[str, Any]:
         "resumes": r.resumes,
         "end_reason": r.end_reason,
         "node": r.node,
+        "room": [
+            {
+                "at": _iso(e.at),
+                "event": e.event,
+                "agent": e.agent,
+                "by": e.by,
+                "member": e.member,
+                "detail": e.detail,
+            }
+            for e in events
+        ],
     }
 
 

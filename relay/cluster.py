@@ -82,6 +82,8 @@ class ResumeState(msgspec.Struct, array_like=True, frozen=True):
     resumes: int = 0
     sent_agent: int = 0
     sent_customer: int = 0
+    #: Member 1 handed the room over or was removed: it may not resume anywhere.
+    lead_gone: bool = False
 
     @property
     def agent(self) -> AgentRecord:

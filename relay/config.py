@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from common.messages import MAX_MESSAGE_BYTES, MAX_NAME
+from common.messages import MAX_MEMBERS, MAX_MESSAGE_BYTES, MAX_NAME
 
 ENV_PREFIX = "ASSIST_RELAY_"
 APP_NAME = "assist-relay"
@@ -152,6 +152,24 @@ class Settings:
         default=MAX_MESSAGE_BYTES,
         metadata=_doc("Largest websocket message; a bigger one closes that connection (1009)."),
     )
+    max_helpers: int = dataclasses.field(
+        default=4,
+        metadata=_doc(
+            "Most people in a session besides the agent leading it (helpers, a supervisor)."
+        ),
+    )
+    invite_ttl_s: float = dataclasses.field(
+        default=60.0,
+        metadata=_doc("How long an invitation into a session waits for the colleague's answer."),
+    )
+    cast_queue_bytes: int = dataclasses.field(
+        default=1 << 20,
+        metadata=_doc(
+            "Most bytes of the shared screen queued towards one person in a session; past "
+            "it their frames are skipped (they get a fresh picture), so one slow link never "
+            "slows the others."
+        ),
+    )
     max_queue_bytes: int = dataclasses.field(
         default=4 << 20,
         metadata=_doc("Most bytes queued towards one endpoint before its peer is held back."),
@@ -262,6 +280,10 @@ class Settings:
             problems.append(f"max_message_bytes must be 64..{MAX_MESSAGE_BYTES}")
         if self.max_queue_bytes < self.max_message_bytes:
             problems.append("max_queue_bytes must be at least max_message_bytes")
+        if self.cast_queue_bytes < self.max_message_bytes:
+            problems.append("cast_queue_bytes must be at least max_message_bytes")
+        if not 0 <= self.max_helpers <= MAX_MEMBERS - 2:
+            problems.append(f"max_helpers must be 0..{MAX_MEMBERS - 2}")
         if not 0 < len(self.relay_name) <= MAX_NAME or not self.relay_name.isprintable():
             problems.append(f"relay_name must be 1 to {MAX_NAME} printable characters")
         if self.node_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", self.node_id):

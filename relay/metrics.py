@@ -70,6 +70,9 @@ class Metrics:
     sessions_moved_total: int = 0
     draining: int = 0  # gauge: 1 while draining
     cluster_unavailable_total: int = 0
+    # rooms
+    casts_skipped_total: int = 0
+    room_members: int = 0  # gauge: people seated in rooms besides member 1
     started: float = dataclasses.field(default_factory=time.time)
 
     #: Set by the driver: this node's id, the ``node`` label of every sample.
@@ -265,6 +268,18 @@ class Metrics:
                 "counter",
                 "Sessions ended for using up their byte quota.",
                 [({}, self.quota_exceeded_total)],
+            ),
+            (
+                "casts_skipped_total",
+                "counter",
+                "Shared-screen records skipped for a member who reads too slowly.",
+                [({}, self.casts_skipped_total)],
+            ),
+            (
+                "room_members",
+                "gauge",
+                "People in sessions besides the agent who created them (helpers, supervisors).",
+                [({}, self.room_members)],
             ),
             (
                 "redirects_total",

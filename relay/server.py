@@ -44,7 +44,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from common.errors import ErrorCode, ProtocolError
-from common.messages import U32, Congestion, Kind, Layer, parse
+from common.messages import U32, Congestion, Kind, Layer, Skipped, parse
 from relay.actions import (
     Action,
     AskLimit,
@@ -52,10 +52,12 @@ from relay.actions import (
     ClaimNameplate,
     Close,
     CountLimit,
+    Fanout,
     Locate,
     MoveSession,
     RecheckAgent,
     ReleaseNameplate,
+    RoomEvent,
     SaveResume,
     Send,
     SessionEnded,
@@ -71,7 +73,7 @@ from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, Timings, serve_metrics
 from relay.org import Issuer, SignInCredentials, credentials_for, load_key, read_passphrase
-from relay.sessions import Relay, address_key
+from relay.sessions import Relay, address_key, fan_out
 from relay.sql import DatabaseUnavailableError
 from relay.store import AgentRecord, Store, StoreError
 
@@ -80,6 +82,8 @@ log = logging.getLogger("relay.server")
 __all__ = ["RelayServer"]
 
 _DATA = Kind.DATA
+_POST = Kind.POST
+_CAST = Kind.CAST
 #: websockets holds at most this many received frames before it stops reading the socket.
 _RECV_FRAMES = (4, 1)
 _TICK_MAX = 0.5
@@ -111,6 +115,7 @@ class Connection:
         "closing",
         "writer",
         "sample",
+        "skipped",
     )
 
     def __init__(self, cid: int, ws: ServerConnection) -> None:
@@ -127,6 +132,8 @@ class Connection:
         self.writer: asyncio.Task[None] | None = None
         #: A Data message being timed: the very bytes object and when it was read.
         self.sample: tuple[bytes, float] | None = None
+        #: Casts skipped for this member since the last one it got (announced first).
+        self.skipped = 0
 
 
 def _issuer(settings: Settings) -> Issuer | None:
@@ -506,6 +513,27 @@ class RelayServer:
                     await asyncio.sleep(route.wait_s)
                 if not actions:
                     continue
+            elif len(raw) > 1 and raw[0] == _CAST:
+                fan = core.cast(cid, len(raw))
+                self._fan_out(fan, raw)
+                if fan.wait_s > 0:
+                    await asyncio.sleep(fan.wait_s)
+                if not fan.actions:
+                    continue
+                actions = fan.actions
+            elif len(raw) > 2 and raw[0] == _POST:
+                route = core.post(cid, raw[1], len(raw))
+                actions = route.actions
+                if route.peer is not None:
+                    peer = self.conns.get(route.peer)
+                    if peer is not None:
+                        self._push(peer, raw[:1] + bytes((route.member,)) + raw[2:], conn)
+                        if not peer.room.is_set():
+                            await peer.room.wait()
+                if route.wait_s > 0:
+                    await asyncio.sleep(route.wait_s)
+                if not actions:
+                    continue
             else:
                 try:
                     msg = parse(raw, Layer.RELAY)
@@ -516,6 +544,24 @@ class RelayServer:
             await self._apply(actions)
 
     # ------------------------------------------------------------ queues
+
+    def _fan_out(self, fan: Fanout, raw: bytes) -> None:
+        """Queue one Cast towards each member, skipping it for those whose queue is
+        full (never holding the customer back for them): see ``sessions.fan_out``."""
+        bound = self.settings.cast_queue_bytes
+        for cid in fan.peers:
+            peer = self.conns.get(cid)
+            if peer is None or peer.closing:
+                continue
+            deliver, skipped = fan_out(peer.queued, bound, peer.skipped, len(raw))
+            if not deliver:
+                peer.skipped = skipped
+                self.metrics.casts_skipped_total += 1
+                continue
+            if skipped:
+                self._push(peer, Skipped(skipped).serialize(), None)
+                peer.skipped = 0
+            self._push(peer, raw, None)
 
     def _push(self, conn: Connection, data: bytes, sender: Connection | None) -> None:
         """Queue ``data`` towards ``conn``; a Data push may raise its congestion level."""
@@ -754,6 +800,18 @@ class RelayServer:
                     event.bytes_customer_to_agent,
                     event.resumes,
                 )
+        elif isinstance(event, RoomEvent):
+
+            def call() -> None:
+                st.room_event(
+                    event.sid,
+                    event.at,
+                    event.event,
+                    event.agent,
+                    event.by,
+                    event.member,
+                    event.detail,
+                )
         else:  # pragma: no cover - every action type is handled above
             raise TypeError(event)
         self._audit.submit(call)
@@ -781,6 +839,7 @@ class RelayServer:
             except Exception:  # a bug here must not stop expiry for good
                 log.exception("tick failed")
             self.metrics.queued_bytes = self._queued_total
+            self.metrics.room_members = self.core.room_members
             self.metrics.long_nameplates = int(
                 self.core.monotonic() < self.core.long_nameplates_until
             )

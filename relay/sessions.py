@@ -64,19 +64,35 @@ from collections.abc import Callable
 
 from common.errors import RELAY_ERROR_TEXT, ErrorCode
 from common.messages import (
+    CUSTOMER_MEMBER,
+    LEAD_MEMBER,
     NAMEPLATE_MAX_DIGITS,
     NAMEPLATE_MIN_DIGITS,
     PROTOCOL_VERSION,
     U32,
+    Admit,
     Auth,
     AuthOk,
     Bye,
+    Colleague,
+    Colleagues,
     Create,
     Created,
+    Enter,
+    Entered,
     Error,
     Established,
     Hello,
+    Invite,
+    InviteAnswer,
+    Invited,
+    InviteKind,
+    InviteState,
+    InviteStatus,
     Join,
+    Lead,
+    Member,
+    MemberRole,
     Message,
     Paired,
     PairingFailed,
@@ -84,6 +100,8 @@ from common.messages import (
     PeerBack,
     PeerLeft,
     PeerLeftReason,
+    Presence,
+    PresenceState,
     Redirect,
     Resume,
     Resumed,
@@ -97,10 +115,12 @@ from relay.actions import (
     ClaimNameplate,
     Close,
     CountLimit,
+    Fanout,
     Locate,
     MoveSession,
     RecheckAgent,
     ReleaseNameplate,
+    RoomEvent,
     Route,
     SaveResume,
     Send,
@@ -165,6 +185,16 @@ class Conn:
     resume: Resume | None = None
     #: Cluster: this Join/Resume was counted against the cluster's join limit.
     limit_asked: bool = False
+    #: Agent: the app's own key (from Auth) and its certificate (from the database):
+    #: what an invitation tells the colleague to expect the greeting to be signed by.
+    public_key: bytes = b""
+    certificate: bytes = b""
+    #: Agent: a desk connection (signed in, no session: presence and invitations).
+    desk: PresenceState | None = None
+    #: A member of someone else's room (a helper, a new lead, a supervisor).
+    seat: Seat | None = None
+    #: Cluster: the Enter waiting for its Locate.
+    enter: Enter | None = None
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -185,6 +215,42 @@ class Session:
     )
     resumes: int = 0
     moving: bool = False  # draining: being handed to another node
+    #: Rooms: everyone besides the customer and member 1 (the agent who created it).
+    seats: dict[int, Seat] = dataclasses.field(default_factory=dict)
+    next_member: int = 2
+    #: The member who leads now (may invite); another after a hand-over.
+    lead: int = LEAD_MEMBER
+    #: Member 1 left after a hand-over or was removed: it may not resume.
+    lead_gone: bool = False
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Seat:
+    """Someone in a room besides the customer and member 1."""
+
+    member: int
+    conn: int
+    agent: AgentRecord
+    role: MemberRole
+    invite: Invitation
+    #: The customer allowed them: the shared stream is cast to them.
+    admitted: bool = False
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class Invitation:
+    id: int
+    nameplate: str
+    kind: InviteKind
+    #: Who is invited (for SUPERVISE: the supervisor who asked).
+    agent: str
+    org: str
+    #: The connection of the lead who invited (for SUPERVISE: the supervisor's desk).
+    inviter: int
+    by: str
+    reason: str
+    expires: float
+    accepted: bool = False
 
 
 def other(role: Role) -> Role:
@@ -193,6 +259,26 @@ def other(role: Role) -> Role:
 
 def error(code: ErrorCode) -> Error:
     return Error(code, RELAY_ERROR_TEXT[code])
+
+
+def _detail(msg: Invite) -> str:
+    """An invitation as the audit log keeps it: its kind and the lead's reason."""
+    return f"{msg.kind.name.lower()}: {msg.reason}"[:500]
+
+
+def fan_out(queued: int, bound: int, skipped: int, size: int) -> tuple[bool, int]:
+    """One Cast towards one member with ``queued`` bytes already waiting for it: deliver
+    it (True) or skip it, and how many skips to announce before it (``Skipped``).
+
+    A member whose queue would pass ``bound`` misses records instead of holding the
+    customer back, so one slow link never lowers the others' frame rate; its app sees
+    the announced gap and asks for a fresh picture. Delivery resumes once the queue
+    has drained below half the bound (no flapping at the edge)."""
+    if skipped and queued > bound // 2:
+        return False, skipped + 1
+    if not skipped and queued + size > bound:
+        return False, 1
+    return True, skipped
 
 
 def address_key(ip: str) -> str:
@@ -256,6 +342,9 @@ class Relay:
         # Relay-wide failed joins: past this budget, someone is scanning codes.
         self._scan = RateLimiter(settings.scan_alarm_per_minute)
         self.long_nameplates_until = 0.0
+        self.invites: dict[int, Invitation] = {}
+        self._next_invite = 1
+        self._dirty_orgs: set[str] = set()
         self._next_prune = 0.0
         self._next_flush = 0.0
 
@@ -295,7 +384,18 @@ class Relay:
                 return self._hello(conn, msg)
         elif phase is Phase.IN_SESSION:
             s, role = conn.session, conn.role
-            if s is not None and role is not None:
+            if s is not None and conn.seat is not None:
+                if isinstance(msg, Bye):
+                    return self._seat_leaves(s, conn.seat, "left", conn.seat.agent.name)
+                if isinstance(msg, Invite):
+                    return self._invite(conn, s, msg)
+            elif s is not None and role is not None:
+                if isinstance(msg, Invite) and role is Role.AGENT:
+                    return self._invite(conn, s, msg)
+                if isinstance(msg, Admit) and role is Role.CUSTOMER:
+                    return self._admit(s, msg)
+                if isinstance(msg, Lead) and role is Role.CUSTOMER:
+                    return self._lead(s, msg)
                 if isinstance(msg, Established):
                     return self._established(conn, role, s, msg)
                 if isinstance(msg, PairingFailed):
@@ -316,7 +416,17 @@ class Relay:
                         self.metrics.rate_limited_signins_total += 1
                         log.warning("rate limit: too many refused tokens from %s", conn.key)
                         return self._refuse(conn, ErrorCode.RATE_LIMITED)
+                    conn.public_key = msg.public_key
                     return [CheckToken(cid, msg.token, msg.public_key)]
+                if phase is Phase.READY and conn.agent is not None:
+                    if isinstance(msg, Presence):
+                        return self._presence(conn, msg.state)
+                    if isinstance(msg, InviteAnswer):
+                        return self._invite_answer(conn, msg)
+                    if isinstance(msg, Invite) and msg.kind is InviteKind.SUPERVISE:
+                        return self._supervise(conn, msg)
+                    if isinstance(msg, Enter):
+                        return self._enter(conn, msg)
                 if isinstance(msg, Create):
                     if phase is not Phase.READY or conn.agent is None:
                         return self._refuse(conn, ErrorCode.NOT_AUTHORIZED)
@@ -359,6 +469,7 @@ class Relay:
             log.warning("conn %d: agent %r refused: %s", cid, agent.name, creds.refusal.name)
             return self._refuse(conn, creds.refusal)
         conn.agent = agent
+        conn.certificate = creds.certificate
         conn.phase = Phase.READY
         conn.probation = False
         conn.deadline = self.monotonic() + self.settings.idle_timeout_s
@@ -398,7 +509,7 @@ class Relay:
         if conn is None or conn.phase is Phase.CLOSING:
             return Route(None, 0.0, [])
         s = conn.session
-        if s is None or s.state is State.WAITING or conn.role is None:
+        if s is None or s.state is State.WAITING or conn.role is None or conn.seat is not None:
             return Route(None, 0.0, self.protocol_error(cid, "Data outside a paired session"))
         role = conn.role
         s.sent[role] += size
@@ -423,13 +534,17 @@ class Relay:
     def peer_of(self, cid: int) -> int | None:
         """The connection on the other side of ``cid``'s session, if it is attached."""
         conn = self.conns.get(cid)
-        if conn is None or conn.session is None or conn.role is None:
+        if conn is None or conn.session is None or conn.role is None or conn.seat is not None:
             return None
         return conn.session.conns.get(other(conn.role))
 
     def closed(self, cid: int) -> list[Action]:
         """Connection ``cid`` is gone (any reason)."""
         conn = self.conns.pop(cid, None)
+        if conn is not None and conn.desk is not None:
+            self._dirty(conn)
+        if conn is not None and conn.seat is not None and conn.session is not None:
+            return self._seat_leaves(conn.session, conn.seat, "left", conn.seat.agent.name)
         if conn is None or conn.session is None or conn.role is None:
             return []
         s, role = conn.session, conn.role
@@ -443,6 +558,427 @@ class Relay:
             left = PeerLeft(PeerLeftReason.TIMED_OUT)
             return self._end(s, "dropped", left, left, NORMAL)
         return self._away(s, role)
+
+    # ------------------------------------------------------------ rooms
+
+    def post(self, cid: int, member: int, size: int) -> Route:
+        """A ``Post`` to ``member`` of ``size`` bytes arrived on ``cid``: where does it go?
+        The driver forwards it with the member byte replaced by ``Route.member``, the
+        sender's seat. A newcomer the customer has not allowed yet may talk only with
+        the member who leads (its offer, and the greeting back)."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is Phase.CLOSING:
+            return Route(None, 0.0, [])
+        s = conn.session
+        if s is None or s.state is not State.ESTABLISHED or conn.role is None:
+            return Route(None, 0.0, self.protocol_error(cid, "Post outside a room"))
+        sender = self._member_of(conn)
+        if member == sender:
+            return Route(None, 0.0, self.protocol_error(cid, "Post to oneself"))
+        to_seat = s.seats.get(member)
+        if member == CUSTOMER_MEMBER:
+            peer = s.conns.get(Role.CUSTOMER)
+        elif member == LEAD_MEMBER:
+            peer = None if s.lead_gone else s.conns.get(Role.AGENT)
+        else:
+            peer = to_seat.conn if to_seat is not None else None
+        for that, seat in ((member, conn.seat), (sender, to_seat)):
+            if seat is not None and not seat.admitted and that != s.lead:
+                return Route(None, 0.0, [])  # not allowed in yet: dropped, not forwarded
+        role = conn.role
+        s.sent[role] += size
+        quota = self.settings.session_quota_bytes
+        if quota and s.sent[Role.AGENT] + s.sent[Role.CUSTOMER] > quota:
+            return Route(None, 0.0, self._over_quota(s))
+        if peer is None:
+            return Route(None, 0.0, [])
+        self.metrics.messages_forwarded_total += 1
+        wait = s.bandwidth.take(self.monotonic(), size) if s.bandwidth is not None else 0.0
+        return Route(peer, wait, [], sender)
+
+    def cast(self, cid: int, size: int) -> Fanout:
+        """The customer's ``Cast`` of ``size`` bytes: the member connections to offer it to
+        (member 1 while it is there, and every seat the customer admitted)."""
+        conn = self.conns.get(cid)
+        if conn is None or conn.phase is Phase.CLOSING:
+            return Fanout((), [])
+        s = conn.session
+        if (
+            s is None
+            or s.state is not State.ESTABLISHED
+            or conn.role is not Role.CUSTOMER
+            or s.conns.get(Role.CUSTOMER) != cid
+        ):
+            return Fanout((), self.protocol_error(cid, "Cast from someone not sharing"))
+        s.sent[Role.CUSTOMER] += size
+        quota = self.settings.session_quota_bytes
+        if quota and s.sent[Role.AGENT] + s.sent[Role.CUSTOMER] > quota:
+            return Fanout((), self._over_quota(s))
+        peers = [seat.conn for seat in s.seats.values() if seat.admitted]
+        lead = None if s.lead_gone else s.conns.get(Role.AGENT)
+        if lead is not None:
+            peers.insert(0, lead)
+        m = self.metrics
+        m.messages_forwarded_total += len(peers)
+        m.bytes_customer_to_agent_total += size * len(peers)
+        wait = s.bandwidth.take(self.monotonic(), size) if s.bandwidth is not None else 0.0
+        return Fanout(tuple(peers), [], wait)
+
+    def _over_quota(self, s: Session) -> list[Action]:
+        self.metrics.quota_exceeded_total += 1
+        log.warning("session %s: byte quota used up", s.sid)
+        refusal = error(ErrorCode.QUOTA_EXCEEDED)
+        return self._end(s, "quota_exceeded", refusal, refusal, POLICY)
+
+    @staticmethod
+    def _member_of(conn: Conn) -> int:
+        if conn.seat is not None:
+            return conn.seat.member
+        return CUSTOMER_MEMBER if conn.role is Role.CUSTOMER else LEAD_MEMBER
+
+    def _room_conns(self, s: Session, *, but: int = 0) -> list[int]:
+        """Every connection in ``s``'s room (customer, member 1, seats), except ``but``."""
+        out = [c for c in s.conns.values() if c != but]
+        return out + [seat.conn for seat in s.seats.values() if seat.conn != but]
+
+    def _lead_conn(self, s: Session) -> Conn | None:
+        if s.lead == LEAD_MEMBER:
+            return None if s.lead_gone else self.conns.get(s.conns.get(Role.AGENT, 0))
+        seat = s.seats.get(s.lead)
+        return self.conns.get(seat.conn) if seat is not None else None
+
+    def _dirty(self, conn: Conn) -> None:
+        """An agent's presence or room changed: its organisation's lists go out next tick."""
+        if conn.agent is not None:
+            self._dirty_orgs.add(conn.agent.org)
+
+    def _desks(self, name: str, org: str) -> list[Conn]:
+        return [
+            c
+            for c in self.conns.values()
+            if c.desk is not None
+            and c.phase is Phase.READY
+            and c.agent is not None
+            and c.agent.name == name
+            and c.agent.org == org
+        ]
+
+    def _presence(self, conn: Conn, state: PresenceState) -> list[Action]:
+        conn.desk = state
+        conn.deadline = None  # a desk connection stays open all day
+        self._dirty(conn)
+        return []
+
+    def _colleagues(self) -> list[Action]:
+        """Each organisation whose presence changed: its list, to every desk in it."""
+        out: list[Action] = []
+        orgs, self._dirty_orgs = self._dirty_orgs, set()
+        for org in orgs:
+            desks = [
+                c
+                for c in self.conns.values()
+                if c.desk is not None
+                and c.phase is Phase.READY
+                and c.agent is not None
+                and c.agent.org == org
+            ]
+            if not desks:
+                continue
+            busy = {
+                c.agent.name
+                for c in self.conns.values()
+                if c.agent is not None and c.agent.org == org and c.session is not None
+            }
+            seen: dict[str, Colleague] = {}
+            for c in desks:
+                a = c.agent
+                assert a is not None and c.desk is not None  # filtered above
+                seen[a.name] = Colleague(a.name, a.display_name, a.team, c.desk, a.name in busy)
+            people = sorted(seen.values(), key=lambda p: (p.team, p.display_name, p.name))
+            msg = Colleagues(tuple(people[:1000]))
+            out += [Send(c.id, msg) for c in desks]
+        return out
+
+    def _invite(self, conn: Conn, s: Session, msg: Invite) -> list[Action]:
+        """The lead asks a colleague in (HELP) or to take over (HANDOVER)."""
+        agent = conn.agent
+        if (
+            agent is None
+            or self._lead_conn(s) is not conn
+            or s.state is not State.ESTABLISHED
+            or msg.kind is InviteKind.SUPERVISE
+        ):
+            return self.protocol_error(conn.id, "Invite from someone who does not lead")
+        desks = [] if msg.agent == agent.name else self._desks(msg.agent, agent.org)
+        if not desks or len(s.seats) >= self.settings.max_helpers:
+            why = "not signed in" if not desks else "the room is full"
+            log.info("session %s: invitation of %r refused: %s", s.sid, msg.agent, why)
+            return [Send(conn.id, InviteStatus(msg.agent, msg.agent, InviteState.UNAVAILABLE, 0))]
+        now = self.monotonic()
+        inv = Invitation(
+            self._next_invite,
+            s.nameplate,
+            msg.kind,
+            msg.agent,
+            agent.org,
+            conn.id,
+            agent.name,
+            msg.reason,
+            now + self.settings.invite_ttl_s,
+        )
+        self._next_invite = self._next_invite % U32 + 1
+        self.invites[inv.id] = inv
+        invited = self._invited(inv, conn)
+        target = desks[0].agent
+        assert target is not None  # desks are signed in
+        log.info("session %s: %r invites %r (%s)", s.sid, agent.name, msg.agent, msg.kind.name)
+        return [
+            *(Send(d.id, invited) for d in desks),
+            Send(conn.id, InviteStatus(msg.agent, target.display_name, InviteState.SENT, 0)),
+            RoomEvent(s.sid, self.wall(), "invited", msg.agent, agent.name, 0, _detail(msg)),
+        ]
+
+    def _invited(self, inv: Invitation, lead: Conn) -> Invited:
+        a = lead.agent
+        assert a is not None  # the lead is signed in
+        ttl = max(1, math.ceil(inv.expires - self.monotonic()))
+        return Invited(
+            inv.id,
+            inv.nameplate,
+            inv.kind,
+            a.name,
+            a.display_name,
+            a.org,
+            inv.reason,
+            lead.public_key,
+            lead.certificate,
+            min(U32, ttl),
+        )
+
+    def _supervise(self, conn: Conn, msg: Invite) -> list[Action]:
+        """A supervisor asks to watch the room ``msg.agent`` leads. The lead is told; the
+        customer is asked like for anyone else (there is no silent watching)."""
+        agent = conn.agent
+        assert agent is not None  # READY
+        refused = Send(conn.id, InviteStatus(msg.agent, msg.agent, InviteState.UNAVAILABLE, 0))
+        if agent.role != "supervisor":
+            log.warning("conn %d: %r asked to supervise without the role", conn.id, agent.name)
+            return [Send(conn.id, InviteStatus(msg.agent, msg.agent, InviteState.REFUSED, 0))]
+        for s in self.sessions.values():
+            lead = self._lead_conn(s)
+            if (
+                s.state is State.ESTABLISHED
+                and lead is not None
+                and lead.agent is not None
+                and lead.agent.name == msg.agent
+                and lead.agent.org == agent.org
+            ):
+                break
+        else:
+            return [refused]
+        if len(s.seats) >= self.settings.max_helpers:
+            return [refused]
+        inv = Invitation(
+            self._next_invite,
+            s.nameplate,
+            InviteKind.SUPERVISE,
+            agent.name,
+            agent.org,
+            conn.id,
+            agent.name,
+            msg.reason,
+            self.monotonic() + self.settings.invite_ttl_s,
+            accepted=True,
+        )
+        self._next_invite = self._next_invite % U32 + 1
+        self.invites[inv.id] = inv
+        log.info("session %s: supervisor %r asks to watch", s.sid, agent.name)
+        status = InviteStatus(agent.name, agent.display_name, InviteState.ACCEPTED, 0)
+        return [
+            Send(conn.id, self._invited(inv, lead)),
+            Send(lead.id, status),
+            RoomEvent(s.sid, self.wall(), "supervise", agent.name, agent.name, 0, _detail(msg)),
+        ]
+
+    def _tell_inviter(
+        self, inv: Invitation, state: InviteState, display: str, member: int = 0
+    ) -> list[Action]:
+        c = self.conns.get(inv.inviter)
+        if c is None or c.phase is Phase.CLOSING:
+            return []
+        return [Send(c.id, InviteStatus(inv.agent, display, state, member))]
+
+    def _invite_answer(self, conn: Conn, msg: InviteAnswer) -> list[Action]:
+        inv = self.invites.get(msg.invite_id)
+        agent = conn.agent
+        assert agent is not None  # READY
+        if inv is None or inv.agent != agent.name or inv.accepted:
+            return []  # withdrawn, expired or answered on another of their screens
+        s = self.sessions.get(inv.nameplate)
+        event = "accepted" if msg.accept else "declined"
+        out: list[Action] = []
+        if s is not None:
+            out.append(RoomEvent(s.sid, self.wall(), event, agent.name, agent.name))
+        if not msg.accept:
+            del self.invites[inv.id]
+            return out + self._tell_inviter(inv, InviteState.DECLINED, agent.display_name)
+        inv.accepted = True
+        inv.expires = self.monotonic() + self.settings.invite_ttl_s  # time to come in
+        return out + self._tell_inviter(inv, InviteState.ACCEPTED, agent.display_name)
+
+    def _enter(self, conn: Conn, msg: Enter) -> list[Action]:
+        """An invited colleague's session connection takes its seat."""
+        s = self.sessions.get(msg.nameplate)
+        if s is None and self.cluster:
+            conn.asking = True
+            conn.enter = msg
+            return [Locate(conn.id, msg.nameplate)]
+        inv = self.invites.get(msg.invite_id)
+        agent = conn.agent
+        assert agent is not None  # READY
+        if (
+            s is None
+            or s.state is not State.ESTABLISHED
+            or inv is None
+            or not inv.accepted
+            or inv.nameplate != msg.nameplate
+            or inv.agent != agent.name
+        ):
+            log.info("conn %d: %r entered with no valid invitation", conn.id, agent.name)
+            return self._refuse(conn, ErrorCode.INVITE_GONE)
+        if len(s.seats) >= self.settings.max_helpers or s.next_member > 255:
+            del self.invites[inv.id]
+            return self._refuse(conn, ErrorCode.ROOM_FULL)
+        del self.invites[inv.id]
+        member = s.next_member
+        s.next_member += 1
+        role = {
+            InviteKind.HELP: MemberRole.HELPER,
+            InviteKind.HANDOVER: MemberRole.LEAD,
+            InviteKind.SUPERVISE: MemberRole.SUPERVISOR,
+        }[inv.kind]
+        seat = Seat(member, conn.id, agent, role, inv)
+        s.seats[member] = seat
+        conn.session, conn.seat, conn.phase, conn.deadline = s, seat, Phase.IN_SESSION, None
+        conn.role = Role.AGENT
+        self._dirty(conn)
+        log.info("session %s: %r took seat %d (%s)", s.sid, agent.name, member, role.name)
+        here = Member(member, agent.name, agent.display_name, agent.org, role, True)
+        return [
+            Send(conn.id, Entered(member)),
+            *(Send(c, here) for c in self._room_conns(s, but=conn.id)),
+            RoomEvent(s.sid, self.wall(), "entered", agent.name, inv.by, member),
+        ]
+
+    def _admit(self, s: Session, msg: Admit) -> list[Action]:
+        """The customer's word on a member: allowed (cast to them), or out."""
+        if msg.member == LEAD_MEMBER:
+            if msg.admitted or s.lead_gone:
+                return []
+            return self._lead_leaves(s, removed=True)
+        seat = s.seats.get(msg.member)
+        if seat is None:
+            return []  # already gone
+        if not msg.admitted:
+            return self._seat_leaves(s, seat, "removed" if seat.admitted else "refused", "customer")
+        if seat.admitted:
+            return []
+        seat.admitted = True
+        log.info("session %s: the customer allowed seat %d in", s.sid, seat.member)
+        return [
+            *self._tell_inviter(
+                seat.invite, InviteState.JOINED, seat.agent.display_name, seat.member
+            ),
+            RoomEvent(s.sid, self.wall(), "admitted", seat.agent.name, "customer", seat.member),
+        ]
+
+    def _lead(self, s: Session, msg: Lead) -> list[Action]:
+        """The customer approved a hand-over: ``msg.member`` leads from now on."""
+        if msg.member == s.lead:
+            return []
+        if msg.member == LEAD_MEMBER:
+            if s.lead_gone:
+                return []
+            name = s.agent.name
+        else:
+            seat = s.seats.get(msg.member)
+            if seat is None or not seat.admitted:
+                return []
+            name = seat.agent.name
+        s.lead = msg.member
+        log.info("session %s: seat %d leads now", s.sid, msg.member)
+        return [RoomEvent(s.sid, self.wall(), "lead", name, "customer", msg.member)]
+
+    def _seat_leaves(
+        self, s: Session, seat: Seat, why: str, by: str, *, close: bool = True
+    ) -> list[Action]:
+        """A seat's connection went (``left``), or the customer said no (``refused``) or
+        took them out (``removed``): everyone else in the room hears it."""
+        if s.seats.get(seat.member) is not seat:
+            return []
+        del s.seats[seat.member]
+        out: list[Action] = []
+        conn = self.conns.get(seat.conn)
+        if conn is not None:
+            conn.session = conn.seat = None
+            self._dirty(conn)
+            if close and conn.phase is not Phase.CLOSING:
+                conn.phase = Phase.CLOSING
+                if why != "left":
+                    out.append(Send(conn.id, PeerLeft(PeerLeftReason.REMOVED)))
+                out.append(Close(conn.id, NORMAL, why))
+        a = seat.agent
+        gone = Member(seat.member, a.name, a.display_name, a.org, seat.role, False)
+        out += [Send(c, gone) for c in self._room_conns(s)]
+        state = InviteState.REFUSED if why == "refused" else InviteState.LEFT
+        out += self._tell_inviter(seat.invite, state, a.display_name, seat.member)
+        out.append(RoomEvent(s.sid, self.wall(), why, a.name, by, seat.member))
+        log.info("session %s: seat %d %s", s.sid, seat.member, why)
+        if s.lead == seat.member:
+            s.lead = 0 if s.lead_gone else LEAD_MEMBER
+        return out + self._empty_room(s)
+
+    def _lead_leaves(self, s: Session, *, removed: bool) -> list[Action]:
+        """Member 1 leaves after handing over (``Bye``), or the customer took them out."""
+        s.lead_gone = True
+        if s.lead == LEAD_MEMBER:
+            s.lead = 0
+        s.away_until.pop(Role.AGENT, None)
+        out: list[Action] = []
+        conn = self.conns.get(s.conns.pop(Role.AGENT, 0))
+        if conn is not None:
+            conn.session = None
+            self._dirty(conn)
+            if conn.phase is not Phase.CLOSING:
+                conn.phase = Phase.CLOSING
+                if removed:
+                    out.append(Send(conn.id, PeerLeft(PeerLeftReason.REMOVED)))
+                out.append(Close(conn.id, NORMAL, "removed" if removed else "left"))
+        a = s.agent
+        gone = Member(LEAD_MEMBER, a.name, a.display_name, a.org, MemberRole.LEAD, False)
+        out += [Send(c, gone) for c in self._room_conns(s)]
+        why, by = ("removed", "customer") if removed else ("left", a.name)
+        out.append(RoomEvent(s.sid, self.wall(), why, a.name, by, LEAD_MEMBER))
+        if self.cluster:
+            out.append(SaveResume(self._state_of(s)))
+        log.info("session %s: member 1 %s", s.sid, why)
+        return out + self._empty_room(s)
+
+    def _empty_room(self, s: Session) -> list[Action]:
+        """No agent is left in the room: the session is over for the customer."""
+        if s.lead_gone and not s.seats:
+            return self._end(s, "left", None, PeerLeft(PeerLeftReason.LEFT), NORMAL)
+        return []
+
+    def _expire_invites(self, now: float) -> list[Action]:
+        out: list[Action] = []
+        for inv in [i for i in self.invites.values() if i.expires <= now]:
+            del self.invites[inv.id]
+            out += self._tell_inviter(inv, InviteState.EXPIRED, inv.agent)
+            s = self.sessions.get(inv.nameplate)
+            if s is not None:
+                out.append(RoomEvent(s.sid, self.wall(), "expired", inv.agent, inv.by))
+        return out
 
     # ------------------------------------------------------------ cluster
 
@@ -458,6 +994,9 @@ class Relay:
         if found.kind == "elsewhere" and found.node is not None:
             log.info("conn %d: code %s is on node %s: redirected", cid, nameplate, found.node.id)
             return self._redirect(conn, found.node.url)
+        if conn.enter is not None:  # an invited colleague whose room is not on any node
+            conn.enter = None
+            return self._refuse(conn, ErrorCode.INVITE_GONE)
         resume = conn.resume
         conn.resume = None
         if resume is not None:
@@ -504,6 +1043,7 @@ class Relay:
             s.resumes,
             s.sent[Role.AGENT],
             s.sent[Role.CUSTOMER],
+            s.lead_gone,
         )
 
     def _adopt(self, state: ResumeState, now: float) -> list[Action]:
@@ -521,6 +1061,9 @@ class Relay:
                 Role.CUSTOMER: state.customer_token_hash,
             },
             resumes=state.resumes,
+            # Seats hold no resume token and do not follow; a room whose member 1 left
+            # runs out its grace period and ends (docs/cluster.md).
+            lead_gone=state.lead_gone,
         )
         s.sent = {Role.AGENT: state.sent_agent, Role.CUSTOMER: state.sent_customer}
         grace = now + self.settings.grace_s
@@ -567,6 +1110,12 @@ class Relay:
         self._remember(nameplate, self.settings.nameplate_memory_s, "moved", counted=True)
         self.metrics.sessions_moved_total += 1
         out: list[Action] = []
+        for seat in s.seats.values():  # helpers hold no resume token: asked in again
+            conn = self.conns.get(seat.conn)
+            if conn is not None and conn.phase is not Phase.CLOSING:
+                conn.session = conn.seat = None
+                out += self._refuse(conn, ErrorCode.RELAY_SHUTDOWN)
+        s.seats.clear()
         for cid in s.conns.values():
             conn = self.conns.get(cid)
             if conn is not None and conn.phase is not Phase.CLOSING:
@@ -645,6 +1194,10 @@ class Relay:
             self._taken_by_length[len(nameplate)] -= 1
         if self.draining:
             out += self._move_ready()
+        if self.invites:
+            out += self._expire_invites(now)
+        if self._dirty_orgs:
+            out += self._colleagues()
         if now >= self._next_prune:
             self._next_prune = now + 10.0
             for pair in [p for p, until in self._cluster_blocked.items() if until <= now]:
@@ -685,6 +1238,11 @@ class Relay:
     @property
     def open_sessions(self) -> int:
         return len(self.sessions)
+
+    @property
+    def room_members(self) -> int:
+        """People seated in rooms besides member 1 (helpers, new leads, supervisors)."""
+        return sum(len(s.seats) for s in self.sessions.values())
 
     # ------------------------------------------------------------ handlers
 
@@ -887,6 +1445,8 @@ class Relay:
         return self._end(s, "pairing_failed", to_agent, to_customer, NORMAL)
 
     def _bye(self, role: Role, s: Session, msg: Bye) -> list[Action]:
+        if role is Role.AGENT and s.lead != LEAD_MEMBER and s.seats:
+            return self._lead_leaves(s, removed=False)  # after a hand-over: the room goes on
         left = PeerLeft(PeerLeftReason.LEFT)
         reason = msg.reason.name.lower()
         log.info("session %s: %s said bye (%s)", s.sid, role.name.lower(), reason)
@@ -900,10 +1460,19 @@ class Relay:
         grace = self.settings.grace_s
         s.away_until[role] = self.monotonic() + grace
         log.info("session %s: %s dropped; holding %.0f s", s.sid, role.name.lower(), grace)
-        peer = s.conns.get(other(role))
-        if peer is None:
-            return []
-        return [Send(peer, PeerAway(min(U32, math.ceil(grace))))]
+        away = PeerAway(min(U32, math.ceil(grace)))
+        return [Send(peer, away) for peer in self._others(s, role)]
+
+    @staticmethod
+    def _others(s: Session, role: Role) -> list[int]:
+        """Who hears that ``role``'s connection went or came back: the customer for
+        member 1; member 1 and everyone seated for the customer."""
+        if role is Role.AGENT:
+            peer = s.conns.get(Role.CUSTOMER)
+            return [] if peer is None else [peer]
+        out = [seat.conn for seat in s.seats.values()]
+        lead = s.conns.get(Role.AGENT)
+        return out if lead is None else [lead, *out]
 
     def _resume(self, conn: Conn, msg: Resume) -> list[Action]:
         now = self.monotonic()
@@ -949,8 +1518,7 @@ class Relay:
         peer = s.conns.get(other(role))
         log.info("session %s: %s resumed", s.sid, role.name.lower())
         out.append(Send(conn.id, Resumed(peer is not None)))
-        if peer is not None:
-            out.append(Send(peer, PeerBack()))
+        out += [Send(p, PeerBack()) for p in self._others(s, role)]
         return out
 
     # ------------------------------------------------------------ helpers
@@ -968,6 +1536,8 @@ class Relay:
     def _drop_from_session(self, conn: Conn) -> list[Action]:
         """``conn`` is being closed by us: treat it like a drop for its session."""
         s, role = conn.session, conn.role
+        if s is not None and conn.seat is not None:
+            return self._seat_leaves(s, conn.seat, "left", conn.seat.agent.name, close=False)
         conn.session = None
         if s is None or role is None or s.conns.get(role) != conn.id:
             return []
@@ -986,6 +1556,8 @@ class Relay:
         and a drop in that short window must not cost the customer a new code.
         """
         if s.state is State.ESTABLISHED:
+            if role is Role.AGENT and s.lead_gone:
+                return None  # handed over or removed: member 1 may not come back
             return s.token_hashes[role]
         if s.state is State.PAIRED and role in s.votes:
             return s.votes[role][0 if role is Role.AGENT else 1]
@@ -1017,8 +1589,23 @@ class Relay:
                 s.resumes,
             )
         ]
+        seated = PeerLeft(PeerLeftReason.LEFT) if to_agent is None else to_agent
+        for seat in s.seats.values():
+            conn = self.conns.get(seat.conn)
+            if conn is None:
+                continue
+            conn.session = conn.seat = None
+            self._dirty(conn)
+            if conn.phase is not Phase.CLOSING:
+                conn.phase = Phase.CLOSING
+                out += [Send(conn.id, seated), Close(conn.id, code, reason)]
+        s.seats.clear()
+        for inv in [i for i in self.invites.values() if i.nameplate == s.nameplate]:
+            del self.invites[inv.id]
         for role, msg in ((Role.AGENT, to_agent), (Role.CUSTOMER, to_customer)):
             conn = self.conns.get(s.conns.get(role, 0))
+            if conn is not None:
+                self._dirty(conn)
             if conn is None:
                 continue
             conn.session = None

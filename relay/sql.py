@@ -147,6 +147,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX IF NOT EXISTS sessions_open ON sessions (node) WHERE ended IS NULL;
         """,
     ),
+    (
+        5,  # rooms: supervisors, and who came into or left each session's room
+        """
+        ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent';
+        CREATE TABLE IF NOT EXISTS room_events (
+            sid    TEXT NOT NULL,
+            at     REAL NOT NULL,
+            event  TEXT NOT NULL,
+            agent  TEXT NOT NULL,
+            actor  TEXT NOT NULL,
+            member INTEGER NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS room_events_sid ON room_events (sid, at);
+        """,
+    ),
 ]
 
 

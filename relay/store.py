@@ -54,6 +54,10 @@ _PUT_META = (
 )
 
 
+#: What an agent may do in rooms besides leading its own sessions.
+ROLES = ("agent", "supervisor")
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class AgentRecord:
     name: str
@@ -61,6 +65,9 @@ class AgentRecord:
     org: str
     token_id: str
     created: float
+    team: str = ""
+    #: ``agent`` or ``supervisor`` (may ask to watch a colleague's session).
+    role: str = "agent"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -102,6 +109,17 @@ class SessionRow:
     resumes: int
     end_reason: str | None
     node: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RoomEventRow:
+    sid: str
+    at: float
+    event: str
+    agent: str
+    by: str
+    member: int
+    detail: str
 
 
 def _scrypt(secret: str, salt: bytes) -> bytes:
@@ -203,7 +221,7 @@ class Store:
 
     def list_agents(self) -> list[AgentRecord]:
         rows = self._db.execute(
-            "SELECT name, display_name, org, token_id, created FROM agents"
+            "SELECT name, display_name, org, token_id, created, team, role FROM agents"
             " WHERE disabled IS NULL ORDER BY name"
         ).fetchall()
         return [AgentRecord(*row) for row in rows]
@@ -241,7 +259,7 @@ class Store:
         token_id, secret = parts
         row = self._db.execute(
             "SELECT name, display_name, org, token_id, created, salt, token_hash,"
-            " hash_scheme FROM agents WHERE token_id = ? AND disabled IS NULL",
+            " hash_scheme, team, role FROM agents WHERE token_id = ? AND disabled IS NULL",
             (token_id,),
         ).fetchone()
         if row is None:
@@ -249,7 +267,7 @@ class Store:
             return None
         if row[7] == "hmac":
             return (
-                AgentRecord(*row[:5])
+                AgentRecord(row[0], row[1], row[2], row[3], row[4], row[8], row[9])
                 if hmac.compare_digest(_hmac(self._key, secret), row[6])
                 else None
             )
@@ -262,12 +280,12 @@ class Store:
                 " WHERE token_id = ? AND hash_scheme = 'scrypt'",
                 (b"", _hmac(self._key, secret), token_id),
             )
-        return AgentRecord(*row[:5])
+        return AgentRecord(row[0], row[1], row[2], row[3], row[4], row[8], row[9])
 
     def agent_still_valid(self, name: str, token_id: str) -> AgentRecord | None:
         """The agent, if it still exists with the same token (no scrypt: used on Create)."""
         row = self._db.execute(
-            "SELECT name, display_name, org, token_id, created FROM agents"
+            "SELECT name, display_name, org, token_id, created, team, role FROM agents"
             " WHERE name = ? AND token_id = ? AND disabled IS NULL",
             (name, token_id),
         ).fetchone()
@@ -314,13 +332,35 @@ class Store:
 
     def agent_record(self, name: str) -> AgentRecord:
         row = self._db.execute(
-            "SELECT name, display_name, org, token_id, created FROM agents"
+            "SELECT name, display_name, org, token_id, created, team, role FROM agents"
             " WHERE name = ? AND disabled IS NULL",
             (name,),
         ).fetchone()
         if row is None:
             raise StoreError(f"there is no agent called {name!r}")
         return AgentRecord(*row)
+
+    def set_role(self, name: str, role: str) -> None:
+        """Make an agent a supervisor (may ask to watch colleagues' sessions) or not."""
+        if role not in ROLES:
+            raise StoreError(f"a role is one of {', '.join(ROLES)}, not {role!r}")
+        with self._db.transaction() as db:
+            changed = db.execute(
+                "UPDATE agents SET role = ? WHERE name = ? AND disabled IS NULL", (role, name)
+            ).rowcount
+        if not changed:
+            raise StoreError(f"there is no agent called {name!r}")
+
+    def set_team(self, name: str, team: str) -> None:
+        """The team an agent's colleagues see them under in the invite list."""
+        if len(team) > 64:
+            raise StoreError("a team name is at most 64 characters")
+        with self._db.transaction() as db:
+            changed = db.execute(
+                "UPDATE agents SET team = ? WHERE name = ? AND disabled IS NULL", (team, name)
+            ).rowcount
+        if not changed:
+            raise StoreError(f"there is no agent called {name!r}")
 
     def agent_team(self, name: str) -> str:
         row = self._db.execute("SELECT team FROM agents WHERE name = ?", (name,)).fetchone()
@@ -470,6 +510,27 @@ class Store:
                     sid,
                 ),
             )
+
+    def room_event(
+        self, sid: str, at: float, event: str, agent: str, by: str, member: int, detail: str
+    ) -> None:
+        """Who came into or left a session's room, with whose say-so (audit)."""
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO room_events (sid, at, event, agent, actor, member, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (sid, at, event, agent, by, member, detail),
+            )
+
+    def room_events(self, sid: str | None = None) -> list[RoomEventRow]:
+        """A session's room events (or every one), in order."""
+        query = "SELECT sid, at, event, agent, actor, member, detail FROM room_events"
+        params: tuple[object, ...] = ()
+        if sid is not None:
+            query += " WHERE sid = ?"
+            params = (sid,)
+        rows = self._db.execute(query + " ORDER BY at, sid", params).fetchall()
+        return [RoomEventRow(*row) for row in rows]
 
     def mark_lost(self, node: str = "", *, seen_before: float | None = None) -> int:
         """Sessions a run of ``node`` left open (it crashed or was killed): they ended at

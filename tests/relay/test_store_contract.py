@@ -116,13 +116,15 @@ def test_a_failed_migration_leaves_the_old_schema_usable(
     store = Store.open(tmp_path, database_url)
     token = store.add_agent("minji")
     store.close()
+    current = sql.latest_version()
     broken = [
         *sql.MIGRATIONS,
         (99, "ALTER TABLE agents ADD COLUMN shoe_size INTEGER; ALTER TABLE nowhere ADD x TEXT"),
     ]
     monkeypatch.setattr(sql, "MIGRATIONS", broken)
     with pytest.raises(
-        StoreError, match="could not upgrade .* to schema 99 .* unchanged at schema 4"
+        StoreError,
+        match=f"could not upgrade .* to schema 99 .* unchanged at schema {current}",
     ):
         Store.open(tmp_path, database_url)
     monkeypatch.undo()
@@ -136,11 +138,14 @@ def test_a_failed_migration_leaves_the_old_schema_usable(
 def test_a_schema_from_a_newer_release_is_refused(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    newer = [*sql.MIGRATIONS, (5, "CREATE TABLE later (x TEXT)")]
+    later = sql.latest_version() + 1
+    newer = [*sql.MIGRATIONS, (later, "CREATE TABLE later (x TEXT)")]
     monkeypatch.setattr(sql, "MIGRATIONS", newer)
     Store.open(tmp_path, database_url).close()
     monkeypatch.undo()
-    with pytest.raises(StoreError, match=r"newer assist-relay \(schema 5\); update the relay"):
+    with pytest.raises(
+        StoreError, match=rf"newer assist-relay \(schema {later}\); update the relay"
+    ):
         Store.open(tmp_path, database_url)
 
 
