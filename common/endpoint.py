@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from common import identity
+from common import identity, room
 from common.channel import Handshake, SecureChannel
 from common.codes import SessionCode, make_code
 from common.errors import (
@@ -40,26 +40,42 @@ from common.errors import (
     ProtocolError,
     RelayRefusedError,
     ResumeFailedError,
+    RoomError,
     SessionEndedError,
     WrongCodeError,
 )
 from common.messages import (
+    CUSTOMER_MEMBER,
+    LEAD_MEMBER,
     PROTOCOL_VERSION,
+    Admit,
+    Answer,
     Auth,
     AuthOk,
     Bye,
+    Cast,
     Confirm,
     Congestion,
     Create,
     Created,
     Data,
     EndReason,
+    EpochKey,
     Error,
+    Frame,
+    Greeting,
     Hello,
     Identity,
+    Invite,
+    InviteKind,
+    InviteStatus,
     Join,
     Layer,
+    Lead,
+    Member,
+    MemberRole,
     Message,
+    Offer,
     Paired,
     PairingFailed,
     Pake,
@@ -67,13 +83,18 @@ from common.messages import (
     PeerBack,
     PeerLeft,
     PeerLeftReason,
+    Post,
     Redirect,
+    Refresh,
     Resume,
     Resumed,
     ResumeSync,
     Role,
+    Roster,
     Sealed,
     SessionEnd,
+    Skipped,
+    Vouch,
     Welcome,
     parse,
 )
@@ -128,7 +149,49 @@ class Secured(Event):
 
 @dataclasses.dataclass(frozen=True)
 class Received(Event):
+    """A message from someone in the session. ``member`` is their seat: 0 the customer,
+    1 the agent who read out the code, 2 and up people who came in later (-1: the
+    other side of the code's channel, in apps that never see a room)."""
+
     message: Message
+    member: int = -1
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberChanged(Event):
+    """Customer and lead: a connection took a seat in the room or left it (the relay's
+    word: the customer's app shows only what it checked itself, in the prompt)."""
+
+    member: int
+    name: str
+    display_name: str
+    org: str
+    role: MemberRole
+    present: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class NewcomerAsks(Event):
+    """Customer: the lead vouched for someone and their card checked out: ask the
+    customer (:meth:`Endpoint.allow` / :meth:`Endpoint.refuse`)."""
+
+    candidate: room.Candidate
+
+
+@dataclasses.dataclass(frozen=True)
+class NewcomerRefused(Event):
+    """Customer: someone's offer failed the check (not shown as a prompt); lead: the
+    customer's app refused them, or their offer did not check out here."""
+
+    member: int
+    error: AssistError
+
+
+@dataclasses.dataclass(frozen=True)
+class InviteUpdate(Event):
+    """Lead: how an invitation is going (sent, accepted, joined, refused, ...)."""
+
+    status: InviteStatus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,6 +281,20 @@ class Endpoint:
         self._peer_identity: PeerJoined | None = None
         #: A relay node asked us to go to this address (the driver checks and follows it).
         self.redirect_to: str | None = None
+        # -- rooms (protocol 4)
+        #: Customer: who is in, the epoch key, the shared stream (after consent).
+        self.room: room.CustomerRoom | None = None
+        #: Customer: the pairwise channel to each seat the customer allowed in.
+        self._pair: dict[int, SecureChannel] = {}
+        #: Both: what the relay said about each seat (names are its word).
+        self.seats: dict[int, MemberChanged] = {}
+        #: Lead: the shared stream as we read it, and the gate that keeps it whole.
+        self._reader: room.CastReader | None = None
+        self.gate = room.StreamGate()
+        #: Lead: offers we vouched for, by seat (the greeting countersigns them), and
+        #: the note to pass to each colleague we invited, by their name.
+        self._offers: dict[int, bytes] = {}
+        self._notes: dict[str, str] = {}
 
     @classmethod
     def agent(
@@ -286,6 +363,8 @@ class Endpoint:
             return
         if self.channel is not None:
             self.channel.suspend()
+            for pair in self._pair.values():
+                pair.suspend()
             self._checking = self._checking or self.phase is Phase.CHECKING
             self.phase = Phase.RESUMING
             self._events.append(Reconnecting())
@@ -326,6 +405,11 @@ class Endpoint:
             ack = self.channel.pending_ack(idle=True)
             if ack is not None:
                 self._out.append(Data(ack).serialize())
+            for member, pair in self._pair.items():
+                if not pair.suspended:
+                    ack = pair.pending_ack(idle=True)
+                    if ack is not None:
+                        self._out.append(Post(member, ack).serialize())
 
     def abandon(self) -> None:
         """The driver gave up (an address or certificate problem, a bug): nothing more
@@ -389,6 +473,10 @@ class Endpoint:
                 self.peer_present = present
                 if present:
                     self._send_resume_sync()
+                self._pairs_back()
+                if self._reader is not None:  # casts while we were away are gone
+                    self._reader.resync()
+                    self._stream_gap()
             case PeerAway(grace_s=grace):
                 self.peer_present = False
                 if self.channel is not None:
@@ -408,6 +496,17 @@ class Endpoint:
                 self.redirect_to = url
             case Congestion(level=level, queued_bytes=queued):
                 self._events.append(Congested(level, queued))
+            case Cast(payload=payload) if self.role is Role.AGENT and self._reader is not None:
+                self._cast_received(payload)
+            case Skipped(count=count) if self._reader is not None:
+                self._reader.skipped(count)
+                self._stream_gap()
+            case Post(member=member, payload=payload) if self.channel is not None:
+                self._post_received(member, payload)
+            case Member():
+                self._member(msg)
+            case InviteStatus() if self.role is Role.AGENT:
+                self._events.append(InviteUpdate(msg))
             case Error(code=code):
                 if code is ErrorCode.RESUME_FAILED:
                     raise ResumeFailedError.for_side(customer=self.role is Role.CUSTOMER)
@@ -506,7 +605,7 @@ class Endpoint:
                 ):
                     self._fail(IdentityRefusedError(app.detail))
                 else:
-                    self._events.append(Received(app))
+                    self._from_channel(app)
                 ack = self.channel.pending_ack()
                 if ack is not None:
                     self._out.append(Data(ack).serialize())
@@ -515,3 +614,241 @@ class Endpoint:
                     self._out.append(Data(record).serialize())
             case _:
                 raise ProtocolError()
+
+    # ------------------------------------------------------------ rooms (protocol 4)
+    # The customer is the hub: the lead's code channel and a pairwise channel per
+    # seat carry everything directional; the screen goes once, as a Cast, under the
+    # epoch key (common/room.py). The relay routes and never holds a key.
+
+    def start_room(self, lead: identity.CheckedIdentity, *, max_members: int = 16) -> bool:
+        """Customer, on consent: open the room and give the lead the first epoch key.
+        From now on the screen goes out with :meth:`cast`."""
+        hs = self._handshake
+        if self.role is not Role.CUSTOMER or self.channel is None or hs is None:
+            return False
+        if self.room is None:
+            assert self.code is not None  # customers are built with a code
+            self.room = room.CustomerRoom(
+                hs.transcript[:16],
+                nameplate=self.code.nameplate,
+                lead=lead,
+                max_members=max_members,
+            )
+            self.send_app(self.room.start())
+        return True
+
+    def cast(self, msg: Message) -> bool:
+        """Customer: seal ``msg`` once under the epoch key for everyone allowed in.
+        While our connection is down it is dropped (members resync on a keyframe)."""
+        if self.room is None or self.ended:
+            return False
+        if self.channel is not None and self.channel.suspended:
+            return True  # not sent: the streamer restarts with a keyframe when back
+        self._out.append(Cast(self.room.seal_cast(msg)).serialize())
+        return True
+
+    def send_to(self, member: int, msg: Message) -> bool:
+        """Customer: to one member only (the lead on the code channel, a seat on its own)."""
+        if member == LEAD_MEMBER or self.role is not Role.CUSTOMER:
+            return self.send_app(msg)
+        pair = self._pair.get(member)
+        if pair is None or self.ended:
+            return False
+        try:
+            payload = pair.seal(msg)
+        except ChannelError:
+            return False
+        if payload is not None:
+            self._out.append(Post(member, payload).serialize())
+        return True
+
+    def send_all(self, msg: Message) -> None:
+        """Customer: to every member, each on its own channel (chat, roster, pause)."""
+        if self.room is None or LEAD_MEMBER in self.room.members:
+            self.send_app(msg)
+        for member in list(self._pair):
+            self.send_to(member, msg)
+
+    def allow(self, member: int) -> bool:
+        """Customer said yes to a newcomer: a new epoch for all, their welcome, the roster."""
+        rm = self.room
+        pending = rm.pending.get(member) if rm is not None else None
+        if rm is None or pending is None:
+            return False
+        admission = rm.admit(pending)
+        self._pair[member] = admission.channel
+        self._send(Admit(member, True))
+        for to, key in admission.epoch_keys:
+            self.send_to(to, key)
+        self.send_app(admission.answer)  # the lead countersigns and passes the welcome
+        if pending.role is MemberRole.LEAD:  # a hand-over: they lead from now on
+            rm.lead = member
+            self._send(Lead(member))
+        self.send_all(Roster(rm.roster()))
+        return True
+
+    def refuse(self, member: int) -> None:
+        """Customer said no (or closed the prompt): they never get a key; the relay
+        closes their connection, and the lead hears it."""
+        if self.room is None:
+            return
+        self.send_app(self.room.decline(member))
+        self._send(Admit(member, False))
+
+    def remove(self, member: int) -> None:
+        """Customer takes someone out: the next epoch without them, at once."""
+        rm = self.room
+        if rm is None or member not in rm.members:
+            return
+        self._send(Admit(member, False))
+        self._pair.pop(member, None)
+        keys = rm.remove(member)
+        for to, key in keys:
+            self.send_to(to, key)
+        if member != LEAD_MEMBER:
+            self.send_all(Roster(rm.roster()))
+        elif rm.members:
+            self.send_all(Roster(rm.roster()))
+
+    def invite(self, agent: str, kind: InviteKind, reason: str, note: str = "") -> None:
+        """Lead: ask a colleague in (``HELP``) or to take over (``HANDOVER``). ``note`` is
+        passed to them inside the channels once the customer allows them in."""
+        if self.role is Role.AGENT and self.channel is not None and not self.ended:
+            self._notes[agent] = note
+            self._send(Invite(agent, kind, reason[:500]))
+
+    def _from_channel(self, app: Message) -> None:
+        """A message on the code's channel: room business, or one for the app."""
+        sender = LEAD_MEMBER if self.role is Role.CUSTOMER else CUSTOMER_MEMBER
+        match app:
+            case EpochKey() if self.role is Role.AGENT:
+                self._epoch_key(app)
+            case Vouch() if self.role is Role.CUSTOMER:
+                self._vouched(app)
+            case Answer() if self.role is Role.AGENT:
+                self._answered(app)
+            case _:
+                if self.role is Role.AGENT and isinstance(app, Frame):
+                    self.gate.private(app)
+                self._events.append(Received(app, sender))
+
+    def _epoch_key(self, msg: EpochKey) -> None:
+        """Lead: the first epoch (the customer said yes) or the next one."""
+        if self._reader is None:
+            self._reader = room.CastReader(self._room_id(), msg.epoch, msg.key, msg.first_seq)
+        else:
+            self._reader.add_key(msg)
+
+    def _room_id(self) -> bytes:
+        assert self._handshake is not None  # only after key confirmation
+        return self._handshake.transcript[:16]
+
+    def _cast_received(self, payload: bytes) -> None:
+        assert self._reader is not None  # the caller checked
+        msg = self._reader.open(payload)
+        if self.gate.cast(msg):
+            self._events.append(Received(msg, CUSTOMER_MEMBER))
+
+    def _stream_gap(self) -> None:
+        """Lead: part of the stream is lost; ask the customer for a whole picture."""
+        if self.gate.gap():
+            self.send_app(Refresh())
+
+    def _member(self, msg: Member) -> None:
+        event = MemberChanged(
+            msg.member, msg.name, msg.display_name, msg.org, msg.role, msg.present
+        )
+        if msg.present:
+            self.seats[msg.member] = event
+        else:
+            self.seats.pop(msg.member, None)
+            self._offers.pop(msg.member, None)
+            if self.room is not None and (
+                msg.member in self.room.members or msg.member in self.room.pending
+            ):
+                self.room.pending.pop(msg.member, None)
+                if msg.member in self.room.members:
+                    self.remove(msg.member)  # gone: the next epoch without them
+        self._events.append(event)
+
+    def _vouched(self, vouch: Vouch) -> None:
+        """Customer: the lead vouches for a newcomer; check their card as the lead's."""
+        rm = self.room
+        if rm is None:
+            self.send_app(Answer(vouch.member, False, b""))
+            return
+        try:
+            candidate = rm.consider(
+                vouch, trust=self.trust, now=self._clock(), relay_member=vouch.member
+            )
+            seat = self.seats.get(vouch.member)
+            if seat is None:
+                raise RoomError.of("BAD_OFFER", "no connection in that seat")
+        except (IdentityError, RoomError) as err:
+            self.send_app(rm.decline(vouch.member))
+            self._send(Admit(vouch.member, False))
+            self._events.append(NewcomerRefused(vouch.member, err))
+            return
+        self._events.append(NewcomerAsks(candidate))
+
+    def _answered(self, answer: Answer) -> None:
+        """Lead: the customer's answer; on yes, countersign the welcome and pass it on."""
+        offer = self._offers.pop(answer.member, None)
+        if not answer.allowed or offer is None or not answer.welcome:
+            return
+        assert self._key is not None  # agents always have one
+        box = answer.welcome
+        greeting = Greeting(box, room.countersign(self._key, offer, box))
+        self._out.append(Post(answer.member, greeting.serialize()).serialize())
+
+    def _post_received(self, member: int, payload: bytes) -> None:
+        """A Post: a newcomer's offer (lead), or a seat's sealed record (customer)."""
+        msg = parse(payload, Layer.E2E)
+        if self.role is Role.AGENT:
+            if isinstance(msg, Offer):
+                self._offer(member, msg.body)
+            return  # anything else for the lead from a seat is not ours to read
+        pair = self._pair.get(member)
+        if pair is None:
+            return  # not allowed in (or removed a moment ago): nothing to open
+        match msg:
+            case Sealed():
+                app = pair.open(msg)
+                if app is not None:
+                    self._events.append(Received(app, member))
+                ack = pair.pending_ack()
+                if ack is not None:
+                    self._out.append(Post(member, ack).serialize())
+            case ResumeSync():
+                for record in pair.receive_resume_sync(msg):
+                    self._out.append(Post(member, record).serialize())
+            case _:
+                raise ProtocolError()
+
+    def _offer(self, member: int, raw: bytes) -> None:
+        """Lead: a newcomer's offer. Check it is a colleague's, for this seat, then vouch
+        for it inside the code's channel (the customer checks it again)."""
+        seat = self.seats.get(member)
+        assert self.code is not None
+        try:
+            checked = room.check_offer(
+                raw,
+                nameplate=self.code.nameplate,
+                member=member,
+                lead_certificate=self._certificate,
+                now=self._clock(),
+            )
+        except (RoomError, IdentityError) as err:
+            name = seat.display_name if seat is not None else "A colleague"
+            refusal = err if isinstance(err, RoomError) else RoomError("OTHER_ORG")
+            refusal.params["name"] = name
+            self._events.append(NewcomerRefused(member, RoomError(refusal.reason, name=name)))
+            return
+        self._offers[member] = raw
+        note = self._notes.pop(checked.body.agent, "")
+        self.send_app(Vouch(member, raw, note[:4000]))
+
+    def _pairs_back(self) -> None:
+        """Customer, back after a drop: resync every seat's channel (as the code's)."""
+        for member, pair in self._pair.items():
+            self._out.append(Post(member, pair.resume_sync().serialize()).serialize())

@@ -61,6 +61,7 @@ from common.messages import (
     Answer,
     CastSealed,
     EpochKey,
+    Frame,
     Greeting,
     Layer,
     MemberRole,
@@ -84,6 +85,7 @@ __all__ = [
     "CheckedOffer",
     "CustomerRoom",
     "Newcomer",
+    "StreamGate",
     "check_offer",
     "countersign",
 ]
@@ -241,7 +243,13 @@ class CastReader:
         self._keys: dict[int, tuple[Any, int]] = {epoch: (crypto.aead(key), first_seq)}
         self.next_seq = first_seq
         self._skipped = 0
+        self._resync = False
         self.closed = False
+
+    def resync(self) -> None:
+        """Our connection was down: casts sent meanwhile never reached us, and the relay
+        cannot say how many. Accept a jump forward once (never a step back)."""
+        self._resync = True
 
     def add_key(self, msg: EpochKey) -> None:
         """The next epoch's key (from the pairwise channel). Only ever forward."""
@@ -263,7 +271,8 @@ class CastReader:
         msg = parse(payload, Layer.E2E)
         if not isinstance(msg, CastSealed):
             self._fail()
-        if msg.seq != self.next_seq + self._skipped:
+        expected = self.next_seq + self._skipped
+        if msg.seq != expected and not (self._resync and msg.seq > expected):
             self._fail()
         entry = self._keys.get(msg.epoch)
         if entry is None or msg.seq < entry[1]:
@@ -278,6 +287,7 @@ class CastReader:
             self._fail()
         self.next_seq = msg.seq + 1
         self._skipped = 0
+        self._resync = False
         if msg.epoch != self.epoch:
             self.epoch = msg.epoch
             for old in [e for e in self._keys if e < msg.epoch]:
@@ -435,7 +445,7 @@ class CustomerRoom:
         self._key = b""
         self._cipher: Any = None
         self.next_seq = 0
-        self._pending: dict[int, Candidate] = {}
+        self.pending: dict[int, Candidate] = {}
 
     # -- the stream
 
@@ -489,12 +499,12 @@ class CustomerRoom:
             now=now,
         )
         candidate = Candidate(vouch.member, who, body.role, offer, vouch.note)
-        self._pending[vouch.member] = candidate
+        self.pending[vouch.member] = candidate
         return candidate
 
     def admit(self, candidate: Candidate) -> Admission:
         """The customer allowed ``candidate``: a new epoch, and their welcome."""
-        if self._pending.pop(candidate.member, None) is not candidate:
+        if self.pending.pop(candidate.member, None) is not candidate:
             raise RoomError.of("BAD_OFFER", "admit: not a pending candidate")
         if self._cipher is None:
             raise RuntimeError("admit before start")
@@ -526,12 +536,12 @@ class CustomerRoom:
         )
 
     def decline(self, member: int) -> Answer:
-        self._pending.pop(member, None)
+        self.pending.pop(member, None)
         return Answer(member, False, b"")
 
     def remove(self, member: int) -> tuple[tuple[int, EpochKey], ...]:
         """``member`` left or was removed: the next epoch, for everyone else only."""
-        self._pending.pop(member, None)
+        self.pending.pop(member, None)
         if self.members.pop(member, None) is None:
             return ()
         if self.lead == member:
@@ -556,3 +566,58 @@ class CustomerRoom:
             )
             for m in self.members.values()
         )
+
+
+# ---------------------------------------------------------------- a viewer's gate
+
+
+def _newer(a: int, b: int) -> bool:
+    """Frame id ``a`` comes after ``b`` (ids are 32-bit and wrap)."""
+    return 0 < (a - b) % (1 << 32) < (1 << 31)
+
+
+class StreamGate:
+    """Keeps a viewer's picture whole across records it never got.
+
+    Frames are deltas, so after a gap (records the relay skipped for us, or cast
+    while our connection was down) the next ones would paint on a stale picture.
+    The gate drops frames from the gap on until a whole picture arrives: a
+    broadcast keyframe, or the one the customer sends this member alone (on its
+    pairwise channel) when asked with ``Refresh``; after that one, broadcast frames
+    it already covers are dropped too. Everything that is not a frame passes.
+    """
+
+    def __init__(self) -> None:
+        self.waiting = False
+        self._floor: int | None = None
+        #: Frames dropped at the gate so far (for tests and the stats line).
+        self.dropped = 0
+
+    def gap(self) -> bool:
+        """Records were lost: True the first time, when the member should ask for a
+        fresh picture (once per gap)."""
+        first = not self.waiting
+        self.waiting = True
+        return first
+
+    def cast(self, msg: Message) -> bool:
+        """May this record of the shared stream reach the viewer?"""
+        if not isinstance(msg, Frame):
+            return True
+        if self._floor is not None:
+            if not _newer(msg.frame_id, self._floor):
+                self.dropped += 1
+                return False
+            self._floor = None
+        if self.waiting:
+            if not msg.keyframe:
+                self.dropped += 1
+                return False
+            self.waiting = False
+        return True
+
+    def private(self, msg: Message) -> None:
+        """A whole picture for us alone arrived on the pairwise channel."""
+        if isinstance(msg, Frame) and msg.keyframe:
+            self.waiting = False
+            self._floor = msg.frame_id

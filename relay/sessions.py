@@ -753,6 +753,7 @@ class Relay:
             lead.public_key,
             lead.certificate,
             min(U32, ttl),
+            lead.seat.member if lead.seat is not None else LEAD_MEMBER,
         )
 
     def _supervise(self, conn: Conn, msg: Invite) -> list[Action]:

@@ -1076,6 +1076,18 @@
       <translation>고객이 회원님을 세션에서 내보냈습니다. 이제 고객의 화면이 보이지 않습니다.</translation>
     </message>
     <message>
+      <source>Your connection to the session dropped. Ask your colleague to invite you again.</source>
+      <translation>세션 연결이 끊어졌습니다. 동료에게 다시 초대해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The customer did not allow you into the session. Nothing was shared with you.</source>
+      <translation>고객이 회원님의 세션 참여를 허락하지 않았습니다. 회원님에게 공유된 것은 없습니다.</translation>
+    </message>
+    <message>
+      <source>The session ended.</source>
+      <translation>세션이 끝났습니다.</translation>
+    </message>
+    <message>
       <source>The customer declined to share their screen.</source>
       <translation>고객이 화면 공유를 거절했습니다.</translation>
     </message>

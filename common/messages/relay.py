@@ -254,6 +254,8 @@ class Invited(Message):
     lead_key: Annotated[bytes, Meta(min_length=KEY_BYTES, max_length=KEY_BYTES)]
     lead_certificate: Annotated[bytes, Meta(max_length=MAX_CERTIFICATE_BYTES)]
     expires_s: UInt32
+    #: The lead's seat: where the newcomer's offer goes.
+    lead_member: Annotated[int, Meta(ge=1, le=255)] = 1
 
 
 class InviteAnswer(Message):

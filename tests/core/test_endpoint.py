@@ -170,7 +170,7 @@ def test_application_messages_flow_and_the_relay_sees_only_ciphertext() -> None:
     agent.events(), customer.events()
     agent.send_app(Chat(1, "SECRET-MARKER", 0))
     relay.pump()
-    assert customer.events() == [Received(Chat(1, "SECRET-MARKER", 0))]
+    assert customer.events() == [Received(Chat(1, "SECRET-MARKER", 0), 1)]
     assert not any(b"SECRET-MARKER" in wire for wire in relay.seen)
 
 
@@ -205,7 +205,7 @@ def test_resume_after_a_drop_loses_nothing() -> None:
     assert kinds(agent.events()) == [PeerCameBack]
     customer.send_app(Chat(9, "back", 0))
     relay.pump()
-    assert agent.events() == [Received(Chat(9, "back", 0))]
+    assert agent.events() == [Received(Chat(9, "back", 0), 0)]
 
 
 def test_peer_leaving_ends_with_a_sentence() -> None:
