@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+import msgspec
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from assist_client.monitors import Monitor
@@ -42,6 +43,9 @@ from common.endpoint import (
     Endpoint,
     Event,
     Failed,
+    MemberChanged,
+    NewcomerAsks,
+    NewcomerRefused,
     PairingStarted,
     PeerCameBack,
     PeerJoined,
@@ -54,6 +58,7 @@ from common.endpoint import (
 from common.errors import AssistError, SessionEndedError
 from common.identity import CheckedIdentity, Trust
 from common.messages import (
+    LEAD_MEMBER,
     Chat,
     Consent,
     ConsentState,
@@ -61,17 +66,21 @@ from common.messages import (
     Frame,
     FrameAck,
     Laser,
+    MemberRole,
     Message,
     Monitors,
     MonitorSwitch,
     Pause,
     Rating,
+    Refresh,
+    RosterEntry,
     SessionEnd,
     Shape,
     ShapeRemove,
     ShapesClear,
     Step,
 )
+from common.room import COLORS, Candidate
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +104,7 @@ class Network(Protocol):
 
     def start(self) -> None: ...
     def send_app(self, msg: Message) -> None: ...
+    def call_endpoint(self, name: str, *args: object) -> None: ...
     def bye(self, reason: EndReason) -> None: ...
     def join(self, timeout: float | None = None) -> None: ...
 
@@ -128,6 +138,12 @@ class CustomerSession(QObject):
     chat_received = Signal(object)  # Chat
     chat_sent = Signal(object)  # Chat
     step_received = Signal(object)  # Step
+    #: Rooms: someone the lead vouched for asks to join (the prompt), someone's request
+    #: failed its check (a notice), and who can see the screen now (the bar's list).
+    newcomer_asks = Signal(object)  # Candidate
+    newcomer_refused = Signal(object)  # AssistError
+    newcomer_gone = Signal(int)  # member: they left before the customer answered
+    members_changed = Signal(list)  # list[RosterEntry]
     reconnecting = Signal()
     reconnected = Signal()
     ended = Signal(object)  # EndReason: the sharing part is over; ask for a rating
@@ -170,6 +186,14 @@ class CustomerSession(QObject):
         self.exit_code: int | None = None
         self._secured = False
         self._chat_id = 0
+        #: Who can see the screen, by seat (member 1 is the agent who read out the code).
+        self.members: dict[int, RosterEntry] = {}
+        self.lead = LEAD_MEMBER
+        self._asking: dict[int, Candidate] = {}
+        #: Marks of each member as the overlay knows them: (member, their id) -> ours.
+        self._shape_ids: dict[tuple[int, int], int] = {}
+        self._next_shape = 1
+        self.max_members = 16
         self._event_arrived.connect(self._on_event)
 
     # ------------------------------------------------------------ lifecycle
@@ -181,10 +205,13 @@ class CustomerSession(QObject):
 
     def _on_network_event(self, event: Event) -> None:
         """Called on the network thread. Acks and congestion go straight to the streamer."""
-        if isinstance(event, Received) and isinstance(event.message, FrameAck):
+        if isinstance(event, Received) and isinstance(event.message, FrameAck | Refresh):
             with self._lock:
                 if self.streamer is not None:
-                    self.streamer.on_ack(event.message.frame_id)
+                    if isinstance(event.message, FrameAck):
+                        self.streamer.on_ack(event.message.frame_id)
+                    elif event.member >= 0 and self._allowed(event.member):
+                        self.streamer.refresh(event.member)
             return
         if isinstance(event, Congested):
             with self._lock:
@@ -196,6 +223,14 @@ class CustomerSession(QObject):
     def _send(self, msg: Message) -> None:
         if self._net is not None:
             self._net.send_app(msg)
+
+    def _send_all(self, msg: Message) -> None:
+        """To everyone who can see the screen, each on their own channel."""
+        if self._net is not None:
+            self._net.call_endpoint("send_all", msg)
+
+    def _allowed(self, member: int) -> bool:
+        return member in self.members
 
     def _set_state(self, state: State) -> None:
         if state is not self.state or state is State.CONNECTING:
@@ -217,6 +252,22 @@ class CustomerSession(QObject):
         self.allow_draw = allow_draw
         self.current = monitor
         self._send(Consent(ConsentState.GRANTED, allow_draw, monitor.index))
+        lead = self.agent_identity or CheckedIdentity(False, self.agent_name, self.agent_org)
+        if self._net is not None:  # the screen goes out once, under the room's key
+            self._net.call_endpoint("start_room", lead, self.max_members)
+        self.members = {
+            LEAD_MEMBER: RosterEntry(
+                LEAD_MEMBER,
+                lead.display_name[:64],
+                lead.org[:64],
+                lead.team[:64],
+                MemberRole.LEAD,
+                lead.verified,
+                COLORS[0],
+                True,
+            )
+        }
+        self.members_changed.emit(list(self.members.values()))
         self._send(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
         streamer = Streamer(
             self._send_frame,
@@ -225,6 +276,7 @@ class CustomerSession(QObject):
             window=self._window,
             cursor=self._cursor,
             on_error=self._capture_failed,
+            send_private=self._send_private,
         )
         with self._lock:
             self.streamer = streamer
@@ -248,7 +300,7 @@ class CustomerSession(QObject):
         if self.streamer is None or self.state is not State.SHARING:
             return
         self.streamer.pause()  # after this returns, no frame is sent
-        self._send(Pause(True))
+        self._send_all(Pause(True))
         self._set_state(State.PAUSED)
         self.paused.emit()
 
@@ -256,7 +308,7 @@ class CustomerSession(QObject):
     def resume(self) -> None:
         if self.streamer is None or self.state is not State.PAUSED:
             return
-        self._send(Pause(False))
+        self._send_all(Pause(False))
         self.streamer.resume()
         self._set_state(State.SHARING)
         self.resumed.emit()
@@ -268,7 +320,7 @@ class CustomerSession(QObject):
             return
         self._stop_capture()
         if self._secured:
-            self._send(SessionEnd(EndReason.CUSTOMER_STOPPED, ""))
+            self._send_all(SessionEnd(EndReason.CUSTOMER_STOPPED, ""))
         self._end(EndReason.CUSTOMER_STOPPED)
 
     @Slot(object)
@@ -278,7 +330,7 @@ class CustomerSession(QObject):
             return
         self._stop_capture()
         if self._secured:
-            self._send(SessionEnd(reason, ""))
+            self._send_all(SessionEnd(reason, ""))
         self.end_reason = reason
         self._set_state(State.ENDING)
         self.finish()
@@ -314,7 +366,7 @@ class CustomerSession(QObject):
             return
         self._chat_id += 1
         msg = Chat(self._chat_id, text[:4000], int(time.time() * 1000))
-        self._send(msg)
+        self._send_all(msg)
         self.chat_sent.emit(msg)
 
     @Slot(int)
@@ -326,7 +378,7 @@ class CustomerSession(QObject):
         self.current = monitor
         self.streamer.set_masks(())
         self.streamer.set_rect(monitor.rect)
-        self._send(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
+        self._send_all(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
         self.monitor_switched.emit(monitor)
 
     def set_masks(self, rects: list[tuple[int, int, int, int]]) -> None:
@@ -343,9 +395,102 @@ class CustomerSession(QObject):
         return self.monitors[0]
 
     def _send_frame(self, frame: Frame) -> None:
-        """On the capture thread: hand the frame to the network loop (never blocks)."""
+        """On the capture thread: hand the frame to the network loop (never blocks); it
+        is sealed once for everyone in the room."""
         if self._net is not None:
-            self._net.send_app(frame)
+            self._net.call_endpoint("cast", frame)
+
+    def _send_private(self, member: int, frame: Frame) -> None:
+        """On the capture thread: a whole picture for one member who fell behind."""
+        if self._net is not None:
+            self._net.call_endpoint("send_to", member, frame)
+
+    # ------------------------------------------------------------ the room
+
+    @Slot(int)
+    def allow_member(self, member: int) -> None:
+        """The customer allowed someone in: a new key epoch for all, and their welcome."""
+        candidate = self._asking.pop(member, None)
+        if candidate is None or self._net is None or not self.sharing:
+            return
+        who = candidate.who
+        color = COLORS[len(self.members) % len(COLORS)]
+        self.members[member] = RosterEntry(
+            member,
+            who.display_name[:64],
+            who.org[:64],
+            who.team[:64],
+            candidate.role,
+            who.verified,
+            color,
+            candidate.role is not MemberRole.SUPERVISOR,
+        )
+        if candidate.role is MemberRole.LEAD:
+            self.lead = member
+        self._net.call_endpoint("allow", member)
+        self._send_pause_state_to(member)
+        self.members_changed.emit(list(self.members.values()))
+
+    @Slot(int)
+    def refuse_member(self, member: int) -> None:
+        """Don't allow (or the prompt was closed): they never get a key."""
+        if self._asking.pop(member, None) is not None and self._net is not None:
+            self._net.call_endpoint("refuse", member)
+
+    @Slot(int)
+    def remove_member(self, member: int) -> None:
+        """Take someone out at once: the next epoch is sealed without them."""
+        if member not in self.members or self._net is None:
+            return
+        self._net.call_endpoint("remove", member)
+        self._forget_member(member)
+
+    def _send_pause_state_to(self, member: int) -> None:
+        """A newcomer learns the monitors and whether sharing is paused."""
+        if self._net is None or self.current is None:
+            return
+        monitors = Monitors(tuple(m.info() for m in self.monitors), self.current.index)
+        self._net.call_endpoint("send_to", member, monitors)
+        if self.streamer is not None and self.streamer.paused:
+            self._net.call_endpoint("send_to", member, Pause(True))
+
+    def _forget_member(self, member: int) -> None:
+        if self.members.pop(member, None) is None:
+            return
+        if self.lead == member:
+            self.lead = LEAD_MEMBER if LEAD_MEMBER in self.members else 0
+        gone = [ours for (m, _), ours in self._shape_ids.items() if m == member]
+        self._shape_ids = {k: v for k, v in self._shape_ids.items() if k[0] != member}
+        if gone and self.allow_draw:  # their marks leave with them
+            self.annotation_received.emit(ShapeRemove(tuple(gone)))
+        self.members_changed.emit(list(self.members.values()))
+
+    def _mark(self, msg: Message, member: int) -> Message | None:
+        """A member's mark as the overlay should draw it: their own numbering mapped to
+        ours (so one member never removes another's marks), in their colour."""
+        entry = self.members.get(member)
+        if entry is None or not entry.can_draw:
+            return None
+        if member == LEAD_MEMBER:
+            return msg
+        match msg:
+            case Shape():
+                key = (member, msg.shape_id)
+                ours = self._shape_ids.get(key)
+                if ours is None:
+                    ours = self._shape_ids[key] = (1 << 31) + self._next_shape
+                    self._next_shape += 1
+                return msgspec.structs.replace(msg, shape_id=ours, color=entry.color)
+            case ShapeRemove(shape_ids=ids):
+                mine = tuple(
+                    self._shape_ids.pop((member, i)) for i in ids if (member, i) in self._shape_ids
+                )
+                return ShapeRemove(mine) if mine else None
+            case ShapesClear():
+                mine = tuple(v for (m, _), v in self._shape_ids.items() if m == member)
+                self._shape_ids = {k: v for k, v in self._shape_ids.items() if k[0] != member}
+                return ShapeRemove(mine) if mine else None
+        return msg
 
     def _capture_failed(self, detail: str) -> None:
         """On the capture thread: the screen could not be captured."""
@@ -399,14 +544,28 @@ class CustomerSession(QObject):
                 self._secured = True
                 self._set_state(State.ASKING)
                 self.consent_needed.emit()
-            case Received(message=msg):
-                self._on_message(msg)
+            case Received(message=msg, member=member):
+                self._on_message(msg, member)
+            case NewcomerAsks(candidate=candidate):
+                if self.sharing:
+                    self._asking[candidate.member] = candidate
+                    self.newcomer_asks.emit(candidate)
+                elif self._net is not None:
+                    self._net.call_endpoint("refuse", candidate.member)
+            case NewcomerRefused(error=err):
+                self.newcomer_refused.emit(err)
+            case MemberChanged(member=member, present=False):
+                if self._asking.pop(member, None) is not None:
+                    self.newcomer_gone.emit(member)
+                self._forget_member(member)
             case Reconnecting():
                 if self.state not in (State.ENDING, State.ENDED):
                     self._set_state(State.RECONNECTING)
                 self.reconnecting.emit()
             case ResumedSession():
                 self._back()
+                if self.streamer is not None:  # frames sent meanwhile are gone
+                    self.streamer.restart()
                 self.reconnected.emit()
             case PeerWentAway():
                 if self.state in (State.SHARING, State.PAUSED):
@@ -436,23 +595,36 @@ class CustomerSession(QObject):
         code = exit_code_for(Failed(err))
         self._finished(code if code != EXIT_OK else EXIT_ERROR)
 
-    def _on_message(self, msg: Message) -> None:
+    def _on_message(self, msg: Message, member: int = LEAD_MEMBER) -> None:
+        if member < 0:
+            member = LEAD_MEMBER  # a network that knows no rooms (tests' fakes)
+        if member not in self.members and self.members:
+            return  # removed a moment ago, or never allowed: not theirs to say
         match msg:
             case Shape() | ShapeRemove() | ShapesClear():
-                if self.allow_draw and self.streamer is not None:
-                    self.annotation_received.emit(msg)
+                mark = self._mark(msg, member) if self.members else msg
+                if mark is not None and self.allow_draw and self.streamer is not None:
+                    self.annotation_received.emit(mark)
             case Laser(monitor=mon, x=x, y=y, visible=visible):
-                if self.allow_draw and self.streamer is not None:
+                if self.allow_draw and self.streamer is not None and member == self.lead:
                     self.laser_moved.emit(mon, x, y, visible)
             case Chat():
+                entry = self.members.get(member)
+                if member != self.lead and entry is not None:  # say who wrote it
+                    msg = msgspec.structs.replace(
+                        msg, text=f"{entry.display_name}: {msg.text}"[:4000]
+                    )
                 self.chat_received.emit(msg)
             case Step():
-                self.step_received.emit(msg)
+                if member == self.lead or not self.members:
+                    self.step_received.emit(msg)
             case MonitorSwitch(index=index):
                 if self.streamer is not None and any(m.index == index for m in self.monitors):
                     if self.current is None or index != self.current.index:
                         self.monitor_switch_requested.emit(self._monitor(index))
             case SessionEnd(reason=reason):
+                if member != self.lead and self.members:
+                    return  # a helper leaving: the room goes on (MemberChanged follows)
                 if self.state not in (State.ENDING, State.ENDED):
                     self._stop_capture()
                     self._end(reason)

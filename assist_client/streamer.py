@@ -106,6 +106,7 @@ class Stats:
     encode_ms: float = 0.0
     capture_ms: float = 0.0
     last_error: str = ""
+    refreshes: int = 0  # whole pictures sent to one member who fell behind
 
 
 class Streamer:
@@ -126,8 +127,12 @@ class Streamer:
         max_fps: float = MAX_FPS,
         cursor: Callable[[], tuple[int, int] | None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        send_private: Callable[[int, Frame], None] | None = None,
     ) -> None:
         self._send = send
+        self._send_private = send_private
+        #: Members who missed part of the stream and asked for a whole picture.
+        self._refresh: set[int] = set()
         self._source_factory = source_factory
         self._cursor = cursor
         self._on_error = on_error
@@ -200,6 +205,21 @@ class Streamer:
                 self._masks_changed = True
                 self._cond.notify_all()
 
+    def refresh(self, member: int) -> None:
+        """``member`` missed frames (the relay skipped them for a slow link): send them
+        alone a whole picture of what the others have, between two frames."""
+        with self._cond:
+            self._refresh.add(member)
+            self._cond.notify_all()
+
+    def restart(self) -> None:
+        """Back after our connection dropped (frames sent meanwhile are gone): start
+        over with a keyframe for everyone."""
+        with self._cond:
+            self._keyframe = True
+            self._window.clear()
+            self._cond.notify_all()
+
     def request_keyframe(self) -> None:
         with self._cond:
             self._keyframe = True
@@ -248,6 +268,8 @@ class Streamer:
         frame_id = 1
         previous: bytes | bytearray | None = None
         last_cursor: tuple[int, int] | None = None
+        #: The last frame everyone got: its pixels and id (what a refresh shows).
+        last_sent: tuple[Pixels, int, int] | None = None
         pace = CapturePace(adaptation.fps_cap, time.monotonic())
         next_adapt = time.monotonic() + ADAPT_EVERY_S
         while True:
@@ -259,6 +281,8 @@ class Streamer:
                     if self._paused:
                         self._cond.wait()
                         continue
+                    if self._refresh and last_sent is not None:
+                        break
                     if window.full:
                         if window.stalled(now):
                             log.warning("no frame ack for %.0f s; starting over", STALL_S)
@@ -273,14 +297,22 @@ class Streamer:
                         self._cond.wait(wait)
                         continue
                     break
-                rect, masks_changed = self._rect, self._masks_changed
-                masks, keyframe = self._masks, self._keyframe
-                self._masks_changed = self._rect_changed = False
-                if now >= next_adapt:
-                    adaptation.tick(window.rtt_ms)
-                    self._show_adaptation()
-                    next_adapt = now + ADAPT_EVERY_S
-                quality, fps_cap = adaptation.quality, adaptation.fps_cap
+                refresh, self._refresh = self._refresh, set()
+                if refresh and last_sent is not None:
+                    private = (last_sent, self._masks, self._rect, adaptation.quality)
+                else:
+                    private = None
+                    rect, masks_changed = self._rect, self._masks_changed
+                    masks, keyframe = self._masks, self._keyframe
+                    self._masks_changed = self._rect_changed = False
+                    if now >= next_adapt:
+                        adaptation.tick(window.rtt_ms)
+                        self._show_adaptation()
+                        next_adapt = now + ADAPT_EVERY_S
+                    quality, fps_cap = adaptation.quality, adaptation.fps_cap
+            if private is not None:
+                self._serve_refresh(refresh, *private)
+                continue
 
             started = time.monotonic()
             t0 = time.perf_counter()
@@ -322,11 +354,12 @@ class Streamer:
                     # reference no longer matches the agent's screen.
                     self.stats.dropped += 1
                     encoder.request_keyframe()
-                    previous = None
+                    previous = last_sent = None
                     continue
                 if keyframe:
                     self._keyframe = False
                 window.sent(frame_id, time.monotonic())
+                last_sent = (pixels, frame_id, capture_ns)
                 for f in frames:
                     self._send(f)
                     self.stats.messages_sent += 1
@@ -335,6 +368,31 @@ class Streamer:
                 self.stats.in_flight = len(window.in_flight)
                 self.stats.max_in_flight = max(self.stats.max_in_flight, len(window.in_flight))
             frame_id = frame_id + 1 if frame_id < 0xFFFFFFFF else 1
+
+    def _serve_refresh(
+        self,
+        members: set[int],
+        last: tuple[Pixels, int, int],
+        masks: tuple[Rect, ...],
+        rect: Rect,
+        quality: int,
+    ) -> None:
+        """Encode the last frame everyone got as a whole picture, for these members only
+        (on their own channels), so the next shared frame applies on top of it."""
+        if self._send_private is None:
+            return
+        pixels, frame_id, capture_ns = last
+        encoder = FrameEncoder(quality=quality)
+        if masks:
+            encoder.set_masks(masks)
+        frames = encoder.encode(pixels, capture_ns, frame_id, force_keyframe=True)
+        with self._cond:
+            if self._stopped or self._paused or self._rect != rect:
+                return  # the next shared frame is a keyframe for everyone anyway
+            for member in sorted(members):
+                for f in frames:
+                    self._send_private(member, f)
+            self.stats.refreshes += len(members)
 
     def _show_adaptation(self) -> None:
         self.stats.quality = self._adaptation.quality

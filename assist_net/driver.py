@@ -57,12 +57,16 @@ from common.errors import (
     ResumeFailedError,
     WrongCodeError,
 )
+from common.member import DeskEndpoint, MemberEndpoint
 from common.messages import MAX_MESSAGE_BYTES, EndReason, Message, Role
 from common.relay_address import parse_redirect
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Event], None]
+#: The three conversations an app has with the relay: a session by code, a seat in
+#: someone else's session, and the agent's desk (presence and invitations).
+AnyEndpoint = Endpoint | MemberEndpoint | DeskEndpoint
 
 
 def _resume_window_s(default: float = 30.0) -> float:
@@ -129,7 +133,7 @@ class Connection:
     def __init__(
         self,
         target: TargetLike,
-        endpoint: Endpoint,
+        endpoint: AnyEndpoint,
         on_event: EventHandler,
         *,
         resume_window_s: float = RESUME_WINDOW_S,
@@ -162,6 +166,12 @@ class Connection:
         ok = self.endpoint.send_app(msg)
         self._wake.set()
         return ok
+
+    def call_endpoint(self, name: str, *args: object) -> None:
+        """Call one of the endpoint's methods (``cast``, ``allow``, ``invite`` ...) and
+        send what it queued."""
+        getattr(self.endpoint, name)(*args)
+        self._wake.set()
 
     def bye(self, reason: EndReason) -> None:
         """End on purpose. What is still held for a resume goes out first, if it can."""
@@ -436,6 +446,10 @@ class NetworkThread:
 
     def send_app(self, msg: Message) -> None:
         self.call(self.connection.send_app, msg)
+
+    def call_endpoint(self, name: str, *args: object) -> None:
+        """Run ``endpoint.<name>(*args)`` on the network loop (never blocks)."""
+        self.call(self.connection.call_endpoint, name, *args)
 
     def bye(self, reason: EndReason) -> None:
         self.call(self.connection.bye, reason)

@@ -620,7 +620,7 @@ class Endpoint:
     # seat carry everything directional; the screen goes once, as a Cast, under the
     # epoch key (common/room.py). The relay routes and never holds a key.
 
-    def start_room(self, lead: identity.CheckedIdentity, *, max_members: int = 16) -> bool:
+    def start_room(self, lead: identity.CheckedIdentity, max_members: int = 16) -> bool:
         """Customer, on consent: open the room and give the lead the first epoch key.
         From now on the screen goes out with :meth:`cast`."""
         hs = self._handshake

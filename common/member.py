@@ -224,6 +224,10 @@ class DeskEndpoint(_Base):
             self.ended = True
             self._events.append(Closed(reason))
 
+    def send_app(self, msg: Message) -> bool:
+        """A desk has no session to send into."""
+        return False
+
     def set_presence(self, state: PresenceState) -> None:
         self.state = state
         if self.signed_in is not None and not self.ended:

@@ -23,6 +23,7 @@ class FakeNetwork:
     def __init__(self, url: object, code: SessionCode, on_event: Callable[[Event], None]) -> None:
         self.url, self.code, self.on_event = url, code, on_event
         self.sent: list[Message] = []
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
         self.byes: list[EndReason] = []
         self.started = False
         self._lock = threading.Lock()
@@ -33,6 +34,15 @@ class FakeNetwork:
     def send_app(self, msg: Message) -> None:
         with self._lock:
             self.sent.append(msg)
+
+    def call_endpoint(self, name: str, *args: object) -> None:
+        """Room calls: what is sent (cast, to all, to one) is recorded like send_app."""
+        with self._lock:
+            self.calls.append((name, args))
+            if name in ("cast", "send_all") or (name == "send_to" and args[0] == 1):
+                msg = args[-1]
+                assert isinstance(msg, Message)
+                self.sent.append(msg)
 
     def bye(self, reason: EndReason) -> None:
         self.byes.append(reason)
