@@ -1,5 +1,12 @@
 """``assist-agent --headless``: one session without a window, for automation and benchmarks.
 
+Rooms: ``--invite NAME`` (or ``--handover NAME --note TEXT``) asks a colleague in
+once the customer shares, printing ``invite: NAME STATE`` lines, and after an
+approved hand-over leaves ``--leave-after`` seconds later. ``--wait-invite S``
+is the colleague's side: sign in at the desk (``desk: signed in``), accept the
+first invitation (``invited: by NAME (help): REASON``), and run that seat in
+place of a code of our own (``joined: member N`` once the customer allowed it).
+
 Prints ``code: 482-519-309`` as the first line of stdout as soon as the relay
 has given a nameplate, waits for the customer, runs for ``--duration``
 seconds from pairing (or until the customer ends), then ends the session,
@@ -17,9 +24,11 @@ and how many frames had completed by then.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,11 +42,22 @@ from assist_agent.config import Settings
 from assist_agent.model import Ending, Outcome
 from assist_agent.session import AgentSession
 from assist_agent.texts import ending_text
+from assist_net.driver import Connection, NetworkThread
 from assist_ui.signals import GRACE_S, SignalWatch
 from common import identity
 from common.annotations import Pen, Sketchbook
+from common.endpoint import Event, Failed
 from common.errors import AssistError
-from common.messages import Chat, ShapeTool
+from common.member import DeskEndpoint, InvitationArrived
+from common.messages import (
+    Chat,
+    EndReason,
+    Invited,
+    InviteKind,
+    InviteStatus,
+    Roster,
+    ShapeTool,
+)
 from common.tiles import FrameDecoder
 
 log = logging.getLogger(__name__)
@@ -92,6 +112,53 @@ class Probe:
         return {"rect": list(self.rect), "frames": self.frames, "changes": self.changes}
 
 
+@dataclasses.dataclass(frozen=True)
+class RoomPlan:
+    """Who the lead asks in once the customer shares (headless rooms)."""
+
+    invite: tuple[str, ...] = ()
+    handover: str | None = None
+    reason: str = ""
+    note: str = ""
+    leave_after_s: float = 2.0
+
+
+def wait_for_invitation(settings: Settings, key: Any, timeout_s: float) -> Invited | None:
+    """Sign in at the desk, accept the first invitation, sign out of the desk."""
+    got: list[Invited] = []
+    failed: list[AssistError] = []
+    done = threading.Event()
+    desk = DeskEndpoint(settings.token or "", key=key)
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, InvitationArrived) and not got:
+            got.append(event.invited)
+            inv = event.invited
+            print(
+                f"invited: by {inv.from_name} ({inv.kind.name.lower()}): {inv.reason}",
+                flush=True,
+            )
+            if inv.kind is not InviteKind.SUPERVISE:
+                connection.call_endpoint("answer", inv.invite_id, True)
+            done.set()
+        elif isinstance(event, Failed):
+            failed.append(event.error)
+            done.set()
+        elif type(event).__name__ == "SignedIn":
+            print("desk: signed in", flush=True)
+
+    connection = Connection(settings.target(), desk, on_event)
+    net = NetworkThread(connection)
+    net.start()
+    done.wait(timeout_s)
+    time.sleep(0.2)  # let the answer go out before the desk signs off
+    net.bye(EndReason.AGENT_ENDED)
+    net.join(5)
+    if failed:
+        print(f"assist-agent: {failed[0]}", file=sys.stderr, flush=True)
+    return got[0] if got else None
+
+
 class HeadlessRun(QObject):
     def __init__(
         self,
@@ -102,22 +169,40 @@ class HeadlessRun(QObject):
         stats_path: Path | None,
         draw_test: bool,
         probe: tuple[int, int, int, int] | None = None,
+        room: RoomPlan | None = None,
+        invited: Invited | None = None,
+        key: Any = None,
     ) -> None:
         super().__init__()
         assert settings.token is not None
+        self.room = room or RoomPlan()
+        self._asked = False
         self.settings = settings
         self.duration = duration
         self.save_frame = save_frame
         self.stats_path = stats_path
         self.draw_test = draw_test
         self.exit_code = 5
-        self.key = agent_key.load_or_create()
+        self.key = key or agent_key.load_or_create()
         self.session = AgentSession(
             settings.target(),
             settings.token,
             key=self.key,
             display=False,
             rating_wait_s=HEADLESS_RATING_WAIT_S,
+            invited=invited,
+        )
+        self.session.invite_update.connect(self.on_invite_update)
+        self.session.newcomer_refused.connect(
+            lambda err: print(f"invite refused: {err}", flush=True)
+        )
+        self.session.roster_received.connect(self.on_roster)
+        self.session.handed_over.connect(self.on_handed_over)
+        self.session.briefing_received.connect(
+            lambda b: print(
+                f"briefing: note {b.note!r}; {len(b.steps)} steps; {len(b.chat)} chat lines",
+                flush=True,
+            )
         )
         self.card_line = "identity card: none"
         self.session.card_received.connect(self.on_card)
@@ -157,7 +242,33 @@ class HeadlessRun(QObject):
         if self.duration is not None:
             self._timer.start(max(0, round(self.duration * 1000)))
 
+    def on_invite_update(self, status: InviteStatus) -> None:
+        member = f" (member {status.member})" if status.member else ""
+        print(f"invite: {status.agent} {status.state.name.lower()}{member}", flush=True)
+
+    def on_roster(self, roster: Roster) -> None:
+        names = ", ".join(f"{e.display_name} ({e.role.name.lower()})" for e in roster.members)
+        print(f"room: {names}", flush=True)
+        if self.session.is_seat and self.session.connected_at is not None:
+            print(f"joined: member {self.session.member}", flush=True)
+
+    def on_handed_over(self, name: str) -> None:
+        print(f"handed over: {name} leads now", flush=True)
+        QTimer.singleShot(round(self.room.leave_after_s * 1000), self.session.leave)
+
+    def _ask_colleagues(self) -> None:
+        if self._asked:
+            return
+        self._asked = True
+        for name in self.room.invite:
+            self.session.invite(name, InviteKind.HELP, self.room.reason)
+        if self.room.handover:
+            self.session.invite(
+                self.room.handover, InviteKind.HANDOVER, self.room.reason, self.room.note
+            )
+
     def on_first_frame(self) -> None:
+        self._ask_colleagues()
         if self.draw_test:
             decoder = self.session.pipeline.decoder
             self.session.send(
@@ -209,8 +320,17 @@ def run(
     stats_path: Path | None,
     draw_test: bool,
     probe: tuple[int, int, int, int] | None = None,
+    room: RoomPlan | None = None,
+    wait_invite_s: float | None = None,
 ) -> int:
     try:
+        key = agent_key.load_or_create()
+        invited = None
+        if wait_invite_s is not None:
+            invited = wait_for_invitation(settings, key, wait_invite_s)
+            if invited is None:
+                print("assist-agent: no invitation arrived in time.", file=sys.stderr, flush=True)
+                return Outcome(Ending.ERROR).exit_code
         runner = HeadlessRun(
             settings,
             duration=duration,
@@ -218,6 +338,9 @@ def run(
             stats_path=stats_path,
             draw_test=draw_test,
             probe=probe,
+            room=room,
+            invited=invited,
+            key=key,
         )
     except AssistError as err:  # this computer's key file cannot be used
         print(f"assist-agent: {err}", file=sys.stderr, flush=True)

@@ -73,6 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X,Y,W,H",
         help="note in --stats when this rectangle of the screen changes (benchmarks)",
     )
+    r = p.add_argument_group("headless rooms (a colleague joins the session)")
+    r.add_argument(
+        "--invite",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="once the customer shares, ask this colleague in to help (repeatable)",
+    )
+    r.add_argument("--handover", metavar="NAME", help="once the customer shares, hand over")
+    r.add_argument("--reason", default="", help="why (the customer's prompt shows it)")
+    r.add_argument("--note", default="", help="hand-over note for the colleague")
+    r.add_argument(
+        "--leave-after",
+        type=float,
+        metavar="SECONDS",
+        default=2.0,
+        help="after a hand-over the customer approved, leave this much later (default 2)",
+    )
+    r.add_argument(
+        "--wait-invite",
+        type=float,
+        metavar="SECONDS",
+        help="sign in at the desk, accept the first invitation within this long, and "
+        "run that session instead of making a code",
+    )
     return p
 
 
@@ -171,6 +196,10 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
             stats_path=args.stats,
             draw_test=args.draw_test,
             probe=args.probe,
+            room=headless.RoomPlan(
+                tuple(args.invite), args.handover, args.reason, args.note, args.leave_after
+            ),
+            wait_invite_s=args.wait_invite,
         )
     except Exception as exc:  # noqa: BLE001 - one line for people, the traceback to the log
         logging.getLogger("assist_agent").exception("headless run failed")

@@ -38,6 +38,7 @@ class State(enum.Enum):
     READY = "ready"
     STARTING = "starting"
     WAITING = "waiting for the customer"
+    JOINING = "waiting for the customer to let you in"
     DECIDING = "customer deciding"
     SHARING = "sharing"
     PAUSED = "paused"
@@ -52,7 +53,7 @@ CONNECTED = frozenset(
     {State.DECIDING, State.SHARING, State.PAUSED, State.RECONNECTING, State.CUSTOMER_AWAY}
 )
 #: States in which a session is open (so "End session" makes sense).
-OPEN = CONNECTED | {State.STARTING, State.WAITING}
+OPEN = CONNECTED | {State.STARTING, State.WAITING, State.JOINING}
 
 
 class Ending(enum.Enum):

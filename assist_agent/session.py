@@ -7,6 +7,11 @@ Network events reach it as a queued signal, so every slot and every public
 method runs on the thread that owns it (the GUI thread, or the headless main
 thread). It only needs QtCore: the window and the headless runner both use it.
 
+The same class runs a **seat** in a colleague's session (``invited=``): a
+:class:`~common.member.MemberEndpoint` instead, no code, the state ``JOINING``
+until the customer lets us in, and no rating to wait for. The lead invites
+colleagues with :meth:`invite` and hears how it goes (``invite_update``).
+
 Ending: :meth:`end` tells the customer (``SessionEnd(AGENT_ENDED)``), then
 waits up to ``rating_wait_s`` for their ``Rating`` (:meth:`skip_rating` stops
 waiting) before saying bye to the relay. When the customer ends, we wait the
@@ -42,6 +47,9 @@ from common.endpoint import (
     Endpoint,
     Event,
     Failed,
+    InviteUpdate,
+    MemberChanged,
+    NewcomerRefused,
     PeerCameBack,
     PeerJoined,
     PeerWentAway,
@@ -52,18 +60,24 @@ from common.endpoint import (
     SignedIn,
 )
 from common.errors import AssistError
+from common.member import EnteredRoom, MemberEndpoint
 from common.messages import (
+    Briefing,
     Chat,
     Consent,
     ConsentState,
     EndReason,
     Frame,
     FrameAck,
+    Invited,
+    InviteKind,
+    MemberRole,
     Message,
     MonitorInfo,
     Monitors,
     Pause,
     Rating,
+    Roster,
     SessionEnd,
 )
 
@@ -90,6 +104,14 @@ class AgentSession(QObject):
     rating_received = Signal(int, str)
     congestion_changed = Signal(int)
     session_ended = Signal(object)  # Outcome
+    #: Rooms: how an invitation goes, who can see the screen (the customer's list), a
+    #: colleague's request that failed its check, the briefing after a hand-over.
+    invite_update = Signal(object)  # InviteStatus
+    roster_received = Signal(object)  # Roster
+    newcomer_refused = Signal(object)  # AssistError
+    briefing_received = Signal(object)  # Briefing
+    #: This app no longer leads (the customer approved a hand-over): introduce, then leave.
+    handed_over = Signal(str)  # the new lead's name
 
     _network_event = Signal(object, bool)  # Event, peer present (from the network thread)
     _decode_failed = Signal(object)
@@ -104,9 +126,15 @@ class AgentSession(QObject):
         make_image: MakeImage | None = None,
         display: bool = True,
         rating_wait_s: float = RATING_WAIT_S,
+        invited: Invited | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        #: A seat in a colleague's session (the invitation), or None: our own session.
+        self.invited = invited
+        self.member = 1 if invited is None else 0
+        self.roster: tuple = ()  # type: ignore[type-arg]
+        self.leads = invited is None  # a seat leads once the customer approves a hand-over
         self.relay = relay
         self.state = State.STARTING
         self.code: str | None = None
@@ -133,8 +161,14 @@ class AgentSession(QObject):
         self._network_event.connect(self._on_network_event)
         self._decode_failed.connect(self._on_decode_failed)
         self._first_frame.connect(self.first_frame_decoded)
-        self._endpoint = Endpoint.agent(token, key=key)
-        self.connection = Connection(relay, self._endpoint, self._from_network)
+        endpoint: Endpoint | MemberEndpoint
+        if invited is None:
+            endpoint = Endpoint.agent(token, key=key)
+        else:
+            assert key is not None  # a seat signs its offer with this app's key
+            endpoint = MemberEndpoint(token, invited, key=key)
+        self._endpoint = endpoint
+        self.connection = Connection(relay, endpoint, self._from_network)
         self._net = NetworkThread(self.connection)
         self.pipeline = FramePipeline(
             stats=self.stats,
@@ -167,6 +201,31 @@ class AgentSession(QObject):
             self._net.send_app(msg)
         return True
 
+    def invite(self, agent: str, kind: InviteKind, reason: str, note: str = "") -> bool:
+        """Lead: ask a colleague in to help, or to take over (``HANDOVER``, with ``note``
+        for them). The customer is asked before they see anything."""
+        if self.state not in CONNECTED or not self.leads:
+            return False
+        self._net.call_endpoint("invite", agent, kind, reason, note)
+        return True
+
+    def leave(self) -> None:
+        """After handing over (or as a helper): leave the session without ending it for
+        the customer and the others."""
+        if self.state is State.ENDED:
+            return
+        self._ending = Outcome(Ending.AGENT_ENDED)
+        self._bye(EndReason.AGENT_ENDED)
+
+    @property
+    def _led(self) -> bool:
+        """A seat that became the lead (the customer approved our hand-over)."""
+        return any(e.member == self.member and e.role is MemberRole.LEAD for e in self.roster)
+
+    @property
+    def is_seat(self) -> bool:
+        return self.invited is not None
+
     def displayed(self, update: FrameUpdate) -> None:
         """The window painted ``update``: acknowledge its frames."""
         self.pipeline.displayed(update.seq)
@@ -174,6 +233,9 @@ class AgentSession(QObject):
     def end(self) -> None:
         """The agent ends the session (or cancels the code)."""
         if self.state in (State.WAITING_RATING, State.ENDED):
+            return
+        if self.invited is not None and not self._led:
+            self.leave()  # a helper's end is leaving; the session is the customer's
             return
         if self.connected_at is not None:
             self._net.send_app(SessionEnd(EndReason.AGENT_ENDED, ""))
@@ -250,10 +312,19 @@ class AgentSession(QObject):
             case PeerJoined():
                 self._set_state(State.DECIDING)
                 self.customer_joined.emit()
+            case EnteredRoom(member=member):
+                self.member = member
+                self._set_state(State.JOINING)
             case Secured():
                 self.connected_at = time.time()
                 self._set_state(State.DECIDING)
                 self.secured.emit()
+            case InviteUpdate(status=status):
+                self.invite_update.emit(status)
+            case NewcomerRefused(error=err):
+                self.newcomer_refused.emit(err)
+            case MemberChanged():
+                pass  # the customer's Roster is what counts (it names who they allowed)
             case Received(message=msg):
                 self._on_message(msg)
             case Reconnecting():
@@ -309,6 +380,16 @@ class AgentSession(QObject):
                 self.pause_changed.emit(paused)
             case Chat():
                 self.chat_received.emit(msg)
+            case Roster(members=members):
+                was_lead = self.leads
+                self.roster = members
+                lead = next((e for e in members if e.role is MemberRole.LEAD), None)
+                self.leads = lead is not None and lead.member == self.member
+                if was_lead and not self.leads and lead is not None:
+                    self.handed_over.emit(lead.display_name)
+                self.roster_received.emit(msg)
+            case Briefing():
+                self.briefing_received.emit(msg)
             case Rating(stars=stars, comment=comment):
                 self.rating = (stars, comment)
                 self.rating_received.emit(stars, comment)
@@ -316,9 +397,10 @@ class AgentSession(QObject):
                     self.skip_rating()
             case SessionEnd(reason=reason):
                 outcome = outcome_for_customer_end(reason)
-                if outcome.ending is Ending.DECLINED:
+                if outcome.ending is Ending.DECLINED or not self.leads:
+                    # A helper gets no rating: the customer rates the lead.
                     self._ending = outcome
-                    self._bye(EndReason.DECLINED)
+                    self._bye(outcome.end_reason)
                 else:
                     self._await_rating(outcome)
             case _:

@@ -34,6 +34,7 @@ from assist_client.windows.consent import ConsentDialog, MonitorSwitchDialog
 from assist_client.windows.ending import EndingDialog
 from assist_client.windows.guidance import GuidancePanel
 from assist_client.windows.join import JoinWindow
+from assist_client.windows.join_request import JoinRequestDialog
 from assist_client.windows.overlay import OverlayWindow
 from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
 from assist_net.target import RelayTarget, TargetLike, shown
@@ -45,6 +46,7 @@ from common.codes import SessionCode
 from common.errors import AssistError
 from common.identity import Trust
 from common.messages import Chat, EndReason, Step
+from common.room import Candidate
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class ClientApp(QObject):
         self._cursor_timer.setInterval(CURSOR_POLL_MS)
         self._cursor_timer.timeout.connect(self._poll_cursor)
         self._overlay_masks: list[tuple[int, int, int, int]] = []
+        #: Open prompts about newcomers, by their seat.
+        self.join_requests: dict[int, JoinRequestDialog] = {}
         self._shortcuts: list[QShortcut] = []
         self._hotkey: X11Hotkey | None = None
         self._want_hotkey = global_hotkey
@@ -123,6 +127,9 @@ class ClientApp(QObject):
         s.agent_identified.connect(self.join.on_agent_identified)
         s.agent_identified.connect(self._on_agent_identified)
         s.consent_needed.connect(self._on_consent_needed)
+        s.newcomer_asks.connect(self._on_newcomer_asks)
+        s.newcomer_gone.connect(self._on_newcomer_gone)
+        s.newcomer_refused.connect(self._on_newcomer_refused)
         s.sharing_started.connect(self._on_sharing_started)
         s.state_changed.connect(self._on_state)
         s.annotation_received.connect(self._on_annotation)
@@ -171,6 +178,9 @@ class ClientApp(QObject):
         self.bar.resume_requested.connect(s.resume)
         self.bar.stop_requested.connect(self.stop_sharing)
         self.bar.guidance_requested.connect(self._toggle_guidance)
+        self.bar.remove_requested.connect(s.remove_member)
+        s.members_changed.connect(self.bar.set_members)
+        self.bar.set_members(list(s.members.values()))
         self.guidance = GuidancePanel(s.agent_name)
         self.guidance.visibility_changed.connect(self.bar.on_guidance_visible)
         self.guidance.chat_typed.connect(s.send_chat)
@@ -284,8 +294,53 @@ class ClientApp(QObject):
 
     # ------------------------------------------------------------ the end
 
+    # ------------------------------------------------------------ the room
+
+    @Slot(object)
+    def _on_newcomer_asks(self, candidate: Candidate) -> None:
+        """Someone the agent vouched for asks to see the screen: the customer decides."""
+        s = self.session
+        if s is None:
+            return
+        lead = s.members.get(s.lead)
+        lead_name = lead.display_name if lead is not None else s.agent_name
+        dialog = JoinRequestDialog(candidate, lead_name, s.allow_draw)
+        dialog.answered.connect(self._on_join_answer)
+        self.join_requests[candidate.member] = dialog
+        self._add_stop_shortcut(dialog)
+        dialog.show()
+        dialog.raise_()
+
+    @Slot(int, bool)
+    def _on_join_answer(self, member: int, allowed: bool) -> None:
+        dialog = self.join_requests.pop(member, None)
+        if dialog is not None:
+            dialog.deleteLater()
+        if self.session is not None:
+            if allowed:
+                self.session.allow_member(member)
+            else:
+                self.session.refuse_member(member)
+
+    @Slot(int)
+    def _on_newcomer_gone(self, member: int) -> None:
+        dialog = self.join_requests.pop(member, None)
+        if dialog is not None:
+            dialog.withdraw()
+            dialog.deleteLater()
+
+    @Slot(object)
+    def _on_newcomer_refused(self, error: AssistError) -> None:
+        """Someone's card failed the check: they were kept out; say so, without a prompt."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Assist"), error_text(error))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.setModal(False)
+        box.show()
+
     def _close_sharing_windows(self) -> None:
         self._cursor_timer.stop()
+        for member in list(self.join_requests):
+            self._on_newcomer_gone(member)
         if self._hotkey is not None:
             self._hotkey.stop()
             self._hotkey = None

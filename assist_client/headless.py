@@ -21,7 +21,12 @@ requests to switch monitors are accepted. Chat and steps are printed as
 ``chat: ...`` and ``step N: ...`` lines, and each mark the agent draws as one
 line: ``mark: step N`` for a numbered step marker, ``mark: TOOL #ID`` for the
 others (``mark: arrow #1``), ``marks removed: #ID ...`` and ``marks cleared``.
-The laser pointer moves too often to print. Exit codes are those of
+The laser pointer moves too often to print.
+
+When the agent asks a colleague in, ``--helpers allow`` (or ``refuse``, the
+default) is the customer's answer; each step is a line: ``newcomer: NAME (helper,
+verified)``, ``allowed: NAME`` / ``refused: NAME``, ``members: A, B``, and with
+``--remove-helpers-after S`` ``removed: NAME`` S seconds after the yes. Exit codes are those of
 :func:`assist_net.driver.exit_code_for`; the reason goes to stderr as one line.
 """
 
@@ -44,15 +49,18 @@ from common.codes import SessionCode
 from common.errors import AssistError
 from common.identity import Trust
 from common.messages import (
+    LEAD_MEMBER,
     Chat,
     EndReason,
     Message,
+    RosterEntry,
     Shape,
     ShapeRemove,
     ShapesClear,
     ShapeTool,
     Step,
 )
+from common.room import Candidate
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +84,12 @@ class HeadlessRunner:
         duration_s: float | None = None,
         out: TextIO = sys.stdout,
         err: TextIO = sys.stderr,
+        helpers: str = "refuse",
+        remove_helpers_after_s: float | None = None,
     ) -> None:
         self.session = session
+        self.helpers = helpers
+        self.remove_after_s = remove_helpers_after_s
         self.monitor = monitor
         self.duration_s = duration_s
         self.out, self.err = out, err
@@ -92,6 +104,9 @@ class HeadlessRunner:
         session.annotation_received.connect(self._on_mark)
         session.ended.connect(self._on_ended)
         session.failed.connect(self._on_failed)
+        session.newcomer_asks.connect(self._on_newcomer)
+        session.newcomer_refused.connect(self._on_failed)
+        session.members_changed.connect(self._on_members)
 
     def _line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -145,6 +160,32 @@ class HeadlessRunner:
             case ShapesClear():
                 self._line("marks cleared")
 
+    def _on_newcomer(self, candidate: Candidate) -> None:
+        who = candidate.who
+        checked = "verified" if who.verified else "not verified"
+        role = candidate.role.name.lower()
+        self._line(f"newcomer: {who.display_name} ({role}, {checked})")
+        if self.helpers != "allow":
+            self._line(f"refused: {who.display_name}")
+            self.session.refuse_member(candidate.member)
+            return
+        self._line(f"allowed: {who.display_name}")
+        self.session.allow_member(candidate.member)
+        if self.remove_after_s is not None:
+            QTimer.singleShot(
+                round(self.remove_after_s * 1000),
+                lambda: self._remove(candidate.member, who.display_name),
+            )
+
+    def _remove(self, member: int, name: str) -> None:
+        if member in self.session.members:
+            self._line(f"removed: {name}")
+            self.session.remove_member(member)
+
+    def _on_members(self, members: list[RosterEntry]) -> None:
+        if len(members) > 1 or any(m.member != LEAD_MEMBER for m in members):
+            self._line("members: " + ", ".join(m.display_name for m in members))
+
     def _on_ended(self, reason: EndReason) -> None:
         self.session.finish()  # nobody to rate: say goodbye at once
 
@@ -164,6 +205,8 @@ def run_headless(
     duration_s: float | None = None,
     network_factory: NetworkFactory = real_network,
     trust: Trust | None = None,
+    helpers: str = "refuse",
+    remove_helpers_after_s: float | None = None,
 ) -> int:
     """Run one headless session; returns the exit code."""
     if network_factory is real_network:
@@ -196,7 +239,13 @@ def run_headless(
         )
         return 2
     session = CustomerSession(url, code, monitors, network_factory=network_factory)
-    runner = HeadlessRunner(session, monitor=monitor, duration_s=duration_s)
+    runner = HeadlessRunner(
+        session,
+        monitor=monitor,
+        duration_s=duration_s,
+        helpers=helpers,
+        remove_helpers_after_s=remove_helpers_after_s,
+    )
     result: list[int] = []
 
     def finished(exit_code: int) -> None:

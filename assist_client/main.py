@@ -6,6 +6,7 @@
     assist-client [assist://help?relay=...&org=...&fp=...]     (a support link)
     assist-client --register-link-handler   (make such links open the app)
     assist-client --headless --relay URL --code CODE --consent [--monitor N] [--duration S]
+                  [--helpers refuse|allow] [--remove-helpers-after S]
 
 With windows (the default) it asks for the code, asks for consent, shows the
 sharing bar, the agent's marks and the guidance panel. ``--headless`` runs the
@@ -91,6 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="SECONDS",
         help="headless: end the session after this many seconds of sharing",
+    )
+    p.add_argument(
+        "--helpers",
+        choices=("refuse", "allow"),
+        default="refuse",
+        help="headless: my answer when the agent asks a colleague in (default: refuse)",
+    )
+    p.add_argument(
+        "--remove-helpers-after",
+        type=float,
+        metavar="SECONDS",
+        help="headless: take every helper out again this long after allowing them",
     )
     p.add_argument(
         "--register-link-handler",
@@ -202,7 +215,13 @@ def _headless(
     if isinstance(target, RelayTarget) and target.warning:
         print(f"assist-client: {INSECURE_WARNING}", file=sys.stderr, flush=True)
     return run_headless(
-        target, code, monitor_number=args.monitor, duration_s=args.duration, trust=trust
+        target,
+        code,
+        monitor_number=args.monitor,
+        duration_s=args.duration,
+        trust=trust,
+        helpers=args.helpers,
+        remove_helpers_after_s=args.remove_helpers_after,
     )
 
 

@@ -59,6 +59,9 @@ from common.errors import AssistError, SessionEndedError
 from common.identity import CheckedIdentity, Trust
 from common.messages import (
     LEAD_MEMBER,
+    Briefing,
+    BriefLine,
+    BriefStep,
     Chat,
     Consent,
     ConsentState,
@@ -194,6 +197,9 @@ class CustomerSession(QObject):
         self._shape_ids: dict[tuple[int, int], int] = {}
         self._next_shape = 1
         self.max_members = 16
+        #: What a new lead is briefed with after a hand-over: the steps and the chat.
+        self._steps: dict[int, Step] = {}
+        self._chat: list[BriefLine] = []
         self._event_arrived.connect(self._on_event)
 
     # ------------------------------------------------------------ lifecycle
@@ -366,6 +372,7 @@ class CustomerSession(QObject):
             return
         self._chat_id += 1
         msg = Chat(self._chat_id, text[:4000], int(time.time() * 1000))
+        self._chat.append(BriefLine("customer", msg.text, msg.sent_ms))
         self._send_all(msg)
         self.chat_sent.emit(msg)
 
@@ -426,9 +433,20 @@ class CustomerSession(QObject):
             candidate.role is not MemberRole.SUPERVISOR,
         )
         if candidate.role is MemberRole.LEAD:
+            old = self.members.get(self.lead)
+            if old is not None:  # one lead at a time: the old one stays on as a helper
+                self.members[self.lead] = msgspec.structs.replace(old, role=MemberRole.HELPER)
             self.lead = member
         self._net.call_endpoint("allow", member)
         self._send_pause_state_to(member)
+        if self.streamer is not None:  # their first picture, even of a still screen
+            self.streamer.refresh(member)
+        if candidate.role is MemberRole.LEAD:  # not a blank screen: what happened so far
+            steps = tuple(
+                BriefStep(s.number, s.text, s.done) for _, s in sorted(self._steps.items())
+            )
+            briefing = Briefing(candidate.note, steps[:999], tuple(self._chat[-500:]))
+            self._net.call_endpoint("send_to", member, briefing)
         self.members_changed.emit(list(self.members.values()))
 
     @Slot(int)
@@ -449,6 +467,10 @@ class CustomerSession(QObject):
         """A newcomer learns the monitors and whether sharing is paused."""
         if self._net is None or self.current is None:
             return
+        entry = self.members.get(member)
+        draw = self.allow_draw and entry is not None and entry.can_draw
+        consent = Consent(ConsentState.GRANTED, draw, self.current.index)
+        self._net.call_endpoint("send_to", member, consent)
         monitors = Monitors(tuple(m.info() for m in self.monitors), self.current.index)
         self._net.call_endpoint("send_to", member, monitors)
         if self.streamer is not None and self.streamer.paused:
@@ -610,6 +632,8 @@ class CustomerSession(QObject):
                     self.laser_moved.emit(mon, x, y, visible)
             case Chat():
                 entry = self.members.get(member)
+                author = entry.display_name if entry is not None else self.agent_name[:64]
+                self._chat.append(BriefLine(author[:64], msg.text, msg.sent_ms))
                 if member != self.lead and entry is not None:  # say who wrote it
                     msg = msgspec.structs.replace(
                         msg, text=f"{entry.display_name}: {msg.text}"[:4000]
@@ -617,6 +641,7 @@ class CustomerSession(QObject):
                 self.chat_received.emit(msg)
             case Step():
                 if member == self.lead or not self.members:
+                    self._steps[msg.number] = msg
                     self.step_received.emit(msg)
             case MonitorSwitch(index=index):
                 if self.streamer is not None and any(m.index == index for m in self.monitors):

@@ -292,9 +292,9 @@ class Endpoint:
         self._reader: room.CastReader | None = None
         self.gate = room.StreamGate()
         #: Lead: offers we vouched for, by seat (the greeting countersigns them), and
-        #: the note to pass to each colleague we invited, by their name.
+        #: why we invited each colleague and the note to pass to them, by their name.
         self._offers: dict[int, bytes] = {}
-        self._notes: dict[str, str] = {}
+        self._notes: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def agent(
@@ -714,7 +714,7 @@ class Endpoint:
         """Lead: ask a colleague in (``HELP``) or to take over (``HANDOVER``). ``note`` is
         passed to them inside the channels once the customer allows them in."""
         if self.role is Role.AGENT and self.channel is not None and not self.ended:
-            self._notes[agent] = note
+            self._notes[agent] = (reason[:500], note[:4000])
             self._send(Invite(agent, kind, reason[:500]))
 
     def _from_channel(self, app: Message) -> None:
@@ -845,8 +845,10 @@ class Endpoint:
             self._events.append(NewcomerRefused(member, RoomError(refusal.reason, name=name)))
             return
         self._offers[member] = raw
-        note = self._notes.pop(checked.body.agent, "")
-        self.send_app(Vouch(member, raw, note[:4000]))
+        reason, note = self._notes.pop(checked.body.agent, ("", ""))
+        if checked.body.role is MemberRole.SUPERVISOR and not reason:
+            reason = "A supervisor asks to watch, to coach the agent."
+        self.send_app(Vouch(member, raw, reason, note))
 
     def _pairs_back(self) -> None:
         """Customer, back after a drop: resync every seat's channel (as the code's)."""

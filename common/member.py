@@ -290,6 +290,7 @@ class MemberEndpoint(_Base):
         self.reader: room.CastReader | None = None
         self.gate = room.StreamGate()
         self.admitted = False
+        self.peer_present = False  # the customer's connection, as the relay tells us
         #: What the customer sent between its yes and the lead's greeting reaching us
         #: (they travel different ways): opened once we have the keys.
         self._early: list[Message] = []
@@ -369,10 +370,12 @@ class MemberEndpoint(_Base):
                     )
                 )
             case PeerAway(grace_s=grace):
+                self.peer_present = False
                 if self.channel is not None:
                     self.channel.suspend()
                 self._events.append(PeerWentAway(grace))
             case PeerBack():
+                self.peer_present = True
                 if self.channel is not None:
                     self._post(self.channel.resume_sync().serialize())
                 self._events.append(PeerCameBack())
@@ -442,7 +445,7 @@ class MemberEndpoint(_Base):
                 self.channel, self.reader = self._newcomer.greeted(
                     msg, lead_key=self.invited.lead_key
                 )
-                self.admitted = True
+                self.admitted = self.peer_present = True
                 self._events.append(Secured())
                 early, self._early = self._early, []
                 if self._early_skipped:

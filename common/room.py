@@ -393,6 +393,7 @@ class Candidate:
     role: MemberRole
     offer: CheckedOffer
     note: str
+    reason: str = ""
 
 
 @dataclasses.dataclass
@@ -498,7 +499,7 @@ class CustomerRoom:
             claimed_org=body.org,
             now=now,
         )
-        candidate = Candidate(vouch.member, who, body.role, offer, vouch.note)
+        candidate = Candidate(vouch.member, who, body.role, offer, vouch.note, vouch.reason)
         self.pending[vouch.member] = candidate
         return candidate
 
@@ -559,13 +560,20 @@ class CustomerRoom:
                 m.who.display_name[:64],
                 m.who.org[:64],
                 m.who.team[:64],
-                MemberRole.LEAD if m.member == self.lead else m.role,
+                _shown_role(m.role, m.member == self.lead),
                 m.who.verified,
                 m.color,
                 m.can_draw,
             )
             for m in self.members.values()
         )
+
+
+def _shown_role(role: MemberRole, leads: bool) -> MemberRole:
+    """One lead at a time: after a hand-over the old lead stays on as a helper."""
+    if leads:
+        return MemberRole.LEAD
+    return MemberRole.HELPER if role is MemberRole.LEAD else role
 
 
 # ---------------------------------------------------------------- a viewer's gate

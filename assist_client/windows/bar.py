@@ -1,6 +1,9 @@
 """The sharing bar: an always-on-top strip at the top centre of the shared screen.
 
-It says who sees the screen, and has big Pause/Resume and Stop buttons. Its
+It says who sees the screen, and has big Pause/Resume and Stop buttons. When more
+than one person can see the screen (a helper, a supervisor), a second row lists
+each of them, with their colour (the colour of their marks), their role, and a
+button that removes them at once. Its
 colour and words change with the state (sharing, paused, reconnecting, agent
 away) so the state is obvious at a glance. The app masks its rectangle out of
 every frame, so the agent never sees it.
@@ -9,10 +12,11 @@ every frame, so the agent never sees it.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from assist_client.monitors import Monitor
 from assist_client.x11 import STOP_KEY_SEQUENCE
+from common.messages import MemberRole, RosterEntry
 
 _COLOURS = {
     "sharing": "#0b5394",
@@ -27,6 +31,7 @@ class SharingBar(QWidget):
     resume_requested = Signal()
     stop_requested = Signal()
     guidance_requested = Signal()  # the Messages button: show or hide the panel
+    remove_requested = Signal(int)  # a member's Remove button: their seat
 
     def __init__(self, agent_name: str, org: str, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -62,8 +67,10 @@ class SharingBar(QWidget):
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.stop_button.clicked.connect(self.stop_requested)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 6, 8, 6)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 6, 8, 6)
+        outer.setSpacing(4)
+        layout = QHBoxLayout()
         layout.setSpacing(10)
         layout.addWidget(self.dot)
         layout.addWidget(self.text, 1)
@@ -71,6 +78,17 @@ class SharingBar(QWidget):
         layout.addWidget(self.guidance_button)
         layout.addWidget(self.pause_button)
         layout.addWidget(self.stop_button)
+        outer.addLayout(layout)
+        #: Everyone who can see the screen, when there is more than one.
+        self.people = QWidget()
+        self.people.setObjectName("People")
+        self._people_row = QHBoxLayout(self.people)
+        self._people_row.setContentsMargins(0, 2, 0, 2)
+        self._people_row.setSpacing(8)
+        self.people.hide()
+        outer.addWidget(self.people)
+        self.members: list[RosterEntry] = []
+        self.remove_buttons: dict[int, QPushButton] = {}
         self._apply()
 
     # ------------------------------------------------------------ look
@@ -89,10 +107,71 @@ class SharingBar(QWidget):
             QPushButton:checked {{ background: white; color: #0b3d91; }}
             QPushButton#Stop {{ background: #d32f2f; border: 1px solid #ffcdd2; }}
             QPushButton#Stop:hover {{ background: #b71c1c; }}
+            QLabel#Person {{ font-size: 15px; font-weight: 600; }}
+            QPushButton#Remove {{ padding: 2px 10px; font-size: 14px; border-radius: 6px; }}
             """
         )
         dot = {"sharing": "#ff5252", "paused": "#ffe0b2"}.get(self.state, "#e0e0e0")
         self.dot.setStyleSheet(f"color: {dot}; font-size: 20px;")
+        self.adjustSize()
+
+    # ------------------------------------------------------------ who sees the screen
+
+    def _role_text(self, role: MemberRole) -> str:
+        return {
+            MemberRole.LEAD: self.tr("agent"),
+            MemberRole.HELPER: self.tr("helper"),
+            MemberRole.SUPERVISOR: self.tr("supervisor"),
+        }[role]
+
+    @Slot(list)
+    def set_members(self, members: list[RosterEntry]) -> None:
+        """Who can see the screen now: the words, and one entry each with Remove."""
+        self.members = list(members)
+        while self._people_row.count():
+            item = self._people_row.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.remove_buttons.clear()
+        if len(self.members) > 1:
+            self._sharing_text = self.tr("Your screen is being shared with {count} people:").format(
+                count=len(self.members)
+            )
+            for m in self.members:
+                dot = QLabel("●")
+                dot.setStyleSheet(f"color: #{m.color:06x}; font-size: 18px;")
+                who = f"{m.display_name} · {self._role_text(m.role)}"
+                if not m.verified:
+                    who += " · " + self.tr("not verified")
+                label = QLabel(who)
+                label.setObjectName("Person")
+                remove = QPushButton(self.tr("Remove"))
+                remove.setObjectName("Remove")
+                remove.setCursor(Qt.CursorShape.PointingHandCursor)
+                remove.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                remove.setToolTip(
+                    self.tr("{name} stops seeing your screen at once").format(name=m.display_name)
+                )
+                remove.clicked.connect(
+                    lambda _c=False, member=m.member: self.remove_requested.emit(member)
+                )
+                self.remove_buttons[m.member] = remove
+                for w in (dot, label, remove):
+                    self._people_row.addWidget(w)
+                self._people_row.addSpacing(10)
+            self._people_row.addStretch(1)
+            self.people.show()
+        else:
+            if self.members:
+                m = self.members[0]
+                who = f"{m.display_name} ({m.org})" if m.org else m.display_name
+                self._sharing_text = self.tr("Your screen is being shared with {who}").format(
+                    who=who
+                )
+            self.people.hide()
+        if self.state == "sharing":
+            self.text.setText(self._sharing_text)
         self.adjustSize()
 
     def place_on(self, monitor: Monitor) -> None:
@@ -156,7 +235,7 @@ class SharingBar(QWidget):
     def on_paused(self) -> None:
         self._set(
             "paused",
-            self.tr("Sharing is paused. The agent cannot see your screen."),
+            self.tr("Sharing is paused. Nobody can see your screen."),
             self.tr("Resume"),
         )
 

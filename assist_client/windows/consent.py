@@ -40,6 +40,61 @@ class ConsentChoice:
     monitor: int  # protocol index
 
 
+class IdentityBadge(QFrame):
+    """Verified (green, with the organisation's key to compare on the phone) or not
+    verified (orange: the name is the relay's word), in words, not only colour. The
+    consent prompt shows it for the agent, the join prompt for each newcomer."""
+
+    def __init__(self, identity: CheckedIdentity | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.verified = identity is not None and identity.verified
+        self.setObjectName("Verified" if self.verified else "Unverified")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(4)
+        if self.verified:
+            assert identity is not None
+            head = self.tr("✔ Verified: {org} vouches for this person").format(org=identity.org)
+            if identity.team:
+                head += " · " + self.tr("team {team}").format(team=identity.team)
+            lines = [
+                self.tr(
+                    "Their identity was checked against {org}'s key, which this computer trusts."
+                ).format(org=identity.org)
+            ]
+        elif identity is not None and identity.fingerprint:
+            head = self.tr("Not verified")
+            lines = [
+                self.tr(
+                    "This name is signed with an organisation key this computer does not "
+                    "know. Compare the key below with the one on the organisation's own web "
+                    "page before you continue."
+                )
+            ]
+        else:
+            head = self.tr("Not verified")
+            lines = [
+                self.tr(
+                    "This name comes from the relay server, not from a key this computer "
+                    "trusts. Make sure you know who you are talking to."
+                )
+            ]
+        if identity is not None and identity.fingerprint:
+            lines.append(
+                self.tr("Organisation key: {fingerprint}").format(fingerprint=identity.fingerprint)
+            )
+            lines.append(self.tr("On the phone? Ask them to read it out and compare."))
+        title = QLabel(head)
+        title.setObjectName("BadgeTitle")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        for text in lines:
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(label)
+
+
 class ConsentDialog(QDialog):
     """Use :meth:`ask`; it returns a :class:`ConsentChoice`, or None for no."""
 
@@ -67,7 +122,8 @@ class ConsentDialog(QDialog):
         )
         org_label.setStyleSheet("font-size: 20px; font-weight: 600;")
         org_label.setWordWrap(True)
-        badge = self._identity_badge(identity)
+        badge = self.badge = IdentityBadge(identity)
+        self.verified = badge.verified
         asks = QLabel(self.tr("wants to see your screen to help you."))
         asks.setWordWrap(True)
 
@@ -156,59 +212,6 @@ class ConsentDialog(QDialog):
         layout.addLayout(buttons)
         self.decline_button.setFocus()
         self.resize(self.sizeHint().expandedTo(self.minimumSize()))
-
-    def _identity_badge(self, identity: CheckedIdentity | None) -> QFrame:
-        """Verified (green, with the organisation's key to compare on the phone) or not
-        verified (orange: the name is the relay's word), in words, not only colour."""
-        self.verified = identity is not None and identity.verified
-        badge = QFrame()
-        badge.setObjectName("Verified" if self.verified else "Unverified")
-        layout = QVBoxLayout(badge)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(4)
-        if self.verified:
-            assert identity is not None
-            head = self.tr("✔ Verified: {org} vouches for this person").format(org=identity.org)
-            if identity.team:
-                head += " · " + self.tr("team {team}").format(team=identity.team)
-            lines = [
-                self.tr(
-                    "Their identity was checked against {org}'s key, which this computer trusts."
-                ).format(org=identity.org)
-            ]
-        elif identity is not None and identity.fingerprint:
-            head = self.tr("Not verified")
-            lines = [
-                self.tr(
-                    "This name is signed with an organisation key this computer does not "
-                    "know. Compare the key below with the one on the organisation's own web "
-                    "page before you continue."
-                )
-            ]
-        else:
-            head = self.tr("Not verified")
-            lines = [
-                self.tr(
-                    "This name comes from the relay server, not from a key this computer "
-                    "trusts. Make sure you know who you are talking to."
-                )
-            ]
-        if identity is not None and identity.fingerprint:
-            lines.append(
-                self.tr("Organisation key: {fingerprint}").format(fingerprint=identity.fingerprint)
-            )
-            lines.append(self.tr("On the phone? Ask them to read it out and compare."))
-        title = QLabel(head)
-        title.setObjectName("BadgeTitle")
-        title.setWordWrap(True)
-        layout.addWidget(title)
-        for text in lines:
-            label = QLabel(text)
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
-        self.badge = badge
-        return badge
 
     def _monitor_chooser(self) -> QWidget:
         box = QWidget()

@@ -245,6 +245,10 @@
   <context>
     <name>ClientApp</name>
     <message>
+      <source>Assist</source>
+      <translation>Assist</translation>
+    </message>
+    <message>
       <source>You stopped sharing. The agent can no longer see your screen.</source>
       <translation>화면 공유를 중지했습니다. 이제 상담원은 고객님의 화면을 볼 수 없습니다.</translation>
     </message>
@@ -255,10 +259,6 @@
     <message>
       <source>The session has ended. The agent can no longer see your screen.</source>
       <translation>세션이 끝났습니다. 이제 상담원은 고객님의 화면을 볼 수 없습니다.</translation>
-    </message>
-    <message>
-      <source>Assist</source>
-      <translation>Assist</translation>
     </message>
     <message>
       <source>Something went wrong in Assist. If sharing stopped, start a new session. Details were written to the log file.</source>
@@ -345,38 +345,6 @@
     <message>
       <source>Share my screen</source>
       <translation>내 화면 공유하기</translation>
-    </message>
-    <message>
-      <source>✔ Verified: {org} vouches for this person</source>
-      <translation>✔ 확인됨: {org}에서 이 사람의 신원을 보증합니다</translation>
-    </message>
-    <message>
-      <source>team {team}</source>
-      <translation>{team} 팀</translation>
-    </message>
-    <message>
-      <source>Their identity was checked against {org}'s key, which this computer trusts.</source>
-      <translation>이 컴퓨터가 신뢰하는 {org}의 키로 신원을 확인했습니다.</translation>
-    </message>
-    <message>
-      <source>Not verified</source>
-      <translation>확인되지 않음</translation>
-    </message>
-    <message>
-      <source>This name is signed with an organisation key this computer does not know. Compare the key below with the one on the organisation's own web page before you continue.</source>
-      <translation>이 이름은 이 컴퓨터가 모르는 기관 키로 서명되어 있습니다. 계속하기 전에 아래 키를 해당 기관의 공식 웹페이지에 있는 키와 비교해 보세요.</translation>
-    </message>
-    <message>
-      <source>This name comes from the relay server, not from a key this computer trusts. Make sure you know who you are talking to.</source>
-      <translation>이 이름은 중계 서버가 알려 준 것이며, 이 컴퓨터가 신뢰하는 키로 확인된 것이 아닙니다. 상대방이 누구인지 꼭 확인하세요.</translation>
-    </message>
-    <message>
-      <source>Organisation key: {fingerprint}</source>
-      <translation>기관 키: {fingerprint}</translation>
-    </message>
-    <message>
-      <source>On the phone? Ask them to read it out and compare.</source>
-      <translation>통화 중이라면 상대방에게 이 번호를 읽어 달라고 하고 비교해 보세요.</translation>
     </message>
     <message>
       <source>Your whole screen ({width} × {height})</source>
@@ -758,6 +726,96 @@
     </message>
   </context>
   <context>
+    <name>IdentityBadge</name>
+    <message>
+      <source>✔ Verified: {org} vouches for this person</source>
+      <translation>✔ 확인됨: {org}에서 이 사람의 신원을 보증합니다</translation>
+    </message>
+    <message>
+      <source>team {team}</source>
+      <translation>{team} 팀</translation>
+    </message>
+    <message>
+      <source>Their identity was checked against {org}'s key, which this computer trusts.</source>
+      <translation>이 컴퓨터가 신뢰하는 {org}의 키로 신원을 확인했습니다.</translation>
+    </message>
+    <message>
+      <source>Not verified</source>
+      <translation>확인되지 않음</translation>
+    </message>
+    <message>
+      <source>This name is signed with an organisation key this computer does not know. Compare the key below with the one on the organisation's own web page before you continue.</source>
+      <translation>이 이름은 이 컴퓨터가 모르는 기관 키로 서명되어 있습니다. 계속하기 전에 아래 키를 해당 기관의 공식 웹페이지에 있는 키와 비교해 보세요.</translation>
+    </message>
+    <message>
+      <source>This name comes from the relay server, not from a key this computer trusts. Make sure you know who you are talking to.</source>
+      <translation>이 이름은 중계 서버가 알려 준 것이며, 이 컴퓨터가 신뢰하는 키로 확인된 것이 아닙니다. 상대방이 누구인지 꼭 확인하세요.</translation>
+    </message>
+    <message>
+      <source>Organisation key: {fingerprint}</source>
+      <translation>기관 키: {fingerprint}</translation>
+    </message>
+    <message>
+      <source>On the phone? Ask them to read it out and compare.</source>
+      <translation>통화 중이라면 상대방에게 이 번호를 읽어 달라고 하고 비교해 보세요.</translation>
+    </message>
+  </context>
+  <context>
+    <name>JoinRequestDialog</name>
+    <message>
+      <source>Let someone else see your screen?</source>
+      <translation>다른 사람도 화면을 보게 할까요?</translation>
+    </message>
+    <message>
+      <source>Someone</source>
+      <translation>누군가</translation>
+    </message>
+    <message>
+      <source>{lead} wants to hand your session over to this colleague. They will take over; {lead} leaves after introducing them. You do not need a new code.</source>
+      <translation>{lead} 님이 이 동료에게 상담을 넘기려고 합니다. 이 동료가 이어서 도와드리며, {lead} 님은 소개를 마친 뒤 나갑니다. 새 코드는 필요 없습니다.</translation>
+    </message>
+    <message>
+      <source>A supervisor who asks to watch, to coach {lead}. They see your screen too; they cannot click or type.</source>
+      <translation>{lead} 님을 지도하기 위해 지켜보려는 관리자입니다. 이 사람도 화면을 보지만 클릭하거나 입력할 수는 없습니다.</translation>
+    </message>
+    <message>
+      <source>{lead} asks this colleague to help and to see your screen too.</source>
+      <translation>{lead} 님이 이 동료에게 도움을 요청하며, 이 동료도 화면을 보게 됩니다.</translation>
+    </message>
+    <message>
+      <source>Why: {reason}</source>
+      <translation>이유: {reason}</translation>
+    </message>
+    <message>
+      <source>(none given)</source>
+      <translation>(밝히지 않음)</translation>
+    </message>
+    <message>
+      <source>If you allow, they see everything on the shared screen. They do not draw unless {lead} lets them.</source>
+      <translation>허락하면 공유된 화면의 모든 것을 보게 됩니다. {lead} 님이 허용하지 않는 한 화면에 그리지 않습니다.</translation>
+    </message>
+    <message>
+      <source>If you allow, they see everything on the shared screen, as {lead} does, and can draw on it to show you where to click.</source>
+      <translation>허락하면 {lead} 님처럼 공유된 화면의 모든 것을 보고, 어디를 클릭할지 화면에 그려서 알려 줄 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>If you allow, they see everything on the shared screen, as {lead} does.</source>
+      <translation>허락하면 {lead} 님처럼 공유된 화면의 모든 것을 보게 됩니다.</translation>
+    </message>
+    <message>
+      <source>Everyone who can see your screen is listed in the bar at the top. You can remove anyone from there at any time.</source>
+      <translation>화면을 볼 수 있는 모든 사람이 위쪽 막대에 표시됩니다. 언제든지 그곳에서 누구든 내보낼 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>Don't allow</source>
+      <translation>허락 안 함</translation>
+    </message>
+    <message>
+      <source>Allow</source>
+      <translation>허락</translation>
+    </message>
+  </context>
+  <context>
     <name>JoinWindow</name>
     <message>
       <source>Assist — get help with your computer</source>
@@ -957,8 +1015,36 @@
       <translation>공유를 바로 중지합니다. 단축키: {keys}</translation>
     </message>
     <message>
-      <source>Sharing is paused. The agent cannot see your screen.</source>
-      <translation>공유가 일시 중지되었습니다. 상담원은 화면을 볼 수 없습니다.</translation>
+      <source>agent</source>
+      <translation>상담원</translation>
+    </message>
+    <message>
+      <source>helper</source>
+      <translation>도우미</translation>
+    </message>
+    <message>
+      <source>supervisor</source>
+      <translation>관리자</translation>
+    </message>
+    <message>
+      <source>Your screen is being shared with {count} people:</source>
+      <translation>화면을 {count}명과 공유하고 있습니다:</translation>
+    </message>
+    <message>
+      <source>not verified</source>
+      <translation>확인되지 않음</translation>
+    </message>
+    <message>
+      <source>Remove</source>
+      <translation>내보내기</translation>
+    </message>
+    <message>
+      <source>{name} stops seeing your screen at once</source>
+      <translation>{name} 님은 즉시 화면을 볼 수 없게 됩니다</translation>
+    </message>
+    <message>
+      <source>Sharing is paused. Nobody can see your screen.</source>
+      <translation>공유가 일시 중지되었습니다. 아무도 화면을 볼 수 없습니다.</translation>
     </message>
     <message>
       <source>Resume</source>

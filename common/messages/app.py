@@ -214,11 +214,13 @@ class Identity(Message):
 
 class Vouch(Message):
     """lead -> customer: a colleague's signed offer to join, which the lead's app
-    checked; ``note`` is for the newcomer (hand-over notes), never shown to the customer."""
+    checked. ``reason`` is why (the customer's prompt shows it); ``note`` is for the
+    newcomer (hand-over notes), passed on in the briefing, not shown to the customer."""
 
     KIND = Kind.VOUCH
     member: Annotated[int, Meta(ge=1, le=255)]
     offer: Annotated[bytes, Meta(min_length=1, max_length=MAX_OFFER_BYTES)]
+    reason: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]
     note: Annotated[str, Meta(max_length=MAX_TEXT)]
 
 

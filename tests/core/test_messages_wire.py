@@ -127,7 +127,7 @@ EXAMPLES: dict[str, m.Message] = {
     "SESSION_END": m.SessionEnd(m.EndReason.CUSTOMER_STOPPED, "Stopped by the customer"),
     "CHANNEL_ACK": m.ChannelAck(0),
     "IDENTITY": m.Identity(b"\x92" + b"c" * 300, b"\x92" + b"r" * 70_000, b"\x44" * 64),
-    "VOUCH": m.Vouch(2, b"\x92" + b"o" * 70_000, "인계 메모: 공유기 재부팅 완료"),
+    "VOUCH": m.Vouch(2, b"\x92" + b"o" * 70_000, "Wi-Fi 점검", "인계 메모: 공유기 재부팅 완료"),
     "ANSWER": m.Answer(255, True, b"\x07" * 200),
     "EPOCH_KEY": m.EpochKey(65536, b"\x08" * 32, 2**32),
     "ROSTER": m.Roster(
@@ -206,7 +206,7 @@ KNOWN = {
     "OFFER": (257, "909e303bfad044496cb3ec4d3ef8f8717dd0c6cc19dbe8cacb7ee88d4473b8a6"),
     "GREETING": (220, "f9b6ee23cdd28a94630cd48f2205e01933d77bee4674b75b333b0316eb8f5173"),
     "CAST_SEALED": (29, "1a145cffc13db218fad0df630d7c73aadf98531f7ae3d691895a7e57e9765071"),
-    "VOUCH": (70052, "e8d8530bdd613a32d851d3aca9fa0db3fc93e5096c0cb34b026eec50b04b6dbe"),
+    "VOUCH": (70065, "8cee40d63b234ab843ed61e1ba71a1ed921d12c82ab9a9766892b8381261c210"),
     "ANSWER": (207, "3d30b4857eaa95d0e3bfa9053381b72118242c06b2ecc3f73a06221de4fdab89"),
     "EPOCH_KEY": (50, "ca9f97c821ac7c8aec9b51888e017f23562f48b70fa939bfa01bd3f525a827ab"),
     "ROSTER": (59, "f4b7cd3593e5659a7a764abeba2dc216d52fb51114da2a29e3d5c93b098c8a67"),

@@ -112,7 +112,7 @@ def bring_in(
     rm.check_offer(
         newcomer.offer_raw, nameplate=NAMEPLATE, member=member, lead_certificate=lead.card, now=NOW
     )
-    vouch = Vouch(member, newcomer.offer_raw, "")
+    vouch = Vouch(member, newcomer.offer_raw, "", "")
     candidate = room.consider(
         vouch, trust=trust or idn.Trust((org.pin,)), now=NOW, relay_member=member
     )
@@ -169,7 +169,7 @@ def test_an_unpinned_customer_sees_the_helper_as_not_verified(acme) -> None:
     room, _ = started_room()
     newcomer = helper.newcomer()
     who = room.consider(
-        Vouch(2, newcomer.offer_raw, ""), trust=idn.Trust(), now=NOW, relay_member=2
+        Vouch(2, newcomer.offer_raw, "", ""), trust=idn.Trust(), now=NOW, relay_member=2
     ).who
     assert not who.verified and who.display_name == "Lee Jisoo 이지수"
 
@@ -200,7 +200,9 @@ def test_a_relay_substituting_the_newcomers_key_is_caught_by_lead_and_customer(a
         rm.check_offer(forged, nameplate=NAMEPLATE, member=2, lead_certificate=lead.card, now=NOW)
     assert err.value.reason == "BAD_OFFER"
     with pytest.raises(RoomError):
-        room.consider(Vouch(2, forged, ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=2)
+        room.consider(
+            Vouch(2, forged, "", ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=2
+        )
 
 
 def test_a_relay_offering_its_own_agent_is_refused(acme) -> None:
@@ -215,12 +217,12 @@ def test_a_relay_offering_its_own_agent_is_refused(acme) -> None:
     assert err.value.reason == "OTHER_ORG"
     # Even if a lead vouched for it, the customer who pins Acme refuses the card ...
     with pytest.raises(IdentityError) as ierr:
-        room.consider(Vouch(2, raw, ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=2)
+        room.consider(Vouch(2, raw, "", ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=2)
     assert ierr.value.reason == "WRONG_KEY"
     # ... and one with no card at all, claiming the pinned organisation.
     bare = Agent.of(None, "Lee Jisoo").newcomer().offer_raw
     with pytest.raises(IdentityError) as ierr:
-        room.consider(Vouch(2, bare, ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=2)
+        room.consider(Vouch(2, bare, "", ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=2)
     assert ierr.value.reason == "NO_PROOF"
 
 
@@ -241,13 +243,13 @@ def test_offers_for_another_seat_room_or_time_are_refused(acme) -> None:
     raw = helper.newcomer(2).offer_raw
     trust = idn.Trust((org.pin,))
     with pytest.raises(RoomError):  # the relay announced seat 3 for this connection
-        room.consider(Vouch(2, raw, ""), trust=trust, now=NOW, relay_member=3)
+        room.consider(Vouch(2, raw, "", ""), trust=trust, now=NOW, relay_member=3)
     with pytest.raises(RoomError):
-        room.consider(Vouch(2, raw, ""), trust=trust, now=NOW + 3600, relay_member=2)
+        room.consider(Vouch(2, raw, "", ""), trust=trust, now=NOW + 3600, relay_member=2)
     with pytest.raises(RoomError):
         rm.check_offer(raw, nameplate="999", member=2, lead_certificate=lead.card, now=NOW)
     with pytest.raises(RoomError):  # seat 1 is the lead's
-        room.consider(Vouch(1, raw, ""), trust=trust, now=NOW, relay_member=1)
+        room.consider(Vouch(1, raw, "", ""), trust=trust, now=NOW, relay_member=1)
 
 
 def test_a_room_holds_at_most_max_members(acme) -> None:
@@ -257,7 +259,7 @@ def test_a_room_holds_at_most_max_members(acme) -> None:
     third = Agent.of(org, "Park Doyun 박도윤").newcomer(3)
     with pytest.raises(RoomError) as err:
         room.consider(
-            Vouch(3, third.offer_raw, ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=3
+            Vouch(3, third.offer_raw, "", ""), trust=idn.Trust((org.pin,)), now=NOW, relay_member=3
         )
     assert err.value.reason == "ROOM_FULL"
 
@@ -378,7 +380,7 @@ def test_random_offers_give_only_a_room_error(raw: bytes) -> None:
     with pytest.raises(RoomError):
         rm.read_offer(raw)
     with pytest.raises((RoomError, IdentityError)):
-        room.consider(Vouch(2, raw or b"x", ""), trust=idn.Trust(), now=NOW, relay_member=2)
+        room.consider(Vouch(2, raw or b"x", "", ""), trust=idn.Trust(), now=NOW, relay_member=2)
 
 
 @settings(max_examples=150, deadline=None)
