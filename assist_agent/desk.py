@@ -23,6 +23,7 @@ from assist_agent.drawing import Drawing
 from assist_agent.frames import FrameUpdate, MakeImage
 from assist_agent.guidance import Guidance
 from assist_agent.model import Ending, Outcome, State
+from assist_agent.presence import DeskLink
 from assist_agent.recorder import Recorder
 from assist_agent.session import RATING_WAIT_S, AgentSession
 from assist_agent.token_check import SignIn
@@ -30,7 +31,7 @@ from common import identity
 from common.endpoint import SignedIn
 from common.errors import AssistError
 from common.identity import CardState
-from common.messages import Message, Monitors, MonitorSwitch
+from common.messages import Invited, InviteKind, Message, Monitors, MonitorSwitch, PresenceState
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class Desk(QObject):
     sign_in_failed = Signal(object)  # AssistError
     session_started = Signal(object)  # AgentSession
     session_finished = Signal(object)  # AgentSession, ended
+    #: Someone asks us into their session; the window asks the agent (accept/decline).
+    invitation = Signal(object)  # Invited
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class Desk(QObject):
         self.make_image = make_image
         self.rating_wait_s = rating_wait_s
         self.identity: tuple[str, str, str] | None = None
+        self.supervisor = False
         self.key: Ed25519PrivateKey | None = None
         self.card = CardState("none")
         self.session: AgentSession | None = None
@@ -74,6 +78,9 @@ class Desk(QObject):
         self._sign_in = SignIn(self)
         self._sign_in.succeeded.connect(self._on_signed_in)
         self._sign_in.failed.connect(self._on_sign_in_failed)
+        #: Presence and invitations while signed in (colleagues see us, ask us in).
+        self.link = DeskLink(self)
+        self.link.invited.connect(self._on_invited)
         drawing.messages_ready.connect(self.send)
         guidance.messages_ready.connect(self.send)
 
@@ -98,11 +105,14 @@ class Desk(QObject):
     def _on_signed_in(self, who: SignedIn) -> None:
         name, display, org = who.name, who.display_name, who.org
         self.identity = (name, display, org)
+        self.supervisor = who.supervisor
         self.set_card(who.certificate)
         try:
             self.config_file.save(relay=self.relay, token=self.token)
         except OSError as exc:
             log.warning("could not remember the token: %s", exc)
+        if self.key is not None and self.token:
+            self.link.start(self.settings.target(self.relay), self.token, self.key)
         self.signed_in.emit(name, display, org)
 
     def set_card(self, certificate: bytes) -> None:
@@ -122,6 +132,11 @@ class Desk(QObject):
         return self.session is not None and self.session.state is not State.ENDED
 
     def new_session(self) -> AgentSession | None:
+        """Our own session: a code to read out."""
+        return self._open(None)
+
+    def _open(self, invited: Invited | None) -> AgentSession | None:
+        """A session of ours, or with ``invited`` a seat in a colleague's session."""
         if self.busy or not self.token:
             return None
         old, self.session = self.session, None
@@ -134,6 +149,7 @@ class Desk(QObject):
             key=self.key,
             make_image=self.make_image,
             rating_wait_s=self.rating_wait_s,
+            invited=invited,
             parent=self,
         )
         self.session = session
@@ -151,6 +167,38 @@ class Desk(QObject):
         self.session_started.emit(session)
         session.start()
         return session
+
+    # ------------------------------------------------------------ rooms
+
+    def set_presence(self, state: PresenceState) -> None:
+        self.link.set_state(state)
+
+    def invite(self, agent: str, kind: InviteKind, reason: str, note: str = "") -> bool:
+        """Ask a colleague into our session (HELP) or to take it over (HANDOVER)."""
+        return self.session is not None and self.session.invite(agent, kind, reason, note)
+
+    def supervise(self, agent: str, reason: str = "") -> None:
+        """Supervisor: ask to watch ``agent``'s session (the customer is asked)."""
+        if not self.busy:
+            self.link.supervise(agent, reason)
+
+    def _on_invited(self, invited: Invited) -> None:
+        if invited.kind is InviteKind.SUPERVISE:
+            if not self.busy:  # the answer to our own request: go in
+                self._open(invited)
+            return
+        self.invitation.emit(invited)
+
+    def accept(self, invited: Invited) -> AgentSession | None:
+        """Join a colleague's session (their customer is asked before we see anything)."""
+        if self.busy:
+            self.link.answer(invited.invite_id, False)
+            return None
+        self.link.answer(invited.invite_id, True)
+        return self._open(invited)
+
+    def decline(self, invited: Invited) -> None:
+        self.link.answer(invited.invite_id, False)
 
     def end_session(self) -> None:
         if self.session is not None:
@@ -193,7 +241,7 @@ class Desk(QObject):
         if outcome.ending is Ending.BAD_TOKEN and outcome.error is not None:
             self.identity = None
             self.sign_in_failed.emit(outcome.error)
-        if session.code is not None:  # a code was handed out: that is a session to remember
+        if session.code is not None or session.is_seat:  # a session to remember
             shot = self.screenshot_source() if self.keep_screenshot else None
             self.recorder.record(session, self.guidance, shot)
         self.session_finished.emit(session)
@@ -206,6 +254,7 @@ class Desk(QObject):
     def shutdown(self) -> None:
         """The window is closing: end the session now and finish writing the history."""
         self._sign_in.wait(0.5)
+        self.link.stop()
         if self.session is not None:
             self.session.shutdown(timeout=2.0)
         self.recorder.flush()

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from common.messages import MAX_SHORT_TEXT, MAX_TEXT, Chat, Step
+from common.messages import MAX_SHORT_TEXT, MAX_TEXT, Briefing, Chat, Step
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,19 @@ class Guidance(QObject):
         line = ChatLine(False, msg.text, msg.sent_ms)
         self.chat.append(line)
         self.chat_added.emit(line)
+
+    def brief(self, briefing: Briefing) -> None:
+        """Took over a session: the steps, the chat so far and the colleague's note, so
+        the work goes on where it was (the customer need not explain again)."""
+        self.steps = [StepItem(s.number, s.text, s.done) for s in briefing.steps]
+        for line in briefing.chat:
+            mine = line.author != "customer"
+            text = line.text if not mine else f"{line.author}: {line.text}"
+            self.chat.append(ChatLine(mine, text, line.sent_ms))
+            self.chat_added.emit(self.chat[-1])
+        if briefing.note:
+            self.notes = briefing.note
+        self.steps_changed.emit()
 
     # ------------------------------------------------------------ steps
 

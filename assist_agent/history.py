@@ -3,9 +3,10 @@
 Stored in ``history.sqlite`` in the user's data folder (never sent anywhere).
 A row holds when the session ran, the code's nameplate, who the customer saw
 (agent name and organisation), how it ended, the agent's notes, the chat and
-the steps (JSON), the customer's rating and, if the agent chose, a final
-screenshot (PNG). Each call opens its own short connection, so the window
-and the writer thread can both use one :class:`History`.
+the steps (JSON), who else was in the session and with whose yes (``room``,
+JSON: invitations, admissions, removals, hand-overs), the customer's rating and,
+if the agent chose, a final screenshot (PNG). Each call opens its own short
+connection, so the window and the writer thread can both use one :class:`History`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started);
 """
 _COLUMNS = (
     "id started ended code nameplate agent_name agent_display_name agent_org ending ending_text "
-    "notes chat steps rating_stars rating_comment frames"
+    "notes chat steps rating_stars rating_comment frames room"
 ).split()
 
 
@@ -66,6 +67,8 @@ class SessionRecord:
     rating_stars: int | None = None
     rating_comment: str = ""
     frames: int = 0
+    #: Who came into the session or left it, and with whose say-so: {at, event, who}.
+    room: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     screenshot: bytes | None = None  # PNG
     id: int | None = None
     has_screenshot: bool = False
@@ -81,6 +84,9 @@ class History:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+            if "room" not in columns:  # a history from before rooms
+                db.execute("ALTER TABLE sessions ADD COLUMN room TEXT NOT NULL DEFAULT '[]'")
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -96,8 +102,8 @@ class History:
             cur = db.execute(
                 "INSERT INTO sessions (started, ended, code, nameplate, agent_name,"
                 " agent_display_name, agent_org, ending, ending_text, notes, chat, chat_text,"
-                " steps, rating_stars, rating_comment, frames, screenshot)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " steps, rating_stars, rating_comment, frames, room, screenshot)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rec.started,
                     rec.ended,
@@ -115,6 +121,7 @@ class History:
                     rec.rating_stars,
                     rec.rating_comment,
                     rec.frames,
+                    json.dumps(rec.room, ensure_ascii=False),
                     rec.screenshot,
                 ),
             )
@@ -170,6 +177,7 @@ class History:
         values = dict(zip(_COLUMNS, row[:-1], strict=True))
         values["chat"] = _json_list(values["chat"])
         values["steps"] = _json_list(values["steps"])
+        values["room"] = _json_list(values["room"])
         return SessionRecord(**values, has_screenshot=bool(row[-1]))
 
 

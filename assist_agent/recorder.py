@@ -63,7 +63,7 @@ class Recorder(QObject):
             ending_text=ending_text(outcome) if outcome is not None else "",
             # The secret digits never reach the disk: only the nameplate is kept.
             code=f"{session.nameplate}-•••-•••" if session.nameplate else "",
-            nameplate=session.nameplate or "",
+            nameplate=session.nameplate or (session.invited.nameplate if session.invited else ""),
             agent_name=name,
             agent_display_name=display,
             agent_org=org,
@@ -73,6 +73,7 @@ class Recorder(QObject):
             rating_stars=session.rating[0] if session.rating else None,
             rating_comment=session.rating[1] if session.rating else "",
             frames=session.stats.frames,
+            room=list(session.room_log),
         )
         self.last_row = None
         self._pending_notes = None

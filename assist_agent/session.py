@@ -134,6 +134,8 @@ class AgentSession(QObject):
         self.invited = invited
         self.member = 1 if invited is None else 0
         self.roster: tuple = ()  # type: ignore[type-arg]
+        #: For the history: who came in or left, with whose yes ({at, event, who}).
+        self.room_log: list[dict[str, object]] = []
         self.leads = invited is None  # a seat leads once the customer approves a hand-over
         self.relay = relay
         self.state = State.STARTING
@@ -216,6 +218,9 @@ class AgentSession(QObject):
             return
         self._ending = Outcome(Ending.AGENT_ENDED)
         self._bye(EndReason.AGENT_ENDED)
+
+    def _log(self, event: str, who: str) -> None:
+        self.room_log.append({"at": round(time.time(), 3), "event": event, "who": who})
 
     @property
     def _led(self) -> bool:
@@ -316,10 +321,14 @@ class AgentSession(QObject):
                 self.member = member
                 self._set_state(State.JOINING)
             case Secured():
+                if self.invited is not None:
+                    who = self.invited.from_display_name or self.invited.from_name
+                    self._log("joined", who)
                 self.connected_at = time.time()
                 self._set_state(State.DECIDING)
                 self.secured.emit()
             case InviteUpdate(status=status):
+                self._log(f"invite_{status.state.name.lower()}", status.display_name)
                 self.invite_update.emit(status)
             case NewcomerRefused(error=err):
                 self.newcomer_refused.emit(err)
@@ -381,12 +390,22 @@ class AgentSession(QObject):
             case Chat():
                 self.chat_received.emit(msg)
             case Roster(members=members):
+                before = {e.member: e for e in self.roster}
+                after = {e.member: e for e in members}
+                for m in after.keys() - before.keys():
+                    if m != self.member and before:
+                        self._log("allowed", after[m].display_name)
+                for m in before.keys() - after.keys():
+                    self._log("left", before[m].display_name)
                 was_lead = self.leads
                 self.roster = members
                 lead = next((e for e in members if e.role is MemberRole.LEAD), None)
                 self.leads = lead is not None and lead.member == self.member
                 if was_lead and not self.leads and lead is not None:
+                    self._log("handed_over", lead.display_name)
                     self.handed_over.emit(lead.display_name)
+                elif self.leads and not was_lead:
+                    self._log("took_over", "")
                 self.roster_received.emit(msg)
             case Briefing():
                 self.briefing_received.emit(msg)

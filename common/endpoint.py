@@ -115,6 +115,7 @@ class SignedIn(Event):
     display_name: str
     org: str
     certificate: bytes = b""
+    supervisor: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -448,7 +449,7 @@ class Endpoint:
                 pass
             case AuthOk(name=name, display_name=display, org=org):
                 self._certificate, self._revocations = msg.certificate, msg.revocations
-                self._events.append(SignedIn(name, display, org, msg.certificate))
+                self._events.append(SignedIn(name, display, org, msg.certificate, msg.supervisor))
                 self._send(Create())
             case Created(nameplate=nameplate, expires_s=expires):
                 self.code = make_code(nameplate)

@@ -173,7 +173,9 @@ class _Base:
 
     def _signed_in(self, msg: AuthOk) -> None:
         self.certificate, self.revocations = msg.certificate, msg.revocations
-        self.signed_in = SignedIn(msg.name, msg.display_name, msg.org, msg.certificate)
+        self.signed_in = SignedIn(
+            msg.name, msg.display_name, msg.org, msg.certificate, msg.supervisor
+        )
         self._events.append(self.signed_in)
 
     def receive(self, wire: bytes) -> None:

@@ -483,6 +483,7 @@ class Relay:
                     agent.org,
                     creds.certificate,
                     creds.revocations,
+                    agent.role == "supervisor",
                 ),
             )
         ]

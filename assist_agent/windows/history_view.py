@@ -169,6 +169,30 @@ class HistoryView(QWidget):
                 for s in rec.steps
             )
             parts.append(f"<p><b>{e(steps_label)}</b></p><ol>{items}</ol>")
+        if rec.room:
+            room_label = self.tr("Who else was in the session")
+            words = {
+                "invite_sent": self.tr("invited {who}"),
+                "invite_accepted": self.tr("{who} accepted the invitation"),
+                "invite_declined": self.tr("{who} declined the invitation"),
+                "invite_expired": self.tr("{who} did not answer the invitation"),
+                "invite_unavailable": self.tr("{who} could not be invited"),
+                "invite_joined": self.tr("the customer let {who} in"),
+                "invite_refused": self.tr("the customer did not let {who} in"),
+                "invite_left": self.tr("{who} left"),
+                "joined": self.tr("joined {who}'s session (the customer allowed it)"),
+                "allowed": self.tr("the customer let {who} in"),
+                "left": self.tr("{who} left or was removed"),
+                "handed_over": self.tr("handed the session over to {who}"),
+                "took_over": self.tr("took the session over"),
+            }
+            entries = []
+            for r in rec.room:
+                event = str(r.get("event", ""))
+                what = words.get(event, event).format(who=r.get("who", ""))
+                entries.append(f"<li>{e(_when(float(r.get('at', 0))))} · {e(what)}</li>")
+            items = "".join(entries)
+            parts.append(f"<p><b>{e(room_label)}</b></p><ul>{items}</ul>")
         if rec.chat:
             lines = "".join(
                 f"<b>{e(you if c.get('from') == 'agent' else customer)}:</b> "

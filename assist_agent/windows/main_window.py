@@ -36,6 +36,7 @@ from assist_agent.texts import (
     state_title,
 )
 from assist_agent.windows.code_panel import CodePanel
+from assist_agent.windows.colleagues import ColleaguesPanel, InvitationDialog
 from assist_agent.windows.guidance_panel import SessionTabs
 from assist_agent.windows.history_view import HistoryView
 from assist_agent.windows.sign_in import SignInPage
@@ -47,7 +48,7 @@ from assist_ui.i18n import error_text
 from assist_ui.shapes import paint_shapes
 from common.errors import INSECURE_WARNING, AssistError
 from common.identity import CardState
-from common.messages import Monitors
+from common.messages import Briefing, Invited, InviteKind, Monitors
 
 _TROUBLE = {Ending.ERROR, Ending.BAD_TOKEN, Ending.UNREACHABLE, Ending.CODE_MISMATCH}
 
@@ -111,6 +112,9 @@ class MainWindow(QMainWindow):
         self.left.addWidget(self.code_panel)
         self.left.addWidget(self.viewer)
         self.state_card = StateCard(self)
+        self.colleagues = ColleaguesPanel(parent=self)
+        self.colleagues.setMaximumHeight(300)
+        self.invitations: list[InvitationDialog] = []
         self.guidance_panel = SessionTabs(self.guidance, self)
         side = QFrame(self)
         side.setObjectName("sidePanel")
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
         side_layout.setContentsMargins(12, 12, 12, 12)
         side_layout.setSpacing(12)
         side_layout.addWidget(self.state_card)
+        side_layout.addWidget(self.colleagues)
         side_layout.addWidget(self.guidance_panel, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
         self.split.addWidget(self.left)
@@ -165,6 +170,11 @@ class MainWindow(QMainWindow):
         desk.screenshot_source = self.final_screenshot
         desk.recorder.failed.connect(self.on_history_failed)
         self.sign_in_page.sign_in_requested.connect(desk.sign_in)
+        desk.link.colleagues_changed.connect(self.colleagues.set_colleagues)
+        desk.invitation.connect(self.on_invitation)
+        self.colleagues.presence_chosen.connect(desk.set_presence)
+        self.colleagues.invite_requested.connect(self._invite)
+        self.colleagues.supervise_requested.connect(desk.supervise)
 
         tb.tool_chosen.connect(drawing.set_tool)
         tb.color_chosen.connect(drawing.set_color)
@@ -210,6 +220,14 @@ class MainWindow(QMainWindow):
         session.monitors_received.connect(self.on_monitors)
         session.consent_given.connect(self._on_consent)
         session.session_ended.connect(self.on_ended)
+        session.invite_update.connect(self.colleagues.on_invite_update)
+        session.roster_received.connect(self.colleagues.on_roster)
+        session.roster_received.connect(lambda _r: self._room_changed())
+        session.newcomer_refused.connect(
+            lambda err: self.colleagues.status.setText(error_text(err))
+        )
+        session.handed_over.connect(self.on_handed_over)
+        session.briefing_received.connect(self._on_briefing)
 
     # ------------------------------------------------------------ signing in
 
@@ -226,8 +244,10 @@ class MainWindow(QMainWindow):
             State.SIGNING_IN, state_title(State.SIGNING_IN), state_detail(State.SIGNING_IN)
         )
 
-    def on_signed_in(self, _name: str, display: str, org: str) -> None:
+    def on_signed_in(self, name: str, display: str, org: str) -> None:
         self.state_card.set_identity(display, org)
+        self.colleagues.own_name = name
+        self.colleagues.supervisor = self.desk.supervisor
         self.pages.setCurrentWidget(self.split)
         self.toolbar.show()
         if self.session is None:
@@ -251,6 +271,9 @@ class MainWindow(QMainWindow):
 
     def on_session_started(self, session: AgentSession) -> None:
         self.session = session
+        self.toolbar.end_button.setText(
+            self.tr("Leave session") if session.is_seat else self.tr("End session")
+        )
         self.viewer.clear()
         self.viewer.set_paused(False)
         self.guidance_panel.chat.clear()
@@ -290,6 +313,7 @@ class MainWindow(QMainWindow):
             self.viewer.set_paused(False)
         self._set_open(state in OPEN)
         self.guidance_panel.chat.set_can_send(state in CONNECTED)
+        self._room_changed()
 
     def on_code_ready(self, code: str, expires_s: int) -> None:
         if not self._current():
@@ -346,6 +370,46 @@ class MainWindow(QMainWindow):
         else:
             self.viewer.set_paused(True, state_title(State.ENDED))
 
+    # ------------------------------------------------------------ the room
+
+    def _room_changed(self) -> None:
+        s = self.session
+        live = s is not None and s.state in CONNECTED
+        self.colleagues.set_session(live, s is not None and s.leads)
+
+    def _invite(self, name: str, kind: InviteKind, reason: str, note: str) -> None:
+        self.desk.invite(name, kind, reason, note)
+
+    def on_invitation(self, invited: Invited) -> None:
+        dialog = InvitationDialog(invited, self.desk.busy, self)
+        dialog.answered.connect(self._on_invitation_answer)
+        self.invitations.append(dialog)
+        dialog.show()
+        dialog.raise_()
+
+    def _on_invitation_answer(self, invited: Invited, accepted: bool) -> None:
+        self.invitations = [d for d in self.invitations if d.invited is not invited]
+        if accepted:
+            self.desk.accept(invited)
+        else:
+            self.desk.decline(invited)
+
+    def _on_briefing(self, briefing: Briefing) -> None:
+        """Taking over: the steps and chat so far are in the tabs; the note in Notes."""
+        self.desk.guidance.brief(briefing)
+        if briefing.note:
+            self.guidance_panel.notes.editor.setPlainText(
+                self.tr("Hand-over note: {note}").format(note=briefing.note)
+            )
+
+    def on_handed_over(self, name: str) -> None:
+        """The customer approved our hand-over: say so; End session leaves, it does not end."""
+        self.colleagues.status.setText(
+            self.tr("{name} leads the session now. Introduce them, then leave.").format(name=name)
+        )
+        self.toolbar.end_button.setText(self.tr("Leave session"))
+        self._room_changed()
+
     def _set_open(self, is_open: bool) -> None:
         self.toolbar.end_button.setEnabled(is_open)
 
@@ -366,6 +430,9 @@ class MainWindow(QMainWindow):
     def _end_clicked(self) -> None:
         """Ending while a customer is connected is asked once; a waiting code just ends."""
         session = self.desk.session
+        if session is not None and not session.leads and session.state is not State.WAITING:
+            session.leave()  # a helper, or after handing over: the session goes on
+            return
         if session is not None and session.state in CONNECTED and not EndConfirm.ask(self):
             return
         self.desk.end_session()

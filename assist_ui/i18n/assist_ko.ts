@@ -293,6 +293,113 @@
     </message>
   </context>
   <context>
+    <name>ColleaguesPanel</name>
+    <message>
+      <source>Colleagues</source>
+      <translation>동료</translation>
+    </message>
+    <message>
+      <source>Available</source>
+      <translation>상담 가능</translation>
+    </message>
+    <message>
+      <source>Busy</source>
+      <translation>바쁨</translation>
+    </message>
+    <message>
+      <source>Away</source>
+      <translation>자리 비움</translation>
+    </message>
+    <message>
+      <source>What your colleagues see next to your name</source>
+      <translation>동료들이 회원님 이름 옆에서 보는 상태</translation>
+    </message>
+    <message>
+      <source>Ask to help…</source>
+      <translation>도움 요청…</translation>
+    </message>
+    <message>
+      <source>Hand over…</source>
+      <translation>인계…</translation>
+    </message>
+    <message>
+      <source>Watch session</source>
+      <translation>세션 참관</translation>
+    </message>
+    <message>
+      <source>No team</source>
+      <translation>팀 없음</translation>
+    </message>
+    <message>
+      <source>available</source>
+      <translation>상담 가능</translation>
+    </message>
+    <message>
+      <source>busy</source>
+      <translation>바쁨</translation>
+    </message>
+    <message>
+      <source>away</source>
+      <translation>자리 비움</translation>
+    </message>
+    <message>
+      <source>in a session</source>
+      <translation>상담 중</translation>
+    </message>
+    <message>
+      <source>No colleague is signed in.</source>
+      <translation>로그인한 동료가 없습니다.</translation>
+    </message>
+    <message>
+      <source>leads</source>
+      <translation>담당</translation>
+    </message>
+    <message>
+      <source>helps</source>
+      <translation>도움</translation>
+    </message>
+    <message>
+      <source>supervises</source>
+      <translation>참관</translation>
+    </message>
+    <message>
+      <source>Seeing the screen: {names}</source>
+      <translation>화면을 보는 사람: {names}</translation>
+    </message>
+    <message>
+      <source>{name} was asked; waiting for their answer.</source>
+      <translation>{name} 님에게 요청했습니다. 답을 기다리는 중입니다.</translation>
+    </message>
+    <message>
+      <source>{name} accepted; the customer is being asked.</source>
+      <translation>{name} 님이 수락했습니다. 고객에게 묻고 있습니다.</translation>
+    </message>
+    <message>
+      <source>{name} declined.</source>
+      <translation>{name} 님이 거절했습니다.</translation>
+    </message>
+    <message>
+      <source>{name} did not answer in time.</source>
+      <translation>{name} 님이 제시간에 답하지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>{name} is not signed in, or the session is full.</source>
+      <translation>{name} 님이 로그인하지 않았거나 세션 인원이 다 찼습니다.</translation>
+    </message>
+    <message>
+      <source>The customer let {name} in.</source>
+      <translation>고객이 {name} 님의 참여를 허락했습니다.</translation>
+    </message>
+    <message>
+      <source>The customer did not let {name} in.</source>
+      <translation>고객이 {name} 님의 참여를 허락하지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>{name} left the session.</source>
+      <translation>{name} 님이 세션에서 나갔습니다.</translation>
+    </message>
+  </context>
+  <context>
     <name>ConsentDialog</name>
     <message>
       <source>Share your screen?</source>
@@ -724,6 +831,58 @@
       <source>Customer</source>
       <translation>고객</translation>
     </message>
+    <message>
+      <source>Who else was in the session</source>
+      <translation>세션에 함께한 사람</translation>
+    </message>
+    <message>
+      <source>invited {who}</source>
+      <translation>{who} 님을 초대함</translation>
+    </message>
+    <message>
+      <source>{who} accepted the invitation</source>
+      <translation>{who} 님이 초대를 수락함</translation>
+    </message>
+    <message>
+      <source>{who} declined the invitation</source>
+      <translation>{who} 님이 초대를 거절함</translation>
+    </message>
+    <message>
+      <source>{who} did not answer the invitation</source>
+      <translation>{who} 님이 초대에 답하지 않음</translation>
+    </message>
+    <message>
+      <source>{who} could not be invited</source>
+      <translation>{who} 님을 초대할 수 없었음</translation>
+    </message>
+    <message>
+      <source>the customer let {who} in</source>
+      <translation>고객이 {who} 님의 참여를 허락함</translation>
+    </message>
+    <message>
+      <source>the customer did not let {who} in</source>
+      <translation>고객이 {who} 님의 참여를 허락하지 않음</translation>
+    </message>
+    <message>
+      <source>{who} left</source>
+      <translation>{who} 님이 나감</translation>
+    </message>
+    <message>
+      <source>joined {who}'s session (the customer allowed it)</source>
+      <translation>{who} 님의 세션에 참여함 (고객이 허락함)</translation>
+    </message>
+    <message>
+      <source>{who} left or was removed</source>
+      <translation>{who} 님이 나갔거나 내보내짐</translation>
+    </message>
+    <message>
+      <source>handed the session over to {who}</source>
+      <translation>{who} 님에게 세션을 인계함</translation>
+    </message>
+    <message>
+      <source>took the session over</source>
+      <translation>세션을 인계받음</translation>
+    </message>
   </context>
   <context>
     <name>IdentityBadge</name>
@@ -758,6 +917,84 @@
     <message>
       <source>On the phone? Ask them to read it out and compare.</source>
       <translation>통화 중이라면 상대방에게 이 번호를 읽어 달라고 하고 비교해 보세요.</translation>
+    </message>
+  </context>
+  <context>
+    <name>InvitationDialog</name>
+    <message>
+      <source>Invitation</source>
+      <translation>초대</translation>
+    </message>
+    <message>
+      <source>{name} asks you to take over a session.</source>
+      <translation>{name} 님이 세션 인계를 요청합니다.</translation>
+    </message>
+    <message>
+      <source>{name} asks you to help in a session.</source>
+      <translation>{name} 님이 세션에서 도움을 요청합니다.</translation>
+    </message>
+    <message>
+      <source>Why: {reason}</source>
+      <translation>이유: {reason}</translation>
+    </message>
+    <message>
+      <source>End your own session first to accept.</source>
+      <translation>수락하려면 먼저 진행 중인 세션을 끝내세요.</translation>
+    </message>
+    <message>
+      <source>The customer is asked before you see their screen.</source>
+      <translation>고객의 화면을 보기 전에 고객에게 먼저 묻습니다.</translation>
+    </message>
+    <message>
+      <source>Accept</source>
+      <translation>수락</translation>
+    </message>
+    <message>
+      <source>Decline</source>
+      <translation>거절</translation>
+    </message>
+  </context>
+  <context>
+    <name>InviteDialog</name>
+    <message>
+      <source>Hand over to {name}</source>
+      <translation>{name} 님에게 인계</translation>
+    </message>
+    <message>
+      <source>Ask {name} to help</source>
+      <translation>{name} 님에게 도움 요청</translation>
+    </message>
+    <message>
+      <source>e.g. a specialist for your router</source>
+      <translation>예: 공유기 전문가의 도움이 필요합니다</translation>
+    </message>
+    <message>
+      <source>What they should know: what you tried, what the customer needs.</source>
+      <translation>알아야 할 내용: 시도한 조치, 고객에게 필요한 것.</translation>
+    </message>
+    <message>
+      <source>{name} takes over the session; you can stay a minute to introduce them. The customer is asked first and does not need a new code.</source>
+      <translation>{name} 님이 세션을 이어받습니다. 잠시 남아 소개할 수 있습니다. 고객에게 먼저 묻고, 고객은 새 코드가 필요 없습니다.</translation>
+    </message>
+    <message>
+      <source>{name} will see the customer's screen too, once the customer allows it.</source>
+      <translation>고객이 허락하면 {name} 님도 고객의 화면을 보게 됩니다.</translation>
+    </message>
+    <message>
+      <source>Why (the customer sees this):</source>
+      <translation>이유 (고객에게 보입니다):</translation>
+    </message>
+    <message>
+      <source>Note for {name} (the customer does not see it):</source>
+      <translation>{name} 님에게 남길 메모 (고객에게는 보이지 않습니다):</translation>
+    </message>
+    <message>
+      <source>Hand over</source>
+      <translation>인계</translation>
+    </message>
+    <message>
+      <source>Ask to help</source>
+      <translation>도움 요청</translation>
     </message>
   </context>
   <context>
@@ -865,8 +1102,24 @@
       <translation>도움을 드릴 준비가 되었습니다</translation>
     </message>
     <message>
+      <source>Leave session</source>
+      <translation>세션 나가기</translation>
+    </message>
+    <message>
+      <source>End session</source>
+      <translation>세션 종료</translation>
+    </message>
+    <message>
       <source>The customer rated the session {stars}.</source>
       <translation>고객 평가: {stars}</translation>
+    </message>
+    <message>
+      <source>Hand-over note: {note}</source>
+      <translation>인계 메모: {note}</translation>
+    </message>
+    <message>
+      <source>{name} leads the session now. Introduce them, then leave.</source>
+      <translation>이제 {name} 님이 세션을 담당합니다. 소개한 뒤 나가세요.</translation>
     </message>
     <message>
       <source>The customer did not allow drawing on their screen.</source>

@@ -58,6 +58,8 @@ class AuthOk(Message):
     #: relay cannot forge them, only withhold them (then customers who pin refuse).
     certificate: Annotated[bytes, Meta(max_length=MAX_CERTIFICATE_BYTES)] = b""
     revocations: Annotated[bytes, Meta(max_length=MAX_REVOCATIONS_BYTES)] = b""
+    #: Protocol 4: this agent may ask to watch colleagues' sessions.
+    supervisor: bool = False
 
 
 class Create(Message):

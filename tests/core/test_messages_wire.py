@@ -3,7 +3,8 @@ moved from hand-written fields to msgspec, so the wire format provably did not c
 
 Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocations``
 and ``Identity``; version 3 added ``Redirect`` (several relay nodes); version 4 the
-rooms (presence, invitations, members, posts, casts, offers, epochs). Their
+rooms (presence, invitations, members, posts, casts, offers, epochs, and
+``AuthOk.supervisor``). Their
 answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
 holds them to msgpack-python too.
 
@@ -151,7 +152,7 @@ KNOWN = {
     "HELLO": (32, "ecc0b8bf77e9c8b5dfab98e2f1449f5af56095b3e9ba6c584939e89a761556db"),
     "WELCOME": (11, "b123e82b49ebf5caa37fa5c802c812fd87514bf48938ce6fae8c9d0c7890d6c4"),
     "AUTH": (82, "756d0657887053dab069c0834d97eeb9e73d9ec34fdc11183d721b578a96ae7d"),
-    "AUTH_OK": (347, "b4e1604b1ceb2a0b7f0573153c8837be0af1697c3ed7cb580290c7d5e223b48b"),
+    "AUTH_OK": (348, "8a1fc21b80df1879e6b6783c9f32624fcf970bb477c49bfe20e22f1131643b6b"),
     "CREATE": (2, "b1a825e3c517085caf128f726fde3a5c64800ee344eb70e387c3518f391f260d"),
     "CREATED": (12, "8faab853e1718ce53c71efe0aaa3da3ff00aac8d4adda2da349ad8b55c4fbf27"),
     "JOIN": (6, "766fb99e96473189ed39ec3f84eb455241bd9f182650b5fac1d1d0c615113bab"),
