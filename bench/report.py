@@ -95,6 +95,38 @@ TARGETS = (
         "ms",
     ),
     Target(
+        "rooms",
+        "typing_p95_ratio",
+        "<=",
+        1.25,
+        "1 customer → 4 helpers, typing: each helper's input-to-display p95 ≤ 1.25× one helper's",
+        "×",
+    ),
+    Target(
+        "rooms",
+        "scrolling_p95_ratio",
+        "<=",
+        1.25,
+        "… scrolling: each helper's p95 ≤ 1.25× one helper's",
+        "×",
+    ),
+    Target(
+        "rooms",
+        "typing_fps_ratio",
+        ">=",
+        0.9,
+        "one helper at 50 KB/s: the others' frame rate, typing, within 10 % of unthrottled",
+        "×",
+    ),
+    Target(
+        "rooms",
+        "scrolling_fps_ratio",
+        ">=",
+        0.9,
+        "… scrolling, within 10 %",
+        "×",
+    ),
+    Target(
         "cluster",
         "cross_rtt_ratio",
         "<=",
@@ -183,7 +215,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and whether it is met (None: not measured)."""
     out = []
     for t in TARGETS:
-        if t.where in ("relay", "messages", "identity", "cluster"):
+        if t.where in ("relay", "messages", "identity", "cluster", "rooms"):
             section = results.get(t.where) or {}
         else:
             section = results["workloads"].get(t.where, {})
@@ -302,6 +334,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _message_table(results.get("messages") or {})
     lines += _identity_line(results.get("identity") or {})
     lines += _cluster_table(results.get("cluster") or {})
+    lines += _rooms_table(results.get("rooms") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -351,6 +384,40 @@ def _identity_line(ident: dict[str, Any]) -> list[str]:
         f"({_range(ident['pake_ms_rounds'])}): "
         f"{_fmt(ident['identity_to_pake_ratio'], '×')} of it.",
     ]
+
+
+def _rooms_table(r: dict[str, Any]) -> list[str]:
+    """One customer and several helpers (bench/room_bench.py)."""
+    if not r:
+        return []
+    if "error" in r:
+        return ["", f"Rooms: failed: {r['error']}"]
+
+    def cell(m: dict[str, Any], unit: str = "") -> str:
+        if not m or m.get("median") is None:
+            return "—"
+        return f"{_fmt(m['median'], unit)} ({_fmt(m['min'])}–{_fmt(m['max'])})"
+
+    lines = [
+        "",
+        f"Rooms (`bench/room_bench.py`: one customer on the 1920×1080 screen, the lead and "
+        f"1 or 4 invited helpers, each a headless agent decoding every frame; the slow one "
+        f"reads through a 50 KB/s proxy; {r.get('rounds')} rounds of "
+        f"{r.get('seconds'):g} s, medians with min–max):",
+        "",
+        "| workload | one helper: p95 | four: worst helper's p95 | ratio | others' fps: "
+        "unthrottled / one slow | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind, w in (r.get("workloads") or {}).items():
+        lines.append(
+            f"| {kind} | {cell(w['one_helper_input_ms_p95'], 'ms')} | "
+            f"{cell(w['four_helpers_worst_input_ms_p95'], 'ms')} | "
+            f"**{cell(w['four_to_one_p95_ratio'], '×')}** | "
+            f"{cell(w['others_fps_unthrottled'])} / {cell(w['others_fps_one_slow'])} | "
+            f"**{cell(w['others_fps_ratio'], '×')}** |"
+        )
+    return lines
 
 
 def _cluster_table(c: dict[str, Any]) -> list[str]:

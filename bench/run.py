@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.run                  # everything, about 15 minutes
+    .venv/bin/python -m bench.run                  # everything, about 45 minutes
     .venv/bin/python -m bench.run --quick          # a smoke run, about 2 minutes
     .venv/bin/python -m bench.run --only typing,relay --seconds 30
 
@@ -28,13 +28,21 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import cluster_bench, identity_bench, message_bench, procs, relay_bench, report
+from bench import (
+    cluster_bench,
+    identity_bench,
+    message_bench,
+    procs,
+    relay_bench,
+    report,
+    room_bench,
+)
 from bench.screen_bench import Plan, run_workload
 from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
-PARTS = (*report.WORKLOADS, "relay", "messages", "identity", "cluster")
+PARTS = (*report.WORKLOADS, "relay", "messages", "identity", "cluster", "rooms")
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
 FULL_REPEAT = 5
 
@@ -96,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         "messages": {},
         "identity": {},
         "cluster": {},
+        "rooms": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -159,6 +168,20 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["cluster"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"cluster: {_brief(results['cluster'])}", flush=True)
+    if "rooms" in parts:
+        print("rooms: running (1 and 4 helpers, one slow; typing and scrolling) ...", flush=True)
+        try:
+            with running_xvfb() as display:
+                results["rooms"] = room_bench.run(
+                    display,
+                    work / "rooms",
+                    rounds=1 if args.quick else FULL_REPEAT,
+                    seconds=5.0 if args.quick else 10.0,
+                )
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["rooms"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"rooms: {_brief(results['rooms'])}", flush=True)
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 
@@ -208,6 +231,7 @@ def _brief(result: dict[str, Any]) -> str:
         *("cross_setup_added_ms", "cross_rtt_ratio", "three_nodes_p99_added_ms"),
         *("cpu_per_session_ratio", "failover_s_p95"),
         *("sqlite_sign_ins_per_s", "postgresql_sign_ins_per_s"),
+        *("typing_p95_ratio", "scrolling_p95_ratio", "typing_fps_ratio", "scrolling_fps_ratio"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 
