@@ -643,8 +643,9 @@ class Endpoint:
         While our connection is down it is dropped (members resync on a keyframe)."""
         if self.room is None or self.ended:
             return False
-        if self.channel is not None and self.channel.suspended:
-            return True  # not sent: the streamer restarts with a keyframe when back
+        if self.phase is Phase.RESUMING:
+            return True  # our connection is down: the streamer restarts with a keyframe
+        # (The lead being away does not stop the stream: helpers go on watching.)
         self._out.append(Cast(self.room.seal_cast(msg)).serialize())
         return True
 

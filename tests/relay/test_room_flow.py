@@ -502,3 +502,31 @@ def test_a_helper_whose_organisation_differs_from_the_leads_does_not_enter() -> 
     (failed,) = loop.take(seat_cid, Failed)
     assert failed.error.reason == "BAD_GREETING"
     assert not loop.take(customer_cid, NewcomerAsks)
+
+
+def test_the_lead_drops_and_the_helper_keeps_watching_then_the_lead_catches_up(
+    room_of_two: tuple[Loop, int, int, Endpoint, Endpoint],
+) -> None:
+    loop, lead_cid, customer_cid, lead, customer = room_of_two
+    seat_cid, seat = bring_in(loop, lead, lead_cid, customer_cid)
+    (asks,) = loop.take(customer_cid, NewcomerAsks)
+    customer.allow(asks.candidate.member)
+    customer.cast(frame(1, keyframe=True))
+    loop.pump()
+    loop.take(seat_cid, Received)
+    loop.take(lead_cid, Received)
+    del loop.eps[lead_cid]
+    loop._apply(loop.core.closed(lead_cid))  # noqa: SLF001
+    lead.connection_lost()
+    customer.cast(frame(2))
+    loop.pump()
+    assert frame(2) in [e.message for e in loop.take(seat_cid, Received)]
+    again = loop.attach(lead)  # resumes; the casts it missed are gone
+    refresh = [e for e in loop.take(customer_cid, Received) if isinstance(e.message, Refresh)]
+    assert [e.member for e in refresh] == [1]
+    customer.cast(frame(3))  # a delta on a picture the lead does not have: held back
+    customer.send_to(1, frame(3, keyframe=True))
+    customer.cast(frame(4))
+    loop.pump()
+    got = [e.message for e in loop.take(again, Received) if isinstance(e.message, Frame)]
+    assert got == [frame(3, True), frame(4)]
