@@ -66,6 +66,7 @@ from common.messages import (
     Chat,
     Consent,
     ConsentState,
+    DrawPermission,
     EndReason,
     Frame,
     FrameAck,
@@ -209,6 +210,13 @@ class AgentSession(QObject):
         if self.state not in CONNECTED or not self.leads:
             return False
         self._net.call_endpoint("invite", agent, kind, reason, note)
+        return True
+
+    def let_draw(self, member: int, allowed: bool) -> bool:
+        """Lead: let a supervisor draw on the customer's screen, or stop them."""
+        if self.state not in CONNECTED or not self.leads:
+            return False
+        self._net.send_app(DrawPermission(member, allowed))
         return True
 
     def leave(self) -> None:

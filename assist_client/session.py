@@ -65,6 +65,7 @@ from common.messages import (
     Chat,
     Consent,
     ConsentState,
+    DrawPermission,
     EndReason,
     Frame,
     FrameAck,
@@ -639,6 +640,17 @@ class CustomerSession(QObject):
                         msg, text=f"{entry.display_name}: {msg.text}"[:4000]
                     )
                 self.chat_received.emit(msg)
+            case DrawPermission(member=who, allowed=allowed):
+                entry = self.members.get(who)
+                if member == self.lead and entry is not None and self._net is not None:
+                    self.members[who] = msgspec.structs.replace(entry, can_draw=allowed)
+                    self._net.call_endpoint("set_can_draw", who, allowed)
+                    if self.current is not None:
+                        consent = Consent(
+                            ConsentState.GRANTED, self.allow_draw and allowed, self.current.index
+                        )
+                        self._net.call_endpoint("send_to", who, consent)
+                    self.members_changed.emit(list(self.members.values()))
             case Step():
                 if member == self.lead or not self.members:
                     self._steps[msg.number] = msg

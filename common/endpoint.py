@@ -712,6 +712,15 @@ class Endpoint:
         elif rm.members:
             self.send_all(Roster(rm.roster()))
 
+    def set_can_draw(self, member: int, allowed: bool) -> None:
+        """Customer: the lead let a member (a supervisor) draw, or stopped them; everyone
+        gets the new roster."""
+        rm = self.room
+        if rm is None or member not in rm.members:
+            return
+        rm.members[member].can_draw = allowed
+        self.send_all(Roster(rm.roster()))
+
     def invite(self, agent: str, kind: InviteKind, reason: str, note: str = "") -> None:
         """Lead: ask a colleague in (``HELP``) or to take over (``HANDOVER``). ``note`` is
         passed to them inside the channels once the customer allows them in."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -61,6 +62,7 @@ class ColleaguesPanel(QWidget):
     presence_chosen = Signal(object)  # PresenceState
     invite_requested = Signal(str, object, str, str)  # name, InviteKind, reason, note
     supervise_requested = Signal(str)  # name
+    draw_permission = Signal(int, bool)  # a supervisor's seat, may draw
 
     def __init__(self, own_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +95,17 @@ class ColleaguesPanel(QWidget):
         self.room = QLabel()
         self.room.setWordWrap(True)
         self.room.setObjectName("roomList")
+        #: The lead's say on a supervisor's drawing (shown while one is in the room).
+        self.let_draw = QCheckBox()
+        self.let_draw.hide()
+        self._supervisor_seat = 0
+        self.let_draw.toggled.connect(
+            lambda on: (
+                self.draw_permission.emit(self._supervisor_seat, on)
+                if self._supervisor_seat
+                else None
+            )
+        )
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #5f6368;")
@@ -109,6 +122,7 @@ class ColleaguesPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.room)
+        layout.addWidget(self.let_draw)
         layout.addWidget(self.status)
         self._people: list[Colleague] = []
         self._update_buttons()
@@ -164,6 +178,13 @@ class ColleaguesPanel(QWidget):
         }
         names = [f"{e.display_name} ({role[e.role]})" for e in roster.members]
         self.room.setText(self.tr("Seeing the screen: {names}").format(names=", ".join(names)))
+        sup = next((e for e in roster.members if e.role is MemberRole.SUPERVISOR), None)
+        self._supervisor_seat = 0
+        if sup is not None and self.leads:
+            self.let_draw.setText(self.tr("Let {name} draw too").format(name=sup.display_name))
+            self.let_draw.setChecked(sup.can_draw)
+            self._supervisor_seat = sup.member
+        self.let_draw.setVisible(sup is not None and self.leads)
 
     @Slot(object)
     def on_invite_update(self, status: InviteStatus) -> None:

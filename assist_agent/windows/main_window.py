@@ -175,6 +175,9 @@ class MainWindow(QMainWindow):
         self.colleagues.presence_chosen.connect(desk.set_presence)
         self.colleagues.invite_requested.connect(self._invite)
         self.colleagues.supervise_requested.connect(desk.supervise)
+        self.colleagues.draw_permission.connect(
+            lambda member, on: self.session.let_draw(member, on) if self.session else None
+        )
 
         tb.tool_chosen.connect(drawing.set_tool)
         tb.color_chosen.connect(drawing.set_color)

@@ -367,6 +367,10 @@
       <translation>화면을 보는 사람: {names}</translation>
     </message>
     <message>
+      <source>Let {name} draw too</source>
+      <translation>{name} 님도 그릴 수 있게 하기</translation>
+    </message>
+    <message>
       <source>{name} was asked; waiting for their answer.</source>
       <translation>{name} 님에게 요청했습니다. 답을 기다리는 중입니다.</translation>
     </message>

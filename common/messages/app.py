@@ -269,6 +269,16 @@ class Refresh(Message):
     KIND = Kind.REFRESH
 
 
+class DrawPermission(Message):
+    """lead -> customer: may this member (a supervisor) draw on the customer's screen?
+    Only the member who leads may say; the customer's app applies it to that member's
+    marks and tells everyone in the next roster."""
+
+    KIND = Kind.DRAW_PERMISSION
+    member: Annotated[int, Meta(ge=1, le=255)]
+    allowed: bool
+
+
 class BriefStep(Record):
     number: Annotated[int, Meta(ge=1, le=999)]
     text: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]

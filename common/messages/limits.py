@@ -109,6 +109,7 @@ class Kind(enum.IntEnum):
     ROSTER = 0x93
     REFRESH = 0x94
     BRIEFING = 0x95
+    DRAW_PERMISSION = 0x96
 
 
 class Layer(enum.Enum):

@@ -12,6 +12,7 @@ from common import identity as idn
 from common.endpoint import MemberChanged, NewcomerAsks, Received
 from common.messages import (
     Chat,
+    DrawPermission,
     MemberRole,
     RosterEntry,
     Shape,
@@ -142,3 +143,24 @@ def test_a_newcomer_who_leaves_before_the_answer_closes_the_prompt(
     assert gone.args == [2]
     session.allow_member(2)  # too late: nothing happens
     assert ("allow", (2,)) not in net.calls
+
+
+def test_a_supervisor_draws_only_once_the_lead_allows_it(
+    session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
+) -> None:
+    sharing(session, qtbot, networks)
+    net = networks.last
+    net.on_event(NewcomerAsks(candidate(3, MemberRole.SUPERVISOR)))
+    qtbot.wait_until(lambda: 3 in session._asking)  # noqa: SLF001
+    session.allow_member(3)
+    marks: list[object] = []
+    session.annotation_received.connect(marks.append)
+    net.on_event(Received(shape(1), 3))
+    net.on_event(Received(DrawPermission(3, True), 3))  # not theirs to grant
+    qtbot.wait(50)
+    assert marks == [] and not session.members[3].can_draw
+    net.on_event(Received(DrawPermission(3, True), 1))  # the lead's say
+    qtbot.wait_until(lambda: session.members[3].can_draw)
+    assert ("set_can_draw", (3, True)) in net.calls
+    net.on_event(Received(shape(2), 3))
+    qtbot.wait_until(lambda: len(marks) == 1)

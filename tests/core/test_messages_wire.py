@@ -140,6 +140,7 @@ EXAMPLES: dict[str, m.Message] = {
         )
     ),
     "REFRESH": m.Refresh(),
+    "DRAW_PERMISSION": m.DrawPermission(4, True),
     "BRIEFING": m.Briefing(
         "note " * 10,
         (m.BriefStep(1, "Open Settings", True), m.BriefStep(999, "설정", False)),
@@ -212,6 +213,7 @@ KNOWN = {
     "EPOCH_KEY": (50, "ca9f97c821ac7c8aec9b51888e017f23562f48b70fa939bfa01bd3f525a827ab"),
     "ROSTER": (59, "f4b7cd3593e5659a7a764abeba2dc216d52fb51114da2a29e3d5c93b098c8a67"),
     "REFRESH": (2, "0375c09d206aee7a05e559dd168bc21bf1196de1c477f7fe36e876197d4f68f6"),
+    "DRAW_PERMISSION": (4, "dc4b2dc89b65eb1856469d97da258e55f8d23a4ce52af61c866275e9a8aa401e"),
     "BRIEFING": (111, "7dbb8caa81027c49709560294357d35a24b5e21d35f5b5c4cda51340777facdc"),
 }
 
