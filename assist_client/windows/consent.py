@@ -45,7 +45,15 @@ class IdentityBadge(QFrame):
     verified (orange: the name is the relay's word), in words, not only colour. The
     consent prompt shows it for the agent, the join prompt for each newcomer."""
 
-    def __init__(self, identity: CheckedIdentity | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        identity: CheckedIdentity | None,
+        parent: QWidget | None = None,
+        *,
+        vouched: bool = False,
+    ) -> None:
+        """``vouched``: someone the agent brought in (the name is their own, passed on by
+        the agent), not the agent the relay paired us with."""
         super().__init__(parent)
         self.verified = identity is not None and identity.verified
         self.setObjectName("Verified" if self.verified else "Unverified")
@@ -69,6 +77,14 @@ class IdentityBadge(QFrame):
                     "This name is signed with an organisation key this computer does not "
                     "know. Compare the key below with the one on the organisation's own web "
                     "page before you continue."
+                )
+            ]
+        elif vouched:
+            head = self.tr("Not verified")
+            lines = [
+                self.tr(
+                    "This name was passed on by the agent helping you; it is not signed by "
+                    "a key this computer trusts. Ask the agent who this is before you allow."
                 )
             ]
         else:

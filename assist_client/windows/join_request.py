@@ -52,7 +52,7 @@ class JoinRequestDialog(QDialog):
         role_line = QLabel(asks.format(lead=lead_name))
         role_line.setWordWrap(True)
         role_line.setStyleSheet("font-size: 18px;")
-        self.badge = IdentityBadge(who)
+        self.badge = IdentityBadge(who, vouched=True)
 
         reason_box = QFrame()
         reason_box.setObjectName("Warning")

@@ -911,6 +911,10 @@
       <translation>이 이름은 이 컴퓨터가 모르는 기관 키로 서명되어 있습니다. 계속하기 전에 아래 키를 해당 기관의 공식 웹페이지에 있는 키와 비교해 보세요.</translation>
     </message>
     <message>
+      <source>This name was passed on by the agent helping you; it is not signed by a key this computer trusts. Ask the agent who this is before you allow.</source>
+      <translation>이 이름은 도와주는 상담원이 전달한 것으로, 이 컴퓨터가 신뢰하는 키로 서명되지 않았습니다. 허락하기 전에 상담원에게 누구인지 물어보세요.</translation>
+    </message>
+    <message>
       <source>This name comes from the relay server, not from a key this computer trusts. Make sure you know who you are talking to.</source>
       <translation>이 이름은 중계 서버가 알려 준 것이며, 이 컴퓨터가 신뢰하는 키로 확인된 것이 아닙니다. 상대방이 누구인지 꼭 확인하세요.</translation>
     </message>
