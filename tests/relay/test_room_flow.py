@@ -56,8 +56,11 @@ from relay.org import SignInCredentials
 from relay.sessions import Invitation, Relay
 from relay.store import AgentRecord
 
-#: Real time: the lead's app checks offers against its own clock.
-NOW = float(int(time.time()))
+
+def now() -> float:
+    """Real time, read when used: the lead's app checks offers against its own clock,
+    and a whole test run takes longer than an offer may be old."""
+    return time.time()
 
 
 class Org:
@@ -77,7 +80,7 @@ class Org:
             team="Network",
             agent_key=idn.public_bytes(key),
             serial=self.serial,
-            now=NOW,
+            now=now(),
         )
 
 
@@ -93,7 +96,7 @@ class Loop:
     """The relay core and the endpoints, wired by hand; ``slow`` members miss casts."""
 
     def __init__(self, org: Org, **settings: Any) -> None:
-        self.now = NOW
+        self.now = now()
         self.core = Relay(
             Settings(connections_per_minute=0, joins_per_minute=0, **settings),
             monotonic=lambda: self.now,
@@ -113,7 +116,9 @@ class Loop:
         key = Ed25519PrivateKey.generate()
         o = org or self.org
         record = AgentRecord(name, display, o.name, f"{name:0<12}"[:12], 0.0, "Network", role)
-        p = Person(record, key, o.card(key, name, display), idn.revocation_list(o.key, (), now=NOW))
+        p = Person(
+            record, key, o.card(key, name, display), idn.revocation_list(o.key, (), now=now())
+        )
         self.people[name] = p
         return p
 
@@ -216,7 +221,7 @@ def room_of_two() -> tuple[Loop, int, int, Endpoint, Endpoint]:
     customer = Endpoint.customer(
         make_code(ready.code.nameplate, ready.code.secret),
         trust=idn.Trust((org.pin,)),
-        clock=lambda: NOW,
+        clock=now,
     )
     customer_cid = loop.attach(customer)
     assert loop.take(customer_cid, Secured)
@@ -248,7 +253,7 @@ def bring_in(
     loop.pump()
     states = [u.status.state for u in loop.take(lead_cid, InviteUpdate)]
     assert states == [InviteState.SENT, InviteState.ACCEPTED]
-    seat = MemberEndpoint(name, arrived.invited, key=p.key, clock=lambda: loop.now)
+    seat = MemberEndpoint(name, arrived.invited, key=p.key, clock=now)
     seat_cid = loop.attach(seat)
     assert loop.take(seat_cid, EnteredRoom)
     return seat_cid, seat
@@ -436,7 +441,7 @@ def test_colleagues_and_supervisor_request(
     (arrived,) = loop.take(b, InvitationArrived)
     assert arrived.invited.kind is InviteKind.SUPERVISE
     assert loop.take(lead_cid, InviteUpdate)[-1].status.agent == "bora"
-    seat = MemberEndpoint("bora", arrived.invited, key=loop.people["bora"].key, clock=lambda: NOW)
+    seat = MemberEndpoint("bora", arrived.invited, key=loop.people["bora"].key)
     seat_cid = loop.attach(seat)
     (asks,) = loop.take(customer_cid, NewcomerAsks)
     assert asks.candidate.role is MemberRole.SUPERVISOR
@@ -492,7 +497,7 @@ def test_a_helper_whose_organisation_differs_from_the_leads_does_not_enter() -> 
         lead_cid,
         "alice",
         "",
-        NOW + 60,
+        now() + 60,
         accepted=True,
     )
     loop.core.invites[1] = invitation
