@@ -561,6 +561,9 @@ class RelayServer:
             if skipped:
                 self._push(peer, Skipped(skipped).serialize(), None)
                 peer.skipped = 0
+            self._forwarded += 1
+            if self._forwarded % _SAMPLE_EVERY == 0 and peer.sample is None:
+                peer.sample = (raw, time.perf_counter())  # relay-added latency, as for Data
             self._push(peer, raw, None)
 
     def _push(self, conn: Connection, data: bytes, sender: Connection | None) -> None:
