@@ -84,7 +84,7 @@ from common.messages import (
     ShapesClear,
     Step,
 )
-from common.room import COLORS, Candidate
+from common.room import Candidate, roster_entry
 
 log = logging.getLogger(__name__)
 
@@ -263,16 +263,7 @@ class CustomerSession(QObject):
         if self._net is not None:  # the screen goes out once, under the room's key
             self._net.call_endpoint("start_room", lead, self.max_members)
         self.members = {
-            LEAD_MEMBER: RosterEntry(
-                LEAD_MEMBER,
-                lead.display_name[:64],
-                lead.org[:64],
-                lead.team[:64],
-                MemberRole.LEAD,
-                lead.verified,
-                COLORS[0],
-                True,
-            )
+            LEAD_MEMBER: roster_entry(LEAD_MEMBER, lead, MemberRole.LEAD, can_draw=True)
         }
         self.members_changed.emit(list(self.members.values()))
         self._send(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
@@ -421,17 +412,11 @@ class CustomerSession(QObject):
         candidate = self._asking.pop(member, None)
         if candidate is None or self._net is None or not self.sharing:
             return
-        who = candidate.who
-        color = COLORS[len(self.members) % len(COLORS)]
-        self.members[member] = RosterEntry(
+        self.members[member] = roster_entry(
             member,
-            who.display_name[:64],
-            who.org[:64],
-            who.team[:64],
+            candidate.who,
             candidate.role,
-            who.verified,
-            color,
-            candidate.role is not MemberRole.SUPERVISOR,
+            can_draw=candidate.role is not MemberRole.SUPERVISOR,
         )
         if candidate.role is MemberRole.LEAD:
             old = self.members.get(self.lead)

@@ -69,7 +69,6 @@ from common.messages import (
     InviteStatus,
     Layer,
     Member,
-    MemberRole,
     Message,
     PeerAway,
     PeerBack,
@@ -98,12 +97,6 @@ __all__ = [
 
 #: Messages kept between the customer's yes and the lead's greeting.
 _EARLY_LIMIT = 64
-
-_ROLE_OF = {
-    InviteKind.HELP: MemberRole.HELPER,
-    InviteKind.HANDOVER: MemberRole.LEAD,
-    InviteKind.SUPERVISE: MemberRole.SUPERVISOR,
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,7 +278,7 @@ class MemberEndpoint(_Base):
     ) -> None:
         super().__init__(token, key, client)
         self.invited = invited
-        self.role_in_room = _ROLE_OF[invited.kind]
+        self.role_in_room = room.role_for(invited.kind)
         self.member = 0
         self._clock = clock
         self._newcomer: room.Newcomer | None = None

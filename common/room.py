@@ -63,6 +63,7 @@ from common.messages import (
     EpochKey,
     Frame,
     Greeting,
+    InviteKind,
     Layer,
     MemberRole,
     Message,
@@ -87,7 +88,10 @@ __all__ = [
     "Newcomer",
     "StreamGate",
     "check_offer",
+    "color_of",
     "countersign",
+    "role_for",
+    "roster_entry",
 ]
 
 OFFER_VERSION = 1
@@ -100,8 +104,40 @@ _CAST_LABEL = b"assist/1 cast\x00"
 _PAIR_LABEL = b"assist/1 pair\x00"
 #: RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305.
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
-#: Marks in the customer's screen and bar: one colour per member, in order of arrival.
+#: Marks in the customer's screen and bar: one colour per member, by seat.
 COLORS = (0xE53935, 0x1E88E5, 0x43A047, 0x8E24AA, 0xF4511E, 0x00897B, 0x6D4C41, 0x3949AB)
+
+
+def color_of(member: int) -> int:
+    """A member's colour (0xRRGGBB), from its seat: seats are never reused, so the
+    customer's bar, overlay and every member's roster agree without being told."""
+    return COLORS[(member - 1) % len(COLORS)]
+
+
+def role_for(kind: InviteKind) -> MemberRole:
+    """What an invitation makes its newcomer (the relay's seat and the offer agree)."""
+    return {
+        InviteKind.HELP: MemberRole.HELPER,
+        InviteKind.HANDOVER: MemberRole.LEAD,
+        InviteKind.SUPERVISE: MemberRole.SUPERVISOR,
+    }[kind]
+
+
+def roster_entry(
+    member: int, who: identity.CheckedIdentity, role: MemberRole, *, can_draw: bool
+) -> RosterEntry:
+    """One line of the roster: who can see the screen, as the customer checked them."""
+    return RosterEntry(
+        member,
+        who.display_name[:64],
+        who.org[:64],
+        who.team[:64],
+        role,
+        who.verified,
+        color_of(member),
+        can_draw,
+    )
+
 
 _Key = Annotated[bytes, msgspec.Meta(min_length=KEY_BYTES, max_length=KEY_BYTES)]
 _MemberNo = Annotated[int, msgspec.Meta(ge=1, le=255)]
@@ -401,7 +437,6 @@ class RoomMember:
     member: int
     who: identity.CheckedIdentity
     role: MemberRole
-    color: int
     #: Its pairwise channel (None for member 1, whose channel is the code's own).
     channel: SecureChannel | None
     can_draw: bool = True
@@ -437,11 +472,8 @@ class CustomerRoom:
         self.nameplate = nameplate
         self.max_members = max_members
         self._entropy = entropy
-        self.members: dict[int, RoomMember] = {
-            1: RoomMember(1, lead, MemberRole.LEAD, COLORS[0], None)
-        }
+        self.members: dict[int, RoomMember] = {1: RoomMember(1, lead, MemberRole.LEAD, None)}
         self.lead = 1
-        self._colors = 1
         self.epoch = 0
         self._key = b""
         self._cipher: Any = None
@@ -525,11 +557,9 @@ class CustomerRoom:
             candidate.member,
             candidate.who,
             candidate.role,
-            COLORS[self._colors % len(COLORS)],
             channel,
             can_draw=candidate.role is not MemberRole.SUPERVISOR,
         )
-        self._colors += 1
         return Admission(
             Answer(candidate.member, True, box),
             channel,
@@ -555,15 +585,11 @@ class CustomerRoom:
     def roster(self) -> tuple[RosterEntry, ...]:
         """Who can see the screen now, for every member's list and the sharing bar."""
         return tuple(
-            RosterEntry(
+            roster_entry(
                 m.member,
-                m.who.display_name[:64],
-                m.who.org[:64],
-                m.who.team[:64],
+                m.who,
                 _shown_role(m.role, m.member == self.lead),
-                m.who.verified,
-                m.color,
-                m.can_draw,
+                can_draw=m.can_draw,
             )
             for m in self.members.values()
         )

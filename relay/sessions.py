@@ -108,6 +108,7 @@ from common.messages import (
     Role,
     Welcome,
 )
+from common.room import role_for
 from relay.actions import (
     Action,
     AskLimit,
@@ -854,11 +855,7 @@ class Relay:
         del self.invites[inv.id]
         member = s.next_member
         s.next_member += 1
-        role = {
-            InviteKind.HELP: MemberRole.HELPER,
-            InviteKind.HANDOVER: MemberRole.LEAD,
-            InviteKind.SUPERVISE: MemberRole.SUPERVISOR,
-        }[inv.kind]
+        role = role_for(inv.kind)
         seat = Seat(member, conn.id, agent, role, inv)
         s.seats[member] = seat
         conn.session, conn.seat, conn.phase, conn.deadline = s, seat, Phase.IN_SESSION, None
