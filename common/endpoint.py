@@ -170,6 +170,10 @@ class MemberChanged(Event):
     role: MemberRole
     present: bool
 
+    @classmethod
+    def of(cls, msg: Member) -> MemberChanged:
+        return cls(msg.member, msg.name, msg.display_name, msg.org, msg.role, msg.present)
+
 
 @dataclasses.dataclass(frozen=True)
 class NewcomerAsks(Event):
@@ -707,10 +711,7 @@ class Endpoint:
         keys = rm.remove(member)
         for to, key in keys:
             self.send_to(to, key)
-        if member != LEAD_MEMBER:
-            self.send_all(Roster(rm.roster()))
-        elif rm.members:
-            self.send_all(Roster(rm.roster()))
+        self.send_all(Roster(rm.roster()))
 
     def set_can_draw(self, member: int, allowed: bool) -> None:
         """Customer: the lead let a member (a supervisor) draw, or stopped them; everyone
@@ -766,20 +767,15 @@ class Endpoint:
             self.send_app(Refresh())
 
     def _member(self, msg: Member) -> None:
-        event = MemberChanged(
-            msg.member, msg.name, msg.display_name, msg.org, msg.role, msg.present
-        )
+        event = MemberChanged.of(msg)
         if msg.present:
             self.seats[msg.member] = event
         else:
             self.seats.pop(msg.member, None)
             self._offers.pop(msg.member, None)
-            if self.room is not None and (
-                msg.member in self.room.members or msg.member in self.room.pending
-            ):
+            if self.room is not None:
                 self.room.pending.pop(msg.member, None)
-                if msg.member in self.room.members:
-                    self.remove(msg.member)  # gone: the next epoch without them
+                self.remove(msg.member)  # gone: the next epoch without them
         self._events.append(event)
 
     def _vouched(self, vouch: Vouch) -> None:
@@ -788,13 +784,10 @@ class Endpoint:
         if rm is None:
             self.send_app(Answer(vouch.member, False, b""))
             return
+        # The seat must be one the relay announced a connection in (0: none).
+        seated = vouch.member if vouch.member in self.seats else 0
         try:
-            candidate = rm.consider(
-                vouch, trust=self.trust, now=self._clock(), relay_member=vouch.member
-            )
-            seat = self.seats.get(vouch.member)
-            if seat is None:
-                raise RoomError.of("BAD_OFFER", "no connection in that seat")
+            candidate = rm.consider(vouch, trust=self.trust, now=self._clock(), relay_member=seated)
         except (IdentityError, RoomError) as err:
             self.send_app(rm.decline(vouch.member))
             self._send(Admit(vouch.member, False))
@@ -849,11 +842,10 @@ class Endpoint:
                 lead_certificate=self._certificate,
                 now=self._clock(),
             )
-        except (RoomError, IdentityError) as err:
+        except (RoomError, IdentityError) as err:  # an unreadable own card counts as "other"
             name = seat.display_name if seat is not None else "A colleague"
-            refusal = err if isinstance(err, RoomError) else RoomError("OTHER_ORG")
-            refusal.params["name"] = name
-            self._events.append(NewcomerRefused(member, RoomError(refusal.reason, name=name)))
+            reason = err.reason if isinstance(err, RoomError) else "OTHER_ORG"
+            self._events.append(NewcomerRefused(member, RoomError(reason, name=name)))
             return
         self._offers[member] = raw
         reason, note = self._notes.pop(checked.body.agent, ("", ""))

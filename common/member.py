@@ -359,11 +359,7 @@ class MemberEndpoint(_Base):
                 if self.gate.gap():
                     self.send_app(Refresh())
             case Member():
-                self._events.append(
-                    MemberChanged(
-                        msg.member, msg.name, msg.display_name, msg.org, msg.role, msg.present
-                    )
-                )
+                self._events.append(MemberChanged.of(msg))
             case PeerAway(grace_s=grace):
                 self.peer_present = False
                 if self.channel is not None:

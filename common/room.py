@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from common import crypto, identity
 from common.channel import SecureChannel
-from common.errors import IdentityError, RoomError, TamperedError
+from common.errors import IdentityError, ProtocolError, RoomError, TamperedError
 from common.messages import (
     KEY_BYTES,
     MAX_CERTIFICATE_BYTES,
@@ -330,7 +330,7 @@ class CastReader:
                 del self._keys[old]  # forget keys nobody may use any more
         try:
             return parse(plaintext, Layer.APP)
-        except Exception:
+        except ProtocolError:
             self.closed = True
             raise
 
