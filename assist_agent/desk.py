@@ -177,6 +177,11 @@ class Desk(QObject):
         """Ask a colleague into our session (HELP) or to take it over (HANDOVER)."""
         return self.session is not None and self.session.invite(agent, kind, reason, note)
 
+    def let_draw(self, member: int, allowed: bool) -> None:
+        """Lead: let a supervisor in the room draw, or stop them."""
+        if self.session is not None:
+            self.session.let_draw(member, allowed)
+
     def supervise(self, agent: str, reason: str = "") -> None:
         """Supervisor: ask to watch ``agent``'s session (the customer is asked)."""
         if not self.busy:

@@ -231,11 +231,6 @@ class AgentSession(QObject):
         self.room_log.append({"at": round(time.time(), 3), "event": event, "who": who})
 
     @property
-    def _led(self) -> bool:
-        """A seat that became the lead (the customer approved our hand-over)."""
-        return any(e.member == self.member and e.role is MemberRole.LEAD for e in self.roster)
-
-    @property
     def is_seat(self) -> bool:
         return self.invited is not None
 
@@ -247,8 +242,8 @@ class AgentSession(QObject):
         """The agent ends the session (or cancels the code)."""
         if self.state in (State.WAITING_RATING, State.ENDED):
             return
-        if self.invited is not None and not self._led:
-            self.leave()  # a helper's end is leaving; the session is the customer's
+        if not self.leads:
+            self.leave()  # a helper, or after handing over: the session goes on
             return
         if self.connected_at is not None:
             self._net.send_app(SessionEnd(EndReason.AGENT_ENDED, ""))

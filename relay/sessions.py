@@ -654,15 +654,16 @@ class Relay:
         if conn.agent is not None:
             self._dirty_orgs.add(conn.agent.org)
 
-    def _desks(self, name: str, org: str) -> list[Conn]:
+    def _desks(self, org: str, name: str | None = None) -> list[Conn]:
+        """The signed-in desk connections of ``org`` (of one agent, with ``name``)."""
         return [
             c
             for c in self.conns.values()
             if c.desk is not None
             and c.phase is Phase.READY
             and c.agent is not None
-            and c.agent.name == name
             and c.agent.org == org
+            and name in (None, c.agent.name)
         ]
 
     def _presence(self, conn: Conn, state: PresenceState) -> list[Action]:
@@ -676,14 +677,7 @@ class Relay:
         out: list[Action] = []
         orgs, self._dirty_orgs = self._dirty_orgs, set()
         for org in orgs:
-            desks = [
-                c
-                for c in self.conns.values()
-                if c.desk is not None
-                and c.phase is Phase.READY
-                and c.agent is not None
-                and c.agent.org == org
-            ]
+            desks = self._desks(org)
             if not desks:
                 continue
             busy = {
@@ -711,7 +705,7 @@ class Relay:
             or msg.kind is InviteKind.SUPERVISE
         ):
             return self.protocol_error(conn.id, "Invite from someone who does not lead")
-        desks = [] if msg.agent == agent.name else self._desks(msg.agent, agent.org)
+        desks = [] if msg.agent == agent.name else self._desks(agent.org, msg.agent)
         if not desks or len(s.seats) >= self.settings.max_helpers:
             why = "not signed in" if not desks else "the room is full"
             log.info("session %s: invitation of %r refused: %s", s.sid, msg.agent, why)

@@ -175,9 +175,7 @@ class MainWindow(QMainWindow):
         self.colleagues.presence_chosen.connect(desk.set_presence)
         self.colleagues.invite_requested.connect(self._invite)
         self.colleagues.supervise_requested.connect(desk.supervise)
-        self.colleagues.draw_permission.connect(
-            lambda member, on: self.session.let_draw(member, on) if self.session else None
-        )
+        self.colleagues.draw_permission.connect(desk.let_draw)
 
         tb.tool_chosen.connect(drawing.set_tool)
         tb.color_chosen.connect(drawing.set_color)
@@ -433,10 +431,8 @@ class MainWindow(QMainWindow):
     def _end_clicked(self) -> None:
         """Ending while a customer is connected is asked once; a waiting code just ends."""
         session = self.desk.session
-        if session is not None and not session.leads and session.state is not State.WAITING:
-            session.leave()  # a helper, or after handing over: the session goes on
-            return
-        if session is not None and session.state in CONNECTED and not EndConfirm.ask(self):
+        confirm = session is not None and session.leads and session.state in CONNECTED
+        if confirm and not EndConfirm.ask(self):  # (a helper's End only leaves: not asked)
             return
         self.desk.end_session()
 
