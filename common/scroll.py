@@ -23,7 +23,26 @@ SCROLL_MIN_ROWS = 32
 SCROLL_COLUMN_GAP = 16
 
 
+#: Vertical moves of at least this many rows are copied band by band (see apply_move).
+BAND_MIN_ROWS = 16
+
+
 def apply_move(screen: Pixels, move: Move) -> None:
+    """Copy ``move``'s source rectangle onto its destination, in ``screen``."""
+    dy = move.src_y - move.y
+    if move.src_x == move.x and abs(dy) >= BAND_MIN_ROWS and abs(dy) < move.h:
+        # A scroll: source and destination overlap, and numpy would copy the whole
+        # area through a temporary (twice the memory traffic, on every member's
+        # side). Bands of |dy| rows never overlap their own source, and copied in
+        # the direction of the move they never overwrite a source still to come.
+        cols = slice(move.x, move.x + move.w)
+        band = abs(dy)
+        starts = range(0, move.h, band) if dy > 0 else reversed(range(0, move.h, band))
+        for r in starts:
+            n = min(band, move.h - r)
+            src = screen[move.src_y + r : move.src_y + r + n, cols]
+            screen[move.y + r : move.y + r + n, cols] = src
+        return
     src = screen[move.src_y : move.src_y + move.h, move.src_x : move.src_x + move.w]
     # numpy copies through a temporary when source and destination overlap.
     screen[move.y : move.y + move.h, move.x : move.x + move.w] = src
@@ -60,10 +79,7 @@ def find_scroll(
         x1 -= 1
     cur, ref = cur_all[:, x0:x1], ref_all[:, x0:x1]
     weights = _WEIGHTS[: x1 - x0]
-    offset = _vote_offset(
-        (cur * weights).sum(axis=1, dtype=np.uint64),
-        (ref * weights).sum(axis=1, dtype=np.uint64),
-    )
+    offset = _vote_offset(_row_hashes(cur, weights), _row_hashes(ref, weights))
     if offset is None:
         return None
     # The rows where most pixels follow the offset, then the columns that follow
@@ -92,7 +108,18 @@ _WEIGHTS: npt.NDArray[np.uint32] = np.random.default_rng(0x5C2011).integers(
 ) | np.uint32(1)
 
 
-def _vote_offset(cur_hash: npt.NDArray[np.uint64], ref_hash: npt.NDArray[np.uint64]) -> int | None:
+def _row_hashes(
+    pixels: npt.NDArray[np.uint32], weights: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.uint32]:
+    """Per row, the sum of pixel × weight modulo 2**32: a multiply-add in place
+    (no temporary the size of the area), which wraps like the hash it is."""
+    hashes: npt.NDArray[np.uint32] = np.einsum(
+        "ij,j->i", pixels, weights, dtype=np.uint32, casting="unsafe"
+    )
+    return hashes
+
+
+def _vote_offset(cur_hash: npt.NDArray[np.uint32], ref_hash: npt.NDArray[np.uint32]) -> int | None:
     """The most common nonzero ``source row - row`` among rows unique in the reference."""
     values, first, counts = np.unique(ref_hash, return_index=True, return_counts=True)
     values, first = values[counts == 1], first[counts == 1]

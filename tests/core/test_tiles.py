@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from common import tile_codecs as codecs
 from common.errors import ProtocolError
 from common.messages import Codec, Frame, Layer, Move, Tile, parse
+from common.scroll import apply_move
 from common.tiles import NEUTRAL, FrameDecoder, FrameEncoder
 
 WORDS = (
@@ -274,6 +275,29 @@ def test_smooth_scrolling_at_30_fps_stays_under_250_kb_per_second() -> None:
         replay(frames, decoder)
     assert np.array_equal(decoder.pixels, screen)
     assert sent < 100_000  # one second of scrolling, well under the 250 KB/s goal
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    src_y=st.integers(0, 90),
+    y=st.integers(0, 90),
+    x=st.integers(0, 20),
+    h=st.integers(1, 120),
+    w=st.integers(1, 40),
+    dx=st.sampled_from([0, 0, 0, 3]),
+)
+def test_a_move_lands_as_a_copy_of_its_source_would(
+    src_y: int, y: int, x: int, h: int, w: int, dx: int
+) -> None:
+    # Scrolls of 16 rows or more are copied band by band (no temporary); every move,
+    # either way up, must give what copying the untouched source would.
+    screen = np.random.default_rng(src_y * 131 + y).integers(0, 256, (210, 64, 4), np.uint8)
+    w = min(w, 64 - x - dx)
+    move = Move(x + dx, src_y, x, y, w, h)
+    expected = screen.copy()
+    expected[y : y + h, x : x + w] = screen[src_y : src_y + h, x + dx : x + dx + w]
+    apply_move(screen, move)
+    assert np.array_equal(screen, expected)
 
 
 def test_unrelated_change_is_not_taken_for_a_scroll() -> None:
