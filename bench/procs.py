@@ -143,6 +143,18 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Keep every thread of a process on these CPUs (threads it starts later inherit
+    the set from the thread that starts them)."""
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return
+    for tid in tids:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(tid, cpus)
+
+
 class Sampler:
     """Samples CPU time of processes (and the relay's counters) on a thread; see the module."""
 

@@ -417,6 +417,30 @@ def _rooms_table(r: dict[str, Any]) -> list[str]:
             f"{cell(w['others_fps_unthrottled'])} / {cell(w['others_fps_one_slow'])} | "
             f"**{cell(w['others_fps_ratio'], '×')}** |"
         )
+    workloads = (r.get("workloads") or {}).items()
+    split = [(kind, w) for kind, w in workloads if "split_four_to_one_p95_ratio" in w]
+    if split:
+        lines += [
+            "",
+            "Where the four-helper time goes: the whole machine's busy share and the "
+            "customer's CPU (percent of one core) with one and with four helpers, and "
+            "the p95 ratio again with the customer's side on CPU 0 and the desk's on "
+            "CPU 1 (split cores, as if on separate machines):",
+            "",
+            "| workload | machine busy: one / four | customer CPU: one / four | split cores: "
+            "one helper p95 / four worst | ratio |",
+            "|---|---|---|---|---|",
+        ]
+        for kind, w in split:
+            busy, cpu = w.get("machine_busy_pct", {}), w.get("customer_cpu_pct", {})
+            lines.append(
+                f"| {kind} | {cell(busy.get('one', {}), '%')} / "
+                f"{cell(busy.get('four', {}), '%')} | "
+                f"{cell(cpu.get('one', {}), '%')} / {cell(cpu.get('four', {}), '%')} | "
+                f"{cell(w['split_one_helper_input_ms_p95'], 'ms')} / "
+                f"{cell(w['split_four_helpers_worst_input_ms_p95'], 'ms')} | "
+                f"{cell(w['split_four_to_one_p95_ratio'], '×')} |"
+            )
     return lines
 
 
@@ -459,7 +483,13 @@ def _cluster_table(c: dict[str, Any]) -> list[str]:
         f"| failover: SIGKILL of the session's node → the next message arrives "
         f"({c['failover_runs']} runs, the apps' own driver through HAProxy) | p50 "
         f"{_fmt(c['failover_s_p50'])} s, **p95 {_fmt(c['failover_s_p95'])} s**, max "
-        f"{_fmt(c['failover_s_max'])} s |",
+        f"{_fmt(c['failover_s_max'])} s"
+        + (
+            f"; **{len(c['failover_stuck'])} did not recover within 30 s** (counted as 30 s)"
+            if c.get("failover_stuck")
+            else ""
+        )
+        + " |",
         f"| sign-ins per second ({c['sign_in_clients']} agents at once, {c['sign_in_rounds']} "
         f"rounds alternating) | SQLite {_fmt(c['sqlite_sign_ins_per_s'])} "
         f"({_range(c['sqlite_sign_ins_per_s_rounds'])}), PostgreSQL "

@@ -6,15 +6,23 @@ build, all processes real (relay over ``wss://``, headless apps):
 * **one helper** — the lead and one invited colleague;
 * **four helpers** — the lead and four colleagues;
 * **four, one slow** — the same, but the fourth colleague reads through a TCP
-  proxy that passes at most 50 KB/s towards it (the others are untouched).
+  proxy that passes at most 50 KB/s towards it (the others are untouched);
+* **one / four, split cores** — the first two again with the customer's side
+  (its app, the workload window, Xvfb) kept on CPU 0 and the desk's side (relay,
+  lead, colleagues) on CPU 1, as if they were separate machines. On a 2-core
+  machine the shared set-ups put five decoders beside the customer's capture
+  thread; the split ones show how much of the four-helper figure is that.
+
+While each workload runs, the CPU time of every process (:class:`bench.procs.Sampler`)
+and how busy the whole machine was (``/proc/stat``) are recorded.
 
 Every colleague runs ``assist-agent --headless --wait-invite`` with ``--probe``
 on the workload's marker, so each one's input-to-display latency and frame rate
 come from its own decoded frames (:mod:`bench.probe`). Reported per workload,
 medians over rounds with min–max: the one-helper p95, the worst helper's p95
-with four and its ratio to the one-helper figure (target ≤ 1.25×), and the
-unthrottled helpers' frame rate with one slow colleague against without (target
-within 10 %).
+with four and its ratio to the one-helper figure (target ≤ 1.25×), the same
+ratio with split cores, and the unthrottled helpers' frame rate with one slow
+colleague against without (target within 10 %).
 """
 
 from __future__ import annotations
@@ -32,8 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import probe
-from bench.procs import Child, Relay, add_agent, children
+from bench.procs import Child, Relay, Sampler, add_agent, children, pin
 from bench.screen_bench import Plan, type_text
+from bench.xserver import server_pid
 from tools.procs import command
 
 #: The slow colleague's link, bytes per second towards it.
@@ -89,14 +98,42 @@ class Throttle:
         await asyncio.gather(pipe(reader, up_writer, 0), pipe(up_reader, writer, self.rate))
 
 
+class MachineBusy:
+    """How busy all the machine's cores were over a block, from ``/proc/stat``
+    (percent of every core together: 100 means no core was ever idle)."""
+
+    busy_pct: float | None = None
+
+    @staticmethod
+    def _times() -> tuple[int, int]:
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields[:8]) - idle, sum(fields[:8])
+
+    def __enter__(self) -> MachineBusy:
+        self._start = self._times()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (busy0, total0), (busy1, total1) = self._start, self._times()
+        if total1 > total0:
+            self.busy_pct = round(100.0 * (busy1 - busy0) / (total1 - total0), 1)
+
+
 @dataclasses.dataclass(frozen=True)
 class Setup:
     name: str
     helpers: int
     slow: bool = False
+    #: The customer's side (its app, the screen, the workload window) on one core and
+    #: the desk's (relay, agents) on the other, as on separate machines.
+    split: bool = False
 
 
 SETUPS = (Setup("one", 1), Setup("four", 4), Setup("four_one_slow", 4, slow=True))
+SPLIT_SETUPS = (Setup("one_split", 1, split=True), Setup("four_split", 4, split=True))
+CUSTOMER_SIDE = frozenset({"customer", "window", "xvfb"})
+CUSTOMER_CPUS, DESK_CPUS = {0}, {1}
 
 
 def helper_numbers(
@@ -266,14 +303,27 @@ def run_setup(kind: str, setup: Setup, plan: Plan, display: str, work: Path) -> 
         customer.wait_line(r"^state: sharing", 60)
         for child in helpers.values():
             child.wait_line(r"^joined: member", 60)
+        pids = {"relay": relay.pid, "customer": customer.pid, "window": window.pid}
+        pids |= {"lead": lead.pid} | {n: c.pid for n, c in helpers.items()}
+        if (xvfb := server_pid(display)) is not None:
+            pids["xvfb"] = xvfb
+        if setup.split:
+            for name, pid in pids.items():
+                pin(pid, CUSTOMER_CPUS if name in CUSTOMER_SIDE else DESK_CPUS)
         time.sleep(plan.warmup_s)
-        window.send("go")
-        window.wait_line("^started$", 10)
-        if kind == "typing":
-            sends = type_text(display, plan)
-            time.sleep(0.3)
-            window.send("stop")
-        window.wait_line("^frozen$", plan.seconds + plan.probes * plan.probe_gap_s + 60)
+        if setup.split:  # threads started meanwhile, once more
+            for name, pid in pids.items():
+                pin(pid, CUSTOMER_CPUS if name in CUSTOMER_SIDE else DESK_CPUS)
+        with Sampler(pids) as sampler, MachineBusy() as machine:
+            window.send("go")
+            window.wait_line("^started$", 10)
+            began = time.time_ns()
+            if kind == "typing":
+                sends = type_text(display, plan)
+                time.sleep(0.3)
+                window.send("stop")
+            window.wait_line("^frozen$", plan.seconds + plan.probes * plan.probe_gap_s + 60)
+            ended = time.time_ns()
         time.sleep(plan.settle_s)
         for child in [lead, *helpers.values()]:
             child.signal(2)  # SIGINT: end (the lead) or leave (a colleague), write stats
@@ -281,7 +331,12 @@ def run_setup(kind: str, setup: Setup, plan: Plan, display: str, work: Path) -> 
             child.wait(30)
         customer.wait(15)
     log = json.loads(log_path.read_text())
-    out: dict[str, Any] = {"helpers": {}}
+    cpu = {name: sampler.cpu_pct(name, began, ended) for name in pids}
+    out: dict[str, Any] = {
+        "helpers": {},
+        "cpu_pct": {k: round(v, 1) for k, v in cpu.items() if v is not None},
+        "machine_busy_pct": machine.busy_pct,
+    }
     for name in names:
         stats_file = work / name / "stats.json"
         if stats_file.exists():
@@ -303,16 +358,26 @@ def _median(values: list[float]) -> dict[str, Any]:
     }
 
 
-def run(display: str, work: Path, *, rounds: int = 5, seconds: float = 10.0) -> dict[str, Any]:
+def run(
+    display: str,
+    work: Path,
+    *,
+    rounds: int = 5,
+    seconds: float = 10.0,
+    workloads: tuple[str, ...] = WORKLOADS,
+) -> dict[str, Any]:
     """Every workload, ``rounds`` rounds of the three set-ups; medians with min–max."""
     plan = Plan(seconds)
     result: dict[str, Any] = {"rounds": rounds, "seconds": seconds, "workloads": {}}
-    for kind in WORKLOADS:
+    for kind in workloads:
         one_p95, four_worst, ratio, fps_free, fps_slowed, fps_ratio = [], [], [], [], [], []
+        split_one, split_four, split_ratio = [], [], []
+        busy: dict[str, list[float]] = {s.name: [] for s in (*SETUPS, *SPLIT_SETUPS)}
+        customer_cpu: dict[str, list[float]] = {s.name: [] for s in (*SETUPS, *SPLIT_SETUPS)}
         raw = []
         for r in range(rounds):
             got = {}
-            for setup in SETUPS:
+            for setup in (*SETUPS, *SPLIT_SETUPS):
                 try:
                     got[setup.name] = run_setup(
                         kind, setup, plan, display, work / f"{kind}-{r}-{setup.name}"
@@ -320,6 +385,17 @@ def run(display: str, work: Path, *, rounds: int = 5, seconds: float = 10.0) -> 
                 except Exception as exc:  # noqa: BLE001 - one broken run must not lose the rest
                     got[setup.name] = {"error": f"{type(exc).__name__}: {exc}", "helpers": {}}
             raw.append(got)
+            for name, run_ in got.items():
+                if run_.get("machine_busy_pct") is not None:
+                    busy[name].append(run_["machine_busy_pct"])
+                if run_.get("cpu_pct", {}).get("customer") is not None:
+                    customer_cpu[name].append(run_["cpu_pct"]["customer"])
+            one = [h["input_ms_p95"] for h in got["one_split"]["helpers"].values()]
+            four = [h["input_ms_p95"] for h in got["four_split"]["helpers"].values()]
+            if one and one[0] and len(four) == 4 and all(four):
+                split_one.append(one[0])
+                split_four.append(max(four))
+                split_ratio.append(max(four) / one[0])
             one = [h["input_ms_p95"] for h in got["one"]["helpers"].values()]
             four = [h["input_ms_p95"] for h in got["four"]["helpers"].values()]
             if one and one[0] and len(four) == 4 and all(four):
@@ -336,6 +412,7 @@ def run(display: str, work: Path, *, rounds: int = 5, seconds: float = 10.0) -> 
                 fps_ratio.append(statistics.median(slow) / statistics.median(free))  # type: ignore[type-var,operator]
         result[f"{kind}_p95_ratio"] = _median(ratio)["median"]
         result[f"{kind}_fps_ratio"] = _median(fps_ratio)["median"]
+        result[f"{kind}_split_p95_ratio"] = _median(split_ratio)["median"]
         result["workloads"][kind] = {
             "one_helper_input_ms_p95": _median(one_p95),
             "four_helpers_worst_input_ms_p95": _median(four_worst),
@@ -343,6 +420,11 @@ def run(display: str, work: Path, *, rounds: int = 5, seconds: float = 10.0) -> 
             "others_fps_unthrottled": _median(fps_free),
             "others_fps_one_slow": _median(fps_slowed),
             "others_fps_ratio": _median(fps_ratio),
+            "split_one_helper_input_ms_p95": _median(split_one),
+            "split_four_helpers_worst_input_ms_p95": _median(split_four),
+            "split_four_to_one_p95_ratio": _median(split_ratio),
+            "machine_busy_pct": {k: _median(v) for k, v in busy.items()},
+            "customer_cpu_pct": {k: _median(v) for k, v in customer_cpu.items()},
             "runs": raw,
         }
     return result
@@ -365,11 +447,21 @@ def main() -> None:
     p = argparse.ArgumentParser(description="rooms: one customer, several helpers")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--workload", choices=WORKLOADS, action="append", help="default: all")
+    p.add_argument("--json", type=Path, help="write the whole result, every run, here")
     args = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="assist-rooms-"))
     procs.use_tls(work)
     with _display() as display:
-        result = run(display, work, rounds=args.rounds, seconds=args.seconds)
+        result = run(
+            display,
+            work,
+            rounds=args.rounds,
+            seconds=args.seconds,
+            workloads=tuple(args.workload or WORKLOADS),
+        )
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
     summary = {
         k: {m: v for m, v in w.items() if m != "runs"} for k, w in result["workloads"].items()
     }

@@ -232,6 +232,7 @@ def _brief(result: dict[str, Any]) -> str:
         *("cpu_per_session_ratio", "failover_s_p95"),
         *("sqlite_sign_ins_per_s", "postgresql_sign_ins_per_s"),
         *("typing_p95_ratio", "scrolling_p95_ratio", "typing_fps_ratio", "scrolling_fps_ratio"),
+        *("typing_split_p95_ratio", "scrolling_split_p95_ratio"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

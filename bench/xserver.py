@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools import xvfb
 from tools.xvfb import SCREEN, running_xvfb
 
 __all__ = ["SCREEN", "XTestKeyboard", "grab_screen", "running_xvfb", "server_pid"]
@@ -27,7 +28,10 @@ KEYSYMS = {" ": "space", "\n": "Return", "-": "minus", ".": "period", "/": "slas
 
 
 def server_pid(display: str) -> int | None:
-    """The X server's process id, from the lock file it wrote for ``display``."""
+    """The X server's process id: of one :mod:`tools.xvfb` started, or from the lock
+    file the server wrote for ``display``."""
+    if display in xvfb.PIDS:
+        return xvfb.PIDS[display]
     try:
         return int(Path(f"/tmp/.X{display.lstrip(':')}-lock").read_text().strip())
     except (OSError, ValueError):

@@ -22,6 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SCREEN = "1920x1080x24"
+#: The process id of every Xvfb started here that still runs, by display (with
+#: ``-displayfd`` Xvfb writes no lock file to read it from).
+PIDS: dict[str, int] = {}
 
 
 class XvfbError(RuntimeError):
@@ -62,8 +65,11 @@ class Xvfb:
             self.stop()
             raise XvfbError(f"Xvfb did not start (it said {number or 'nothing'!r})")
         self.display = f":{number}"
+        PIDS[self.display] = self.proc.pid
 
     def stop(self, grace: float = 5.0) -> None:
+        if getattr(self, "display", None) is not None:
+            PIDS.pop(self.display, None)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
