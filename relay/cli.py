@@ -10,6 +10,7 @@
     assist-relay agent list | remove NAME | reset-token NAME
     assist-relay agent set NAME [--team TEXT] [--role agent|supervisor]
     assist-relay sessions [--since DATE] [--json]
+    assist-relay desk check [FILE]
     assist-relay org init --org NAME --key FILE [--passphrase-file F]
     assist-relay org register --key FILE [--optional] | show --key FILE | status
     assist-relay org issue --key FILE --agent NAME [--team T] [--days N] [--out FILE ...]
@@ -40,6 +41,7 @@ from typing import Any
 
 from common.pins import pin_of_certificate
 from relay.config import ConfigError, Settings, load_settings
+from relay.desk.config import read_desk
 from relay.org_cli import org_command
 from relay.org_cli import org_parser as _org_parser
 from relay.server import RelayServer
@@ -105,6 +107,16 @@ def _parser() -> argparse.ArgumentParser:
 
     _org_parser(sub, common)
 
+    desk = sub.add_parser("desk", help="the help desk's queues").add_subparsers(
+        dest="desk_command", required=True, metavar="ACTION"
+    )
+    check = desk.add_parser(
+        "check",
+        parents=[common],
+        help="read the desk file and show its queues, teams and whether each is open now",
+    )
+    check.add_argument("file", nargs="?", type=Path, help="the desk file (default: desk_file)")
+
     sessions = sub.add_parser("sessions", parents=[common], help="show the audit log")
     sessions.add_argument(
         "--since", help="only sessions started since: 2025-03-01, 2025-03-01T09:00, 7d or 12h (UTC)"
@@ -142,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _drain(settings, wait=not args.no_wait, timeout=args.timeout)
         if args.command == "org" and args.org_command in ("init", "show"):
             return org_command(None, args)
+        if args.command == "desk":
+            return _desk_check(settings, args.file)
         with _open_store(settings) as store:
             if args.command == "agent":
                 return _agent(store, args)
@@ -185,6 +199,41 @@ class _open_store:
         self.store.close()
 
 
+# ---------------------------------------------------------------- desk
+
+
+def _desk_check(settings: Settings, file: Path | None) -> int:
+    """Read the desk file; print each queue, its teams and limits, whether it is open
+    now (and until or from when, on its own clock), and teams nobody is in yet."""
+    path = file or settings.desk_file
+    if path is None:
+        raise ConfigError("no desk file: give its path, or set desk_file in the settings")
+    desk = read_desk(Path(path).expanduser())
+    with _open_store(settings) as store:
+        teams = {a.team for a in store.list_agents() if a.team}
+    now = dt.datetime.now(dt.UTC)
+    above = f"{desk.callback_offer_above_s:g} s"
+    print(f"{path}: {len(desk.queues)} queue(s); a callback is offered above {above} of waiting")
+    for q in desk.queues:
+        local = now.astimezone(q.hours.zone)
+        closes, opens = q.hours.closes_at(now), q.hours.next_opening(now)
+        if q.hours.always_open:
+            state = "open around the clock"
+        elif closes is not None:
+            state = f"open now, until {closes.astimezone(q.hours.zone):%a %d %b %H:%M}"
+        elif opens is not None:
+            state = f"closed now, opens {opens.astimezone(q.hours.zone):%a %d %b %H:%M}"
+        else:
+            state = "closed for at least a year"
+        names = q.name + (f" / {q.name_ko}" if q.name_ko else "")
+        clock = f"{q.hours.zone.key}, {local:%H:%M} there now"
+        served = f"teams {', '.join(sorted(q.teams))}; at most {q.max_waiting} waiting"
+        print(f"  {q.id}: {names}; {served}; {state} ({clock})")
+        for team in sorted(q.teams - teams):
+            print(f"    note: no agent is in team {team!r} yet (agent set NAME --team {team})")
+    return 0
+
+
 # ---------------------------------------------------------------- serve
 
 
@@ -198,6 +247,14 @@ def _serve(settings: Settings) -> int:
     # The pool logs every reconnect attempt; the relay says once that the database is
     # away and once that it is back (relay.server).
     logging.getLogger("psycopg.pool").setLevel(max(level, logging.ERROR))
+    if settings.desk_file is not None:
+        # A mistake stops the start with its sentence, before anyone connects.
+        desk = read_desk(settings.desk_file.expanduser())
+        logging.getLogger("relay").info(
+            "desk file %s: %d queue(s) checked (customers cannot join queues yet)",
+            settings.desk_file,
+            len(desk.queues),
+        )
     try:
         asyncio.run(_run(settings))
     except OSError as exc:

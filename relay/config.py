@@ -78,6 +78,14 @@ class Settings:
             "(only behind a reverse proxy that sets it)."
         ),
     )
+    # -- the help desk (docs/admin.md, "The help desk")
+    desk_file: Path | None = dataclasses.field(
+        default=None,
+        metadata=_doc(
+            "The desk file (TOML): queues, their names, teams, limits and opening hours. "
+            "Check it with `assist-relay desk check`."
+        ),
+    )
     # -- several nodes (docs/cluster.md)
     database_url: str = dataclasses.field(
         default="",

@@ -239,3 +239,47 @@ def test_sessions_left_open_by_a_killed_relay_are_marked(tmp_path: Path) -> None
     store = Store.open(tmp_path)
     assert [r.end_reason for r in store.sessions()] == ["relay_crashed", "agent_ended"]
     store.close()
+
+
+DESK_FILE = """
+zone = "Asia/Seoul"
+
+[[queue]]
+id = "internet"
+name = "Internet"
+name_ko = "인터넷"
+teams = ["network", "tier2"]
+[queue.hours]
+mon-sun = "00:00-24:00"
+"""
+
+
+def test_desk_check_shows_queues_and_teams_nobody_is_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(tmp_path)
+    desk = tmp_path / "desk.toml"
+    desk.write_text(DESK_FILE, encoding="utf-8")
+    assert main(["agent", "add", "kim", "--team", "network", "--data-dir", d]) == 0
+    capsys.readouterr()
+    assert main(["desk", "check", str(desk), "--data-dir", d]) == 0
+    out = capsys.readouterr().out
+    assert "internet: Internet / 인터넷" in out and "open around the clock" in out
+    assert "no agent is in team 'tier2'" in out and "team 'network'" not in out
+    # A mistake names the queue and the key, and the command fails.
+    desk.write_text(DESK_FILE.replace('"00:00-24:00"', '"9-5"'), encoding="utf-8")
+    assert main(["desk", "check", str(desk), "--data-dir", d]) == 1
+    assert "queue 'internet': hours: mon-sun = '9-5' is not a time span" in capsys.readouterr().err
+    assert main(["desk", "check", "--data-dir", d]) == 1
+    assert "no desk file" in capsys.readouterr().err
+
+
+def test_serve_stops_at_start_on_a_desk_file_mistake(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = tmp_path / "desk.toml"
+    desk.write_text(DESK_FILE.replace('teams = ["network", "tier2"]', "teams = []"))
+    config = tmp_path / "relay.toml"
+    config.write_text(f'desk_file = "{desk}"\nport = 0\n')
+    assert main(["serve", "--config", str(config), "--data-dir", str(tmp_path)]) == 1
+    assert "queue 'internet': 'teams' must list the teams" in capsys.readouterr().err
