@@ -335,6 +335,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _identity_line(results.get("identity") or {})
     lines += _cluster_table(results.get("cluster") or {})
     lines += _rooms_table(results.get("rooms") or {})
+    lines += _desk_table(results.get("desk") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -442,6 +443,41 @@ def _rooms_table(r: dict[str, Any]) -> list[str]:
                 f"{cell(w['split_four_to_one_p95_ratio'], '×')} |"
             )
     return lines
+
+
+def _desk_table(d: dict[str, Any]) -> list[str]:
+    """The help desk's wait estimate on simulated days (bench/desk_bench.py)."""
+    if not d:
+        return []
+    if "error" in d:
+        return ["", f"Help desk: failed: {d['error']}"]
+
+    def cell(key: str, unit: str = "") -> str:
+        m = d.get(key) or {}
+        if m.get("median") is None:
+            return "—"
+        return f"{_fmt(m['median'], unit)} ({_fmt(m['min'])}–{_fmt(m['max'])})"
+
+    return [
+        "",
+        f"Help desk (`bench/desk_bench.py`: the desk's own lobby on a fake clock, "
+        f"{d.get('rounds')} simulated days 09:00–18:00 of two queues and {d.get('agents')} "
+        "agents, arrivals to 85 % of capacity with two peaks, log-normal handle times, "
+        "customers giving up; medians over days with min–max):",
+        "",
+        "| the estimate a customer saw on joining, against their wait | result |",
+        "|---|---|",
+        f"| customers a day: arrived / served / gave up | {cell('arrived')} / "
+        f"{cell('served')} / {cell('gave_up')} |",
+        f"| their wait, minutes: median / p90 | {cell('waited_min_median')} / "
+        f"{cell('waited_min_p90')} |",
+        f"| absolute error, minutes: median / p90 | **{cell('abs_error_min_median')}** / "
+        f"**{cell('abs_error_min_p90')}** |",
+        f"| mean error, minutes (negative: too short) | {cell('bias_min')} |",
+        f"| the shown wait (rounded up to 1, 2, 3, 5, 10 … min) was not exceeded | "
+        f"{cell('shown_not_exceeded_pct', '%')} |",
+        f"| within ±2 minutes or ±25 % | {cell('within_2min_or_25pct', '%')} |",
+    ]
 
 
 def _cluster_table(c: dict[str, Any]) -> list[str]:

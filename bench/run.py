@@ -30,6 +30,7 @@ from typing import Any
 
 from bench import (
     cluster_bench,
+    desk_bench,
     identity_bench,
     message_bench,
     procs,
@@ -42,7 +43,7 @@ from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
-PARTS = (*report.WORKLOADS, "relay", "messages", "identity", "cluster", "rooms")
+PARTS = (*report.WORKLOADS, "relay", "messages", "identity", "cluster", "rooms", "desk")
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
 FULL_REPEAT = 5
 
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "identity": {},
         "cluster": {},
         "rooms": {},
+        "desk": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -182,6 +184,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["rooms"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"rooms: {_brief(results['rooms'])}", flush=True)
+    if "desk" in parts:
+        print("desk: running (simulated days of the wait estimate) ...", flush=True)
+        try:
+            results["desk"] = desk_bench.run(rounds=3 if args.quick else FULL_REPEAT)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["desk"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"desk: {_brief(results['desk'])}", flush=True)
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 
@@ -233,6 +243,7 @@ def _brief(result: dict[str, Any]) -> str:
         *("sqlite_sign_ins_per_s", "postgresql_sign_ins_per_s"),
         *("typing_p95_ratio", "scrolling_p95_ratio", "typing_fps_ratio", "scrolling_fps_ratio"),
         *("typing_split_p95_ratio", "scrolling_split_p95_ratio"),
+        *("abs_error_min_median_of_days",),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

@@ -2,8 +2,9 @@
 
 **Handle time.** :class:`HandleTimes` keeps the last :data:`WINDOW` handle times
 of a queue (seconds from an agent taking a customer to the session's end). The
-*typical* handle time is their mean with the longest :data:`TRIM` share left out,
-so one session an agent forgot to end does not double everyone's estimate; with
+*typical* handle time is their mean with the longest :data:`TRIM` share (rounded
+up: at least one) left out, so one session an agent forgot to end does not double
+everyone's estimate; with
 fewer than :data:`MIN_SAMPLES` it is the queue's configured prior, blended in
 while samples arrive (``(prior·(MIN_SAMPLES − n) + Σ samples) / MIN_SAMPLES``).
 
@@ -44,7 +45,7 @@ __all__ = [
 
 WINDOW = 50
 MIN_SAMPLES = 10
-TRIM = 0.1
+TRIM = 0.05
 MIN_LEFT = 0.1
 #: A handle time outside these bounds is a mistake (a session ended at once, or left
 #: open over a weekend) and is not learnt from.
@@ -78,7 +79,7 @@ class HandleTimes:
         samples = sorted(self._samples)
         if len(samples) < MIN_SAMPLES:
             return (self.prior_s * (MIN_SAMPLES - len(samples)) + sum(samples)) / MIN_SAMPLES
-        kept = samples[: len(samples) - int(len(samples) * TRIM)]
+        kept = samples[: len(samples) - math.ceil(len(samples) * TRIM)]
         return sum(kept) / len(kept)
 
 
