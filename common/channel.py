@@ -50,7 +50,14 @@ from common.messages import (
     parse,
 )
 
-__all__ = ["Handshake", "SecureChannel"]
+__all__ = [
+    "KEY_PURPOSES",
+    "Handshake",
+    "SecureChannel",
+    "confirm_mac",
+    "open_channel",
+    "session_keys",
+]
 
 _SIDE_BYTE = {Role.AGENT: b"A", Role.CUSTOMER: b"B"}
 _ID_PREFIX = {Role.AGENT: b"assist/1 agent ", Role.CUSTOMER: b"assist/1 customer "}
@@ -59,6 +66,41 @@ _ROLE_WORD = {Role.AGENT: "agent", Role.CUSTOMER: "customer"}
 
 def _peer(role: Role) -> Role:
     return Role.CUSTOMER if role is Role.AGENT else Role.AGENT
+
+
+#: Every key a session derives from its shared secret, by purpose.
+KEY_PURPOSES = (
+    "confirm agent",
+    "confirm customer",
+    "seal agent->customer",
+    "seal customer->agent",
+    "resume agent",
+    "resume customer",
+    "resume sync",
+)
+
+
+def session_keys(secret: bytes, transcript: bytes) -> dict[str, bytes]:
+    """The session's keys from a shared secret (SPAKE2's, or an X25519 one for a
+    help request: :mod:`common.help`) salted with the session's transcript."""
+    return {p: crypto.derive_key(secret, transcript, p) for p in KEY_PURPOSES}
+
+
+def confirm_mac(keys: dict[str, bytes], role: Role, transcript: bytes) -> bytes:
+    """``role``'s key confirmation: proof it derived the same keys from this transcript."""
+    return crypto.mac(keys[f"confirm {_ROLE_WORD[role]}"], b"assist/1 confirm", transcript)
+
+
+def open_channel(role: Role, keys: dict[str, bytes], transcript: bytes) -> SecureChannel:
+    """``role``'s end of the sealed channel once both confirmations matched."""
+    me, peer = _ROLE_WORD[role], _ROLE_WORD[_peer(role)]
+    return SecureChannel(
+        role=role,
+        session_id=transcript[:16],
+        send_key=keys[f"seal {me}->{peer}"],
+        recv_key=keys[f"seal {peer}->{me}"],
+        sync_key=keys["resume sync"],
+    )
 
 
 class Handshake:
@@ -109,24 +151,13 @@ class Handshake:
         else:
             pake_agent, pake_customer = body, self._ours
         transcript = crypto.transcript_hash(self.nameplate, pake_agent, pake_customer)
-        purposes = (
-            "confirm agent",
-            "confirm customer",
-            "seal agent->customer",
-            "seal customer->agent",
-            "resume agent",
-            "resume customer",
-            "resume sync",
-        )
-        self._keys = {p: crypto.derive_key(key, transcript, p) for p in purposes}
+        self._keys = session_keys(key, transcript)
         self._transcript = transcript
         return Confirm(self._confirm_mac(self.role))
 
     def _confirm_mac(self, role: Role) -> bytes:
         assert self._keys is not None  # internal invariant, not input validation
-        return crypto.mac(
-            self._keys[f"confirm {_ROLE_WORD[role]}"], b"assist/1 confirm", self._transcript
-        )
+        return confirm_mac(self._keys, role, self._transcript)
 
     @property
     def transcript(self) -> bytes:
@@ -141,14 +172,7 @@ class Handshake:
             raise ChannelError()
         if not crypto.mac_matches(self._confirm_mac(_peer(self.role)), msg.mac):
             raise WrongCodeError()
-        me, peer = _ROLE_WORD[self.role], _ROLE_WORD[_peer(self.role)]
-        self._channel = SecureChannel(
-            role=self.role,
-            session_id=self._transcript[:16],
-            send_key=self._keys[f"seal {me}->{peer}"],
-            recv_key=self._keys[f"seal {peer}->{me}"],
-            sync_key=self._keys["resume sync"],
-        )
+        self._channel = open_channel(self.role, self._keys, self._transcript)
         return self._channel
 
     def resume_token(self, role: Role | None = None) -> bytes:
