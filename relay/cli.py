@@ -11,6 +11,8 @@
     assist-relay agent set NAME [--team TEXT] [--role agent|supervisor]
     assist-relay sessions [--since DATE] [--json]
     assist-relay desk check [FILE]
+    assist-relay desk callbacks [--queue Q] [--state S] [--json] | blocks | log [--since DATE]
+    assist-relay desk block INSTALLATION --hours N --reason TEXT [--by NAME] | unblock INSTALLATION
     assist-relay org init --org NAME --key FILE [--passphrase-file F]
     assist-relay org register --key FILE [--optional] | show --key FILE | status
     assist-relay org issue --key FILE --agent NAME [--team T] [--days N] [--out FILE ...]
@@ -27,7 +29,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
+import getpass
 import json
 import logging
 import os
@@ -116,6 +120,30 @@ def _parser() -> argparse.ArgumentParser:
         help="read the desk file and show its queues, teams and whether each is open now",
     )
     check.add_argument("file", nargs="?", type=Path, help="the desk file (default: desk_file)")
+    callbacks = desk.add_parser(
+        "callbacks", parents=[common], help="callback requests, in the order agents work them"
+    )
+    callbacks.add_argument("--queue", action="append", help="only this queue (repeatable)")
+    callbacks.add_argument(
+        "--state",
+        default="open",
+        choices=("open", "done", "no_answer", "cancelled", "all"),
+        help="which ones (default: open)",
+    )
+    callbacks.add_argument("--json", action="store_true", help="print JSON")
+    block = desk.add_parser(
+        "block", parents=[common], help="keep an installation out of the queues for a while"
+    )
+    block.add_argument("installation", help="the installation id the agent's app shows")
+    block.add_argument("--hours", type=float, required=True, help="for how long")
+    block.add_argument("--reason", required=True, help="why (kept in the desk log)")
+    block.add_argument("--by", help="who decided (default: your user name)")
+    unblock = desk.add_parser("unblock", parents=[common], help="lift a block at once")
+    unblock.add_argument("installation")
+    unblock.add_argument("--by", help="who decided (default: your user name)")
+    desk.add_parser("blocks", parents=[common], help="blocks in force now")
+    log = desk.add_parser("log", parents=[common], help="callbacks, blocks and flags, in order")
+    log.add_argument("--since", help="2025-03-01, 2025-03-01T09:00, 7d or 12h (UTC)")
 
     sessions = sub.add_parser("sessions", parents=[common], help="show the audit log")
     sessions.add_argument(
@@ -154,9 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _drain(settings, wait=not args.no_wait, timeout=args.timeout)
         if args.command == "org" and args.org_command in ("init", "show"):
             return org_command(None, args)
-        if args.command == "desk":
+        if args.command == "desk" and args.desk_command == "check":
             return _desk_check(settings, args.file)
         with _open_store(settings) as store:
+            if args.command == "desk":
+                return _desk(store, args)
             if args.command == "agent":
                 return _agent(store, args)
             if args.command == "org":
@@ -232,6 +262,49 @@ def _desk_check(settings: Settings, file: Path | None) -> int:
         for team in sorted(q.teams - teams):
             print(f"    note: no agent is in team {team!r} yet (agent set NAME --team {team})")
     return 0
+
+
+def _desk(store: Store, args: argparse.Namespace) -> int:
+    now = time.time()
+    by = getattr(args, "by", None) or getpass.getuser()
+    if args.desk_command == "callbacks":
+        state = None if args.state == "all" else args.state
+        rows = store.callbacks(state=state, queues=args.queue)
+        if args.json:
+            print(json.dumps([dataclasses.asdict(r) for r in rows], indent=2, ensure_ascii=False))
+            return 0
+        for r in rows:
+            late = " (window passed)" if r.state == "open" and r.window_end < now else ""
+            window = f"{_utc(r.window_start)}–{_utc(r.window_end)[11:]}"
+            who = f"{r.name}, {r.channel} {r.contact or '(in the app)'}"
+            print(f"{window} {r.queue} {r.state}{late}: {who}: {r.description!r}")
+        if not rows:
+            print("no callback requests" + (f" in state {state}" if state else ""))
+        return 0
+    if args.desk_command == "block":
+        if not 0 < args.hours <= 24 * 365:
+            raise StoreError("--hours: more than 0 and at most a year")
+        until = now + args.hours * 3600
+        store.block(args.installation, until, actor=by, reason=args.reason, at=now)
+        print(f"{args.installation} is kept out of the queues until {_utc(until)} UTC")
+        return 0
+    if args.desk_command == "unblock":
+        if not store.unblock(args.installation, actor=by, at=now):
+            raise StoreError(f"{args.installation!r} is not blocked")
+        print(f"{args.installation} may ask for help again")
+        return 0
+    if args.desk_command == "blocks":
+        for b in store.blocks(now):
+            print(f"{b.installation} until {_utc(b.until)} UTC, by {b.actor}: {b.reason}")
+        return 0
+    for e in store.desk_log(parse_since(args.since) if args.since else None):
+        detail = f": {e.detail}" if e.detail else ""
+        print(f"{_utc(e.at)} {e.event} {e.subject} by {e.actor}{detail}")
+    return 0
+
+
+def _utc(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------- serve

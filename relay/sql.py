@@ -163,6 +163,53 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX IF NOT EXISTS room_events_sid ON room_events (sid, at);
         """,
     ),
+    (
+        6,  # the help desk: callback requests, blocked installations, flags, its log
+        """
+        CREATE TABLE IF NOT EXISTS desk_callbacks (
+            id           TEXT PRIMARY KEY,
+            queue        TEXT NOT NULL,
+            installation TEXT NOT NULL,
+            name         TEXT NOT NULL,
+            contact      TEXT NOT NULL,
+            channel      TEXT NOT NULL,
+            description  TEXT NOT NULL,
+            window_start REAL NOT NULL,
+            window_end   REAL NOT NULL,
+            asked        REAL NOT NULL,
+            state        TEXT NOT NULL,
+            agent        TEXT NOT NULL,
+            note         TEXT NOT NULL,
+            updated      REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS desk_callbacks_state ON desk_callbacks (state, window_start);
+        CREATE TABLE IF NOT EXISTS desk_blocks (
+            installation TEXT PRIMARY KEY,
+            until        REAL NOT NULL,
+            actor        TEXT NOT NULL,
+            reason       TEXT NOT NULL,
+            at           REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS desk_flags (
+            id           TEXT PRIMARY KEY,
+            installation TEXT NOT NULL,
+            sid          TEXT NOT NULL,
+            kind         TEXT NOT NULL,
+            reason       TEXT NOT NULL,
+            actor        TEXT NOT NULL,
+            at           REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS desk_flags_installation ON desk_flags (installation, at);
+        CREATE TABLE IF NOT EXISTS desk_log (
+            at      REAL NOT NULL,
+            event   TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            actor   TEXT NOT NULL,
+            detail  TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS desk_log_at ON desk_log (at);
+        """,
+    ),
 ]
 
 

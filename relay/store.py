@@ -1,4 +1,4 @@
-"""The relay's durable data: agents (with hashed tokens), identity, and the audit log.
+"""The relay's durable data: agents (with hashed tokens), identity, the audit log, the desk.
 
 The data lives in SQLite (default: ``relay.sqlite3`` in the data dir, WAL mode so
 the admin commands can read and write while the relay runs) or PostgreSQL
@@ -19,6 +19,10 @@ What is stored, and what never is:
   and how it ended; never a resume token, a key, or anything that was forwarded.
   Open sessions' counts and ``last_seen`` are written every ``audit_flush_s``,
   so after a crash the row keeps what it had then and is marked ``relay_crashed``.
+* the help desk: callback requests (the name, number or address and description a
+  customer left for them, the window, the outcome and who recorded it), blocked
+  installations, agents' flags on contacts, and the desk log of who did what and
+  why; free text is limited to :data:`MAX_DESK_TEXT` characters.
 
 A token looks like ``ar1_<id>.<secret>``: the id picks the row, so checking a
 token costs one indexed read and one HMAC. The secret is 256 random bits, so a
@@ -31,6 +35,7 @@ turn against the relay (docs/security.md). Rows written by schema 1 still hold
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -40,9 +45,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from common.messages import MAX_NAME
-from relay.sql import Database, StoreError, open_database
+from relay.sql import Database, StoreError, Transaction, open_database
 
-__all__ = ["AgentRecord", "CardRow", "Organisation", "SessionRow", "Store", "StoreError"]
+__all__ = [
+    "AgentRecord",
+    "BlockRow",
+    "CallbackRow",
+    "CardRow",
+    "DeskLogRow",
+    "FlagRow",
+    "Organisation",
+    "SessionRow",
+    "Store",
+    "StoreError",
+]
 
 TOKEN_PREFIX = "ar1_"
 # Schema 1's token hash, still read for rows written before schema 2 (see above).
@@ -109,6 +125,63 @@ class SessionRow:
     resumes: int
     end_reason: str | None
     node: str = ""
+
+
+#: What can become of a callback request (``open`` until an agent records one).
+CALLBACK_STATES = ("open", "done", "no_answer", "cancelled")
+#: How a customer asked to be called back.
+CALLBACK_CHANNELS = ("phone", "app")
+#: What an agent can flag a contact as.
+FLAG_KINDS = ("abusive", "repeat", "specialist")
+#: Longest free text kept from a customer (a description) or an agent (a reason, a note).
+MAX_DESK_TEXT = 1000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallbackRow:
+    id: str
+    queue: str
+    installation: str
+    name: str
+    contact: str
+    channel: str
+    description: str
+    window_start: float
+    window_end: float
+    asked: float
+    state: str
+    agent: str
+    note: str
+    updated: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BlockRow:
+    installation: str
+    until: float
+    actor: str
+    reason: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FlagRow:
+    id: str
+    installation: str
+    sid: str
+    kind: str
+    reason: str
+    actor: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeskLogRow:
+    at: float
+    event: str
+    subject: str
+    actor: str
+    detail: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -531,6 +604,188 @@ class Store:
             params = (sid,)
         rows = self._db.execute(query + " ORDER BY at, sid", params).fetchall()
         return [RoomEventRow(*row) for row in rows]
+
+    # ------------------------------------------------------------ the help desk
+
+    def add_callback(
+        self,
+        *,
+        queue: str,
+        installation: str,
+        name: str,
+        contact: str,
+        channel: str,
+        description: str,
+        window: tuple[float, float],
+        asked: float,
+    ) -> str:
+        """Keep a customer's request to be called back; returns its id."""
+        if channel not in CALLBACK_CHANNELS:
+            raise StoreError(f"a callback is by {' or '.join(CALLBACK_CHANNELS)}, not {channel!r}")
+        if not name.strip() or (channel == "phone" and not contact.strip()):
+            raise StoreError("a callback needs a name, and a number or address to call")
+        if not window[0] < window[1]:
+            raise StoreError("a callback window must end after it starts")
+        for label, text in (("name", name), ("contact", contact), ("queue", queue)):
+            if len(text) > MAX_NAME:
+                raise StoreError(f"the {label} is longer than {MAX_NAME} characters")
+        if len(description) > MAX_DESK_TEXT:
+            raise StoreError(f"the description is longer than {MAX_DESK_TEXT} characters")
+        cid = secrets.token_hex(8)
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO desk_callbacks (id, queue, installation, name, contact, channel,"
+                " description, window_start, window_end, asked, state, agent, note, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', '', ?)",
+                (cid, queue, installation, name.strip(), contact.strip(), channel,
+                 description, window[0], window[1], asked, asked),
+            )  # fmt: skip
+            self._desk_log(db, asked, "callback asked", cid, installation, queue)
+        return cid
+
+    def callbacks(
+        self, *, state: str | None = "open", queues: Iterable[str] | None = None
+    ) -> list[CallbackRow]:
+        """Callback requests in the order agents work them: by window, then by when
+        they were asked for."""
+        query = (
+            "SELECT id, queue, installation, name, contact, channel, description,"
+            " window_start, window_end, asked, state, agent, note, updated FROM desk_callbacks"
+        )
+        where: list[str] = []
+        params: list[object] = []
+        if state is not None:
+            where.append("state = ?")
+            params.append(state)
+        if queues is not None:
+            wanted = sorted(set(queues))
+            if not wanted:
+                return []
+            where.append(f"queue IN ({', '.join('?' * len(wanted))})")
+            params.extend(wanted)
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        rows = self._db.execute(query + " ORDER BY window_start, asked, id", params).fetchall()
+        return [CallbackRow(*row) for row in rows]
+
+    def callback_outcome(
+        self,
+        cid: str,
+        outcome: str,
+        *,
+        agent: str,
+        at: float,
+        note: str = "",
+        window: tuple[float, float] | None = None,
+    ) -> CallbackRow:
+        """Record what came of a callback: ``done``, ``no_answer`` or ``cancelled``
+        (it leaves the open list), or ``rescheduled`` with a new ``window`` (it stays
+        open, at its new place)."""
+        if outcome not in (*CALLBACK_STATES[1:], "rescheduled"):
+            raise StoreError(
+                f"{outcome!r} is not an outcome: done, no_answer, cancelled or rescheduled"
+            )
+        if (outcome == "rescheduled") != (window is not None):
+            raise StoreError("a rescheduled callback needs a new window, and only it does")
+        if window is not None and not window[0] < window[1]:
+            raise StoreError("a callback window must end after it starts")
+        if len(note) > MAX_DESK_TEXT:
+            raise StoreError(f"the note is longer than {MAX_DESK_TEXT} characters")
+        with self._db.transaction() as db:
+            if window is not None:
+                cursor = db.execute(
+                    "UPDATE desk_callbacks SET window_start = ?, window_end = ?, agent = ?,"
+                    " note = ?, updated = ? WHERE id = ? AND state = 'open'",
+                    (window[0], window[1], agent, note, at, cid),
+                )
+            else:
+                cursor = db.execute(
+                    "UPDATE desk_callbacks SET state = ?, agent = ?, note = ?, updated = ?"
+                    " WHERE id = ? AND state = 'open'",
+                    (outcome, agent, note, at, cid),
+                )
+            if cursor.rowcount != 1:
+                raise StoreError(f"no open callback request {cid!r} (another agent may have it)")
+            self._desk_log(db, at, f"callback {outcome}", cid, agent, note)
+        [row] = [r for r in self.callbacks(state=None) if r.id == cid]
+        return row
+
+    def block(self, installation: str, until: float, *, actor: str, reason: str, at: float) -> None:
+        """Keep an installation out of the queues until ``until`` (replacing any block)."""
+        if not reason.strip():
+            raise StoreError("say why the installation is blocked; it is kept in the log")
+        if len(reason) > MAX_DESK_TEXT or len(installation) > MAX_NAME:
+            raise StoreError("the installation id or the reason is too long")
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO desk_blocks (installation, until, actor, reason, at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (installation) DO UPDATE SET"
+                " until = excluded.until, actor = excluded.actor, reason = excluded.reason,"
+                " at = excluded.at",
+                (installation, until, actor, reason.strip(), at),
+            )
+            ends = dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            self._desk_log(db, at, "blocked", installation, actor, f"until {ends}: {reason}")
+
+    def unblock(self, installation: str, *, actor: str, at: float) -> bool:
+        with self._db.transaction() as db:
+            gone = db.execute("DELETE FROM desk_blocks WHERE installation = ?", (installation,))
+            if gone.rowcount:
+                self._desk_log(db, at, "unblocked", installation, actor, "")
+            return bool(gone.rowcount)
+
+    def blocks(self, now: float) -> list[BlockRow]:
+        """Blocks still in force at ``now``."""
+        rows = self._db.execute(
+            "SELECT installation, until, actor, reason, at FROM desk_blocks WHERE until > ?"
+            " ORDER BY until, installation",
+            (now,),
+        ).fetchall()
+        return [BlockRow(*row) for row in rows]
+
+    def flag(
+        self, installation: str, sid: str, kind: str, *, reason: str, actor: str, at: float
+    ) -> str:
+        """An agent's flag on a contact (abusive, repeat, needs a specialist)."""
+        if kind not in FLAG_KINDS:
+            raise StoreError(f"a flag is one of {', '.join(FLAG_KINDS)}, not {kind!r}")
+        if len(reason) > MAX_DESK_TEXT:
+            raise StoreError(f"the reason is longer than {MAX_DESK_TEXT} characters")
+        fid = secrets.token_hex(8)
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO desk_flags (id, installation, sid, kind, reason, actor, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (fid, installation, sid, kind, reason, actor, at),
+            )
+            self._desk_log(db, at, f"flagged {kind}", installation, actor, reason)
+        return fid
+
+    def flags(self, installation: str) -> list[FlagRow]:
+        rows = self._db.execute(
+            "SELECT id, installation, sid, kind, reason, actor, at FROM desk_flags"
+            " WHERE installation = ? ORDER BY at, id",
+            (installation,),
+        ).fetchall()
+        return [FlagRow(*row) for row in rows]
+
+    def desk_log(self, since: float | None = None) -> list[DeskLogRow]:
+        """The desk's log: callbacks asked for and their outcomes, blocks, flags."""
+        rows = self._db.execute(
+            "SELECT at, event, subject, actor, detail FROM desk_log WHERE at >= ?"
+            " ORDER BY at, event, subject",
+            (since if since is not None else float("-inf"),),
+        ).fetchall()
+        return [DeskLogRow(*row) for row in rows]
+
+    @staticmethod
+    def _desk_log(
+        db: Transaction, at: float, event: str, subject: str, actor: str, detail: str
+    ) -> None:
+        db.execute(
+            "INSERT INTO desk_log (at, event, subject, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, event, subject, actor, detail[:MAX_DESK_TEXT]),
+        )
 
     def mark_lost(self, node: str = "", *, seen_before: float | None = None) -> int:
         """Sessions a run of ``node`` left open (it crashed or was killed): they ended at

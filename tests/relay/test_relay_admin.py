@@ -283,3 +283,34 @@ def test_serve_stops_at_start_on_a_desk_file_mistake(
     config.write_text(f'desk_file = "{desk}"\nport = 0\n')
     assert main(["serve", "--config", str(config), "--data-dir", str(tmp_path)]) == 1
     assert "queue 'internet': 'teams' must list the teams" in capsys.readouterr().err
+
+
+def test_desk_commands_block_list_callbacks_and_show_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(tmp_path)
+    args = ["--data-dir", d]
+    block = ["desk", "block", "pc-7", "--hours", "2", "--reason", "abusive", "--by", "sup"]
+    assert main([*block, *args]) == 0
+    assert "pc-7 is kept out of the queues until" in capsys.readouterr().out
+    assert main(["desk", "blocks", *args]) == 0
+    assert "pc-7 until" in (out := capsys.readouterr().out) and "by sup: abusive" in out
+    store = Store.open(tmp_path)
+    try:
+        store.add_callback(queue="internet", installation="pc-8", name="Kim 김", contact="",
+                           channel="app", description="printer", window=(1e9, 1e9 + 1800),
+                           asked=1e9 - 60)  # fmt: skip
+    finally:
+        store.close()
+    assert main(["desk", "callbacks", *args]) == 0
+    line = capsys.readouterr().out
+    assert "internet open (window passed): Kim 김, app (in the app): 'printer'" in line
+    assert main(["desk", "callbacks", "--json", *args]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["name"] == "Kim 김"
+    assert main(["desk", "unblock", "pc-7", "--by", "sup", *args]) == 0
+    assert main(["desk", "unblock", "pc-7", *args]) == 1
+    assert "'pc-7' is not blocked" in capsys.readouterr().err
+    assert main(["desk", "log", *args]) == 0
+    log = capsys.readouterr().out
+    assert "blocked pc-7 by sup: until" in log and "unblocked pc-7 by sup" in log
+    assert "callback asked" in log

@@ -197,3 +197,78 @@ def test_progress_of_many_open_sessions_lands_in_one_flush(store: Store) -> None
     assert rows["s7"].bytes_agent_to_customer == 1  # an ended row keeps its final counts
     assert store.mark_lost("n1") == 1199
     assert rows["s600"].bytes_agent_to_customer == 600
+
+
+def test_callback_requests_are_kept_in_window_order_until_an_outcome(store: Store) -> None:
+    def ask(name: str, window: tuple[float, float], asked: float, queue: str = "internet") -> str:
+        return store.add_callback(
+            queue=queue,
+            installation=f"pc-{name}",
+            name=name,
+            contact="010-1234-5678",
+            channel="phone",
+            description="인터넷이 안 돼요",
+            window=window,
+            asked=asked,
+        )
+
+    late = ask("Park", (2000.0, 3800.0), asked=10.0)
+    early = ask("Kim 김", (1000.0, 2800.0), asked=20.0)
+    same = ask("Lee", (1000.0, 2800.0), asked=15.0)
+    other = ask("Choi", (500.0, 900.0), asked=5.0, queue="billing")
+    assert [c.id for c in store.callbacks(queues=["internet"])] == [same, early, late]
+    assert [c.id for c in store.callbacks()] == [other, same, early, late]
+    assert store.callbacks(queues=[]) == []
+    row = store.callbacks(queues=["internet"])[1]
+    assert (row.name, row.description, row.state) == ("Kim 김", "인터넷이 안 돼요", "open")
+
+    store.callback_outcome(same, "no_answer", agent="minji", at=1100.0, note="voicemail")
+    moved = store.callback_outcome(
+        early, "rescheduled", agent="minji", at=1200.0, window=(5000.0, 6800.0)
+    )
+    assert moved.state == "open" and moved.window_start == 5000.0
+    assert [c.id for c in store.callbacks(queues=["internet"])] == [late, early]
+    store.callback_outcome(late, "done", agent="joon", at=2100.0)
+    with pytest.raises(StoreError, match="no open callback request"):
+        store.callback_outcome(late, "done", agent="minji", at=2200.0)  # someone had it
+    with pytest.raises(StoreError, match="needs a new window"):
+        store.callback_outcome(early, "rescheduled", agent="minji", at=1.0)
+    with pytest.raises(StoreError, match="not an outcome"):
+        store.callback_outcome(early, "lost", agent="minji", at=1.0)
+    with pytest.raises(StoreError, match="a number or address to call"):
+        store.add_callback(queue="q", installation="i", name="Kim", contact=" ", channel="phone",
+                           description="", window=(1.0, 2.0), asked=0.0)  # fmt: skip
+    assert [(c.id, c.state, c.agent) for c in store.callbacks(state="no_answer")] == [
+        (same, "no_answer", "minji")
+    ]
+    events = [(e.event, e.subject) for e in store.desk_log()]
+    assert ("callback no_answer", same) in events and ("callback done", late) in events
+
+
+def test_blocks_last_until_their_time_and_flags_and_the_log_keep_who_and_why(
+    store: Store,
+) -> None:
+    store.block("pc-1", 5000.0, actor="sup", reason="abusive to agents", at=1000.0)
+    store.block("pc-2", 1500.0, actor="sup", reason="spam", at=1000.0)
+    assert [b.installation for b in store.blocks(now=1200.0)] == ["pc-2", "pc-1"]
+    assert [b.installation for b in store.blocks(now=2000.0)] == ["pc-1"]
+    store.block("pc-1", 9000.0, actor="sup2", reason="again", at=2000.0)  # replaces
+    [b] = store.blocks(now=6000.0)
+    assert (b.until, b.actor, b.reason) == (9000.0, "sup2", "again")
+    assert store.unblock("pc-1", actor="sup", at=2500.0) and store.blocks(now=2600.0) == []
+    assert not store.unblock("pc-1", actor="sup", at=2600.0)
+    with pytest.raises(StoreError, match="say why"):
+        store.block("pc-3", 9000.0, actor="sup", reason=" ", at=1.0)
+
+    store.flag("pc-1", "s1", "abusive", reason="shouted", actor="minji", at=3000.0)
+    store.flag("pc-1", "s2", "repeat", reason="", actor="joon", at=3100.0)
+    assert [(f.kind, f.sid) for f in store.flags("pc-1")] == [("abusive", "s1"), ("repeat", "s2")]
+    with pytest.raises(StoreError, match="a flag is one of"):
+        store.flag("pc-1", "s3", "rude", reason="", actor="minji", at=1.0)
+    log = [(e.event, e.subject, e.actor) for e in store.desk_log(since=2000.0)]
+    assert log == [
+        ("blocked", "pc-1", "sup2"),
+        ("unblocked", "pc-1", "sup"),
+        ("flagged abusive", "pc-1", "minji"),
+        ("flagged repeat", "pc-1", "joon"),
+    ]
