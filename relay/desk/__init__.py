@@ -12,6 +12,11 @@ clock (``tests/relay/test_desk_policy.py``):
   and in docs/admin.md);
 * :mod:`relay.desk.routing` — "Take next": which waiting customer an agent gets,
   and whether an agent may take one now;
+* :mod:`relay.desk.lobby` — the single-node waiting room built on the above;
+* :mod:`relay.desk.callbacks` — which callback windows to offer, and whether a
+  chosen one still holds;
+* :mod:`relay.desk.shared` — the cluster's waiting room in Redis (atomic join and
+  claim);
 * :mod:`relay.desk.config` — the desk file (``desk.toml``): queues, names in
   English and Korean, teams, limits, hours and holidays, checked with sentences
   that name the key.

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relay.config import ConfigError
+from relay.desk.callbacks import MAX_OFFERED, CallbackPlanner, WindowRefusal
 from relay.desk.config import desk_from_mapping
 from relay.desk.estimate import AgentLoad, HandleTimes, estimate_wait, shown_wait
 from relay.desk.hours import HoursError, parse_hours
@@ -361,3 +362,47 @@ def test_any_desk_file_is_read_or_refused_with_a_config_error(data: dict[str, ob
         desk_from_mapping(data)
     except ConfigError:
         pass
+
+
+# ---------------------------------------------------------------- callback windows
+
+
+def planner(staff: int = 1, handle_s: float = 900.0) -> CallbackPlanner:
+    return CallbackPlanner(parse_hours(OFFICE, zone="Asia/Seoul"), handle_s, staff)
+
+
+def test_callback_windows_start_after_the_lead_time_within_hours() -> None:
+    now = at(2026, 11, 30, 17, 10)  # Monday, 50 minutes before closing
+    offered = planner().offer(now, [])
+    assert offered[0] == (at(2026, 11, 30, 17, 30), at(2026, 11, 30, 18, 0))
+    assert offered[1] == (at(2026, 12, 1, 9, 0), at(2026, 12, 1, 9, 30))  # next morning
+    assert len(offered) == MAX_OFFERED
+    # Twenty minutes before closing there is no time to see the request today.
+    assert planner().offer(at(2026, 11, 30, 17, 40), [])[0][0] == at(2026, 12, 1, 9, 0)
+
+
+def test_off_hours_the_first_window_is_when_the_desk_opens() -> None:
+    saturday_night = at(2026, 12, 5, 22, 0)
+    assert planner().offer(saturday_night, [])[0][0] == at(2026, 12, 7, 9, 0)
+
+
+def test_a_full_window_is_not_offered_and_cannot_be_booked() -> None:
+    now = at(2026, 11, 30, 10, 0)
+    p = planner(staff=1, handle_s=900.0)  # two calls per half hour
+    assert p.per_window == 2
+    first = at(2026, 11, 30, 10, 30)
+    assert p.check(now, first, [first]) == (first, at(2026, 11, 30, 11, 0))
+    assert p.check(now, first, [first, first]) is WindowRefusal.FULL
+    assert p.offer(now, [first, first])[0][0] == at(2026, 11, 30, 11, 0)
+    assert planner(staff=3, handle_s=900.0).per_window == 6
+
+
+def test_a_window_that_is_not_on_offer_is_refused() -> None:
+    now = at(2026, 11, 30, 10, 0)
+    p = planner()
+    assert p.check(now, at(2026, 11, 30, 10, 5), []) is WindowRefusal.NOT_OFFERED  # too soon
+    assert p.check(now, at(2026, 11, 30, 10, 45), []) is WindowRefusal.NOT_OFFERED  # unaligned
+    assert p.check(now, at(2026, 11, 30, 20, 0), []) is WindowRefusal.NOT_OFFERED  # closed
+    assert p.check(now, at(2026, 12, 20, 10, 0), []) is WindowRefusal.NOT_OFFERED  # too far
+    later = at(2026, 12, 4, 16, 0)  # beyond the first 48 offered, still bookable
+    assert isinstance(p.check(now, later, []), tuple)
