@@ -16,6 +16,7 @@ Rules (docs/admin.md says the same to admins):
   the estimate is above ``callback_offer_above_s``.
 * A waiting customer whose connection drops keeps their place for ``grace_s``
   (:meth:`away` / :meth:`back`); :meth:`expire` lets the place go after that.
+  Meanwhile agents pass them over (nobody could answer) and take the next.
 * An agent takes the longest-waiting customer of their queues, or a chosen one,
   through :class:`relay.desk.routing.Router`; a taken ticket leaves the lobby at
   once, so it can never be taken twice. While in as many sessions as allowed an
@@ -311,7 +312,8 @@ class Lobby:
         agent = self.agent(name)
         if agent is None:
             return Refusal.NOT_AVAILABLE
-        pick = self.router.take_next(agent, self.waiting(), self._blocked_set())
+        here = [t.waiting for t in self._tickets.values() if t.away_since is None]
+        pick = self.router.take_next(agent, here, self._blocked_set())
         if pick is None:  # may not take anyone now, or nobody is waiting (GONE)
             return self.router.refusal(agent, None) or Refusal.GONE
         return self._take(name, pick)
@@ -321,6 +323,8 @@ class Lobby:
         if agent is None:
             return Refusal.NOT_AVAILABLE
         t = self._tickets.get(ticket)
+        if t is not None and t.away_since is not None:
+            t = None  # their connection dropped: they keep their place, but nobody can answer
         why = self.router.refusal(agent, None if t is None else t.waiting, self._blocked_set())
         if why is not None or t is None:
             return why or Refusal.GONE

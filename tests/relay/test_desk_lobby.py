@@ -148,10 +148,14 @@ def test_a_dropped_customer_keeps_their_place_for_the_grace_period() -> None:
     assert desk.expire() == []
     assert desk.back("t1").position == 1  # type: ignore[union-attr]
     desk.away("t1")
+    desk.agent_signed_in("kim", ["network"])
+    assert desk.take("kim", "t1") is Refusal.GONE  # nobody there to answer
+    taken = desk.take_next("kim")  # passed over, not lost
+    assert isinstance(taken, Taken) and taken.waiting.ticket == "t2"
+    assert desk.standing("t1").position == 1  # type: ignore[union-attr]
     clock.advance(61)
     [gone] = desk.expire()
     assert gone.ticket == "t1" and desk.back("t1") is None
-    assert desk.standing("t2").position == 1  # type: ignore[union-attr]
     assert isinstance(desk.join("t3", "internet", "pc-1", {}), Joined)  # may ask again
 
 
