@@ -21,6 +21,7 @@ The tree::
     ├── RelayRefusedError         the relay said no; ``code`` is a stable ErrorCode
     ├── IdentityError             the customer's app refused a helper's identity card
     ├── RoomError                 someone could not be let into a room (rooms: common.room)
+    ├── DeskError                 the help desk said no: a queue, a callback time, Take next
     ├── InternalError             a bug stopped the connection (details in the log)
     ├── ConnectionLostError       the connection to the relay went away
     │   └── RelayUnreachableError the relay could not be reached at all
@@ -43,6 +44,7 @@ __all__ = [
     "ChannelError",
     "ChannelExhaustedError",
     "CodeError",
+    "DeskError",
     "ConnectionLostError",
     "ErrorCode",
     "INSECURE_WARNING",
@@ -552,6 +554,63 @@ class RoomError(AssistError):
         err = cls(reason, **params)
         err.detail = detail
         return err
+
+
+class DeskError(AssistError):
+    """The help desk could not do what was asked; ``reason`` is the relay's code for why
+    (the names of ``relay.desk`` refusals: a queue, a callback window, Take next)."""
+
+    # The customer's side.
+    UNKNOWN_QUEUE = "The desk no longer has that queue. Please choose one from the list again."
+    CLOSED = (
+        "The desk is closed now and opens {opens}. Leave a request and an agent will "
+        "contact you then."
+    )
+    FULL = (
+        "Too many people are waiting in this queue right now. Leave a request and an "
+        "agent will contact you."
+    )
+    BLOCKED = (
+        "This computer cannot ask this desk for help at the moment. Please contact the "
+        "organisation another way."
+    )
+    ALREADY_WAITING = (
+        "This computer is already waiting for help. Keep that window open: you keep your "
+        "place in the queue."
+    )
+    NOT_OFFERED = "That time can no longer be chosen. Please pick one of the times shown now."
+    WINDOW_FULL = "That time is fully booked. Please pick another one."
+    # The agent's side.
+    AT_LIMIT = (
+        "You are already helping as many customers as your desk allows. Finish a session "
+        "first."
+    )
+    NOT_AVAILABLE = "You are set to Away. Set yourself Available to take customers."
+    NOT_THEIR_QUEUE = "That customer is waiting in a queue your team does not serve."
+    GONE = (
+        "Nobody is waiting in your queues right now, or that customer was just taken by "
+        "someone else or left."
+    )
+    SENTENCES: ClassVar[dict[str, str]] = {
+        "UNKNOWN_QUEUE": UNKNOWN_QUEUE,
+        "CLOSED": CLOSED,
+        "FULL": FULL,
+        "BLOCKED": BLOCKED,
+        "ALREADY_WAITING": ALREADY_WAITING,
+        "NOT_OFFERED": NOT_OFFERED,
+        "WINDOW_FULL": WINDOW_FULL,
+        "AT_LIMIT": AT_LIMIT,
+        "NOT_AVAILABLE": NOT_AVAILABLE,
+        "NOT_THEIR_QUEUE": NOT_THEIR_QUEUE,
+        "GONE": GONE,
+    }
+    templates = tuple(SENTENCES.values())
+    template = GONE
+
+    def __init__(self, reason: str = "GONE", /, **params: Any) -> None:
+        self.reason = reason.upper() if reason.upper() in self.SENTENCES else "GONE"
+        params.setdefault("opens", "later")
+        super().__init__(self.SENTENCES[self.reason], **params)
 
 
 class SessionEndedError(AssistError):

@@ -1455,6 +1455,50 @@
       <translation>다른 누군가가 이 코드로 참여하려고 했기 때문에, 고객의 안전을 위해 세션을 닫았습니다. 새 세션을 시작하고 새 코드를 불러 주세요.</translation>
     </message>
     <message>
+      <source>Nobody is waiting in your queues right now, or that customer was just taken by someone else or left.</source>
+      <translation>지금 담당 창구에서 기다리는 고객이 없습니다. 또는 그 고객을 방금 다른 상담원이 맡았거나 고객이 나갔습니다.</translation>
+    </message>
+    <message>
+      <source>The desk no longer has that queue. Please choose one from the list again.</source>
+      <translation>그 상담 창구는 더 이상 없습니다. 목록에서 다시 골라 주세요.</translation>
+    </message>
+    <message>
+      <source>The desk is closed now and opens {opens}. Leave a request and an agent will contact you then.</source>
+      <translation>지금은 상담 시간이 아닙니다. {opens}에 다시 엽니다. 연락 요청을 남겨 주시면 그때 상담원이 연락드립니다.</translation>
+    </message>
+    <message>
+      <source>Too many people are waiting in this queue right now. Leave a request and an agent will contact you.</source>
+      <translation>지금 이 창구에 기다리는 분이 너무 많습니다. 연락 요청을 남겨 주시면 상담원이 연락드립니다.</translation>
+    </message>
+    <message>
+      <source>This computer cannot ask this desk for help at the moment. Please contact the organisation another way.</source>
+      <translation>지금은 이 컴퓨터에서 이 상담 창구에 도움을 요청할 수 없습니다. 다른 방법으로 해당 기관에 문의해 주세요.</translation>
+    </message>
+    <message>
+      <source>This computer is already waiting for help. Keep that window open: you keep your place in the queue.</source>
+      <translation>이 컴퓨터에서 이미 도움을 기다리고 있습니다. 그 창을 열어 두시면 대기 순서가 그대로 유지됩니다.</translation>
+    </message>
+    <message>
+      <source>That time can no longer be chosen. Please pick one of the times shown now.</source>
+      <translation>그 시간은 더 이상 고를 수 없습니다. 지금 보이는 시간 중에서 골라 주세요.</translation>
+    </message>
+    <message>
+      <source>That time is fully booked. Please pick another one.</source>
+      <translation>그 시간은 예약이 다 찼습니다. 다른 시간을 골라 주세요.</translation>
+    </message>
+    <message>
+      <source>You are already helping as many customers as your desk allows. Finish a session first.</source>
+      <translation>이미 데스크에서 허용하는 만큼 고객을 돕고 있습니다. 진행 중인 상담을 먼저 마쳐 주세요.</translation>
+    </message>
+    <message>
+      <source>You are set to Away. Set yourself Available to take customers.</source>
+      <translation>지금 '자리 비움' 상태입니다. 고객을 받으려면 상태를 '상담 가능'으로 바꾸세요.</translation>
+    </message>
+    <message>
+      <source>That customer is waiting in a queue your team does not serve.</source>
+      <translation>그 고객은 소속 팀이 담당하지 않는 창구에서 기다리고 있습니다.</translation>
+    </message>
+    <message>
       <source>{name}'s request to join could not be checked (it is not signed by their key, or it was made for another session), so they were not let in. Ask them to accept the invitation again.</source>
       <translation>{name} 님의 참여 요청을 확인할 수 없어(본인의 키로 서명되지 않았거나 다른 세션을 위한 요청입니다) 들어오지 못했습니다. 초대를 다시 수락해 달라고 요청하세요.</translation>
     </message>

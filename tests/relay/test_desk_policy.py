@@ -12,11 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import DeskError
 from relay.config import ConfigError
 from relay.desk.callbacks import MAX_OFFERED, CallbackPlanner, WindowRefusal
 from relay.desk.config import desk_from_mapping
 from relay.desk.estimate import AgentLoad, HandleTimes, estimate_wait, shown_wait
 from relay.desk.hours import HoursError, parse_hours
+from relay.desk.lobby import WhyNot
+from relay.desk.reasons import error_reason
 from relay.desk.routing import Agent, Callback, Presence, Refusal, Router, Waiting
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -406,3 +409,12 @@ def test_a_window_that_is_not_on_offer_is_refused() -> None:
     assert p.check(now, at(2026, 12, 20, 10, 0), []) is WindowRefusal.NOT_OFFERED  # too far
     later = at(2026, 12, 4, 16, 0)  # beyond the first 48 offered, still bookable
     assert isinstance(p.check(now, later, []), tuple)
+
+
+@pytest.mark.parametrize("why", [*WhyNot, *Refusal, *WindowRefusal])
+def test_every_refusal_has_its_own_sentence_for_people(why: object) -> None:
+    reason = error_reason(why)  # type: ignore[arg-type]
+    err = DeskError(reason, opens="Tue 09:00")
+    assert err.reason == reason and str(err).endswith(".")
+    if reason != "GONE":
+        assert err.text_template != DeskError.GONE  # not the fallback
