@@ -582,8 +582,7 @@ class DeskError(AssistError):
     WINDOW_FULL = "That time is fully booked. Please pick another one."
     # The agent's side.
     AT_LIMIT = (
-        "You are already helping as many customers as your desk allows. Finish a session "
-        "first."
+        "You are already helping as many customers as your desk allows. Finish a session first."
     )
     NOT_AVAILABLE = "You are set to Away. Set yourself Available to take customers."
     NOT_THEIR_QUEUE = "That customer is waiting in a queue your team does not serve."
