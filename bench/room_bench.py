@@ -307,13 +307,16 @@ def run_setup(kind: str, setup: Setup, plan: Plan, display: str, work: Path) -> 
         pids |= {"lead": lead.pid} | {n: c.pid for n, c in helpers.items()}
         if (xvfb := server_pid(display)) is not None:
             pids["xvfb"] = xvfb
+
+        def pin_sides() -> None:
+            for name, pid in pids.items():
+                pin(pid, CUSTOMER_CPUS if name in CUSTOMER_SIDE else DESK_CPUS)
+
         if setup.split:
-            for name, pid in pids.items():
-                pin(pid, CUSTOMER_CPUS if name in CUSTOMER_SIDE else DESK_CPUS)
+            pin_sides()
         time.sleep(plan.warmup_s)
-        if setup.split:  # threads started meanwhile, once more
-            for name, pid in pids.items():
-                pin(pid, CUSTOMER_CPUS if name in CUSTOMER_SIDE else DESK_CPUS)
+        if setup.split:
+            pin_sides()  # and the threads started meanwhile
         with Sampler(pids) as sampler, MachineBusy() as machine:
             window.send("go")
             window.wait_line("^started$", 10)

@@ -65,6 +65,10 @@ return f
 """
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _queue_key(queue: str) -> str:
     return f"{PREFIX}desk:q:{queue}"
 
@@ -116,10 +120,7 @@ class SharedWaitingRoom:
         raw = await self._call(self._claim(keys=[_ticket_key(ticket)], args=[ticket, PREFIX]))
         if not raw:
             return None
-        fields = {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in zip(raw[::2], raw[1::2], strict=True)
-        }
+        fields = {_text(k): _text(v) for k, v in zip(raw[::2], raw[1::2], strict=True)}
         waiting = Waiting(ticket, fields["queue"], float(fields["joined"]), fields["installation"])
         return waiting, json.loads(fields["details"])
 
@@ -132,7 +133,7 @@ class SharedWaitingRoom:
                 pipe.zrange(_queue_key(q), 0, -1, withscores=True)
             ranges = await self._call(pipe.execute())
         entries = [
-            (q, (t.decode() if isinstance(t, bytes) else t), float(score))
+            (q, _text(t), float(score))
             for q, members in zip(names, ranges, strict=True)
             for t, score in members
         ]
@@ -143,7 +144,7 @@ class SharedWaitingRoom:
                 pipe.hget(_ticket_key(t), "installation")
             installs = await self._call(pipe.execute())
         out = [
-            Waiting(t, q, since, (i.decode() if isinstance(i, bytes) else i))
+            Waiting(t, q, since, _text(i))
             for (q, t, since), i in zip(entries, installs, strict=True)
             if i is not None  # claimed between the two reads
         ]
