@@ -93,7 +93,8 @@ def test_agents_on_two_nodes_pressing_take_next_at_once_never_share_a_customer(u
         taken: list[str] = []
 
         async def desk(room: SharedWaitingRoom, name: str) -> None:
-            while (got := await room.take_next(ROUTER, agent(name))) is not None:
+            # (not about being away: a generous limit for a slow machine)
+            while (got := await room.take_next(ROUTER, agent(name), away_after_s=300)) is not None:
                 taken.append(got[0].ticket)
 
         await asyncio.gather(*(desk(one if k % 2 else two, f"agent{k}") for k in range(12)))
@@ -110,5 +111,29 @@ def test_the_queues_outlive_the_node_that_took_the_customers_in(url: str) -> Non
         del first  # that node is gone; the room is in Redis
         got = await nodes().take_next(ROUTER, agent("kim"))
         assert got is not None and got[1] == {"name": "김민지"}
+
+    run(url, body)
+
+
+def test_a_customer_not_seen_is_passed_over_then_let_go_after_the_grace_period(
+    url: str,
+) -> None:
+    async def body(nodes: Nodes) -> None:
+        dead, alive = nodes(), nodes()
+        await dead.join("t1", "internet", "pc-1", 10, {})  # its node will stop marking it
+        await asyncio.sleep(0.05)
+        await alive.join("t2", "internet", "pc-2", 10, {})
+        await asyncio.sleep(0.4)
+        await alive.touch(["t2"])
+        # t1 waited longer but is not connected: Take next passes over it, keeps its place.
+        got = await alive.take_next(ROUTER, agent("kim"), away_after_s=0.3)
+        assert got is not None and got[0].ticket == "t2"
+        assert [w.ticket for w in await alive.waiting(["internet"])] == ["t1"]
+        await alive.touch(["t1"])  # the customer reconnected through another node
+        assert await alive.expire(["internet"], grace_s=0.3) == []
+        await asyncio.sleep(0.4)
+        assert await alive.expire(["internet"], grace_s=0.3) == ["t1"]  # never came back
+        assert await alive.waiting(["internet"]) == []
+        assert await alive.join("t3", "internet", "pc-1", 10, {}) is None  # may ask again
 
     run(url, body)
