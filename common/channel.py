@@ -50,14 +50,7 @@ from common.messages import (
     parse,
 )
 
-__all__ = [
-    "KEY_PURPOSES",
-    "Handshake",
-    "SecureChannel",
-    "confirm_mac",
-    "open_channel",
-    "session_keys",
-]
+__all__ = ["KEY_PURPOSES", "Handshake", "KeySchedule", "SecureChannel"]
 
 _SIDE_BYTE = {Role.AGENT: b"A", Role.CUSTOMER: b"B"}
 _ID_PREFIX = {Role.AGENT: b"assist/1 agent ", Role.CUSTOMER: b"assist/1 customer "}
@@ -80,27 +73,43 @@ KEY_PURPOSES = (
 )
 
 
-def session_keys(secret: bytes, transcript: bytes) -> dict[str, bytes]:
-    """The session's keys from a shared secret (SPAKE2's, or an X25519 one for a
-    help request: :mod:`common.help`) salted with the session's transcript."""
-    return {p: crypto.derive_key(secret, transcript, p) for p in KEY_PURPOSES}
+class KeySchedule:
+    """One side's session keys, from a shared secret (SPAKE2's, or an X25519 one for a
+    help request: :mod:`common.help`) salted with the session's transcript, and what
+    they give: key confirmation, the sealed channel, resume tokens."""
 
+    def __init__(self, role: Role, secret: bytes, transcript: bytes) -> None:
+        self.role = role
+        self.transcript = transcript
+        self._keys = {p: crypto.derive_key(secret, transcript, p) for p in KEY_PURPOSES}
+        self._channel: SecureChannel | None = None
 
-def confirm_mac(keys: dict[str, bytes], role: Role, transcript: bytes) -> bytes:
-    """``role``'s key confirmation: proof it derived the same keys from this transcript."""
-    return crypto.mac(keys[f"confirm {_ROLE_WORD[role]}"], b"assist/1 confirm", transcript)
+    def confirmation(self, role: Role | None = None) -> bytes:
+        """``role``'s (default: our) key confirmation: proof it derived the same keys
+        from this transcript."""
+        word = _ROLE_WORD[role or self.role]
+        return crypto.mac(self._keys[f"confirm {word}"], b"assist/1 confirm", self.transcript)
 
+    def confirmed(self, mac: bytes) -> SecureChannel:
+        """Check the peer's confirmation; our end of the sealed channel. Raises
+        WrongCodeError if it does not match (a wrong code, or a man in the middle)."""
+        if self._channel is not None:
+            raise ChannelError()
+        if not crypto.mac_matches(self.confirmation(_peer(self.role)), mac):
+            raise WrongCodeError()
+        me, peer = _ROLE_WORD[self.role], _ROLE_WORD[_peer(self.role)]
+        self._channel = SecureChannel(
+            role=self.role,
+            session_id=self.transcript[:16],
+            send_key=self._keys[f"seal {me}->{peer}"],
+            recv_key=self._keys[f"seal {peer}->{me}"],
+            sync_key=self._keys["resume sync"],
+        )
+        return self._channel
 
-def open_channel(role: Role, keys: dict[str, bytes], transcript: bytes) -> SecureChannel:
-    """``role``'s end of the sealed channel once both confirmations matched."""
-    me, peer = _ROLE_WORD[role], _ROLE_WORD[_peer(role)]
-    return SecureChannel(
-        role=role,
-        session_id=transcript[:16],
-        send_key=keys[f"seal {me}->{peer}"],
-        recv_key=keys[f"seal {peer}->{me}"],
-        sync_key=keys["resume sync"],
-    )
+    def resume_token(self, role: Role | None = None) -> bytes:
+        """The token that lets *role* (default: us) resume this session at the relay."""
+        return self._keys[f"resume {_ROLE_WORD[role or self.role]}"]
 
 
 class Handshake:
@@ -123,8 +132,7 @@ class Handshake:
         cls = SPAKE2_A if self.role is Role.AGENT else SPAKE2_B
         self._spake = cls(code.secret.encode("ascii"), idA=id_a, idB=id_b, entropy_f=entropy)
         self._ours: bytes | None = None
-        self._keys: dict[str, bytes] | None = None
-        self._channel: SecureChannel | None = None
+        self._keys: KeySchedule | None = None
 
     def start(self) -> Pake:
         if self._ours is not None:
@@ -151,35 +159,26 @@ class Handshake:
         else:
             pake_agent, pake_customer = body, self._ours
         transcript = crypto.transcript_hash(self.nameplate, pake_agent, pake_customer)
-        self._keys = session_keys(key, transcript)
-        self._transcript = transcript
-        return Confirm(self._confirm_mac(self.role))
+        self._keys = KeySchedule(self.role, key, transcript)
+        return Confirm(self._keys.confirmation())
 
-    def _confirm_mac(self, role: Role) -> bytes:
-        assert self._keys is not None  # internal invariant, not input validation
-        return confirm_mac(self._keys, role, self._transcript)
+    def _schedule(self) -> KeySchedule:
+        if self._keys is None:
+            raise ChannelError()
+        return self._keys
 
     @property
     def transcript(self) -> bytes:
         """The session's transcript hash (what the agent's identity signature covers)."""
-        if self._keys is None:
-            raise ChannelError()
-        return self._transcript
+        return self._schedule().transcript
 
     def receive_confirm(self, msg: Confirm) -> SecureChannel:
         """Verify the peer's key confirmation. Raises WrongCodeError if the codes differ."""
-        if self._keys is None or self._channel is not None:
-            raise ChannelError()
-        if not crypto.mac_matches(self._confirm_mac(_peer(self.role)), msg.mac):
-            raise WrongCodeError()
-        self._channel = open_channel(self.role, self._keys, self._transcript)
-        return self._channel
+        return self._schedule().confirmed(msg.mac)
 
     def resume_token(self, role: Role | None = None) -> bytes:
         """The token that lets *role* (default: us) resume this session at the relay."""
-        if self._keys is None:
-            raise ChannelError()
-        return self._keys[f"resume {_ROLE_WORD[role or self.role]}"]
+        return self._schedule().resume_token(role)
 
     def established(self) -> Established:
         """The message that tells the relay pairing succeeded (token hashes only)."""

@@ -15,9 +15,9 @@ accepts only an organisation it has pinned — the one the customer chose:
 3. The customer's app checks the certificate against its pin for *that*
    organisation (in date, not revoked: :func:`common.identity.check_card`), the
    signature over the transcript, and derives the session keys from the X25519
-   secret salted with the transcript (:func:`common.channel.session_keys`), then
+   secret salted with the transcript (:class:`common.channel.KeySchedule`), then
    both sides exchange key confirmations as after SPAKE2 and use the same sealed
-   channel (:func:`common.channel.open_channel`) and resume tokens.
+   channel and resume tokens.
 
 What the relay can and cannot do (docs/security.md, "Help without a code"):
 
@@ -44,9 +44,8 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from common import crypto
-from common.channel import SecureChannel, confirm_mac, open_channel, session_keys
-from common.errors import ChannelError, IdentityError, TamperedError, WrongCodeError
+from common.channel import KeySchedule, SecureChannel
+from common.errors import ChannelError, IdentityError, TamperedError
 from common.identity import CheckedIdentity, Trust, check_card, verify
 from common.messages import Role
 
@@ -102,37 +101,27 @@ def _shared(ours: X25519PrivateKey, theirs: bytes) -> bytes:
 class _Side:
     def __init__(self, role: Role) -> None:
         self.role = role
-        self._keys: dict[str, bytes] | None = None
-        self._transcript = b""
-        self._channel: SecureChannel | None = None
+        self._keys: KeySchedule | None = None
+
+    def _schedule(self) -> KeySchedule:
+        if self._keys is None:
+            raise ChannelError()
+        return self._keys
 
     def confirmation(self) -> bytes:
         """Our key confirmation (a ``Confirm`` message's mac)."""
-        if self._keys is None:
-            raise ChannelError()
-        return confirm_mac(self._keys, self.role, self._transcript)
+        return self._schedule().confirmation()
 
     def confirmed(self, mac: bytes) -> SecureChannel:
         """Check the peer's confirmation; the sealed channel. Raises WrongCodeError."""
-        if self._keys is None or self._channel is not None:
-            raise ChannelError()
-        peer = Role.CUSTOMER if self.role is Role.AGENT else Role.AGENT
-        if not crypto.mac_matches(confirm_mac(self._keys, peer, self._transcript), mac):
-            raise WrongCodeError()
-        self._channel = open_channel(self.role, self._keys, self._transcript)
-        return self._channel
+        return self._schedule().confirmed(mac)
 
     @property
     def transcript(self) -> bytes:
-        if self._keys is None:
-            raise ChannelError()
-        return self._transcript
+        return self._schedule().transcript
 
     def resume_token(self, role: Role | None = None) -> bytes:
-        if self._keys is None:
-            raise ChannelError()
-        word = "agent" if (role or self.role) is Role.AGENT else "customer"
-        return self._keys[f"resume {word}"]
+        return self._schedule().resume_token(role)
 
 
 class HelpSeeker(_Side):
@@ -146,7 +135,6 @@ class HelpSeeker(_Side):
         self.org_fingerprint = org_fingerprint
         self._private = X25519PrivateKey.from_private_bytes(entropy(KEY_BYTES))
         self._ask = HelpAsk(self._private.public_key().public_bytes_raw(), entropy(NONCE_BYTES))
-        self._ticket: str | None = None
 
     def ask(self) -> HelpAsk:
         return self._ask
@@ -161,7 +149,8 @@ class HelpSeeker(_Side):
             raise ChannelError()
         if not 0 < len(ticket.encode()) <= MAX_TICKET:
             raise TamperedError()
-        if trust.pinned(self.org_fingerprint) is None:
+        pin = trust.pinned(self.org_fingerprint)
+        if pin is None:
             raise IdentityError("WRONG_KEY", org="")
         transcript = help_transcript(
             ticket, self._ask, self.org_fingerprint, answer.public_key, answer.certificate
@@ -172,18 +161,13 @@ class HelpSeeker(_Side):
             revocations=answer.revocations,
             signed=lambda key: verify(key, answer.signature, _SIGN_LABEL + transcript),
             claimed_name="",
-            claimed_org=trust.pinned(self.org_fingerprint).org,  # type: ignore[union-attr]
+            claimed_org=pin.org,
             now=now,
         )
         if not checked.verified or checked.fingerprint != self.org_fingerprint:
             # A card of another organisation (pinned or not) on this organisation's ticket.
             raise IdentityError("WRONG_KEY", org=checked.org)
-        secret = _shared(self._private, answer.public_key)
-        self._keys, self._transcript, self._ticket = (
-            session_keys(secret, transcript),
-            transcript,
-            ticket,
-        )
+        self._keys = KeySchedule(self.role, _shared(self._private, answer.public_key), transcript)
         return checked
 
 
@@ -207,8 +191,7 @@ class HelpGiver(_Side):
         private = X25519PrivateKey.from_private_bytes(entropy(KEY_BYTES))
         public = private.public_key().public_bytes_raw()
         transcript = help_transcript(ticket, ask, org_fingerprint, public, certificate)
-        self._keys = session_keys(_shared(private, ask.public_key), transcript)
-        self._transcript = transcript
+        self._keys = KeySchedule(self.role, _shared(private, ask.public_key), transcript)
         self.answer = HelpAnswer(
             public, certificate, revocations, agent_key.sign(_SIGN_LABEL + transcript)
         )
