@@ -117,9 +117,24 @@ class _Ticket:
 
 @dataclasses.dataclass(slots=True)
 class _AgentRecord:
-    agent: Agent
+    name: str
+    teams: frozenset[str]
+    max_sessions: int
     session_starts: list[float]  # monotonic start of each session in progress
     away_by_choice: bool = False
+
+    @property
+    def agent(self) -> Agent:
+        """The agent as the routing rules see them: busy while in as many sessions as
+        allowed, away by their own choice (or when idle)."""
+        sessions = len(self.session_starts)
+        if self.away_by_choice:
+            presence = Presence.AWAY
+        elif sessions >= self.max_sessions:
+            presence = Presence.BUSY
+        else:
+            presence = Presence.AVAILABLE
+        return Agent(self.name, self.teams, presence, sessions, self.max_sessions)
 
 
 class Lobby:
@@ -168,11 +183,7 @@ class Lobby:
         self._by_installation[installation] = ticket
         standing = self.standing(ticket)
         assert standing is not None
-        self._tickets[ticket].told = (
-            standing.position,
-            standing.shown_min,
-            standing.offer_callback,
-        )
+        self._tickets[ticket].told = standing.heard
         return Joined(standing)
 
     def leave(self, ticket: str) -> Waiting | None:
@@ -274,9 +285,8 @@ class Lobby:
     def agent_signed_in(self, name: str, teams: Iterable[str], max_sessions: int = 1) -> Agent:
         record = self._agents.get(name)
         starts = record.session_starts if record is not None else []
-        agent = Agent(name, frozenset(teams), Presence.AVAILABLE, len(starts), max_sessions)
-        self._agents[name] = _AgentRecord(agent, starts)
-        return self._refresh(name)
+        self._agents[name] = _AgentRecord(name, frozenset(teams), max_sessions, starts)
+        return self._agents[name].agent
 
     def agent_signed_out(self, name: str) -> None:
         self._agents.pop(name, None)
@@ -287,7 +297,7 @@ class Lobby:
         if record is None:
             return None
         record.away_by_choice = away
-        return self._refresh(name)
+        return record.agent
 
     def agent(self, name: str) -> Agent | None:
         record = self._agents.get(name)
@@ -295,18 +305,6 @@ class Lobby:
 
     def agents(self) -> list[Agent]:
         return [r.agent for r in self._agents.values()]
-
-    def _refresh(self, name: str) -> Agent:
-        record = self._agents[name]
-        sessions = len(record.session_starts)
-        if record.away_by_choice:
-            presence = Presence.AWAY
-        elif sessions >= record.agent.max_sessions:
-            presence = Presence.BUSY
-        else:
-            presence = Presence.AVAILABLE
-        record.agent = dataclasses.replace(record.agent, presence=presence, sessions=sessions)
-        return record.agent
 
     def take_next(self, name: str) -> Taken | Refusal:
         agent = self.agent(name)
@@ -335,7 +333,6 @@ class Lobby:
         self.leave(waiting.ticket)
         now = self._monotonic()
         self._agents[name].session_starts.append(now)
-        self._refresh(name)
         return Taken(waiting, now - waiting.since, dict(details))
 
     def session_ended(self, name: str, queue_id: str, handle_s: float) -> None:
@@ -345,7 +342,6 @@ class Lobby:
         record = self._agents.get(name)
         if record is not None and record.session_starts:
             record.session_starts.pop(0)
-            self._refresh(name)
 
     def handle_s(self, queue_id: str) -> float | None:
         h = self._handle.get(queue_id)
