@@ -47,6 +47,7 @@ __all__ = [
     "NodeInfo",
     "RedisCoordinator",
     "ResumeState",
+    "redis_down",
 ]
 
 PREFIX = "assist:"
@@ -58,6 +59,13 @@ class ClusterError(Exception):
 
 class ClusterUnavailableError(ClusterError):
     """Redis did not answer."""
+
+
+def redis_down() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean Redis did not answer (as opposed to refusing a command)."""
+    import redis.exceptions
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -275,11 +283,9 @@ class RedisCoordinator:
         self._register = self._redis.register_script(_REGISTER)
 
     async def _call(self, what: str, coro: Any) -> Any:
-        import redis.exceptions
-
         try:
             result = await coro
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        except redis_down() as exc:
             if self.healthy:
                 log.error("Redis at %s does not answer (%s): %s", self.url, what, exc)
             self.healthy = False

@@ -14,6 +14,7 @@ screen, a full window or a crafted request get a sentence and the fresh list).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import enum
@@ -70,10 +71,7 @@ class CallbackPlanner:
     def _free(
         self, now: dt.datetime, booked: Iterable[dt.datetime]
     ) -> list[tuple[dt.datetime, dt.datetime]]:
-        counts: dict[dt.datetime, int] = {}
-        for start in booked:
-            key = start.astimezone(dt.UTC)
-            counts[key] = counts.get(key, 0) + 1
+        counts = collections.Counter(start.astimezone(dt.UTC) for start in booked)
         return [
             (start, end)
             for start, end in self._windows(now)

@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from relay.cluster import PREFIX, ClusterUnavailableError
+from relay.cluster import PREFIX, ClusterUnavailableError, redis_down
 from relay.desk.lobby import WhyNot
 from relay.desk.routing import Agent, Router, Waiting
 
@@ -139,11 +139,9 @@ class SharedWaitingRoom:
         self._now = redis.register_script(_NOW)
 
     async def _call(self, coro: Any) -> Any:
-        import redis.exceptions
-
         try:
             return await coro
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        except redis_down() as exc:
             raise ClusterUnavailableError(f"Redis does not answer: {exc}") from None
 
     async def join(
