@@ -275,7 +275,7 @@ def _desk(store: Store, args: argparse.Namespace) -> int:
             return 0
         for r in rows:
             late = " (window passed)" if r.state == "open" and r.window_end < now else ""
-            window = f"{_utc(r.window_start)}–{_utc(r.window_end)[11:]}"
+            window = f"{_when(r.window_start)}–{_when(r.window_end)[11:]}"
             who = f"{r.name}, {r.channel} {r.contact or '(in the app)'}"
             print(f"{window} {r.queue} {r.state}{late}: {who}: {r.description!r}")
         if not rows:
@@ -286,7 +286,7 @@ def _desk(store: Store, args: argparse.Namespace) -> int:
             raise StoreError("--hours: more than 0 and at most a year")
         until = now + args.hours * 3600
         store.block(args.installation, until, actor=by, reason=args.reason, at=now)
-        print(f"{args.installation} is kept out of the queues until {_utc(until)} UTC")
+        print(f"{args.installation} is kept out of the queues until {_when(until)} UTC")
         return 0
     if args.desk_command == "unblock":
         if not store.unblock(args.installation, actor=by, at=now):
@@ -295,16 +295,12 @@ def _desk(store: Store, args: argparse.Namespace) -> int:
         return 0
     if args.desk_command == "blocks":
         for b in store.blocks(now):
-            print(f"{b.installation} until {_utc(b.until)} UTC, by {b.actor}: {b.reason}")
+            print(f"{b.installation} until {_when(b.until)} UTC, by {b.actor}: {b.reason}")
         return 0
     for e in store.desk_log(parse_since(args.since) if args.since else None):
         detail = f": {e.detail}" if e.detail else ""
-        print(f"{_utc(e.at)} {e.event} {e.subject} by {e.actor}{detail}")
+        print(f"{_when(e.at)} {e.event} {e.subject} by {e.actor}{detail}")
     return 0
-
-
-def _utc(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------- serve
