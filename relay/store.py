@@ -155,6 +155,12 @@ class CallbackRow:
     updated: float
 
 
+_SELECT_CALLBACKS = (
+    "SELECT id, queue, installation, name, contact, channel, description,"
+    " window_start, window_end, asked, state, agent, note, updated FROM desk_callbacks"
+)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class BlockRow:
     installation: str
@@ -648,10 +654,7 @@ class Store:
     ) -> list[CallbackRow]:
         """Callback requests in the order agents work them: by window, then by when
         they were asked for."""
-        query = (
-            "SELECT id, queue, installation, name, contact, channel, description,"
-            " window_start, window_end, asked, state, agent, note, updated FROM desk_callbacks"
-        )
+        query = _SELECT_CALLBACKS
         where: list[str] = []
         params: list[object] = []
         if state is not None:
@@ -707,8 +710,8 @@ class Store:
             if cursor.rowcount != 1:
                 raise StoreError(f"no open callback request {cid!r} (another agent may have it)")
             self._desk_log(db, at, f"callback {outcome}", cid, agent, note)
-        [row] = [r for r in self.callbacks(state=None) if r.id == cid]
-        return row
+        row = self._db.execute(_SELECT_CALLBACKS + " WHERE id = ?", (cid,)).fetchone()
+        return CallbackRow(*row)
 
     def block(self, installation: str, until: float, *, actor: str, reason: str, at: float) -> None:
         """Keep an installation out of the queues until ``until`` (replacing any block)."""
