@@ -85,6 +85,7 @@ def _shape(t: float) -> float:
 
 
 _SHAPE_MEAN = sum(_shape(t) for t in range(0, int(DAY_S), 60)) / (DAY_S / 60)
+_SHAPE_PEAK = max(_shape(t) for t in range(0, int(DAY_S), 60))
 
 
 @dataclasses.dataclass
@@ -101,7 +102,7 @@ def simulate_day(seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     mean_handle = HANDLE_MEDIAN_S * math.exp(HANDLE_SIGMA**2 / 2)
     capacity_per_s = len(AGENTS) / mean_handle
-    peak_rate = LOAD * capacity_per_s / _SHAPE_MEAN * max(_shape(t) for t in range(0, 32400, 60))
+    peak_rate = LOAD * capacity_per_s / _SHAPE_MEAN * _SHAPE_PEAK
     start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # a Monday
     clock = {"t": 0.0}
     lobby = Lobby(
@@ -126,7 +127,7 @@ def simulate_day(seed: int) -> dict[str, Any]:
         t += rng.expovariate(peak_rate)
         if t >= DAY_S - 600:  # the last ten minutes: nobody new
             break
-        if rng.random() <= _shape(t) / max(_shape(s) for s in range(0, 32400, 600)):
+        if rng.random() <= _shape(t) / _SHAPE_PEAK:  # thinning: the same peak as the rate
             n += 1
             push(t, "arrive", f"c{n}")
     customers: dict[str, _Customer] = {}

@@ -387,6 +387,13 @@ def _identity_line(ident: dict[str, Any]) -> list[str]:
     ]
 
 
+def _spread(m: dict[str, Any], unit: str = "") -> str:
+    """A ``{"median", "min", "max"}`` figure as "median (min–max)"; "—" if not measured."""
+    if not m or m.get("median") is None:
+        return "—"
+    return f"{_fmt(m['median'], unit)} ({_fmt(m['min'])}–{_fmt(m['max'])})"
+
+
 def _rooms_table(r: dict[str, Any]) -> list[str]:
     """One customer and several helpers (bench/room_bench.py)."""
     if not r:
@@ -394,10 +401,7 @@ def _rooms_table(r: dict[str, Any]) -> list[str]:
     if "error" in r:
         return ["", f"Rooms: failed: {r['error']}"]
 
-    def cell(m: dict[str, Any], unit: str = "") -> str:
-        if not m or m.get("median") is None:
-            return "—"
-        return f"{_fmt(m['median'], unit)} ({_fmt(m['min'])}–{_fmt(m['max'])})"
+    cell = _spread
 
     lines = [
         "",
@@ -453,10 +457,7 @@ def _desk_table(d: dict[str, Any]) -> list[str]:
         return ["", f"Help desk: failed: {d['error']}"]
 
     def cell(key: str, unit: str = "") -> str:
-        m = d.get(key) or {}
-        if m.get("median") is None:
-            return "—"
-        return f"{_fmt(m['median'], unit)} ({_fmt(m['min'])}–{_fmt(m['max'])})"
+        return _spread(d.get(key) or {}, unit)
 
     return [
         "",
