@@ -55,6 +55,7 @@ __all__ = [
     "RelayAddressError",
     "RelayCertificateError",
     "RelayRefusedError",
+    "ReasonedError",
     "RelayUnreachableError",
     "ResumeFailedError",
     "RoomError",
@@ -394,7 +395,27 @@ class RelayRedirectError(RelayUnreachableError):
     templates = (LOOP,)
 
 
-class IdentityError(AssistError):
+class ReasonedError(AssistError):
+    """An error whose ``reason`` code picks its sentence from :attr:`SENTENCES`; an
+    unknown code gets :attr:`FALLBACK`'s, and :attr:`DEFAULTS` fill the placeholders a
+    caller left out. ``template`` and ``templates`` follow from those (translations)."""
+
+    SENTENCES: ClassVar[dict[str, str]] = {}
+    FALLBACK: ClassVar[str] = ""
+    DEFAULTS: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.SENTENCES:
+            cls.templates = tuple(cls.SENTENCES.values())
+            cls.template = cls.SENTENCES[cls.FALLBACK]
+
+    def __init__(self, reason: str = "", /, **params: Any) -> None:
+        self.reason = reason if reason in self.SENTENCES else self.FALLBACK
+        super().__init__(self.SENTENCES[self.reason], **{**self.DEFAULTS, **params})
+
+
+class IdentityError(ReasonedError):
     """The customer's app refused the helper's identity; nothing was shared.
 
     ``reason`` names the refusal (one of :attr:`REASONS`), so the agent's app can
@@ -448,14 +469,9 @@ class IdentityError(AssistError):
         "REVOKED": REVOKED,
         "STALE_LIST": STALE_LIST,
     }
-    templates = tuple(SENTENCES.values())
-    template = MALFORMED
+    FALLBACK = "MALFORMED"
+    DEFAULTS: ClassVar[dict[str, str]] = {"org": "the organisation"}
     REASONS = tuple(SENTENCES)
-
-    def __init__(self, reason: str = "MALFORMED", /, **params: Any) -> None:
-        self.reason = reason if reason in self.SENTENCES else "MALFORMED"
-        params.setdefault("org", "the organisation")
-        super().__init__(self.SENTENCES[self.reason], **params)
 
 
 class IdentityRefusedError(AssistError):
@@ -514,7 +530,7 @@ class AgentKeyError(AssistError):
     )
 
 
-class RoomError(AssistError):
+class RoomError(ReasonedError):
     """Someone could not be let into a room; ``reason`` says which check failed."""
 
     BAD_OFFER = (
@@ -540,13 +556,8 @@ class RoomError(AssistError):
         "BAD_GREETING": BAD_GREETING,
         "ROOM_FULL": ROOM_FULL,
     }
-    templates = tuple(SENTENCES.values())
-    template = BAD_OFFER
-
-    def __init__(self, reason: str = "BAD_OFFER", /, **params: Any) -> None:
-        self.reason = reason if reason in self.SENTENCES else "BAD_OFFER"
-        params.setdefault("name", "A colleague")
-        super().__init__(self.SENTENCES[self.reason], **params)
+    FALLBACK = "BAD_OFFER"
+    DEFAULTS: ClassVar[dict[str, str]] = {"name": "A colleague"}
 
     @classmethod
     def of(cls, reason: str, detail: str, **params: Any) -> RoomError:
@@ -556,7 +567,7 @@ class RoomError(AssistError):
         return err
 
 
-class DeskError(AssistError):
+class DeskError(ReasonedError):
     """The help desk could not do what was asked; ``reason`` is the relay's code for why
     (the names of ``relay.desk`` refusals: a queue, a callback window, Take next)."""
 
@@ -603,13 +614,8 @@ class DeskError(AssistError):
         "NOT_THEIR_QUEUE": NOT_THEIR_QUEUE,
         "GONE": GONE,
     }
-    templates = tuple(SENTENCES.values())
-    template = GONE
-
-    def __init__(self, reason: str = "GONE", /, **params: Any) -> None:
-        self.reason = reason.upper() if reason.upper() in self.SENTENCES else "GONE"
-        params.setdefault("opens", "later")
-        super().__init__(self.SENTENCES[self.reason], **params)
+    FALLBACK = "GONE"
+    DEFAULTS: ClassVar[dict[str, str]] = {"opens": "later"}
 
 
 class SessionEndedError(AssistError):
