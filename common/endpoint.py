@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
+import os
 import time
 from collections.abc import Callable
 
@@ -34,6 +36,7 @@ from common.errors import (
     AssistError,
     ChannelError,
     ConnectionLostError,
+    DeskError,
     ErrorCode,
     IdentityError,
     IdentityRefusedError,
@@ -44,27 +47,33 @@ from common.errors import (
     SessionEndedError,
     WrongCodeError,
 )
+from common.help import HelpAsk, HelpGiver, HelpRequest, HelpSeeker
 from common.messages import (
     CUSTOMER_MEMBER,
     LEAD_MEMBER,
     PROTOCOL_VERSION,
     Admit,
     Answer,
+    Ask,
     Auth,
     AuthOk,
+    Back,
     Bye,
+    Called,
     Cast,
     Confirm,
     Congestion,
     Create,
     Created,
     Data,
+    DeskRefused,
     EndReason,
     EpochKey,
     Error,
     Frame,
     Greeting,
     Hello,
+    HelpAnswer,
     Identity,
     Invite,
     InviteKind,
@@ -72,6 +81,7 @@ from common.messages import (
     Join,
     Layer,
     Lead,
+    Leave,
     Member,
     MemberRole,
     Message,
@@ -94,6 +104,9 @@ from common.messages import (
     Sealed,
     SessionEnd,
     Skipped,
+    Standing,
+    Take,
+    Took,
     Vouch,
     Welcome,
     parse,
@@ -141,6 +154,30 @@ class PeerJoined(Event):
 class PairingStarted(Event):
     """Customer: the agent's side is there and key confirmation has begun (who it is,
     :class:`PeerJoined`, follows once the key is confirmed)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class InQueue(Event):
+    """Customer who asked from the app: where they stand in the queue (again whenever
+    it changes). ``wait_min`` is -1 while nobody serves the queue."""
+
+    ticket: str
+    position: int
+    wait_min: int
+    offer_callback: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentCalled(Event):
+    """Customer who asked from the app: an agent took them; who it is is checked next
+    (:class:`PeerJoined` with a verified identity, then :class:`Secured`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerTaken(Event):
+    """Agent: the customer taken from the queue, with what they wrote."""
+
+    took: Took
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,6 +281,7 @@ class Phase(enum.Enum):
     HELLO = "hello"
     SIGNING_IN = "signing in"
     WAITING = "waiting for the other side"
+    QUEUED = "waiting in a desk queue"
     PAIRING = "pairing"
     CHECKING = "checking the agent's identity"
     SECURED = "secured"
@@ -264,9 +302,24 @@ class Endpoint:
         key: Ed25519PrivateKey | None = None,
         trust: identity.Trust | None = None,
         clock: Callable[[], float] = time.time,
+        request: HelpRequest | None = None,
+        take: str | None = None,
+        entropy: Callable[[int], bytes] = os.urandom,
     ) -> None:
         self.role = role
         self._token = token
+        # -- the help desk (protocol 5): no code; who answers is proved by certificate
+        #: Customer: what they asked for, the key exchange, and the secret that gets
+        #: the place back after a drop; the ticket once the relay gave one.
+        self.request = request
+        self._seeker = HelpSeeker(request.org, entropy=entropy) if request else None
+        self._rejoin = entropy(32) if request else b""
+        self.ticket: str | None = None
+        #: Agent: take this ticket ("" = the next customer) instead of creating a code.
+        self._take = take
+        #: Both: the session's nameplate (from the code, or from the desk).
+        self.nameplate: str | None = code.nameplate if code is not None else None
+        self._help_identity: identity.CheckedIdentity | None = None
         #: Agent: this app's own key (signs each session); a throwaway one if not given.
         self._key = key or (Ed25519PrivateKey.generate() if role is Role.AGENT else None)
         self._certificate = b""
@@ -280,7 +333,7 @@ class Endpoint:
         self.phase = Phase.IDLE
         self._out: list[bytes] = []
         self._events: list[Event] = []
-        self._handshake: Handshake | None = None
+        self._handshake: Handshake | HelpSeeker | HelpGiver | None = None
         self.channel: SecureChannel | None = None
         self.peer_present = False
         self._peer_identity: PeerJoined | None = None
@@ -318,6 +371,36 @@ class Endpoint:
     ) -> Endpoint:
         return cls(Role.CUSTOMER, code=code, client=client, trust=trust, clock=clock)
 
+    @classmethod
+    def seeker(
+        cls,
+        request: HelpRequest,
+        *,
+        client: str = "assist-client",
+        trust: identity.Trust | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Endpoint:
+        """A customer asking for help from the app (no code): the organisation must be
+        pinned in ``trust``; only an agent with its certificate can answer."""
+        return cls(Role.CUSTOMER, client=client, trust=trust, clock=clock, request=request)
+
+    @classmethod
+    def taker(
+        cls,
+        token: str,
+        ticket: str = "",
+        *,
+        client: str = "assist-agent",
+        key: Ed25519PrivateKey | None = None,
+    ) -> Endpoint:
+        """An agent taking a customer from the queues (``ticket``, or the next one)."""
+        return cls(Role.AGENT, token=token, client=client, key=key, take=ticket)
+
+    @property
+    def queued(self) -> bool:
+        """Customer: waiting in a queue (a drop keeps the place for a while)."""
+        return self.ticket is not None and self.nameplate is None and not self.ended
+
     # ------------------------------------------------------------ outputs
 
     def data_to_send(self) -> list[bytes]:
@@ -334,7 +417,7 @@ class Endpoint:
 
     @property
     def can_resume(self) -> bool:
-        return self.channel is not None and not self.ended
+        return (self.channel is not None or self.queued) and not self.ended
 
     # ------------------------------------------------------------ inputs
 
@@ -343,9 +426,20 @@ class Endpoint:
         if self.ended:
             return
         self._send(Hello(PROTOCOL_VERSION, self.role, self._client))
-        if self.channel is not None and self.code is not None and self._handshake is not None:
+        if self.channel is not None and self.nameplate is not None and self._handshake is not None:
             self.phase = Phase.RESUMING
-            self._send(Resume(self.code.nameplate, self.role, self._handshake.resume_token()))
+            self._send(Resume(self.nameplate, self.role, self._handshake.resume_token()))
+        elif self.request is not None and self._seeker is not None:
+            self.phase = Phase.HELLO
+            if self.ticket is not None:  # back after a drop: the same place, if still held
+                self._send(Back(self.ticket, self._rejoin))
+            else:
+                r, ask = self.request, self._seeker.ask()
+                rejoin_hash = hashlib.sha256(self._rejoin).digest()
+                self._send(
+                    Ask(r.queue, r.org, r.installation, r.name, r.contact, r.description,
+                        r.system, ask.public_key, ask.nonce, rejoin_hash)
+                )  # fmt: skip
         elif self.role is Role.AGENT:
             self.phase = Phase.SIGNING_IN
             assert self._key is not None  # agents always have one (see __init__)
@@ -372,6 +466,8 @@ class Endpoint:
                 pair.suspend()
             self._checking = self._checking or self.phase is Phase.CHECKING
             self.phase = Phase.RESUMING
+            self._events.append(Reconnecting())
+        elif self.queued:  # the relay keeps the place for a while: go back to it
             self._events.append(Reconnecting())
         else:
             self._fail(ConnectionLostError())
@@ -422,6 +518,13 @@ class Endpoint:
         self.phase = Phase.ENDED
         self._out.clear()
 
+    def leave(self) -> None:
+        """Customer: leave the queue (the relay forgets the place and closes)."""
+        if self.queued:
+            self._send(Leave())
+            self.phase = Phase.ENDED
+            self._events.append(Closed(EndReason.CUSTOMER_STOPPED))
+
     def bye(self, reason: EndReason) -> None:
         """End on purpose: tell the relay (the app tells the peer with SessionEnd first)."""
         if self.ended:
@@ -454,11 +557,38 @@ class Endpoint:
             case AuthOk(name=name, display_name=display, org=org):
                 self._certificate, self._revocations = msg.certificate, msg.revocations
                 self._events.append(SignedIn(name, display, org, msg.certificate, msg.supervisor))
-                self._send(Create())
+                self._send(Create() if self._take is None else Take(self._take))
             case Created(nameplate=nameplate, expires_s=expires):
                 self.code = make_code(nameplate)
+                self.nameplate = nameplate
                 self.phase = Phase.WAITING
                 self._events.append(CodeReady(self.code, expires))
+            case Standing() if self._seeker is not None and self.nameplate is None:
+                self.ticket = msg.ticket
+                self.phase = Phase.QUEUED
+                self._events.append(
+                    InQueue(msg.ticket, msg.position, msg.wait_min, msg.offer_callback)
+                )
+            case Called(nameplate=nameplate) if self._seeker is not None and self.queued:
+                self.nameplate = nameplate
+                self._events.append(AgentCalled())
+            case Took() if self._take is not None and self.nameplate is None:
+                self.nameplate = msg.nameplate
+                assert self._key is not None  # agents always have one (see __init__)
+                self._handshake = HelpGiver(
+                    msg.ticket,
+                    HelpAsk(msg.help_key, msg.nonce),
+                    msg.org,
+                    agent_key=self._key,
+                    certificate=self._certificate,
+                    revocations=self._revocations,
+                )
+                self.ticket = msg.ticket
+                self._events.append(CustomerTaken(msg))
+            case Paired() if self._seeker is not None or isinstance(self._handshake, HelpGiver):
+                self._help_paired(msg)
+            case DeskRefused(reason=reason, offer_callback=offer, opens_at=opens):
+                raise DeskError.refused(reason, offer, opens)
             case Paired(agent_display_name=display, agent_org=org):
                 self.peer_present = True
                 if self.role is Role.CUSTOMER:
@@ -518,6 +648,34 @@ class Endpoint:
                 raise RelayRefusedError(code)
             case _:
                 raise ProtocolError()
+
+    def _help_paired(self, msg: Paired) -> None:
+        """A desk session's two sides are paired: the agent answers with its signed key
+        and its confirmation at once; the customer waits for that answer."""
+        self.peer_present = True
+        self.phase = Phase.PAIRING
+        hs = self._handshake
+        if isinstance(hs, HelpGiver):
+            self._events.append(PeerJoined(msg.agent_display_name, msg.agent_org))
+            self._out.append(Data(hs.answer.serialize()).serialize())
+            self._out.append(Data(Confirm(hs.confirmation()).serialize()).serialize())
+        else:
+            self._handshake = self._seeker
+            self._events.append(PairingStarted())
+
+    def _help_answered(self, answer: HelpAnswer) -> None:
+        """Customer: check who answered against the pinned organisation before anything
+        else; on a refusal say which to the relay and leave (nothing was captured)."""
+        seeker = self._seeker
+        if seeker is None or self.ticket is None or self._help_identity is not None:
+            raise ProtocolError()
+        try:
+            self._help_identity = seeker.answered(self.ticket, answer, self.trust, self._clock())
+        except IdentityError as err:
+            self._send(Bye(EndReason.IDENTITY_REFUSED))
+            self._fail(err)
+            return
+        self._out.append(Data(Confirm(seeker.confirmation()).serialize()).serialize())
 
     def _check_identity(self, msg: Message) -> None:
         """Customer: the first record must be the agent's Identity; check it against
@@ -583,10 +741,21 @@ class Endpoint:
         if hs is None:
             raise ProtocolError()
         match msg:
-            case Pake():
+            case Pake() if isinstance(hs, Handshake):
                 confirm: Confirm = hs.receive_pake(msg)
                 self._out.append(Data(confirm.serialize()).serialize())
-            case Confirm():
+            case HelpAnswer() if self.role is Role.CUSTOMER and isinstance(hs, HelpSeeker):
+                self._help_answered(msg)
+            case Confirm() if self.channel is None and not isinstance(hs, Handshake):
+                # A desk session: the answer was checked (customer) or sent (agent) already.
+                self.channel = hs.receive_confirm(msg)
+                self._send(hs.established())
+                self.phase = Phase.SECURED
+                who = self._help_identity
+                if who is not None:
+                    self._events.append(PeerJoined(who.display_name, who.org, who))
+                self._events.append(Secured())
+            case Confirm() if isinstance(hs, Handshake):
                 self.channel = hs.receive_confirm(msg)
                 self._send(hs.established())
                 if self.role is Role.AGENT:
@@ -632,10 +801,10 @@ class Endpoint:
         if self.role is not Role.CUSTOMER or self.channel is None or hs is None:
             return False
         if self.room is None:
-            assert self.code is not None  # customers are built with a code
+            assert self.nameplate is not None  # a secured session has one
             self.room = room.CustomerRoom(
                 hs.transcript[:16],
-                nameplate=self.code.nameplate,
+                nameplate=self.nameplate,
                 lead=lead,
                 max_members=max_members,
             )
@@ -833,11 +1002,11 @@ class Endpoint:
         """Lead: a newcomer's offer. Check it is a colleague's, for this seat, then vouch
         for it inside the code's channel (the customer checks it again)."""
         seat = self.seats.get(member)
-        assert self.code is not None
+        assert self.nameplate is not None
         try:
             checked = room.check_offer(
                 raw,
-                nameplate=self.code.nameplate,
+                nameplate=self.nameplate,
                 member=member,
                 lead_certificate=self._certificate,
                 now=self._clock(),

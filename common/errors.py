@@ -589,6 +589,12 @@ class DeskError(ReasonedError):
         "This computer is already waiting for help. Keep that window open: you keep your "
         "place in the queue."
     )
+    LOST_PLACE = (
+        "You were away too long and lost your place in the queue. Please ask for help again."
+    )
+    RATE_LIMITED = "Too many requests from this computer. Please wait a minute and try again."
+    NO_DESK = "This relay has no help desk. Ask the organisation for a code instead."
+    UNAVAILABLE = "The desk cannot keep your request right now. Please try again in a few minutes."
     NOT_OFFERED = "That time can no longer be chosen. Please pick one of the times shown now."
     WINDOW_FULL = "That time is fully booked. Please pick another one."
     # The agent's side.
@@ -601,21 +607,38 @@ class DeskError(ReasonedError):
         "Nobody is waiting in your queues right now, or that customer was just taken by "
         "someone else or left."
     )
+    CALLBACK_GONE = "That callback request is no longer open: another agent may have recorded it."
     SENTENCES: ClassVar[dict[str, str]] = {
         "UNKNOWN_QUEUE": UNKNOWN_QUEUE,
         "CLOSED": CLOSED,
         "FULL": FULL,
         "BLOCKED": BLOCKED,
         "ALREADY_WAITING": ALREADY_WAITING,
+        "LOST_PLACE": LOST_PLACE,
+        "RATE_LIMITED": RATE_LIMITED,
+        "NO_DESK": NO_DESK,
+        "UNAVAILABLE": UNAVAILABLE,
         "NOT_OFFERED": NOT_OFFERED,
         "WINDOW_FULL": WINDOW_FULL,
         "AT_LIMIT": AT_LIMIT,
         "NOT_AVAILABLE": NOT_AVAILABLE,
         "NOT_THEIR_QUEUE": NOT_THEIR_QUEUE,
         "GONE": GONE,
+        "CALLBACK_GONE": CALLBACK_GONE,
     }
     FALLBACK = "GONE"
     DEFAULTS: ClassVar[dict[str, str]] = {"opens": "later"}
+
+    #: A callback can be asked for instead; the queue opens at this time (Unix s, or 0).
+    offer_callback: bool = False
+    opens_at: float = 0.0
+
+    @classmethod
+    def refused(cls, reason: str, offer_callback: bool = False, opens_at: float = 0.0) -> DeskError:
+        """The error for a relay's ``DeskRefused`` (the app words ``opens`` itself)."""
+        err = cls(reason)
+        err.offer_callback, err.opens_at = offer_callback, opens_at
+        return err
 
 
 class SessionEndedError(AssistError):

@@ -44,12 +44,13 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from common import crypto
 from common.channel import KeySchedule, SecureChannel
 from common.errors import ChannelError, IdentityError, TamperedError
 from common.identity import CheckedIdentity, Trust, check_card, verify
-from common.messages import Role
+from common.messages import Confirm, Established, HelpAnswer, Role
 
-__all__ = ["HelpAnswer", "HelpAsk", "HelpGiver", "HelpSeeker", "help_transcript"]
+__all__ = ["HelpAnswer", "HelpAsk", "HelpGiver", "HelpRequest", "HelpSeeker", "help_transcript"]
 
 _LABEL = b"assist/help/1"
 _SIGN_LABEL = b"assist/help/1 answer\x00"
@@ -59,21 +60,26 @@ MAX_TICKET = 64
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class HelpRequest:
+    """What the customer filled in on the Get help form (the relay keeps it with the
+    ticket; the agent who takes it sees it). ``org`` is the pinned organisation's
+    fingerprint; ``system`` is empty unless the customer ticked "attach"."""
+
+    queue: str
+    org: str
+    installation: str
+    name: str
+    contact: str
+    description: str
+    system: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class HelpAsk:
     """What the customer's app sends with its request (public)."""
 
     public_key: bytes
     nonce: bytes
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class HelpAnswer:
-    """What the agent who took the ticket sends back (through the relay)."""
-
-    public_key: bytes
-    certificate: bytes
-    revocations: bytes
-    signature: bytes
 
 
 def help_transcript(
@@ -122,6 +128,18 @@ class _Side:
 
     def resume_token(self, role: Role | None = None) -> bytes:
         return self._schedule().resume_token(role)
+
+    # The same surface as common.channel.Handshake, so an endpoint drives either.
+
+    def receive_confirm(self, msg: Confirm) -> SecureChannel:
+        return self.confirmed(msg.mac)
+
+    def established(self) -> Established:
+        """The message that tells the relay pairing succeeded (token hashes only)."""
+        return Established(
+            crypto.token_hash(self.resume_token(Role.AGENT)),
+            crypto.token_hash(self.resume_token(Role.CUSTOMER)),
+        )
 
 
 class HelpSeeker(_Side):

@@ -3,7 +3,9 @@
 
 * :class:`DeskEndpoint` — the agent is signed in and at their desk: presence
   (available, busy, away), the list of colleagues, invitations into other
-  people's sessions, and a supervisor's request to watch one.
+  people's sessions, a supervisor's request to watch one, and the help desk:
+  who waits in the agent's queues and the open callback requests (taking a
+  customer opens a session connection of its own: ``Endpoint.taker``).
 * :class:`MemberEndpoint` — a seat in someone else's session (a helper, a
   colleague taking over, a supervisor): enter with the invitation, offer a
   fresh key signed by this app's agent key (:mod:`common.room`), wait for the
@@ -40,6 +42,7 @@ from common.endpoint import (
 from common.errors import (
     AssistError,
     ChannelError,
+    DeskError,
     IdentityError,
     ProtocolError,
     RelayRefusedError,
@@ -52,9 +55,13 @@ from common.messages import (
     Auth,
     AuthOk,
     Bye,
+    CallbackItem,
+    CallbackList,
+    CallbackOutcome,
     Cast,
     Colleague,
     Colleagues,
+    DeskRefused,
     EndReason,
     Enter,
     Entered,
@@ -70,6 +77,7 @@ from common.messages import (
     Layer,
     Member,
     Message,
+    Outcome,
     PeerAway,
     PeerBack,
     PeerLeft,
@@ -83,6 +91,8 @@ from common.messages import (
     Role,
     Sealed,
     Skipped,
+    WaitingItem,
+    WaitingList,
     Welcome,
     parse,
 )
@@ -102,6 +112,29 @@ _EARLY_LIMIT = 64
 @dataclasses.dataclass(frozen=True)
 class ColleaguesChanged(Event):
     colleagues: tuple[Colleague, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueChanged(Event):
+    """Who waits in the agent's queues now, longest waiting first (``total`` counts
+    those beyond the list's end too)."""
+
+    waiting: tuple[WaitingItem, ...]
+    total: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CallbacksChanged(Event):
+    """The open callback requests of the agent's queues, by window."""
+
+    callbacks: tuple[CallbackItem, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskNotice(Event):
+    """The desk refused something the agent asked of it (a callback outcome, ...)."""
+
+    error: AssistError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,6 +230,8 @@ class DeskEndpoint(_Base):
         super().__init__(token, key, client)
         self.state = state
         self.colleagues: tuple[Colleague, ...] = ()
+        self.waiting: tuple[WaitingItem, ...] = ()
+        self.callbacks: tuple[CallbackItem, ...] = ()
 
     @property
     def can_resume(self) -> bool:
@@ -232,6 +267,13 @@ class DeskEndpoint(_Base):
         if not self.ended:
             self._send(InviteAnswer(invite_id, accept))
 
+    def callback_outcome(
+        self, callback_id: str, outcome: Outcome, window_start: int = 0, note: str = ""
+    ) -> None:
+        """Record what came of a callback (RESCHEDULED with the new window's start)."""
+        if not self.ended:
+            self._send(CallbackOutcome(callback_id, outcome, window_start, note[:500]))
+
     def supervise(self, agent: str, reason: str = "") -> None:
         """Supervisor: ask to watch the session ``agent`` leads (the customer decides)."""
         if not self.ended:
@@ -251,6 +293,14 @@ class DeskEndpoint(_Base):
                 self._events.append(InvitationArrived(msg))
             case InviteStatus():
                 self._events.append(InviteUpdate(msg))
+            case WaitingList(items=items, total=total):
+                self.waiting = items
+                self._events.append(QueueChanged(items, total))
+            case CallbackList(items=items):
+                self.callbacks = items
+                self._events.append(CallbacksChanged(items))
+            case DeskRefused(reason=reason):
+                self._events.append(DeskNotice(DeskError(reason)))
             case Redirect(url=url):
                 self.redirect_to = url
             case Error(code=code):

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Action",
     "AskLimit",
+    "BookCallback",
+    "CustomerTaken",
+    "LookUpEarlier",
+    "RecordOutcome",
     "CheckToken",
     "ClaimNameplate",
     "Close",
@@ -207,6 +211,56 @@ class SessionMoved:
     at: float
 
 
+# ---------------------------------------------------------------- the help desk
+# Database work for relay.desk.front.DeskFront; answers go back through it.
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BookCallback:
+    """Keep a callback request in the database; answer with :meth:`DeskFront.booked`."""
+
+    conn: int
+    queue: str
+    installation: str
+    name: str
+    contact: str
+    channel: str
+    description: str
+    window: tuple[float, float]
+    asked: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    """Record an agent's outcome of a callback; answer with :meth:`DeskFront.recorded`."""
+
+    conn: int
+    agent: str
+    id: str
+    outcome: str
+    window: tuple[float, float] | None
+    note: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LookUpEarlier:
+    """Count the installation's earlier contacts; answer with :meth:`DeskFront.earlier`."""
+
+    ticket: str
+    installation: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CustomerTaken:
+    """Log that an agent took a waiting customer (the desk log; a repeat mark later)."""
+
+    installation: str
+    queue: str
+    agent: str
+    waited_s: float
+    at: float
+
+
 Action = (
     Send
     | Close
@@ -225,6 +279,10 @@ Action = (
     | ReleaseNameplate
     | MoveSession
     | AskLimit
+    | BookCallback
+    | RecordOutcome
+    | LookUpEarlier
+    | CustomerTaken
 )
 
 

@@ -320,7 +320,7 @@ def _serve(settings: Settings) -> int:
         # A mistake stops the start with its sentence, before anyone connects.
         desk = read_desk(settings.desk_file.expanduser())
         logging.getLogger("relay").info(
-            "desk file %s: %d queue(s) checked (customers cannot join queues yet)",
+            "desk file %s: %d queue(s); customers can ask for help from the app",
             settings.desk_file,
             len(desk.queues),
         )

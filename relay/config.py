@@ -86,6 +86,17 @@ class Settings:
             "Check it with `assist-relay desk check`."
         ),
     )
+    desk_asks_per_minute: int = dataclasses.field(
+        default=6,
+        metadata=_doc(
+            "Requests for help and for a callback, per client address and per installation "
+            "(0: no limit)."
+        ),
+    )
+    desk_max_sessions: int = dataclasses.field(
+        default=1,
+        metadata=_doc("Customers from the queues one agent may help at the same time."),
+    )
     # -- several nodes (docs/cluster.md)
     database_url: str = dataclasses.field(
         default="",
@@ -284,6 +295,8 @@ class Settings:
                 problems.append(f"{f.name} must not be negative")
         if not 0 <= self.port <= 65535:
             problems.append("port must be 0..65535")
+        if self.desk_max_sessions < 1:
+            problems.append("desk_max_sessions must be at least 1")
         if self.max_message_bytes < 64 or self.max_message_bytes > MAX_MESSAGE_BYTES:
             problems.append(f"max_message_bytes must be 64..{MAX_MESSAGE_BYTES}")
         if self.max_queue_bytes < self.max_message_bytes:

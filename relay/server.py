@@ -48,14 +48,18 @@ from common.messages import U32, Congestion, Kind, Layer, Skipped, parse
 from relay.actions import (
     Action,
     AskLimit,
+    BookCallback,
     CheckToken,
     ClaimNameplate,
     Close,
     CountLimit,
+    CustomerTaken,
     Fanout,
     Locate,
+    LookUpEarlier,
     MoveSession,
     RecheckAgent,
+    RecordOutcome,
     ReleaseNameplate,
     RoomEvent,
     SaveResume,
@@ -69,6 +73,7 @@ from relay.actions import (
 )
 from relay.cluster import ClusterError, ClusterUnavailableError, NodeInfo, RedisCoordinator
 from relay.config import ConfigError, Settings
+from relay.desk.config import read_desk
 from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, Timings, serve_metrics
@@ -91,6 +96,9 @@ _TICK_MAX = 0.5
 _SAMPLE_EVERY = 16
 #: How often a node looks for sessions left open by nodes that are gone.
 _SWEEP_S = 60.0
+#: How often the desk re-reads blocks and open callbacks (the CLI and other nodes
+#: change them in the database).
+_DESK_RELOAD_S = 15.0
 
 
 class _CloseMarker:
@@ -219,7 +227,8 @@ class RelayServer:
         self.metrics.max_connections = settings.max_connections
         self.metrics.node = self.node_id
         self.timings = Timings(self.metrics)
-        self.core = Relay(settings, self.metrics, cluster=bool(settings.redis_url))
+        desk = read_desk(settings.desk_file.expanduser()) if settings.desk_file else None
+        self.core = Relay(settings, self.metrics, cluster=bool(settings.redis_url), desk=desk)
         self.coordinator: RedisCoordinator | None = None
         self.draining = False
         #: Set when a draining node has no sessions left (the CLI then stops it).
@@ -336,6 +345,9 @@ class RelayServer:
                 self.not_ready,
             )
             self.metrics_port = next(iter(self._metrics_server.sockets)).getsockname()[1]
+        if self.core.desk is not None:
+            await self._reload_desk()
+            self._spawn(self._desk_loop())
         self._ticker = asyncio.create_task(self._tick_loop())
 
     async def _join_cluster(self) -> None:
@@ -679,6 +691,8 @@ class RelayServer:
                 await self._cluster(action)
             elif isinstance(action, MoveSession):
                 await self._move(action)
+            elif isinstance(action, BookCallback | RecordOutcome | LookUpEarlier | CustomerTaken):
+                self._spawn(self._desk_write(action))
             elif isinstance(action, AskLimit):
                 await self._ask_limit(action.limit, action.key, action.per_minute)
                 await self._apply(self.core.receive(action.conn, action.message))
@@ -849,6 +863,104 @@ class RelayServer:
             if self.draining and self.core.open_sessions == 0 and not self.drained.is_set():
                 log.info("drained: no sessions left")
                 self.drained.set()
+
+    # ------------------------------------------------------------ the help desk
+
+    async def _reload_desk(self) -> None:
+        """Blocks and open callbacks as the database has them (a worker thread)."""
+        desk = self.core.desk
+        assert desk is not None
+        try:
+            now = time.time()
+            blocks, calls = await asyncio.to_thread(
+                lambda: (self.store.blocks(now), self.store.callbacks())
+            )
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            return
+        self._database_up()
+        desk.set_blocks(blocks)
+        desk.set_callbacks(calls)
+
+    async def _desk_loop(self) -> None:
+        while True:
+            await asyncio.sleep(_DESK_RELOAD_S)
+            try:
+                await self._reload_desk()
+            except Exception:  # a bug here must not stop the reloads for good
+                log.exception("desk reload failed")
+
+    async def _desk_write(
+        self, action: BookCallback | RecordOutcome | LookUpEarlier | CustomerTaken
+    ) -> None:
+        """One desk write or lookup in a worker thread; its answer goes back to the core.
+        A database that does not answer is a sentence to the person, never a hang."""
+        desk, st = self.core.desk, self.store
+        assert desk is not None
+        try:
+            if isinstance(action, BookCallback):
+                cb = action
+
+                def book() -> Any:
+                    cid = st.add_callback(
+                        queue=cb.queue,
+                        installation=cb.installation,
+                        name=cb.name,
+                        contact=cb.contact,
+                        channel=cb.channel,
+                        description=cb.description,
+                        window=cb.window,
+                        asked=cb.asked,
+                    )
+                    return next(r for r in st.callbacks(queues=[cb.queue]) if r.id == cid)
+
+                row = await asyncio.to_thread(book)
+                out = desk.booked(cb.conn, row)
+            elif isinstance(action, RecordOutcome):
+                rec = action
+                row = await asyncio.to_thread(
+                    lambda: st.callback_outcome(
+                        rec.id,
+                        rec.outcome,
+                        agent=rec.agent,
+                        at=time.time(),
+                        note=rec.note,
+                        window=rec.window,
+                    )
+                )
+                out = desk.recorded(rec.conn, row)
+            elif isinstance(action, LookUpEarlier):
+                count = await asyncio.to_thread(st.earlier_contacts, action.installation)
+                desk.earlier(action.ticket, count)
+                return
+            else:
+                taken = action
+                self._audit.submit(
+                    lambda: st.customer_taken(
+                        taken.installation,
+                        taken.queue,
+                        agent=taken.agent,
+                        waited_s=taken.waited_s,
+                        at=taken.at,
+                    )
+                )
+                return
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            out = self._desk_failed(action, "UNAVAILABLE")
+        except StoreError as exc:
+            log.info("desk: %s", exc)
+            out = self._desk_failed(action, "CALLBACK_GONE")
+        await self._apply(out)
+
+    def _desk_failed(self, action: Action, why: str) -> list[Action]:
+        desk = self.core.desk
+        assert desk is not None
+        if isinstance(action, BookCallback):
+            return desk.booked(action.conn, None, why)
+        if isinstance(action, RecordOutcome):
+            return desk.recorded(action.conn, None, why)
+        return []
 
     # ------------------------------------------------------------ cluster
 

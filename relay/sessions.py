@@ -71,13 +71,19 @@ from common.messages import (
     PROTOCOL_VERSION,
     U32,
     Admit,
+    Ask,
     Auth,
     AuthOk,
+    Back,
     Bye,
+    CallbackOutcome,
+    Called,
+    CallMe,
     Colleague,
     Colleagues,
     Create,
     Created,
+    DeskRefused,
     Enter,
     Entered,
     Error,
@@ -91,6 +97,9 @@ from common.messages import (
     InviteStatus,
     Join,
     Lead,
+    Leave,
+    ListQueues,
+    ListWindows,
     Member,
     MemberRole,
     Message,
@@ -106,6 +115,8 @@ from common.messages import (
     Resume,
     Resumed,
     Role,
+    Take,
+    Took,
     Welcome,
 )
 from common.room import role_for
@@ -116,6 +127,7 @@ from relay.actions import (
     ClaimNameplate,
     Close,
     CountLimit,
+    CustomerTaken,
     Fanout,
     Locate,
     MoveSession,
@@ -134,6 +146,8 @@ from relay.actions import (
 )
 from relay.cluster import Found, NodeInfo, ResumeState
 from relay.config import Settings
+from relay.desk.config import Desk
+from relay.desk.front import DeskFront
 from relay.limits import RateLimiter, TokenBucket
 from relay.metrics import Metrics
 from relay.org import SignInCredentials
@@ -157,6 +171,7 @@ class Phase(enum.Enum):
     GREETED = "greeted"  # Hello accepted
     READY = "ready"  # an agent whose token was accepted
     IN_SESSION = "in_session"
+    QUEUED = "queued"  # a customer waiting in a desk queue (no session yet)
     CLOSING = "closing"  # we closed it; everything it sends is ignored
 
 
@@ -223,6 +238,8 @@ class Session:
     lead: int = LEAD_MEMBER
     #: Member 1 left after a hand-over or was removed: it may not resume.
     lead_gone: bool = False
+    #: A customer taken from a desk queue: (queue, the agent who took them).
+    desk: tuple[str, str] | None = None
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -315,6 +332,7 @@ class Relay:
         wall: Callable[[], float] = time.time,
         randbelow: Callable[[int], int] = secrets.randbelow,
         cluster: bool = False,
+        desk: Desk | None = None,
     ) -> None:
         self.settings = settings
         #: Several nodes share codes and resume state (relay.cluster): codes are claimed
@@ -348,6 +366,19 @@ class Relay:
         self._dirty_orgs: set[str] = set()
         self._next_prune = 0.0
         self._next_flush = 0.0
+        #: The help desk (queues, callbacks), when the relay has a desk file.
+        self.desk = (
+            DeskFront(
+                desk,
+                grace_s=settings.grace_s,
+                asks_per_minute=settings.desk_asks_per_minute,
+                max_sessions=settings.desk_max_sessions,
+                monotonic=monotonic,
+                wall=wall,
+            )
+            if desk is not None
+            else None
+        )
 
     # ------------------------------------------------------------ events
 
@@ -383,6 +414,10 @@ class Relay:
         if phase is Phase.NEW:
             if isinstance(msg, Hello):
                 return self._hello(conn, msg)
+        elif phase is Phase.QUEUED:
+            desk_out = self._desk_customer(conn, msg)
+            if desk_out is not None:
+                return desk_out
         elif phase is Phase.IN_SESSION:
             s, role = conn.session, conn.role
             if s is not None and conn.seat is not None:
@@ -428,6 +463,12 @@ class Relay:
                         return self._supervise(conn, msg)
                     if isinstance(msg, Enter):
                         return self._enter(conn, msg)
+                    if isinstance(msg, Take):
+                        return self._take(conn, conn.agent, msg.ticket)
+                    if isinstance(msg, CallbackOutcome) and self.desk is not None:
+                        return self.desk.outcome(cid, conn.agent, msg)
+                    if isinstance(msg, ListQueues) and self.desk is not None:
+                        return [Send(cid, self.desk.queues())]
                 if isinstance(msg, Create):
                     if phase is not Phase.READY or conn.agent is None:
                         return self._refuse(conn, ErrorCode.NOT_AUTHORIZED)
@@ -435,6 +476,9 @@ class Relay:
             else:
                 if isinstance(msg, Join):
                     return self._join(conn, msg.nameplate)
+                desk_out = self._desk_customer(conn, msg)
+                if desk_out is not None:
+                    return desk_out
                 if isinstance(msg, Auth | Create):
                     return self._refuse(conn, ErrorCode.NOT_AUTHORIZED)
         return self.protocol_error(cid, f"{type(msg).__name__} not allowed now")
@@ -545,6 +589,10 @@ class Relay:
         conn = self.conns.pop(cid, None)
         if conn is not None and conn.desk is not None:
             self._dirty(conn)
+        if self.desk is not None and conn is not None:
+            self.desk.dropped(cid)
+            if conn.desk is not None:
+                self.desk.desk_closed(cid, self._in_desk_session)
         if conn is not None and conn.seat is not None and conn.session is not None:
             return self._seat_leaves(conn.session, conn.seat, "left", conn.seat.agent.name)
         if conn is None or conn.session is None or conn.role is None:
@@ -670,6 +718,8 @@ class Relay:
         conn.desk = state
         conn.deadline = None  # a desk connection stays open all day
         self._dirty(conn)
+        if self.desk is not None and conn.agent is not None:
+            self.desk.desk_opened(conn.id, conn.agent, state)
         return []
 
     def _colleagues(self) -> list[Action]:
@@ -1191,6 +1241,8 @@ class Relay:
             out += self._expire_invites(now)
         if self._dirty_orgs:
             out += self._colleagues()
+        if self.desk is not None:
+            out += self.desk.tick()
         if now >= self._next_prune:
             self._next_prune = now + 10.0
             for pair in [p for p, until in self._cluster_blocked.items() if until <= now]:
@@ -1568,6 +1620,9 @@ class Relay:
         if self.sessions.get(s.nameplate) is not s:
             return []
         del self.sessions[s.nameplate]
+        if s.desk is not None and self.desk is not None:
+            handled = self.monotonic() - s.paired_at if s.state is State.ESTABLISHED else None
+            self.desk.session_ended(s.desk[1], s.desk[0], handled)
         # The nameplate stays taken (its length count unchanged) while remembered.
         self._remember(s.nameplate, self.settings.nameplate_memory_s, reason, counted=True)
         self.metrics.sessions_ended_total += 1
@@ -1612,11 +1667,123 @@ class Relay:
         log.info("session %s: ended (%s)", s.sid, reason)
         return out
 
-    def _allocate(self) -> str:
+    # ------------------------------------------------------------ the help desk
+
+    def _desk_customer(self, conn: Conn, msg: Message) -> list[Action] | None:
+        """A customer's desk request (queues, asking, coming back, leaving, a callback),
+        or None if ``msg`` is none of those."""
+        if conn.role is not Role.CUSTOMER or not isinstance(
+            msg, ListQueues | ListWindows | Ask | Back | CallMe | Leave
+        ):
+            return None
+        cid, desk = conn.id, self.desk
+        if desk is None:
+            return [Send(cid, DeskRefused("NO_DESK"))]
+        queued = conn.phase is Phase.QUEUED
+        if not queued:  # a form's connection: one more request's time, not all day
+            conn.deadline = self.monotonic() + self.settings.request_timeout_s
+        if isinstance(msg, ListQueues):
+            return [Send(cid, desk.queues())]
+        if isinstance(msg, ListWindows):
+            return desk.windows(cid, msg)
+        if isinstance(msg, CallMe):
+            return desk.call_me(cid, conn.key, msg)
+        if isinstance(msg, Leave):
+            if not queued:
+                return None
+            desk.leave(cid)
+            conn.phase, conn.deadline = Phase.CLOSING, None
+            log.info("conn %d: left the queue", cid)
+            return [Close(cid, NORMAL, "left the queue")]
+        if queued:
+            return None
+        if self.draining:
+            return self._refuse(conn, ErrorCode.RELAY_SHUTDOWN)
+        if isinstance(msg, Ask):
+            out, ticket = desk.ask(cid, conn.key, msg)
+        else:
+            out, ticket = desk.back(cid, msg)
+        if ticket is not None:
+            conn.phase, conn.deadline = Phase.QUEUED, None
+        return out
+
+    def _take(self, conn: Conn, agent: AgentRecord, ticket: str) -> list[Action]:
+        """An agent takes a waiting customer: their two connections become a session at
+        once (no code; who answers is proved end to end, common/help.py)."""
+        cid = conn.id
+        if self.desk is None:
+            return [Send(cid, DeskRefused("NO_DESK"))]
+        if self.draining:
+            return self._refuse(conn, ErrorCode.RELAY_SHUTDOWN)
+        if len(self.sessions) >= self.settings.max_sessions:
+            return self._refuse(conn, ErrorCode.TOO_MANY_SESSIONS)
+        got = self.desk.take(agent, ticket)
+        if isinstance(got, DeskRefused):
+            return [Send(cid, got)]
+        taken, asker = got
+        customer = self.conns.get(asker.cid or 0)
+        assert customer is not None  # the lobby only gives customers who are connected
+        # Nobody types this nameplate (it is only for resuming): the longest kind.
+        nameplate = self._allocate(NAMEPLATE_MAX_DIGITS)
+        now = self.monotonic()
+        s = Session(
+            sid=secrets.token_hex(8),
+            nameplate=nameplate,
+            agent=agent,
+            created=now,
+            bandwidth=self._bucket(now),
+            state=State.PAIRED,
+            paired_at=now,
+            desk=(taken.waiting.queue, agent.name),
+        )
+        s.conns = {Role.AGENT: cid, Role.CUSTOMER: customer.id}
+        self.sessions[nameplate] = s
+        self._taken_by_length[len(nameplate)] += 1
+        for c in (conn, customer):
+            c.session, c.phase, c.deadline = s, Phase.IN_SESSION, None
+        self._dirty(conn)
+        self.metrics.sessions_created_total += 1
+        self.metrics.sessions_paired_total += 1
+        log.info(
+            "session %s: %r took a customer from queue %r after %.0f s",
+            s.sid,
+            agent.name,
+            taken.waiting.queue,
+            taken.waited_s,
+        )
+        ask, wall = asker.ask, self.wall()
+        took = Took(
+            taken.waiting.ticket,
+            nameplate,
+            taken.waiting.queue,
+            min(U32, int(taken.waited_s)),
+            ask.name,
+            ask.contact,
+            ask.description,
+            ask.system,
+            ask.org,
+            ask.help_key,
+            ask.nonce,
+            asker.earlier,
+        )
+        paired = Paired(agent.display_name, agent.org)
+        return [
+            SessionStarted(s.sid, agent.name, nameplate, wall),
+            SessionPaired(s.sid, wall),
+            CustomerTaken(ask.installation, taken.waiting.queue, agent.name, taken.waited_s, wall),
+            Send(customer.id, Called(nameplate)),
+            Send(cid, took),
+            Send(cid, paired),
+            Send(customer.id, paired),
+        ]
+
+    def _in_desk_session(self, name: str) -> bool:
+        return any(s.desk is not None and s.desk[1] == name for s in self.sessions.values())
+
+    def _allocate(self, shortest: int = NAMEPLATE_MIN_DIGITS) -> str:
         """A random nameplate that is neither in use nor remembered: 3 digits while
         fewer than half of those are taken, else 6, 9 or 12; at least 6 while
         someone seems to be scanning codes."""
-        shortest = NAMEPLATE_MIN_DIGITS
         if self.monotonic() < self.long_nameplates_until:
             shortest = max(shortest, 6)
         for digits in range(shortest, NAMEPLATE_MAX_DIGITS + 1, 3):

@@ -210,6 +210,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX IF NOT EXISTS desk_log_at ON desk_log (at);
         """,
     ),
+    (
+        7,  # the help desk: an installation's earlier contacts (the repeat-customer mark)
+        """
+        CREATE INDEX IF NOT EXISTS desk_log_subject ON desk_log (subject, event);
+        CREATE INDEX IF NOT EXISTS desk_callbacks_installation ON desk_callbacks (installation);
+        """,
+    ),
 ]
 
 

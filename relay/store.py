@@ -713,6 +713,26 @@ class Store:
         row = self._db.execute(_SELECT_CALLBACKS + " WHERE id = ?", (cid,)).fetchone()
         return CallbackRow(*row)
 
+    def customer_taken(
+        self, installation: str, queue: str, *, agent: str, waited_s: float, at: float
+    ) -> None:
+        """An agent took a customer from a queue (the desk log; counts as a contact)."""
+        with self._db.transaction() as db:
+            detail = f"{queue}: waited {waited_s:.0f} s"
+            self._desk_log(db, at, "customer taken", installation, agent, detail)
+
+    def earlier_contacts(self, installation: str) -> int:
+        """How often this installation reached the desk before: customers taken from a
+        queue and callbacks asked for (the agent's repeat-customer mark)."""
+        taken = self._db.execute(
+            "SELECT COUNT(*) FROM desk_log WHERE subject = ? AND event = 'customer taken'",
+            (installation,),
+        ).fetchone()[0]
+        calls = self._db.execute(
+            "SELECT COUNT(*) FROM desk_callbacks WHERE installation = ?", (installation,)
+        ).fetchone()[0]
+        return int(taken) + int(calls)
+
     def block(self, installation: str, until: float, *, actor: str, reason: str, at: float) -> None:
         """Keep an installation out of the queues until ``until`` (replacing any block)."""
         if not reason.strip():

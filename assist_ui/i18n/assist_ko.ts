@@ -1455,66 +1455,6 @@
       <translation>다른 누군가가 이 코드로 참여하려고 했기 때문에, 고객의 안전을 위해 세션을 닫았습니다. 새 세션을 시작하고 새 코드를 불러 주세요.</translation>
     </message>
     <message>
-      <source>Nobody is waiting in your queues right now, or that customer was just taken by someone else or left.</source>
-      <translation>지금 담당 창구에서 기다리는 고객이 없습니다. 또는 그 고객을 방금 다른 상담원이 맡았거나 고객이 나갔습니다.</translation>
-    </message>
-    <message>
-      <source>The desk no longer has that queue. Please choose one from the list again.</source>
-      <translation>그 상담 창구는 더 이상 없습니다. 목록에서 다시 골라 주세요.</translation>
-    </message>
-    <message>
-      <source>The desk is closed now and opens {opens}. Leave a request and an agent will contact you then.</source>
-      <translation>지금은 상담 시간이 아닙니다. {opens}에 다시 엽니다. 연락 요청을 남겨 주시면 그때 상담원이 연락드립니다.</translation>
-    </message>
-    <message>
-      <source>Too many people are waiting in this queue right now. Leave a request and an agent will contact you.</source>
-      <translation>지금 이 창구에 기다리는 분이 너무 많습니다. 연락 요청을 남겨 주시면 상담원이 연락드립니다.</translation>
-    </message>
-    <message>
-      <source>This computer cannot ask this desk for help at the moment. Please contact the organisation another way.</source>
-      <translation>지금은 이 컴퓨터에서 이 상담 창구에 도움을 요청할 수 없습니다. 다른 방법으로 해당 기관에 문의해 주세요.</translation>
-    </message>
-    <message>
-      <source>This computer is already waiting for help. Keep that window open: you keep your place in the queue.</source>
-      <translation>이 컴퓨터에서 이미 도움을 기다리고 있습니다. 그 창을 열어 두시면 대기 순서가 그대로 유지됩니다.</translation>
-    </message>
-    <message>
-      <source>That time can no longer be chosen. Please pick one of the times shown now.</source>
-      <translation>그 시간은 더 이상 고를 수 없습니다. 지금 보이는 시간 중에서 골라 주세요.</translation>
-    </message>
-    <message>
-      <source>That time is fully booked. Please pick another one.</source>
-      <translation>그 시간은 예약이 다 찼습니다. 다른 시간을 골라 주세요.</translation>
-    </message>
-    <message>
-      <source>You are already helping as many customers as your desk allows. Finish a session first.</source>
-      <translation>이미 데스크에서 허용하는 만큼 고객을 돕고 있습니다. 진행 중인 상담을 먼저 마쳐 주세요.</translation>
-    </message>
-    <message>
-      <source>You are set to Away. Set yourself Available to take customers.</source>
-      <translation>지금 '자리 비움' 상태입니다. 고객을 받으려면 상태를 '상담 가능'으로 바꾸세요.</translation>
-    </message>
-    <message>
-      <source>That customer is waiting in a queue your team does not serve.</source>
-      <translation>그 고객은 소속 팀이 담당하지 않는 창구에서 기다리고 있습니다.</translation>
-    </message>
-    <message>
-      <source>{name}'s request to join could not be checked (it is not signed by their key, or it was made for another session), so they were not let in. Ask them to accept the invitation again.</source>
-      <translation>{name} 님의 참여 요청을 확인할 수 없어(본인의 키로 서명되지 않았거나 다른 세션을 위한 요청입니다) 들어오지 못했습니다. 초대를 다시 수락해 달라고 요청하세요.</translation>
-    </message>
-    <message>
-      <source>{name}'s identity card is not from your organisation, or is out of date, so they were not let in. Ask your admin.</source>
-      <translation>{name} 님의 신분증이 우리 조직에서 발급한 것이 아니거나 기한이 지나 들어오지 못했습니다. 관리자에게 문의하세요.</translation>
-    </message>
-    <message>
-      <source>The answer to your invitation was not signed by the agent who invited you, so Assist did not join the session. Ask them to invite you again.</source>
-      <translation>초대에 대한 응답이 회원님을 초대한 상담원의 서명이 아니어서 Assist가 세션에 참여하지 않았습니다. 다시 초대해 달라고 요청하세요.</translation>
-    </message>
-    <message>
-      <source>The session already has as many helpers as your desk allows, so {name} could not join. Someone must leave first.</source>
-      <translation>이 세션에는 이미 상담 창구가 허용하는 만큼의 도우미가 있어 {name} 님이 참여할 수 없습니다. 먼저 누군가 나가야 합니다.</translation>
-    </message>
-    <message>
       <source>This computer's agent key ({path}) cannot be read. Move the file away and sign in again; then ask your admin to issue a certificate for the new key.</source>
       <translation>이 컴퓨터의 상담원 키({path})를 읽을 수 없습니다. 파일을 다른 곳으로 옮긴 뒤 다시 로그인하고, 관리자에게 새 키의 신분증 발급을 요청하세요.</translation>
     </message>
@@ -1541,6 +1481,86 @@
     <message>
       <source>The customer's app needs a newer list of withdrawn cards than the relay gave you, so the session ended. Ask your admin to publish one (assist-relay org crl).</source>
       <translation>고객의 앱에는 중계 서버가 준 것보다 최신의 취소 목록이 필요해 세션이 끝났습니다. 관리자에게 새 목록 게시를 요청하세요(assist-relay org crl).</translation>
+    </message>
+    <message>
+      <source>Nobody is waiting in your queues right now, or that customer was just taken by someone else or left.</source>
+      <translation>지금 담당 창구에서 기다리는 고객이 없습니다. 또는 그 고객을 방금 다른 상담원이 맡았거나 고객이 나갔습니다.</translation>
+    </message>
+    <message>
+      <source>The desk no longer has that queue. Please choose one from the list again.</source>
+      <translation>그 상담 창구는 더 이상 없습니다. 목록에서 다시 골라 주세요.</translation>
+    </message>
+    <message>
+      <source>The desk is closed now and opens {opens}. Leave a request and an agent will contact you then.</source>
+      <translation>지금은 상담 시간이 아닙니다. {opens}에 다시 엽니다. 연락 요청을 남겨 주시면 그때 상담원이 연락드립니다.</translation>
+    </message>
+    <message>
+      <source>Too many people are waiting in this queue right now. Leave a request and an agent will contact you.</source>
+      <translation>지금 이 창구에 기다리는 분이 너무 많습니다. 연락 요청을 남겨 주시면 상담원이 연락드립니다.</translation>
+    </message>
+    <message>
+      <source>This computer cannot ask this desk for help at the moment. Please contact the organisation another way.</source>
+      <translation>지금은 이 컴퓨터에서 이 상담 창구에 도움을 요청할 수 없습니다. 다른 방법으로 해당 기관에 문의해 주세요.</translation>
+    </message>
+    <message>
+      <source>This computer is already waiting for help. Keep that window open: you keep your place in the queue.</source>
+      <translation>이 컴퓨터에서 이미 도움을 기다리고 있습니다. 그 창을 열어 두시면 대기 순서가 그대로 유지됩니다.</translation>
+    </message>
+    <message>
+      <source>You were away too long and lost your place in the queue. Please ask for help again.</source>
+      <translation>연결이 너무 오래 끊겨 대기 순서를 잃었습니다. 다시 도움을 요청해 주세요.</translation>
+    </message>
+    <message>
+      <source>Too many requests from this computer. Please wait a minute and try again.</source>
+      <translation>이 컴퓨터에서 요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>This relay has no help desk. Ask the organisation for a code instead.</source>
+      <translation>이 릴레이에는 상담 창구가 없습니다. 기관에 코드를 요청해 주세요.</translation>
+    </message>
+    <message>
+      <source>The desk cannot keep your request right now. Please try again in a few minutes.</source>
+      <translation>지금은 요청을 접수할 수 없습니다. 몇 분 뒤에 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>That time can no longer be chosen. Please pick one of the times shown now.</source>
+      <translation>그 시간은 더 이상 고를 수 없습니다. 지금 보이는 시간 중에서 골라 주세요.</translation>
+    </message>
+    <message>
+      <source>That time is fully booked. Please pick another one.</source>
+      <translation>그 시간은 예약이 다 찼습니다. 다른 시간을 골라 주세요.</translation>
+    </message>
+    <message>
+      <source>You are already helping as many customers as your desk allows. Finish a session first.</source>
+      <translation>이미 데스크에서 허용하는 만큼 고객을 돕고 있습니다. 진행 중인 상담을 먼저 마쳐 주세요.</translation>
+    </message>
+    <message>
+      <source>You are set to Away. Set yourself Available to take customers.</source>
+      <translation>지금 '자리 비움' 상태입니다. 고객을 받으려면 상태를 '상담 가능'으로 바꾸세요.</translation>
+    </message>
+    <message>
+      <source>That customer is waiting in a queue your team does not serve.</source>
+      <translation>그 고객은 소속 팀이 담당하지 않는 창구에서 기다리고 있습니다.</translation>
+    </message>
+    <message>
+      <source>That callback request is no longer open: another agent may have recorded it.</source>
+      <translation>이 콜백 요청은 이미 처리되었습니다. 다른 상담원이 결과를 기록했을 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>{name}'s request to join could not be checked (it is not signed by their key, or it was made for another session), so they were not let in. Ask them to accept the invitation again.</source>
+      <translation>{name} 님의 참여 요청을 확인할 수 없어(본인의 키로 서명되지 않았거나 다른 세션을 위한 요청입니다) 들어오지 못했습니다. 초대를 다시 수락해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>{name}'s identity card is not from your organisation, or is out of date, so they were not let in. Ask your admin.</source>
+      <translation>{name} 님의 신분증이 우리 조직에서 발급한 것이 아니거나 기한이 지나 들어오지 못했습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+      <source>The answer to your invitation was not signed by the agent who invited you, so Assist did not join the session. Ask them to invite you again.</source>
+      <translation>초대에 대한 응답이 회원님을 초대한 상담원의 서명이 아니어서 Assist가 세션에 참여하지 않았습니다. 다시 초대해 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The session already has as many helpers as your desk allows, so {name} could not join. Someone must leave first.</source>
+      <translation>이 세션에는 이미 상담 창구가 허용하는 만큼의 도우미가 있어 {name} 님이 참여할 수 없습니다. 먼저 누군가 나가야 합니다.</translation>
     </message>
     <message>
       <source>The helper's identity card could not be read. Assist stopped before sharing anything. Ask the organisation to check its Assist set-up.</source>

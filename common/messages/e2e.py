@@ -133,3 +133,18 @@ class CastSealed(RawMessage):
             raise ProtocolError.because("CastSealed: shorter than its header")
         epoch, seq = _CAST_HEAD.unpack_from(body)
         return cls.checked(epoch, seq, bytes(body[_CAST_HEAD.size :]))
+
+
+# ---------------------------------------------------------------- the help desk (protocol 5)
+
+
+class HelpAnswer(Message):
+    """agent -> the customer who asked from the app (in a Data): the agent's X25519 key,
+    its certificate and the organisation's revocation list, and its signature over the
+    request's transcript (:mod:`common.help`)."""
+
+    KIND = Kind.HELP_ANSWER
+    public_key: Annotated[bytes, Meta(min_length=KEY_BYTES, max_length=KEY_BYTES)]
+    certificate: Annotated[bytes, Meta(min_length=1, max_length=MAX_CERTIFICATE_BYTES)]
+    revocations: Annotated[bytes, Meta(max_length=MAX_REVOCATIONS_BYTES)]
+    signature: Annotated[bytes, Meta(min_length=64, max_length=64)]

@@ -6,7 +6,8 @@ import enum
 
 #: 2: agents sign in with a public key and prove who they are inside the channel (Identity).
 #: 3: relay nodes may redirect. 4: rooms (helpers, hand-over, supervisors; docs/protocol.md).
-PROTOCOL_VERSION = 4
+#: 5: the help desk (customers ask from the app, queues, callbacks; no code).
+PROTOCOL_VERSION = 5
 #: Largest message on the relay websocket (the relay closes with 1009 beyond it).
 MAX_MESSAGE_BYTES = 1 << 20
 #: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
@@ -39,6 +40,15 @@ KEY_BYTES = 32
 MAX_OFFER_BYTES = MAX_CERTIFICATE_BYTES + MAX_REVOCATIONS_BYTES + 1024
 #: An HPKE welcome box (enc, then the sealed WelcomeBody).
 MAX_WELCOME_BYTES = 512
+#: The help desk: a queue's id, a ticket, an installation id, a contact, system details.
+MAX_QUEUE_ID = 32
+MAX_TICKET = 64
+MAX_INSTALLATION = 64
+MAX_CONTACT = 64  # as the desk tables keep it (relay.store)
+MAX_SYSTEM = 2000
+#: Most queues a desk has, and most entries in a list a desk connection is sent.
+MAX_DESK_QUEUES = 64
+MAX_DESK_LIST = 2000
 
 
 class Kind(enum.IntEnum):
@@ -78,6 +88,24 @@ class Kind(enum.IntEnum):
     SKIPPED = 0x20
     ADMIT = 0x21
     LEAD = 0x22
+    # relay layer, the help desk (protocol 5)
+    ASK = 0x23
+    STANDING = 0x24
+    DESK_REFUSED = 0x25
+    BACK = 0x26
+    LEAVE = 0x27
+    TAKE = 0x28
+    TOOK = 0x29
+    CALLED = 0x2A
+    LIST_QUEUES = 0x2B
+    QUEUES = 0x2C
+    WAITING_LIST = 0x2D
+    LIST_WINDOWS = 0x2E
+    WINDOWS = 0x2F
+    CALL_ME = 0x30
+    CALLBACK_BOOKED = 0x31
+    CALLBACK_LIST = 0x32
+    CALLBACK_OUTCOME = 0x33
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41
@@ -86,6 +114,7 @@ class Kind(enum.IntEnum):
     OFFER = 0x44  # newcomer -> lead: a signed offer to join (common/room.py)
     GREETING = 0x45  # lead -> newcomer: the customer's welcome box, countersigned
     CAST_SEALED = 0x46  # customer -> every member: a record under the epoch key
+    HELP_ANSWER = 0x47  # agent -> customer who asked from the app: who answers, signed
     # app layer: inside a sealed record
     CONSENT = 0x80
     PAUSE = 0x81
@@ -209,3 +238,12 @@ class InviteState(enum.IntEnum):
     JOINED = 6  # the customer allowed them: they are in the room
     REFUSED = 7  # the customer did not allow them
     LEFT = 8
+
+
+class Outcome(enum.IntEnum):
+    """What came of a callback (agent -> relay; kept in the desk log)."""
+
+    DONE = 1
+    NO_ANSWER = 2
+    RESCHEDULED = 3
+    CANCELLED = 4

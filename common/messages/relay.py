@@ -369,3 +369,234 @@ class Lead(Message):
 
     KIND = Kind.LEAD
     member: MemberId
+
+
+# ---------------------------------------------------------------- the help desk (protocol 5)
+# A customer asks from the app and waits in a queue; an agent takes them; the relay
+# pairs the two connections into a session with no code. Who answers is proved end
+# to end (HelpAnswer, common/help.py), never on the relay's word. docs/protocol.md,
+# "The help desk".
+
+QueueId = Annotated[str, Meta(min_length=1, max_length=MAX_QUEUE_ID)]
+Ticket = Annotated[str, Meta(min_length=1, max_length=MAX_TICKET)]
+#: An organisation's key fingerprint, as the customer's app pinned it.
+Fingerprint = Annotated[str, Meta(min_length=1, max_length=128)]
+Installation = Annotated[str, Meta(min_length=8, max_length=MAX_INSTALLATION)]
+PersonName = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+Contact = Annotated[str, Meta(max_length=MAX_CONTACT)]
+Description = Annotated[str, Meta(min_length=1, max_length=MAX_SHORT_TEXT)]
+SystemInfo = Annotated[str, Meta(max_length=MAX_SYSTEM)]
+HelpKey = Annotated[bytes, Meta(min_length=KEY_BYTES, max_length=KEY_BYTES)]
+HelpNonce = Annotated[bytes, Meta(min_length=16, max_length=16)]
+#: A wait in minutes as people are told it, or -1: nobody serves the queue now.
+WaitMinutes = Annotated[int, Meta(ge=-1, le=U32)]
+Reason = Annotated[str, Meta(min_length=1, max_length=32)]
+
+
+class Ask(Message):
+    """customer -> relay: put me in ``queue``. ``help_key``/``nonce`` are the public half
+    of the key exchange (common/help.py); ``rejoin_hash`` is SHA-256 of the secret that
+    gets the place back after a dropped connection (:class:`Back`)."""
+
+    KIND = Kind.ASK
+    queue: QueueId
+    org: Fingerprint
+    installation: Installation
+    name: PersonName
+    contact: Contact
+    description: Description
+    system: SystemInfo
+    help_key: HelpKey
+    nonce: HelpNonce
+    rejoin_hash: Hash32
+
+
+class Standing(Message):
+    """relay -> waiting customer: where they stand, sent on joining and whenever the
+    position, the wait as shown or the callback offer changes."""
+
+    KIND = Kind.STANDING
+    ticket: Ticket
+    queue: QueueId
+    position: UInt32
+    wait_min: WaitMinutes
+    offer_callback: bool
+
+
+class DeskRefused(Message):
+    """relay -> customer or agent: the desk could not do that; ``reason`` names a
+    :class:`common.errors.DeskError` sentence. The connection stays open."""
+
+    KIND = Kind.DESK_REFUSED
+    reason: Reason
+    offer_callback: bool = False
+    #: When the queue opens next (Unix seconds), or 0.
+    opens_at: UInt64 = 0
+
+
+class Back(Message):
+    """customer -> relay on a new connection: I had ``ticket``; here is its secret."""
+
+    KIND = Kind.BACK
+    ticket: Ticket
+    secret: Hash32
+
+    def __repr__(self) -> str:
+        return f"Back(ticket={self.ticket!r}, secret=<hidden>)"
+
+
+class Leave(Message):
+    """customer -> relay: take me out of the queue (the relay then closes)."""
+
+    KIND = Kind.LEAVE
+
+
+class Take(Message):
+    """agent -> relay on a signed-in connection: take this customer (``ticket``), or
+    the one waiting longest in my queues (empty ticket). Answered by :class:`Took` and
+    :class:`Paired`, or :class:`DeskRefused`."""
+
+    KIND = Kind.TAKE
+    ticket: Annotated[str, Meta(max_length=MAX_TICKET)] = ""
+
+
+class Took(Message):
+    """relay -> agent: you have this customer; the session is ``nameplate``. The ask
+    (``help_key``, ``nonce``, ``org``) is what the agent's answer must sign."""
+
+    KIND = Kind.TOOK
+    ticket: Ticket
+    nameplate: Nameplate
+    queue: QueueId
+    waited_s: UInt32
+    name: PersonName
+    contact: Contact
+    description: Description
+    system: SystemInfo
+    org: Fingerprint
+    help_key: HelpKey
+    nonce: HelpNonce
+    #: How many times this installation contacted the desk before.
+    earlier: UInt32 = 0
+
+
+class Called(Message):
+    """relay -> waiting customer: an agent took you; the session is ``nameplate`` (for
+    resuming). :class:`Paired` follows; who it is comes end to end."""
+
+    KIND = Kind.CALLED
+    nameplate: Nameplate
+
+
+class ListQueues(Message):
+    """anyone -> relay: the desk's queues now (the Get help form, the off-hours screen)."""
+
+    KIND = Kind.LIST_QUEUES
+
+
+class QueueInfo(Record):
+    id: QueueId
+    name: Name
+    name_ko: Name
+    open: bool
+    #: Unix seconds: the next opening (when closed) and the closing (when open), or 0.
+    opens_at: UInt64
+    closes_at: UInt64
+    waiting: UInt32
+    wait_min: WaitMinutes
+    #: Agents serving it now (available or busy).
+    serving: UInt16
+
+
+class Queues(Message):
+    KIND = Kind.QUEUES
+    queues: Annotated[tuple[QueueInfo, ...], Meta(max_length=MAX_DESK_QUEUES)]
+
+
+class WaitingItem(Record):
+    ticket: Ticket
+    queue: QueueId
+    waited_s: UInt32
+    name: PersonName
+    #: The start of the description (the whole of it comes with Took).
+    description: Description
+    earlier: UInt32
+    #: Their connection dropped: they keep their place, nobody can take them now.
+    away: bool
+
+
+class WaitingList(Message):
+    """relay -> an agent's desk connection: who waits in the queues the agent serves,
+    longest waiting first (sent when it changes, at most once a tick)."""
+
+    KIND = Kind.WAITING_LIST
+    items: Annotated[tuple[WaitingItem, ...], Meta(max_length=MAX_DESK_LIST)]
+    #: How many wait in all (the list is cut at MAX_DESK_LIST).
+    total: UInt32
+
+
+class ListWindows(Message):
+    """customer -> relay: the callback windows ``queue`` offers now."""
+
+    KIND = Kind.LIST_WINDOWS
+    queue: QueueId
+
+
+class Windows(Message):
+    KIND = Kind.WINDOWS
+    queue: QueueId
+    #: Unix seconds; each window is ``minutes`` long.
+    starts: Annotated[tuple[UInt64, ...], Meta(max_length=64)]
+    minutes: UInt16
+
+
+class CallMe(Message):
+    """customer -> relay: call me back in the window starting at ``window_start``, by
+    phone (``in_app`` false) or in the app."""
+
+    KIND = Kind.CALL_ME
+    queue: QueueId
+    installation: Installation
+    name: PersonName
+    contact: Annotated[str, Meta(min_length=3, max_length=MAX_CONTACT)]
+    description: Description
+    window_start: UInt64
+    in_app: bool
+
+
+class CallbackBooked(Message):
+    KIND = Kind.CALLBACK_BOOKED
+    id: Annotated[str, Meta(min_length=1, max_length=32)]
+    window_start: UInt64
+    window_end: UInt64
+
+
+class CallbackItem(Record):
+    id: Annotated[str, Meta(min_length=1, max_length=32)]
+    queue: QueueId
+    window_start: UInt64
+    window_end: UInt64
+    name: PersonName
+    contact: Contact
+    description: Description
+    in_app: bool
+    #: Unix seconds when the customer asked.
+    asked: UInt64
+
+
+class CallbackList(Message):
+    """relay -> an agent's desk connection: open callback requests of the agent's
+    queues, by window (sent when it changes)."""
+
+    KIND = Kind.CALLBACK_LIST
+    items: Annotated[tuple[CallbackItem, ...], Meta(max_length=MAX_DESK_LIST)]
+
+
+class CallbackOutcome(Message):
+    """agent -> relay: what came of a callback (``window_start`` for RESCHEDULED)."""
+
+    KIND = Kind.CALLBACK_OUTCOME
+    id: Annotated[str, Meta(min_length=1, max_length=32)]
+    outcome: Outcome
+    window_start: UInt64 = 0
+    note: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)] = ""

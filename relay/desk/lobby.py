@@ -262,7 +262,7 @@ class Lobby:
         ws = self.waiting(queue_id)
         if not ws:
             return []
-        waits = estimate_waits(len(ws), self._loads(queue), self._handle[queue.id].typical_s)
+        waits = estimate_waits(len(ws), self.loads(queue), self._handle[queue.id].typical_s)
         out = []
         for i, w in enumerate(ws):
             estimate = None if waits is None else round(waits[i], 1)
@@ -270,7 +270,7 @@ class Lobby:
             out.append(Standing(w.ticket, queue.id, i + 1, estimate, shown_wait(estimate), offer))
         return out
 
-    def _loads(self, queue: Queue) -> list[AgentLoad]:
+    def loads(self, queue: Queue) -> list[AgentLoad]:
         now = self._monotonic()
         loads = []
         for a in self.router.serving(queue.id, self.agents()):
@@ -335,9 +335,10 @@ class Lobby:
         self._agents[name].session_starts.append(now)
         return Taken(waiting, now - waiting.since, dict(details))
 
-    def session_ended(self, name: str, queue_id: str, handle_s: float) -> None:
-        """An agent's desk session ended after ``handle_s``: learn it, free the agent."""
-        if queue_id in self._handle:
+    def session_ended(self, name: str, queue_id: str, handle_s: float | None) -> None:
+        """An agent's desk session ended after ``handle_s`` (None: it never started, so
+        nothing to learn): learn it, free the agent."""
+        if queue_id in self._handle and handle_s is not None:
             self._handle[queue_id].add(handle_s)
         record = self._agents.get(name)
         if record is not None and record.session_starts:
@@ -357,6 +358,14 @@ class Lobby:
         if ticket is not None:
             self.leave(ticket)
         return b
+
+    def blocks(self) -> list[Block]:
+        """Blocks in force now."""
+        return [b for i in list(self._blocks) if (b := self.blocked(i)) is not None]
+
+    def ticket_of(self, installation: str) -> str | None:
+        """The ticket this installation waits with, if it waits."""
+        return self._by_installation.get(installation)
 
     def unblock(self, installation: str) -> bool:
         return self._blocks.pop(installation, None) is not None

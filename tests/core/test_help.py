@@ -4,8 +4,7 @@ answer, brings its own agent or one of another organisation."""
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
@@ -89,7 +88,10 @@ def test_a_relay_that_swaps_the_agents_key_breaks_the_signature() -> None:
     relay_key = HelpSeeker(org.fp).ask().public_key  # any key the relay knows the secret of
     with pytest.raises(IdentityError):
         seeker.answered(
-            TICKET, dataclasses.replace(answer, public_key=relay_key), idn.Trust((org.pin,)), NOW
+            TICKET,
+            msgspec.structs.replace(answer, public_key=relay_key),
+            idn.Trust((org.pin,)),
+            NOW,
         )
 
 

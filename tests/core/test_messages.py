@@ -27,7 +27,8 @@ def strategy_for(t: mi.Type) -> st.SearchStrategy[Any]:
         case mi.StrType(pattern=str() as pattern):
             return st.from_regex(pattern)
         case mi.StrType():
-            return st.text(max_size=min(t.max_length or 50, 50))
+            lo = t.min_length or 0
+            return st.text(min_size=lo, max_size=max(lo, min(t.max_length or 50, 50)))
         case mi.BytesType():
             lo = t.min_length or 0
             return st.binary(min_size=lo, max_size=min(t.max_length or lo + 64, lo + 64))

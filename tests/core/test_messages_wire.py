@@ -4,7 +4,8 @@ moved from hand-written fields to msgspec, so the wire format provably did not c
 Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocations``
 and ``Identity``; version 3 added ``Redirect`` (several relay nodes); version 4 the
 rooms (presence, invitations, members, posts, casts, offers, epochs, and
-``AuthOk.supervisor``). Their
+``AuthOk.supervisor``); version 5 the help desk (asking from the app, standings,
+taking, queues, callbacks, and the end-to-end ``HelpAnswer``). Their
 answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
 holds them to msgpack-python too.
 
@@ -146,6 +147,72 @@ EXAMPLES: dict[str, m.Message] = {
         (m.BriefStep(1, "Open Settings", True), m.BriefStep(999, "설정", False)),
         (m.BriefLine("Kim Minji", "Hello", 1_700_000_000_000),),
     ),
+    # protocol 5: the help desk
+    "ASK": m.Ask(
+        "internet",
+        "SHA256:" + "ab" * 20,
+        "inst-" + "7" * 27,
+        "Park Jiwoo 박지우",
+        "010-1234-5678",
+        "인터넷이 자꾸 끊겨요 " * 10,
+        "Debian 13; Assist 0.9; 2 screens " * 8,
+        b"\x44" * 32,
+        b"\x55" * 16,
+        T,
+    ),
+    "STANDING": m.Standing("t" * 16, "internet", 65536, -1, True),
+    "DESK_REFUSED": m.DeskRefused("CLOSED", True, 2**32),
+    "BACK": m.Back("t" * 16, T),
+    "LEAVE": m.Leave(),
+    "TAKE": m.Take(""),
+    "TOOK": m.Took(
+        "t" * 16,
+        "123456789012",
+        "internet",
+        255,
+        "Park Jiwoo 박지우",
+        "jiwoo@example.org",
+        "x" * 256,
+        "",
+        "SHA256:" + "ab" * 20,
+        b"\x44" * 32,
+        b"\x55" * 16,
+        3,
+    ),
+    "CALLED": m.Called("123456789012"),
+    "LIST_QUEUES": m.ListQueues(),
+    "QUEUES": m.Queues(
+        (
+            m.QueueInfo("internet", "Internet", "인터넷", True, 0, 1796947200, 31, 12, 256),
+            m.QueueInfo("billing", "Billing", "요금", False, 1796900000, 0, 0, -1, 0),
+        )
+    ),
+    "WAITING_LIST": m.WaitingList(
+        (m.WaitingItem("t" * 16, "internet", 65535, "박지우", "끊겨요", 2, True),), 70000
+    ),
+    "LIST_WINDOWS": m.ListWindows("internet"),
+    "WINDOWS": m.Windows("internet", (1796947200, 1796949000), 30),
+    "CALL_ME": m.CallMe(
+        "billing", "inst-" + "7" * 27, "박지우", "010-1234-5678", "요금이 두 번", 1796947200, False
+    ),
+    "CALLBACK_BOOKED": m.CallbackBooked("0123456789abcdef", 1796947200, 1796949000),
+    "CALLBACK_LIST": m.CallbackList(
+        (
+            m.CallbackItem(
+                "0123456789abcdef",
+                "billing",
+                1796947200,
+                1796949000,
+                "박지우",
+                "010-1234-5678",
+                "요금이 두 번",
+                True,
+                1796900000,
+            ),
+        )
+    ),  # fmt: skip
+    "CALLBACK_OUTCOME": m.CallbackOutcome("0123456789abcdef", m.Outcome.RESCHEDULED, 1796949000),
+    "HELP_ANSWER": m.HelpAnswer(b"\x66" * 32, b"\x92" + b"c" * 300, b"", b"\x77" * 64),
 }
 
 #: kind -> (length, sha256 of the wire bytes) as written by the hand-made encoder.
@@ -215,6 +282,24 @@ KNOWN = {
     "REFRESH": (2, "0375c09d206aee7a05e559dd168bc21bf1196de1c477f7fe36e876197d4f68f6"),
     "DRAW_PERMISSION": (4, "dc4b2dc89b65eb1856469d97da258e55f8d23a4ce52af61c866275e9a8aa401e"),
     "BRIEFING": (111, "7dbb8caa81027c49709560294357d35a24b5e21d35f5b5c4cda51340777facdc"),
+    "ASK": (785, "dfa935ae3939c68b1900eb0a7b7d9f4d4c2991bcc6afa0cec65483c8f16a76cb"),
+    "STANDING": (35, "dabccaa7ffd4b5444e8faef63edf7c4ea68a26c54c316c8512524a7b6288c2cf"),
+    "DESK_REFUSED": (19, "66bd55d708cd072cf3bfe4861f85bcddd00420d21fb0bcae35b343d93bb47765"),
+    "BACK": (53, "946badf6937eb2dde1d3fc17afda491e756cbfaf167707201bc7ff4d1d1137d8"),
+    "LEAVE": (2, "bb1cf319818eefcf7654eea9ee2126821ebe428eebbb354a16053a69461cafd0"),
+    "TAKE": (3, "24aab23696f2b02f36de2493a303d1d1b18b3e6fb6a5ffb453f764d7faaa0bb2"),
+    "TOOK": (444, "fd8273944e3fb520f291226fca8a08b4840c85712929fe944de3cfa90d20976e"),
+    "CALLED": (15, "fa56976602737da896b082f51a13e7ee2605d317a748269d4054f015e1a7ac0f"),
+    "LIST_QUEUES": (2, "ad8a1e378fa56261ee15b120d520bead30f464f23aab200e3b8f03db2d6cda40"),
+    "QUEUES": (78, "77048ed6f2cc2cbd9f6989141beedc20e418aa8ba951ad216ae05ecab23a38e3"),
+    "WAITING_LIST": (60, "83f817919c48ea9266335420ca3032a1d0e2a17bb6dac4bcd50a702e1c53705a"),
+    "LIST_WINDOWS": (11, "711b91a18617832235b65600fed9046f9cd518d1d205938215c6c114ea9d21af"),
+    "WINDOWS": (23, "59c5a0068e38a191a8433cba216a92dffb4428a780022215dd72db70a993ae31"),
+    "CALL_ME": (92, "5a75e97f1799ca39c29b16471111ff65515fa2060ae44f47f0e7d25d3464447d"),
+    "CALLBACK_BOOKED": (29, "d2fdb8804bfddd69c5d2ae78ab85b4174c6773e09624c754142000f3b9cf28b9"),
+    "CALLBACK_LIST": (87, "74f532abc1f51ac96da0d3ccc7ca4763a982c96973f70dd5306c3a42fa605767"),
+    "CALLBACK_OUTCOME": (26, "b9fb1b40b09885a6d01edfad6dce47ee97090aec17b26eb4e48ef9f935f9b301"),
+    "HELP_ANSWER": (408, "24bed6b57b3ce74012b24d7377deb35f10db84f51692c8f9f896c332d5f35dab"),
 }
 
 

@@ -50,11 +50,20 @@ from common.messages import (
     ShapeTool,
     parse,
 )
-from relay.actions import CheckToken, Close, RecheckAgent, Send
+from relay.actions import (
+    BookCallback,
+    CheckToken,
+    Close,
+    CustomerTaken,
+    LookUpEarlier,
+    RecheckAgent,
+    Send,
+)
 from relay.config import Settings
+from relay.desk.config import Desk
 from relay.org import SignInCredentials
 from relay.sessions import Invitation, Relay
-from relay.store import AgentRecord
+from relay.store import AgentRecord, CallbackRow
 
 
 def now() -> float:
@@ -95,12 +104,13 @@ class Person:
 class Loop:
     """The relay core and the endpoints, wired by hand; ``slow`` members miss casts."""
 
-    def __init__(self, org: Org, **settings: Any) -> None:
+    def __init__(self, org: Org, desk: Desk | None = None, **settings: Any) -> None:
         self.now = now()
         self.core = Relay(
             Settings(connections_per_minute=0, joins_per_minute=0, **settings),
             monotonic=lambda: self.now,
             wall=lambda: self.now,
+            desk=desk,
         )
         self.org = org
         self.people: dict[str, Person] = {}
@@ -109,6 +119,9 @@ class Loop:
         self.wire: dict[int, list[bytes]] = {}  # everything delivered to a connection
         self.slow: set[int] = set()
         self._skips: dict[int, int] = {}
+        #: The desk's database, in short: contacts per installation, callbacks booked.
+        self.earlier: dict[str, int] = {}
+        self.booked: list[CallbackRow] = []
 
     def person(
         self, name: str, display: str, role: str = "agent", org: Org | None = None
@@ -196,6 +209,20 @@ class Loop:
                 self._apply(self.core.token_checked(a.conn, p.record, creds))
             elif isinstance(a, RecheckAgent):
                 self._apply(self.core.agent_rechecked(a.conn, self.people[a.name].record))
+            elif isinstance(a, LookUpEarlier):
+                assert self.core.desk is not None
+                self.core.desk.earlier(a.ticket, self.earlier.get(a.installation, 0))
+            elif isinstance(a, BookCallback):
+                assert self.core.desk is not None
+                row = CallbackRow(
+                    f"cb{len(self.booked) + 1}", a.queue, a.installation, a.name, a.contact,
+                    a.channel, a.description, a.window[0], a.window[1], a.asked, "open", "", "",
+                    a.asked,
+                )  # fmt: skip
+                self.booked.append(row)
+                self._apply(self.core.desk.booked(a.conn, row))
+            elif isinstance(a, CustomerTaken):
+                self.earlier[a.installation] = self.earlier.get(a.installation, 0) + 1
 
     def take(self, cid: int, kind: type) -> list[Any]:
         found = [e for e in self.events[cid] if isinstance(e, kind)]

@@ -1,0 +1,462 @@
+"""The desk's front door on one relay: customers asking, waiting and booking callbacks,
+agents' desks seeing the queues — as messages in, actions out.
+
+:class:`DeskFront` is sans-I/O like :class:`relay.sessions.Relay`, which owns it and
+hands it the desk's messages. It keeps the :class:`relay.desk.lobby.Lobby` (who
+waits where), which connection holds which ticket, the open callback requests and
+the blocks (both read from the database by the driver, which also writes what
+changes: :class:`BookCallback`, :class:`RecordOutcome`, :class:`CustomerTaken`).
+Pairing a taken customer with the agent is the session core's job; this object
+only says who was taken.
+
+Rules beyond the lobby's (docs/admin.md, "The help desk"):
+
+* asks and callback requests are limited per client address and per installation
+  (``desk_asks_per_minute``): a flood gets a sentence, never a crash;
+* a customer who drops keeps their ticket for the lobby's grace period and gets it
+  back on a new connection with the ticket's secret (:class:`Back`), never with the
+  ticket alone, which agents see;
+* every desk connection of an agent is sent the waiting list of the queues the
+  agent's team serves and the open callbacks of those queues, when either changes
+  (at most once a tick).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+
+from common.messages import (
+    MAX_DESK_LIST,
+    U32,
+    Ask,
+    Back,
+    CallbackBooked,
+    CallbackItem,
+    CallbackList,
+    CallbackOutcome,
+    CallMe,
+    DeskRefused,
+    ListWindows,
+    Outcome,
+    PresenceState,
+    QueueInfo,
+    Queues,
+    Standing,
+    WaitingItem,
+    WaitingList,
+    Windows,
+)
+from relay.actions import Action, BookCallback, LookUpEarlier, RecordOutcome, Send
+from relay.desk.callbacks import WINDOW_MINUTES, CallbackPlanner, WindowRefusal
+from relay.desk.config import Desk
+from relay.desk.estimate import estimate_waits, shown_wait
+from relay.desk.lobby import Joined, Lobby, NotJoined, Taken, WhyNot
+from relay.desk.lobby import Standing as LobbyStanding
+from relay.desk.reasons import error_reason
+from relay.desk.routing import Refusal
+from relay.limits import RateLimiter
+from relay.store import AgentRecord, BlockRow, CallbackRow
+
+__all__ = ["DeskFront"]
+
+
+_OUTCOMES = {
+    Outcome.DONE: "done",
+    Outcome.NO_ANSWER: "no_answer",
+    Outcome.RESCHEDULED: "rescheduled",
+    Outcome.CANCELLED: "cancelled",
+}
+
+
+@dataclasses.dataclass(slots=True)
+class _Asker:
+    cid: int | None
+    ask: Ask
+    rejoin_hash: bytes
+    earlier: int = 0
+
+
+@dataclasses.dataclass(slots=True)
+class _DeskConn:
+    agent: AgentRecord
+    sent: tuple[object, object] | None = None  # the lists it was last sent
+
+
+def _refused(
+    why: str | WhyNot | Refusal | WindowRefusal, *, offer_callback: bool = False, opens: float = 0
+) -> DeskRefused:
+    """A refusal naming a :class:`common.errors.DeskError` sentence."""
+    reason = why if isinstance(why, str) else error_reason(why)
+    return DeskRefused(reason, offer_callback, max(0, int(opens)))
+
+
+class DeskFront:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        grace_s: float,
+        asks_per_minute: int,
+        max_sessions: int = 1,
+        monotonic: Callable[[], float],
+        wall: Callable[[], float],
+    ) -> None:
+        self.desk = desk
+        self._wall = wall
+        self._monotonic = monotonic
+        self.lobby = Lobby(
+            desk,
+            grace_s=grace_s,
+            monotonic=monotonic,
+            wall=lambda: dt.datetime.fromtimestamp(wall(), dt.UTC),
+        )
+        self.max_sessions = max_sessions
+        self.askers: dict[str, _Asker] = {}
+        self._ticket_of: dict[int, str] = {}
+        self.callbacks: dict[str, CallbackRow] = {}
+        self.desks: dict[int, _DeskConn] = {}
+        self._asks = RateLimiter(asks_per_minute)
+
+    # ------------------------------------------------------------ customers
+
+    def _now_dt(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._wall(), dt.UTC)
+
+    def _limited(self, *keys: str) -> bool:
+        now = self._monotonic()
+        return not all([self._asks.allow(k, now) for k in keys])
+
+    def ask(self, cid: int, address: str, msg: Ask) -> tuple[list[Action], str | None]:
+        """A customer asks for help. Returns what to do and their ticket (None if refused)."""
+        if self._limited("ip:" + address, "inst:" + msg.installation):
+            return [Send(cid, _refused("RATE_LIMITED"))], None
+        ticket = secrets.token_urlsafe(12)
+        details = {"name": msg.name, "description": msg.description}
+        got = self.lobby.join(ticket, msg.queue, msg.installation, details)
+        if isinstance(got, NotJoined):
+            opens = got.opens_at.timestamp() if got.opens_at is not None else 0
+            return [
+                Send(cid, _refused(got.why, offer_callback=got.offer_callback, opens=opens))
+            ], None
+        assert isinstance(got, Joined)
+        self.askers[ticket] = _Asker(cid, msg, msg.rejoin_hash)
+        self._ticket_of[cid] = ticket
+        return [
+            Send(cid, self._standing(got.standing)),
+            LookUpEarlier(ticket, msg.installation),
+        ], ticket
+
+    @staticmethod
+    def _standing(s: LobbyStanding) -> Standing:
+        wait = -1 if s.shown_min is None else min(U32, s.shown_min)
+        return Standing(s.ticket, s.queue, s.position, wait, s.offer_callback)
+
+    def back(self, cid: int, msg: Back) -> tuple[list[Action], str | None]:
+        """A customer whose connection dropped is back with their ticket's secret."""
+        asker = self.askers.get(msg.ticket)
+        proof = hashlib.sha256(msg.secret).digest()
+        if asker is None or not hmac.compare_digest(proof, asker.rejoin_hash):
+            return [Send(cid, _refused("LOST_PLACE"))], None
+        standing = self.lobby.back(msg.ticket)
+        if standing is None:
+            self._forget(msg.ticket)
+            return [Send(cid, _refused("LOST_PLACE"))], None
+        if asker.cid is not None:
+            self._ticket_of.pop(asker.cid, None)
+        asker.cid = cid
+        self._ticket_of[cid] = msg.ticket
+        return [Send(cid, self._standing(standing))], msg.ticket
+
+    def leave(self, cid: int) -> bool:
+        """The customer left the queue on purpose."""
+        ticket = self._ticket_of.get(cid)
+        if ticket is None:
+            return False
+        self.lobby.leave(ticket)
+        self._forget(ticket)
+        return True
+
+    def dropped(self, cid: int) -> None:
+        """A connection closed: a waiting customer keeps their place for the grace period."""
+        self.desks.pop(cid, None)
+        ticket = self._ticket_of.pop(cid, None)
+        if ticket is None:
+            return
+        asker = self.askers.get(ticket)
+        if asker is not None and asker.cid == cid:
+            asker.cid = None
+            self.lobby.away(ticket)
+
+    def _forget(self, ticket: str) -> None:
+        asker = self.askers.pop(ticket, None)
+        if asker is not None and asker.cid is not None:
+            self._ticket_of.pop(asker.cid, None)
+
+    def earlier(self, ticket: str, count: int) -> None:
+        """The answer to :class:`LookUpEarlier`."""
+        asker = self.askers.get(ticket)
+        if asker is not None:
+            asker.earlier = count
+
+    def ticket_of(self, cid: int) -> str | None:
+        return self._ticket_of.get(cid)
+
+    # ------------------------------------------------------------ queues and callbacks
+
+    def queues(self) -> Queues:
+        now = self._now_dt()
+        out = []
+        for q in self.desk.queues:
+            is_open = q.hours.is_open(now)
+            opens = q.hours.next_opening(now) if not is_open else None
+            closes = q.hours.closes_at(now) if is_open and not q.hours.always_open else None
+            waiting = self.lobby.waiting(q.id)
+            serving = self.lobby.router.serving(q.id, self.lobby.agents())
+            last = self.lobby.standing(waiting[-1].ticket) if waiting else None
+            wait = self._queue_wait(q.id, last)
+            out.append(
+                QueueInfo(
+                    q.id,
+                    q.name,
+                    q.name_ko,
+                    is_open,
+                    int(opens.timestamp()) if opens else 0,
+                    int(closes.timestamp()) if closes else 0,
+                    len(waiting),
+                    wait,
+                    min(0xFFFF, len(serving)),
+                )
+            )
+        return Queues(tuple(out))
+
+    def _queue_wait(self, queue_id: str, last: LobbyStanding | None) -> int:
+        """The wait someone joining now would be told, in minutes (-1: nobody serves)."""
+        queue = self.desk.queue(queue_id)
+        assert queue is not None
+        position = 0 if last is None else last.position
+        loads = self.lobby.loads(queue)
+        waits = estimate_waits(position + 1, loads, self.lobby.handle_s(queue_id) or 0.0)
+        shown = None if waits is None else shown_wait(waits[-1])
+        return -1 if shown is None else min(U32, shown)
+
+    def _planner(self, queue_id: str) -> CallbackPlanner | None:
+        queue = self.desk.queue(queue_id)
+        if queue is None:
+            return None
+        staff = len(self.lobby.router.serving(queue_id, self.lobby.agents()))
+        return CallbackPlanner(queue.hours, self.lobby.handle_s(queue_id) or queue.handle_s, staff)
+
+    def _booked(self, queue_id: str) -> list[dt.datetime]:
+        return [
+            dt.datetime.fromtimestamp(c.window_start, dt.UTC)
+            for c in self.callbacks.values()
+            if c.queue == queue_id
+        ]
+
+    def windows(self, cid: int, msg: ListWindows) -> list[Action]:
+        planner = self._planner(msg.queue)
+        if planner is None:
+            return [Send(cid, _refused("UNKNOWN_QUEUE"))]
+        offer = planner.offer(self._now_dt(), self._booked(msg.queue))
+        starts = tuple(int(start.timestamp()) for start, _ in offer)
+        return [Send(cid, Windows(msg.queue, starts, WINDOW_MINUTES))]
+
+    def call_me(self, cid: int, address: str, msg: CallMe) -> list[Action]:
+        if self._limited("ip:" + address, "inst:" + msg.installation):
+            return [Send(cid, _refused("RATE_LIMITED"))]
+        planner = self._planner(msg.queue)
+        if planner is None:
+            return [Send(cid, _refused("UNKNOWN_QUEUE"))]
+        if self.lobby.blocked(msg.installation):
+            return [Send(cid, _refused("BLOCKED"))]
+        chosen = dt.datetime.fromtimestamp(msg.window_start, dt.UTC)
+        window = planner.check(self._now_dt(), chosen, self._booked(msg.queue))
+        if isinstance(window, WindowRefusal):
+            return [Send(cid, _refused(window))]
+        start, end = window
+        return [
+            BookCallback(
+                cid,
+                msg.queue,
+                msg.installation,
+                msg.name,
+                msg.contact,
+                "app" if msg.in_app else "phone",
+                msg.description,
+                (start.timestamp(), end.timestamp()),
+                self._wall(),
+            )
+        ]
+
+    def booked(self, cid: int, row: CallbackRow | None, why: str = "") -> list[Action]:
+        """The answer to :class:`BookCallback`: the row kept, or None and a sentence code."""
+        if row is None:
+            return [Send(cid, _refused(why or "UNAVAILABLE"))]
+        self.callbacks[row.id] = row
+        return [
+            Send(cid, CallbackBooked(row.id, int(row.window_start), int(row.window_end))),
+        ]
+
+    def outcome(self, cid: int, agent: AgentRecord, msg: CallbackOutcome) -> list[Action]:
+        row = self.callbacks.get(msg.id)
+        if row is None:
+            return [Send(cid, _refused("CALLBACK_GONE"))]
+        window = None
+        if msg.outcome is Outcome.RESCHEDULED:
+            planner = self._planner(row.queue)
+            assert planner is not None
+            chosen = dt.datetime.fromtimestamp(msg.window_start, dt.UTC)
+            others = [w for k, c in self.callbacks.items() if k != row.id for w in [c]]
+            booked = [
+                dt.datetime.fromtimestamp(c.window_start, dt.UTC)
+                for c in others
+                if c.queue == row.queue
+            ]
+            got = planner.check(self._now_dt(), chosen, booked)
+            if isinstance(got, WindowRefusal):
+                return [Send(cid, _refused(got))]
+            window = (got[0].timestamp(), got[1].timestamp())
+        return [RecordOutcome(cid, agent.name, row.id, _OUTCOMES[msg.outcome], window, msg.note)]
+
+    def recorded(self, cid: int, row: CallbackRow | None, why: str = "") -> list[Action]:
+        """The answer to :class:`RecordOutcome`."""
+        if row is None:
+            return [Send(cid, _refused(why or "CALLBACK_GONE"))]
+        if row.state == "open":
+            self.callbacks[row.id] = row
+        else:
+            self.callbacks.pop(row.id, None)
+        return []
+
+    def set_callbacks(self, rows: Iterable[CallbackRow]) -> None:
+        """The open callback requests, as the database has them (at start, then now and
+        then: another node or the CLI may have changed them)."""
+        self.callbacks = {r.id: r for r in rows if r.state == "open"}
+
+    def set_blocks(self, rows: Iterable[BlockRow]) -> None:
+        """Blocks in force, as the database has them (supervisors set them with the CLI)."""
+        current = {r.installation: r for r in rows}
+        for b in list(self.lobby.blocks()):
+            if b.installation not in current:
+                self.lobby.unblock(b.installation)
+        for r in current.values():
+            until = dt.datetime.fromtimestamp(r.until, dt.UTC)
+            known = self.lobby.blocked(r.installation)
+            if known is None or known.until != until:
+                ticket = self.lobby.ticket_of(r.installation)
+                self.lobby.block(r.installation, until, r.actor, r.reason)
+                if ticket is not None:
+                    self._forget(ticket)
+
+    # ------------------------------------------------------------ agents
+
+    def desk_opened(self, cid: int, agent: AgentRecord, state: PresenceState) -> None:
+        """An agent's desk connection said how available they are."""
+        self.desks.setdefault(cid, _DeskConn(agent))
+        self._agent_here(agent)
+        self.lobby.set_away(agent.name, state is not PresenceState.AVAILABLE)
+
+    def _agent_here(self, agent: AgentRecord) -> None:
+        if self.lobby.agent(agent.name) is None:
+            teams = [agent.team] if agent.team else []
+            self.lobby.agent_signed_in(agent.name, teams, self.max_sessions)
+
+    def desk_closed(self, cid: int, in_session: Callable[[str], bool]) -> None:
+        """A desk connection closed: an agent with no desk and no desk session left is
+        signed out of the lobby (no longer counted as serving)."""
+        gone = self.desks.pop(cid, None)
+        if gone is None:
+            return
+        name = gone.agent.name
+        if not any(d.agent.name == name for d in self.desks.values()) and not in_session(name):
+            self.lobby.agent_signed_out(name)
+
+    def take(self, agent: AgentRecord, ticket: str) -> tuple[Taken, _Asker] | DeskRefused:
+        """An agent takes ``ticket`` (or the next customer, for an empty ticket)."""
+        self._agent_here(agent)
+        got = self.lobby.take(agent.name, ticket) if ticket else self.lobby.take_next(agent.name)
+        if isinstance(got, Refusal):
+            return _refused(got)
+        asker = self.askers.get(got.waiting.ticket)
+        if asker is None or asker.cid is None:  # pragma: no cover - the lobby passes them over
+            return _refused(Refusal.GONE)
+        self._forget(got.waiting.ticket)
+        return got, asker
+
+    def session_ended(self, agent: str, queue: str, handle_s: float | None) -> None:
+        """A desk session ended after ``handle_s`` (None: it never got going, so it
+        teaches nothing about handle times); the agent is free again."""
+        self.lobby.session_ended(agent, queue, handle_s)
+
+    # ------------------------------------------------------------ time
+
+    def tick(self) -> list[Action]:
+        """Let go of places held too long; tell customers whose standing changed, and
+        desks whose lists changed."""
+        for w in self.lobby.expire():
+            self._forget(w.ticket)
+        out: list[Action] = []
+        for s in self.lobby.changed_standings():
+            asker = self.askers.get(s.ticket)
+            if asker is not None and asker.cid is not None:
+                out.append(Send(asker.cid, self._standing(s)))
+        for cid, d in self.desks.items():
+            waiting, calls = self._lists(d.agent)
+            # Waited seconds change every second (the app counts on by itself): a list
+            # is news when its people, their marks or the callbacks change.
+            key = (tuple((i.ticket, i.earlier, i.away) for i in waiting.items), calls)
+            if key != d.sent:
+                d.sent = key
+                out += [Send(cid, waiting), Send(cid, calls)]
+        return out
+
+    def _lists(self, agent: AgentRecord) -> tuple[WaitingList, CallbackList]:
+        teams = {agent.team} if agent.team else set()
+        queues = [q.id for q in self.desk.queues if q.teams & teams]
+        now = self._monotonic()
+        items: list[WaitingItem] = []
+        total = 0
+        for queue_id in queues:
+            for w in self.lobby.waiting(queue_id):
+                total += 1
+                asker = self.askers.get(w.ticket)
+                if asker is None or len(items) >= MAX_DESK_LIST:
+                    continue
+                items.append(
+                    WaitingItem(
+                        w.ticket,
+                        w.queue,
+                        min(U32, int(now - w.since)),
+                        asker.ask.name,
+                        asker.ask.description[:120],
+                        asker.earlier,
+                        asker.cid is None,
+                    )
+                )
+        items.sort(key=lambda i: -i.waited_s)
+        rows = sorted(
+            (c for c in self.callbacks.values() if c.queue in queues),
+            key=lambda c: (c.window_start, c.asked, c.id),
+        )[:MAX_DESK_LIST]
+        calls = tuple(
+            CallbackItem(
+                c.id,
+                c.queue,
+                int(c.window_start),
+                int(c.window_end),
+                c.name[:64] or "?",
+                c.contact[:64],
+                c.description[:500] or "-",
+                c.channel == "app",
+                int(c.asked),
+            )
+            for c in rows
+        )
+        return WaitingList(tuple(items), min(U32, total)), CallbackList(calls)
