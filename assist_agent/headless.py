@@ -7,6 +7,10 @@ is the colleague's side: sign in at the desk (``desk: signed in``), accept the
 first invitation (``invited: by NAME (help): REASON``), and run that seat in
 place of a code of our own (``joined: member N`` once the customer allowed it).
 
+The help desk: ``--take-next`` (or ``--take TICKET``) takes a customer who asked
+from the app instead of making a code, printing ``took: NAME (QUEUE, waited N s):
+DESCRIPTION`` (and ``system: ...`` when they attached it) as the first line.
+
 Prints ``code: 482-519-309`` as the first line of stdout as soon as the relay
 has given a nameplate, waits for the customer, runs for ``--duration``
 seconds from pairing (or until the customer ends), then ends the session,
@@ -57,6 +61,7 @@ from common.messages import (
     InviteStatus,
     Roster,
     ShapeTool,
+    Took,
 )
 from common.tiles import FrameDecoder
 
@@ -172,6 +177,7 @@ class HeadlessRun(QObject):
         room: RoomPlan | None = None,
         invited: Invited | None = None,
         key: Any = None,
+        take: str | None = None,
     ) -> None:
         super().__init__()
         assert settings.token is not None
@@ -191,7 +197,9 @@ class HeadlessRun(QObject):
             display=False,
             rating_wait_s=HEADLESS_RATING_WAIT_S,
             invited=invited,
+            take=take,
         )
+        self.session.customer_taken.connect(self.on_taken)
         self.session.invite_update.connect(self.on_invite_update)
         self.session.newcomer_refused.connect(
             lambda err: print(f"invite refused: {err}", flush=True)
@@ -237,6 +245,17 @@ class HeadlessRun(QObject):
         # The code stays the first line (scripts read it); the card follows.
         sys.stdout.write(f"code: {code}\n{self.card_line}\n")
         sys.stdout.flush()
+
+    def on_taken(self, took: Took) -> None:
+        # In place of the code line: who was taken from which queue, and what they wrote.
+        earlier = f", contacted us {took.earlier} time(s) before" if took.earlier else ""
+        print(
+            f"took: {took.name} ({took.queue}, waited {took.waited_s} s{earlier}): "
+            + " ".join(took.description.split()),
+            flush=True,
+        )
+        if took.system:
+            print("system: " + " ".join(took.system.split()), flush=True)
 
     def on_secured(self) -> None:
         if self.duration is not None:
@@ -322,6 +341,7 @@ def run(
     probe: tuple[int, int, int, int] | None = None,
     room: RoomPlan | None = None,
     wait_invite_s: float | None = None,
+    take: str | None = None,
 ) -> int:
     try:
         key = agent_key.load_or_create()
@@ -341,6 +361,7 @@ def run(
             room=room,
             invited=invited,
             key=key,
+            take=take,
         )
     except AssistError as err:  # this computer's key file cannot be used
         print(f"assist-agent: {err}", file=sys.stderr, flush=True)

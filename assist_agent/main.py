@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X,Y,W,H",
         help="note in --stats when this rectangle of the screen changes (benchmarks)",
     )
+    d = p.add_argument_group("headless help desk (customers who asked from the app)")
+    d.add_argument(
+        "--take-next",
+        action="store_true",
+        help="take the customer waiting longest in my queues instead of making a code",
+    )
+    d.add_argument("--take", metavar="TICKET", help="take this waiting customer")
     r = p.add_argument_group("headless rooms (a colleague joins the session)")
     r.add_argument(
         "--invite",
@@ -200,6 +207,7 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
                 tuple(args.invite), args.handover, args.reason, args.note, args.leave_after
             ),
             wait_invite_s=args.wait_invite,
+            take=args.take if args.take else ("" if args.take_next else None),
         )
     except Exception as exc:  # noqa: BLE001 - one line for people, the traceback to the log
         logging.getLogger("assist_agent").exception("headless run failed")

@@ -44,6 +44,7 @@ from common.endpoint import (
     Closed,
     CodeReady,
     Congested,
+    CustomerTaken,
     Endpoint,
     Event,
     Failed,
@@ -80,6 +81,7 @@ from common.messages import (
     Rating,
     Roster,
     SessionEnd,
+    Took,
 )
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,8 @@ class AgentSession(QObject):
     signed_in = Signal(str, str, str)  # name, display name, organisation
     card_received = Signal(bytes)  # this key's identity card (renewed by the relay), or b""
     code_ready = Signal(str, int)  # the code as read aloud, seconds until it expires
+    #: The help desk: the customer this session took from the queue (what they wrote).
+    customer_taken = Signal(object)  # Took
     customer_joined = Signal()
     secured = Signal()
     consent_given = Signal(bool, int)  # allow_draw, monitor index
@@ -128,9 +132,13 @@ class AgentSession(QObject):
         display: bool = True,
         rating_wait_s: float = RATING_WAIT_S,
         invited: Invited | None = None,
+        take: str | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        #: The help desk: take this ticket ("" = the next customer) instead of a code.
+        self.take = take
+        self.took: Took | None = None
         #: A seat in a colleague's session (the invitation), or None: our own session.
         self.invited = invited
         self.member = 1 if invited is None else 0
@@ -165,7 +173,9 @@ class AgentSession(QObject):
         self._decode_failed.connect(self._on_decode_failed)
         self._first_frame.connect(self.first_frame_decoded)
         endpoint: Endpoint | MemberEndpoint
-        if invited is None:
+        if invited is None and take is not None:
+            endpoint = Endpoint.taker(token, take, key=key)
+        elif invited is None:
             endpoint = Endpoint.agent(token, key=key)
         else:
             assert key is not None  # a seat signs its offer with this app's key
@@ -317,6 +327,9 @@ class AgentSession(QObject):
                 self.code, self.nameplate, self.expires_s = code.display(), code.nameplate, expires
                 self._set_state(State.WAITING)
                 self.code_ready.emit(self.code, expires)
+            case CustomerTaken(took=took):
+                self.took, self.nameplate = took, took.nameplate
+                self.customer_taken.emit(took)
             case PeerJoined():
                 self._set_state(State.DECIDING)
                 self.customer_joined.emit()

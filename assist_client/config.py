@@ -147,3 +147,25 @@ def trust(
     if not isinstance(days, int | float) or days <= 0:
         raise ValueError("max_revocation_age_days in client.toml must be a positive number")
     return Trust(tuple(entries), max_list_age_s=round(days * 86400))
+
+
+def installation_id(directory: Path | None = None) -> str:
+    """This installation's anonymous id (random, made once, kept in the data dir): what
+    lets the desk keep one place per computer, honour a block and mark a repeat
+    customer. It says nothing about the person or the machine."""
+    import secrets
+
+    path = (directory or data_dir()) / "installation"
+    try:
+        value = path.read_text(encoding="ascii").strip()
+        if 8 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum():
+            return value
+    except (OSError, UnicodeDecodeError):
+        pass
+    value = "inst-" + secrets.token_urlsafe(18)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + "\n", encoding="ascii")
+    except OSError:
+        pass  # this run still has one; the next makes another
+    return value

@@ -14,6 +14,11 @@ capture) and prints one flushed line per state change::
     state: reconnecting
     state: ended (agent ended)
 
+``--get-help`` asks the desk instead (no code): ``queue: position N, wait M min``
+lines while waiting, ``agent: ready (checking who it is)`` when an agent takes
+the customer, then the usual ``agent:`` and ``identity: verified`` lines — an agent
+of an organisation not pinned is refused (exit 6) before anything is shared.
+
 ``--consent`` is the customer's yes given in advance; without it the runner
 refuses (exit 2). The agent's drawings are allowed (there is nothing to draw
 on, but the agent's tools stay usable in end-to-end tests) and the agent's
@@ -47,6 +52,7 @@ from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
 from common.errors import AssistError
+from common.help import HelpRequest
 from common.identity import Trust
 from common.messages import (
     LEAD_MEMBER,
@@ -107,6 +113,8 @@ class HeadlessRunner:
         session.newcomer_asks.connect(self._on_newcomer)
         session.newcomer_refused.connect(self._on_failed)
         session.members_changed.connect(self._on_members)
+        session.queue_standing.connect(self._on_standing)
+        session.agent_ready.connect(lambda: self._line("agent: ready (checking who it is)"))
 
     def _line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -131,6 +139,11 @@ class HeadlessRunner:
             self._line(f"identity: not verified (organisation key {who.fingerprint} not pinned)")
         else:
             self._line("identity: not verified (the relay's word)")
+
+    def _on_standing(self, position: int, wait_min: int, offer_callback: bool) -> None:
+        wait = "unknown (nobody serves the queue now)" if wait_min < 0 else f"{wait_min} min"
+        offer = "; a callback is offered" if offer_callback else ""
+        self._line(f"queue: position {position}, wait {wait}{offer}")
 
     def _on_consent_needed(self) -> None:
         self.session.grant(True, self.monitor.index)
@@ -199,7 +212,7 @@ class HeadlessRunner:
 
 def run_headless(
     url: TargetLike,
-    code: SessionCode,
+    code: SessionCode | HelpRequest,
     *,
     monitor_number: int | None = None,
     duration_s: float | None = None,

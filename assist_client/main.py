@@ -6,6 +6,8 @@
     assist-client [assist://help?relay=...&org=...&fp=...]     (a support link)
     assist-client --register-link-handler   (make such links open the app)
     assist-client --headless --relay URL --code CODE --consent [--monitor N] [--duration S]
+    assist-client --headless --relay URL --trust-org "NAME=FP" --get-help --queue ID \\
+        --name NAME --description TEXT [--contact C] [--attach-system] --consent
                   [--helpers refuse|allow] [--remove-helpers-after S]
 
 With windows (the default) it asks for the code, asks for consent, shows the
@@ -24,6 +26,8 @@ import sys
 from assist_client import config
 from assist_net.driver import EXIT_ERROR, EXIT_USAGE
 from assist_net.target import INSECURE_WARNING, RelayTarget, TargetLike
+from common.codes import SessionCode
+from common.help import HelpRequest
 from common.identity import Trust
 
 log = logging.getLogger("assist_client")
@@ -104,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="SECONDS",
         help="headless: take every helper out again this long after allowing them",
+    )
+    g = p.add_argument_group("headless Get help (ask the desk instead of typing a code)")
+    g.add_argument("--get-help", action="store_true", help="ask for help from the queue")
+    g.add_argument("--org", metavar="NAME", help="which pinned organisation (if several)")
+    g.add_argument("--queue", metavar="ID", help="the queue's id, e.g. internet")
+    g.add_argument("--name", help="your name, as the agent will see it")
+    g.add_argument("--contact", default="", help="a phone number or e-mail for a callback")
+    g.add_argument("--description", help="what you need help with, in a sentence")
+    g.add_argument(
+        "--attach-system",
+        action="store_true",
+        help="also send the system, app version and screens (off unless given)",
     )
     p.add_argument(
         "--register-link-handler",
@@ -190,8 +206,16 @@ def _headless(
 
     if isinstance(target, RelayAddressError):
         return _say(str(target))
-    if not args.code:
-        return _usage(parser, "--headless needs --code (the code the agent gave you).")
+    request = None
+    if args.get_help:
+        made = _help_request(args, trust)
+        if isinstance(made, str):
+            return _usage(parser, made)
+        request = made
+    elif not args.code:
+        return _usage(
+            parser, "--headless needs --code (the code the agent gave you) or --get-help."
+        )
     if not args.consent:
         return _usage(
             parser,
@@ -200,10 +224,13 @@ def _headless(
         )
     if args.duration is not None and args.duration <= 0:
         return _usage(parser, "--duration must be a positive number of seconds.")
-    try:
-        code = parse_code(args.code)
-    except CodeError as err:
-        return _say(str(err))
+    if request is not None:
+        start: SessionCode | HelpRequest = request
+    else:
+        try:
+            start = parse_code(args.code)
+        except CodeError as err:
+            return _say(str(err))
 
     from PySide6.QtCore import QCoreApplication
 
@@ -216,12 +243,45 @@ def _headless(
         print(f"assist-client: {INSECURE_WARNING}", file=sys.stderr, flush=True)
     return run_headless(
         target,
-        code,
+        start,
         monitor_number=args.monitor,
         duration_s=args.duration,
         trust=trust,
         helpers=args.helpers,
         remove_helpers_after_s=args.remove_helpers_after,
+    )
+
+
+def _help_request(args: argparse.Namespace, trust: Trust) -> HelpRequest | str:
+    """The Get help request from the flags, or a sentence saying what is missing."""
+    if not trust.pins:
+        return (
+            "--get-help needs an organisation you trust (--trust-org, trusted_orgs in "
+            "client.toml, or a support link): only its agents can answer."
+        )
+    pins = [p for p in trust.pins if args.org is None or p.org == args.org]
+    if len(pins) != 1:
+        names = ", ".join(sorted({p.org for p in trust.pins}))
+        return f"--get-help: choose the organisation with --org (one of: {names})."
+    if not args.queue or not args.name or not args.description:
+        return "--get-help needs --queue, --name and --description."
+    system = ""
+    if args.attach_system:
+        from assist_client.monitors import enumerate_monitors
+        from assist_client.sysinfo import describe
+
+        try:
+            system = describe(enumerate_monitors([]))
+        except Exception:  # noqa: BLE001 - no screen: say so rather than nothing
+            system = describe([])
+    return HelpRequest(
+        args.queue,
+        pins[0].fingerprint,
+        config.installation_id(),
+        args.name[:64],
+        args.contact[:64],
+        args.description[:500],
+        system,
     )
 
 

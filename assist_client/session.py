@@ -38,11 +38,13 @@ from assist_net.driver import EXIT_ERROR, EXIT_OK, Connection, NetworkThread, ex
 from assist_net.target import TargetLike
 from common.codes import SessionCode
 from common.endpoint import (
+    AgentCalled,
     Closed,
     Congested,
     Endpoint,
     Event,
     Failed,
+    InQueue,
     MemberChanged,
     NewcomerAsks,
     NewcomerRefused,
@@ -56,6 +58,7 @@ from common.endpoint import (
     Secured,
 )
 from common.errors import AssistError, SessionEndedError
+from common.help import HelpRequest
 from common.identity import CheckedIdentity, Trust
 from common.messages import (
     LEAD_MEMBER,
@@ -93,6 +96,7 @@ class State(enum.Enum):
     """What the customer's side is doing; the values are what headless mode prints."""
 
     CONNECTING = "connecting"
+    QUEUED = "waiting in the queue"
     SECURING = "securing the connection"
     ASKING = "waiting for your consent"
     SHARING = "sharing"
@@ -113,17 +117,24 @@ class Network(Protocol):
     def join(self, timeout: float | None = None) -> None: ...
 
 
-NetworkFactory = Callable[[TargetLike, SessionCode, Callable[[Event], None]], Network]
+#: How a session starts: the code the agent read out, or a request from "Get help".
+Start = SessionCode | HelpRequest
+NetworkFactory = Callable[[TargetLike, Start, Callable[[Event], None]], Network]
 
 
 def real_network(
     target: TargetLike,
-    code: SessionCode,
+    start: Start,
     on_event: Callable[[Event], None],
     trust: Trust | None = None,
 ) -> Network:
-    """The network thread; ``trust``: the organisations whose agents show as verified."""
-    return NetworkThread(Connection(target, Endpoint.customer(code, trust=trust), on_event))
+    """The network thread; ``trust``: the organisations whose agents show as verified
+    (for a help request, the only ones who can answer at all)."""
+    if isinstance(start, HelpRequest):
+        endpoint = Endpoint.seeker(start, trust=trust)
+    else:
+        endpoint = Endpoint.customer(start, trust=trust)
+    return NetworkThread(Connection(target, endpoint, on_event))
 
 
 class CustomerSession(QObject):
@@ -148,6 +159,10 @@ class CustomerSession(QObject):
     newcomer_refused = Signal(object)  # AssistError
     newcomer_gone = Signal(int)  # member: they left before the customer answered
     members_changed = Signal(list)  # list[RosterEntry]
+    #: Get help: where the customer stands (position, wait in minutes or -1, whether
+    #: a callback is offered), and that an agent took them (the consent prompt follows).
+    queue_standing = Signal(int, int, bool)
+    agent_ready = Signal()
     reconnecting = Signal()
     reconnected = Signal()
     ended = Signal(object)  # EndReason: the sharing part is over; ask for a rating
@@ -158,7 +173,7 @@ class CustomerSession(QObject):
     def __init__(
         self,
         url: TargetLike,
-        code: SessionCode,
+        code: Start,
         monitors: list[Monitor],
         *,
         network_factory: NetworkFactory = real_network,
@@ -281,6 +296,15 @@ class CustomerSession(QObject):
         streamer.start()
         self._set_state(State.SHARING)
         self.sharing_started.emit(monitor)
+
+    @Slot()
+    def leave_queue(self) -> None:
+        """Get help: the customer leaves the queue (or switches to a callback)."""
+        if self.state is not State.QUEUED or self._net is None:
+            return
+        self._net.call_endpoint("leave")
+        self.end_reason = EndReason.CUSTOMER_STOPPED
+        self._set_state(State.ENDING)
 
     @Slot()
     def decline(self) -> None:
@@ -542,6 +566,12 @@ class CustomerSession(QObject):
     @Slot(object)
     def _on_event(self, event: Event) -> None:
         match event:
+            case InQueue(position=position, wait_min=wait, offer_callback=offer):
+                self._set_state(State.QUEUED)
+                self.queue_standing.emit(position, wait, offer)
+            case AgentCalled():
+                self._set_state(State.SECURING)
+                self.agent_ready.emit()
             case PairingStarted():
                 self._set_state(State.SECURING)
             case PeerJoined(agent_display_name=name, agent_org=org, identity=who):
@@ -567,7 +597,7 @@ class CustomerSession(QObject):
                     self.newcomer_gone.emit(member)
                 self._forget_member(member)
             case Reconnecting():
-                if self.state not in (State.ENDING, State.ENDED):
+                if self.state not in (State.ENDING, State.ENDED, State.QUEUED):
                     self._set_state(State.RECONNECTING)
                 self.reconnecting.emit()
             case ResumedSession():

@@ -46,6 +46,7 @@ from common.errors import (
     AssistError,
     CodeError,
     ConnectionLostError,
+    DeskError,
     ErrorCode,
     IdentityError,
     InternalError,
@@ -492,7 +493,7 @@ def exit_code_for(final: Event | None) -> int:
     err = final.error
     if isinstance(err, RelayAddressError | CodeError):
         return EXIT_USAGE
-    if isinstance(err, WrongCodeError):
+    if isinstance(err, WrongCodeError | DeskError):
         return EXIT_REFUSED
     if isinstance(err, IdentityError):
         return EXIT_IDENTITY

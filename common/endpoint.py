@@ -728,6 +728,7 @@ class Endpoint:
             PeerLeftReason.REMOVED: SessionEndedError(
                 "The customer removed you from the session. You no longer see their screen."
             ),
+            PeerLeftReason.IDENTITY_REFUSED: IdentityRefusedError("WRONG_KEY"),
         }
         self._fail(errors[reason])
 

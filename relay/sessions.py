@@ -84,6 +84,7 @@ from common.messages import (
     Create,
     Created,
     DeskRefused,
+    EndReason,
     Enter,
     Entered,
     Error,
@@ -1493,6 +1494,8 @@ class Relay:
         if role is Role.AGENT and s.lead != LEAD_MEMBER and s.seats:
             return self._lead_leaves(s, removed=False)  # after a hand-over: the room goes on
         left = PeerLeft(PeerLeftReason.LEFT)
+        if msg.reason is EndReason.IDENTITY_REFUSED:
+            left = PeerLeft(PeerLeftReason.IDENTITY_REFUSED)
         reason = msg.reason.name.lower()
         log.info("session %s: %s said bye (%s)", s.sid, role.name.lower(), reason)
         if role is Role.AGENT:

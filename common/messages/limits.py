@@ -167,6 +167,9 @@ class PeerLeftReason(enum.IntEnum):
     INTRUDER = 4  # a third party tried to claim the nameplate; the session is closed
     RELAY_SHUTDOWN = 5
     REMOVED = 6  # the customer removed this member from the room (rooms only)
+    #: Protocol 5: the customer's app refused the agent's identity before any channel
+    #: existed (a desk session: nothing sealed could carry the reason).
+    IDENTITY_REFUSED = 7
 
 
 class EndReason(enum.IntEnum):
