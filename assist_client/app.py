@@ -21,9 +21,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from assist_client import config
+from assist_client.desk import DeskClient
+from assist_client.help_form import desk_error
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.previews import PreviewGrabber
 from assist_client.recap import Recap
@@ -32,6 +34,7 @@ from assist_client.streamer import CaptureSource, MssSource
 from assist_client.windows.bar import SharingBar
 from assist_client.windows.consent import ConsentDialog, MonitorSwitchDialog
 from assist_client.windows.ending import EndingDialog
+from assist_client.windows.get_help import CallbackWindow, GetHelpWindow, WaitingWindow
 from assist_client.windows.guidance import GuidancePanel
 from assist_client.windows.join import JoinWindow
 from assist_client.windows.join_request import JoinRequestDialog
@@ -43,9 +46,10 @@ from assist_ui.crash import CrashHook
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
-from common.errors import AssistError
-from common.identity import Trust
-from common.messages import Chat, EndReason, Step
+from common.errors import AssistError, DeskError
+from common.help import HelpRequest
+from common.identity import Pin, Trust
+from common.messages import CallMe, Chat, EndReason, Step
 from common.room import Candidate
 
 log = logging.getLogger(__name__)
@@ -69,9 +73,14 @@ class ClientApp(QObject):
         recap_folder: Path | None = None,
         global_hotkey: bool = True,
         trust: Trust | None = None,
+        desk_client: DeskClient | None = None,
+        system_text: Callable[[], str] | None = None,
+        lang: str = "en",
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.trust = trust or Trust()
+        self.lang = lang
         self.relay = relay
         self.relay_url = shown(relay)
         if network_factory is real_network:  # the organisations whose agents are verified
@@ -105,11 +114,189 @@ class ClientApp(QObject):
         self._quitting = False
         self.stop_key_pressed.connect(self.stop_sharing)
         self._add_stop_shortcut(self.join)
+        # -- Get help (the desk's queues): only for an organisation this computer pins
+        self.desk = desk_client or DeskClient(relay, parent=self)
+        self._system_text = system_text or self._describe_system
+        self.get_help: GetHelpWindow | None = None
+        self.waiting: WaitingWindow | None = None
+        self.callback: CallbackWindow | None = None
+        self.request: HelpRequest | None = None
+        self._queues_timer = QTimer(self)
+        self._queues_timer.setInterval(30_000)
+        self._queues_timer.timeout.connect(self.desk.list_queues)
+        self.join.set_can_ask_help(bool(self.trust.pins))
+        self.join.help_wanted.connect(self.show_get_help)
+        self.desk.failed.connect(self._on_desk_failed)
+
+    # ------------------------------------------------------------ session
+
+    # ------------------------------------------------------------ Get help
+
+    def _describe_system(self) -> str:
+        from assist_client.sysinfo import describe
+
+        monitors = self._monitors if self._monitors is not None else enumerate_monitors()
+        return describe(monitors)
+
+    @Slot()
+    def show_get_help(self) -> None:
+        """The Get help form, with the queues as the desk has them now."""
+        if not self.trust.pins:
+            return
+        if self.get_help is None:
+            form = GetHelpWindow(self.trust.pins, self._system_text(), self.lang)
+            form.asked.connect(self._ask)
+            form.callback_wanted.connect(self._want_callback)
+            form.back_to_code.connect(self._back_to_code)
+            self.desk.queues_listed.connect(form.set_queues)
+            self._add_stop_shortcut(form)
+            self.get_help = form
+        self.join.hide()
+        self.get_help.show()
+        self.get_help.raise_()
+        self.desk.list_queues()
+        self._queues_timer.start()
+
+    @Slot()
+    def _back_to_code(self) -> None:
+        self._queues_timer.stop()
+        if self.get_help is not None:
+            self.get_help.hide()
+        self.join.show()
+
+    @Slot(object, str, str, str, bool)
+    def _ask(self, pin: Pin, queue: str, name: str, contact: str, attach: bool) -> None:
+        form = self.get_help
+        assert form is not None
+        self.request = HelpRequest(
+            queue,
+            pin.fingerprint,
+            config.installation_id(),
+            name,
+            contact,
+            form.description_text(),
+            form.system_text if attach else "",
+        )
+        self.start_session(self.request)
+
+    def _queue_name(self, queue_id: str) -> str:
+        form = self.get_help
+        q = next((q for q in form.queues if q.id == queue_id), None) if form else None
+        if q is None:
+            return queue_id
+        return q.name_ko if self.lang == "ko" and q.name_ko else q.name
+
+    @Slot(int, int, bool)
+    def _on_standing(self, position: int, wait_min: int, offer_callback: bool) -> None:
+        if self.waiting is None and self.request is not None:
+            pin = self.trust.pinned(self.request.org)
+            w = WaitingWindow(self._queue_name(self.request.queue), pin.org if pin else "")
+            w.leave_requested.connect(self._leave_queue)
+            w.callback_requested.connect(self._switch_to_callback)
+            self._add_stop_shortcut(w)
+            self.waiting = w
+        if self.waiting is not None:
+            self._queues_timer.stop()
+            if self.get_help is not None:
+                self.get_help.hide()
+            self.join.hide()
+            self.waiting.set_standing(position, wait_min, offer_callback)
+            if not self.waiting.isVisible():
+                self.waiting.show()
+
+    @Slot()
+    def _on_agent_ready(self) -> None:
+        """An agent took the customer: say so where they will notice, even if they are
+        working in another window (the consent prompt follows once checked)."""
+        if self.waiting is not None:
+            self.waiting.on_agent_ready()
+            self.waiting.raise_()
+            QApplication.alert(self.waiting)
+        title = self.tr("Assist: an agent is ready")
+        text = self.tr("An agent is ready to help you. Assist shows who they are now.")
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            tray = QSystemTrayIcon(self)
+            tray.setIcon(QApplication.windowIcon())
+            tray.show()
+            tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
+            QTimer.singleShot(15_000, tray.deleteLater)
+        self.agent_ready_noticed = True
+
+    @Slot()
+    def _leave_queue(self) -> None:
+        if self.session is not None:
+            self.session.leave_queue()
+        self._close_waiting()
+        self.show_get_help()
+
+    @Slot()
+    def _switch_to_callback(self) -> None:
+        if self.session is not None:
+            self.session.leave_queue()
+        self._close_waiting()
+        if self.request is not None:
+            pin = self.trust.pinned(self.request.org)
+            if pin is not None:
+                self._want_callback(pin, self.request.queue)
+
+    def _close_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.close()
+            self.waiting.deleteLater()
+            self.waiting = None
+
+    @Slot(object, str)
+    def _want_callback(self, _pin: Pin, queue: str) -> None:
+        if self.callback is not None:
+            self.callback.close()
+            self.callback.deleteLater()
+        cb = CallbackWindow(queue, self._queue_name(queue))
+        form = self.get_help
+        if form is not None:
+            cb.prefill(form.name_edit.text(), form.contact_edit.text(), form.description_text())
+        cb.book_requested.connect(self._book)
+        self.desk.windows_listed.connect(cb.set_windows)
+        self.desk.booked.connect(cb.on_booked)
+        self.callback = cb
+        cb.show()
+        cb.raise_()
+        self.desk.list_windows(queue)
+
+    @Slot(str, int, bool, str, str, str)
+    def _book(
+        self, queue: str, start: int, in_app: bool, name: str, contact: str, text: str
+    ) -> None:
+        self.desk.book(
+            CallMe(queue, config.installation_id(), name, contact or "-", text, start, in_app)
+        )
+
+    @Slot(object, str)
+    def _on_desk_failed(self, error: AssistError, what: str) -> None:
+        error = desk_error(error)
+        if what == "queues" and self.get_help is not None:
+            self.get_help.show_error(error)
+        elif self.callback is not None:
+            self.callback.show_error(error)
+
+    def _help_failed(self, error: AssistError) -> bool:
+        """A Get help session that ended before sharing: back to the form, with the
+        sentence; a refusal that offers a callback opens the callback form."""
+        if self.request is None or self.get_help is None:
+            return False
+        self._close_waiting()
+        error = desk_error(error)
+        self.show_get_help()
+        self.get_help.show_error(error)
+        if isinstance(error, DeskError) and error.offer_callback:
+            pin = self.trust.pinned(self.request.org)
+            if pin is not None:
+                self._want_callback(pin, self.request.queue)
+        return True
 
     # ------------------------------------------------------------ session
 
     @Slot(object)
-    def start_session(self, code: SessionCode) -> None:
+    def start_session(self, code: SessionCode | HelpRequest) -> None:
         if self.session is not None and self.session.state is not State.ENDED:
             return
         monitors = self._monitors if self._monitors is not None else enumerate_monitors()
@@ -142,7 +329,11 @@ class ClientApp(QObject):
         s.ended.connect(self._on_ended)
         s.failed.connect(self._on_failed)
         s.finished.connect(self._on_finished)
-        self.join.on_connecting()
+        s.queue_standing.connect(self._on_standing)
+        s.agent_ready.connect(self._on_agent_ready)
+        if isinstance(code, SessionCode):
+            self.request = None
+            self.join.on_connecting()
         s.start()
 
     @Slot()
@@ -160,6 +351,7 @@ class ClientApp(QObject):
         s = self.session
         assert s is not None
         previews = PreviewGrabber(s.monitors, parent=self) if len(s.monitors) > 1 else None
+        self._close_waiting()
         choice = ConsentDialog.ask(
             self.join, s.agent_name, s.agent_org, s.monitors, previews, identity=s.agent_identity
         )
@@ -391,6 +583,8 @@ class ClientApp(QObject):
         was_sharing = self.bar is not None or (s is not None and s.current is not None)
         self._close_sharing_windows()
         if not was_sharing:
+            if self._help_failed(error):
+                return
             self.join.show()
             self.join.on_error(error)
             return
@@ -409,6 +603,8 @@ class ClientApp(QObject):
     def _on_finished(self, exit_code: int) -> None:
         self.session_finished.emit(exit_code)
         s = self.session
+        if s is not None and s.current is None and self.request is not None and s.error is None:
+            return  # left the queue (maybe for a callback): the form stays
         ended_normally = s is not None and s.error is None
         if self._quitting or ended_normally or (s is not None and s.current is not None):
             QApplication.quit()
@@ -464,14 +660,19 @@ def _translucency() -> bool:
 
 
 def run_app(
-    relay_url: TargetLike, code: str | None, lang: str | None, *, trust: Trust | None = None
+    relay_url: TargetLike,
+    code: str | None,
+    lang: str | None,
+    *,
+    trust: Trust | None = None,
+    get_help: bool = False,
 ) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Assist")
     app.setQuitOnLastWindowClosed(False)
-    i18n.install(app, lang)
-    client = ClientApp(relay_url, trust=trust)
+    chosen = i18n.install(app, lang)
+    client = ClientApp(relay_url, trust=trust, lang=chosen)
     result: list[int] = []
     client.session_finished.connect(result.append)
     crash_hook = _install_excepthook(client.join)
@@ -479,6 +680,8 @@ def run_app(
     if code:
         client.join.set_code(code)
         QTimer.singleShot(0, client.join._submit)
+    elif get_help:  # a support link: the organisation is pinned, ask the desk
+        QTimer.singleShot(0, client.show_get_help)
     watch = SignalWatch(client.quit_now)
     watch.install()
     app.exec()

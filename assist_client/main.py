@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             return _headless(parser, args, target, trust)
         from assist_client.app import run_app
 
-        return run_app(target, args.code, args.lang, trust=trust)
+        return run_app(target, args.code, args.lang, trust=trust, get_help=link_pin is not None)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - a person reads a sentence, the log keeps the traceback

@@ -41,6 +41,7 @@ from assist_net.target import (
     pin_of_der,
     shown,
 )
+from common.desk_query import DeskQuery
 from common.endpoint import Closed, Endpoint, Event, Failed
 from common.errors import (
     AssistError,
@@ -67,7 +68,7 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Event], None]
 #: The three conversations an app has with the relay: a session by code, a seat in
 #: someone else's session, and the agent's desk (presence and invitations).
-AnyEndpoint = Endpoint | MemberEndpoint | DeskEndpoint
+AnyEndpoint = Endpoint | MemberEndpoint | DeskEndpoint | DeskQuery
 
 
 def _resume_window_s(default: float = 30.0) -> float:

@@ -595,6 +595,7 @@ class DeskError(ReasonedError):
     RATE_LIMITED = "Too many requests from this computer. Please wait a minute and try again."
     NO_DESK = "This relay has no help desk. Ask the organisation for a code instead."
     UNAVAILABLE = "The desk cannot keep your request right now. Please try again in a few minutes."
+    NEED_CONTACT = "Please give a phone number or an e-mail address to be called on."
     NOT_OFFERED = "That time can no longer be chosen. Please pick one of the times shown now."
     WINDOW_FULL = "That time is fully booked. Please pick another one."
     # The agent's side.
@@ -617,6 +618,7 @@ class DeskError(ReasonedError):
         "LOST_PLACE": LOST_PLACE,
         "RATE_LIMITED": RATE_LIMITED,
         "NO_DESK": NO_DESK,
+        "NEED_CONTACT": NEED_CONTACT,
         "UNAVAILABLE": UNAVAILABLE,
         "NOT_OFFERED": NOT_OFFERED,
         "WINDOW_FULL": WINDOW_FULL,

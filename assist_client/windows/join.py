@@ -35,6 +35,7 @@ class JoinWindow(QWidget):
     """Asks for the code. Emits ``code_submitted`` with a parsed SessionCode."""
 
     code_submitted = Signal(object)  # SessionCode
+    help_wanted = Signal()  # "Ask for help without a code" (the desk's queues)
     closed = Signal()
 
     def __init__(
@@ -77,6 +78,10 @@ class JoinWindow(QWidget):
         self.connect_button.setMinimumHeight(56)
         self.connect_button.clicked.connect(self._submit)
 
+        self.help_button = QPushButton(self.tr("No code? Ask for help from the desk"))
+        self.help_button.clicked.connect(self.help_wanted)
+        self.help_button.hide()  # only with an organisation pinned (see set_can_ask_help)
+
         relay = QLabel(self.tr("Relay: {url}").format(url=relay_url))
         relay.setObjectName("Subtle")
         relay.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -95,6 +100,7 @@ class JoinWindow(QWidget):
         row.addWidget(self.connect_button, 2)
         row.addStretch(1)
         layout.addLayout(row)
+        layout.addWidget(self.help_button, 0, Qt.AlignmentFlag.AlignCenter)
         layout.addSpacing(8)
         layout.addWidget(relay)
         self.insecure_label = QLabel(QCoreApplication.translate("errors", INSECURE_WARNING))
@@ -131,6 +137,11 @@ class JoinWindow(QWidget):
         super().closeEvent(event)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------ slots for the app
+
+    def set_can_ask_help(self, can: bool) -> None:
+        """Get help is offered only for an organisation this computer pins: without a
+        code, its certificate is what proves who answers."""
+        self.help_button.setVisible(can)
 
     def set_code(self, text: str) -> None:
         self.code_edit.setText(group_digits(text))

@@ -205,6 +205,81 @@
     </message>
   </context>
   <context>
+    <name>CallbackWindow</name>
+    <message>
+      <source>Assist — ask for a callback</source>
+      <translation>Assist — 콜백 요청</translation>
+    </message>
+    <message>
+      <source>Choose a time when an agent of {queue} can contact you. Times are in this computer's time zone.</source>
+      <translation>{queue} 상담원이 연락드릴 시간을 골라 주세요. 시간은 이 컴퓨터의 시간대 기준입니다.</translation>
+    </message>
+    <message>
+      <source>Time</source>
+      <translation>시간</translation>
+    </message>
+    <message>
+      <source>Asking the desk for free times…</source>
+      <translation>상담 창구에 가능한 시간을 묻는 중…</translation>
+    </message>
+    <message>
+      <source>Call my phone</source>
+      <translation>전화로 연락해 주세요</translation>
+    </message>
+    <message>
+      <source>Contact me in the Assist app</source>
+      <translation>Assist 앱으로 연락해 주세요</translation>
+    </message>
+    <message>
+      <source>010-1234-5678 or name@example.com</source>
+      <translation>010-1234-5678 또는 name@example.com</translation>
+    </message>
+    <message>
+      <source>Your callback is booked</source>
+      <translation>콜백이 예약되었습니다</translation>
+    </message>
+    <message>
+      <source>Book this time</source>
+      <translation>이 시간으로 예약</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>닫기</translation>
+    </message>
+    <message>
+      <source>Your name</source>
+      <translation>이름</translation>
+    </message>
+    <message>
+      <source>Phone or e-mail</source>
+      <translation>전화번호 또는 이메일</translation>
+    </message>
+    <message>
+      <source>What about</source>
+      <translation>문의 내용</translation>
+    </message>
+    <message>
+      <source>Ask for a callback</source>
+      <translation>콜백 요청</translation>
+    </message>
+    <message>
+      <source>Every time in the next week is booked. Please try again tomorrow.</source>
+      <translation>앞으로 일주일 동안 모든 시간이 예약되었습니다. 내일 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>An agent will contact you in the Assist app</source>
+      <translation>상담원이 Assist 앱으로 연락드립니다</translation>
+    </message>
+    <message>
+      <source>An agent will call you</source>
+      <translation>상담원이 전화드립니다</translation>
+    </message>
+    <message>
+      <source>{how} on {when}. You can close this window.</source>
+      <translation>{how}: {when}. 이 창은 닫으셔도 됩니다.</translation>
+    </message>
+  </context>
+  <context>
     <name>CannedRepliesDialog</name>
     <message>
       <source>Quick replies</source>
@@ -244,6 +319,14 @@
   </context>
   <context>
     <name>ClientApp</name>
+    <message>
+      <source>Assist: an agent is ready</source>
+      <translation>Assist: 상담원이 준비되었습니다</translation>
+    </message>
+    <message>
+      <source>An agent is ready to help you. Assist shows who they are now.</source>
+      <translation>상담원이 도와드릴 준비가 되었습니다. 지금 상담원이 누구인지 보여 드립니다.</translation>
+    </message>
     <message>
       <source>Assist</source>
       <translation>Assist</translation>
@@ -704,6 +787,164 @@
     </message>
   </context>
   <context>
+    <name>GetHelp</name>
+    <message>
+      <source>Please write your name, so the agent knows whom they are helping.</source>
+      <translation>상담원이 누구를 돕는지 알 수 있도록 이름을 적어 주세요.</translation>
+    </message>
+    <message>
+      <source>Your name is too long: at most 64 characters.</source>
+      <translation>이름이 너무 깁니다. 64자까지 쓸 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>Please give a phone number or an e-mail address to be contacted on.</source>
+      <translation>연락받을 전화번호나 이메일 주소를 적어 주세요.</translation>
+    </message>
+    <message>
+      <source>That is not a phone number or an e-mail address. Please check it.</source>
+      <translation>전화번호나 이메일 주소 형식이 아닙니다. 확인해 주세요.</translation>
+    </message>
+    <message>
+      <source>The phone number or e-mail address is too long: at most 64 characters.</source>
+      <translation>전화번호나 이메일 주소가 너무 깁니다. 64자까지 쓸 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>Please say in a sentence what you need help with.</source>
+      <translation>어떤 도움이 필요한지 한 문장으로 적어 주세요.</translation>
+    </message>
+    <message>
+      <source>Please keep the description under 500 characters.</source>
+      <translation>내용은 500자 이내로 적어 주세요.</translation>
+    </message>
+    <message>
+      <source>You are next in line.</source>
+      <translation>다음 순서입니다.</translation>
+    </message>
+    <message>
+      <source>You are number {n} in line.</source>
+      <translation>대기 순서 {n}번입니다.</translation>
+    </message>
+    <message>
+      <source>No agent is serving this queue at the moment, so we cannot say how long it will take. You keep your place.</source>
+      <translation>지금은 이 분야를 맡은 상담원이 없어 대기 시간을 알 수 없습니다. 순서는 그대로 유지됩니다.</translation>
+    </message>
+    <message>
+      <source>About a minute.</source>
+      <translation>약 1분.</translation>
+    </message>
+    <message>
+      <source>About {n} minutes.</source>
+      <translation>약 {n}분.</translation>
+    </message>
+    <message>
+      <source>About {h} h.</source>
+      <translation>약 {h}시간.</translation>
+    </message>
+    <message>
+      <source>About {h} h {m} min.</source>
+      <translation>약 {h}시간 {m}분.</translation>
+    </message>
+    <message>
+      <source>closed, opens {when}</source>
+      <translation>상담 시간 아님, {when}에 시작</translation>
+    </message>
+    <message>
+      <source>closed</source>
+      <translation>상담 시간 아님</translation>
+    </message>
+    <message>
+      <source>open, no agent free right now</source>
+      <translation>운영 중, 지금은 상담원이 모두 상담 중</translation>
+    </message>
+    <message>
+      <source>open, little or no wait</source>
+      <translation>운영 중, 대기 거의 없음</translation>
+    </message>
+    <message>
+      <source>open, about {n} min wait</source>
+      <translation>운영 중, 약 {n}분 대기</translation>
+    </message>
+  </context>
+  <context>
+    <name>GetHelpWindow</name>
+    <message>
+      <source>Assist — ask for help</source>
+      <translation>Assist — 도움 요청</translation>
+    </message>
+    <message>
+      <source>Ask your organisation's support desk for help. An agent takes your request when it is your turn; you will see who they are before anything is shared.</source>
+      <translation>기관의 상담 창구에 도움을 요청하세요. 차례가 되면 상담원이 요청을 받습니다. 화면을 공유하기 전에 상담원이 누구인지 먼저 보여 드립니다.</translation>
+    </message>
+    <message>
+      <source>Queue</source>
+      <translation>상담 분야</translation>
+    </message>
+    <message>
+      <source>Asking the desk which queues are open…</source>
+      <translation>상담 창구에 운영 중인 분야를 묻는 중…</translation>
+    </message>
+    <message>
+      <source>For example: my internet drops every few minutes since yesterday.</source>
+      <translation>예: 어제부터 인터넷이 몇 분마다 끊겨요.</translation>
+    </message>
+    <message>
+      <source>What do you need help with?</source>
+      <translation>어떤 도움이 필요하신가요?</translation>
+    </message>
+    <message>
+      <source>010-1234-5678 or name@example.com</source>
+      <translation>010-1234-5678 또는 name@example.com</translation>
+    </message>
+    <message>
+      <source>Attach system information for the agent</source>
+      <translation>상담원을 위해 시스템 정보 첨부</translation>
+    </message>
+    <message>
+      <source>Ask for help</source>
+      <translation>도움 요청</translation>
+    </message>
+    <message>
+      <source>Ask for a callback instead</source>
+      <translation>대신 콜백 요청</translation>
+    </message>
+    <message>
+      <source>I have a code</source>
+      <translation>코드가 있어요</translation>
+    </message>
+    <message>
+      <source>Help from</source>
+      <translation>도움 받을 곳</translation>
+    </message>
+    <message>
+      <source>Your name</source>
+      <translation>이름</translation>
+    </message>
+    <message>
+      <source>Phone or e-mail</source>
+      <translation>전화번호 또는 이메일</translation>
+    </message>
+    <message>
+      <source>Which kind of help?</source>
+      <translation>어떤 분야의 도움인가요?</translation>
+    </message>
+    <message>
+      <source>It opens {when}.</source>
+      <translation>{when}에 문을 엽니다.</translation>
+    </message>
+    <message>
+      <source>This desk is closed right now. {opens} You can leave a callback request now and an agent will contact you when it is open.</source>
+      <translation>지금은 상담 시간이 아닙니다. {opens} 지금 콜백을 요청해 두시면 상담 시간에 상담원이 연락드립니다.</translation>
+    </message>
+    <message>
+      <source>Leave a callback request</source>
+      <translation>콜백 요청 남기기</translation>
+    </message>
+    <message>
+      <source>{n} of {max} characters</source>
+      <translation>{max}자 중 {n}자</translation>
+    </message>
+  </context>
+  <context>
     <name>Guidance</name>
     <message>
       <source>Hello! I can see your screen now.</source>
@@ -1083,6 +1324,10 @@
       <translation>연결</translation>
     </message>
     <message>
+      <source>No code? Ask for help from the desk</source>
+      <translation>코드가 없나요? 상담 창구에 도움 요청</translation>
+    </message>
+    <message>
       <source>Relay: {url}</source>
       <translation>중계 서버: {url}</translation>
     </message>
@@ -1401,6 +1646,53 @@
     </message>
   </context>
   <context>
+    <name>WaitingWindow</name>
+    <message>
+      <source>Assist — waiting for an agent</source>
+      <translation>Assist — 상담원 기다리는 중</translation>
+    </message>
+    <message>
+      <source>{org} · {queue}</source>
+      <translation>{org} · {queue}</translation>
+    </message>
+    <message>
+      <source>What happens next</source>
+      <translation>다음 순서</translation>
+    </message>
+    <message>
+      <source>When an agent takes your request, Assist shows you their verified name and asks whether to share your screen. Nothing is shared before you say yes. You can keep using your computer meanwhile: Assist will let you know.</source>
+      <translation>상담원이 요청을 받으면 확인된 상담원 이름을 보여 드리고 화면 공유 여부를 여쭙니다. 동의하기 전에는 아무것도 공유되지 않습니다. 기다리는 동안 컴퓨터를 계속 사용하셔도 됩니다. 차례가 되면 알려 드립니다.</translation>
+    </message>
+    <message>
+      <source>Leave the queue</source>
+      <translation>대기 취소</translation>
+    </message>
+    <message>
+      <source>Call me back instead</source>
+      <translation>대신 전화 받기</translation>
+    </message>
+    <message>
+      <source>You are in the queue</source>
+      <translation>대기 중입니다</translation>
+    </message>
+    <message>
+      <source>Joining the queue…</source>
+      <translation>대기열에 들어가는 중…</translation>
+    </message>
+    <message>
+      <source>The connection dropped. Reconnecting — you keep your place for a while.</source>
+      <translation>연결이 끊겼습니다. 다시 연결하는 중이며, 잠시 동안 순서는 그대로 유지됩니다.</translation>
+    </message>
+    <message>
+      <source>An agent is ready for you</source>
+      <translation>상담원이 준비되었습니다</translation>
+    </message>
+    <message>
+      <source>Checking who they are…</source>
+      <translation>상담원 신원을 확인하는 중…</translation>
+    </message>
+  </context>
+  <context>
     <name>errors</name>
     <message>
       <source>Something went wrong. Please try again.</source>
@@ -1517,6 +1809,10 @@
     <message>
       <source>This relay has no help desk. Ask the organisation for a code instead.</source>
       <translation>이 릴레이에는 상담 창구가 없습니다. 기관에 코드를 요청해 주세요.</translation>
+    </message>
+    <message>
+      <source>Please give a phone number or an e-mail address to be called on.</source>
+      <translation>연락받을 전화번호나 이메일 주소를 적어 주세요.</translation>
     </message>
     <message>
       <source>The desk cannot keep your request right now. Please try again in a few minutes.</source>

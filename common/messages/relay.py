@@ -558,7 +558,8 @@ class CallMe(Message):
     queue: QueueId
     installation: Installation
     name: PersonName
-    contact: Annotated[str, Meta(min_length=3, max_length=MAX_CONTACT)]
+    #: A phone number or e-mail address; required for a call by phone.
+    contact: Contact
     description: Description
     window_start: UInt64
     in_app: bool

@@ -276,6 +276,8 @@ class DeskFront:
             return [Send(cid, _refused("UNKNOWN_QUEUE"))]
         if self.lobby.blocked(msg.installation):
             return [Send(cid, _refused("BLOCKED"))]
+        if not msg.in_app and len(msg.contact.strip()) < 3:
+            return [Send(cid, _refused("NEED_CONTACT"))]
         chosen = dt.datetime.fromtimestamp(msg.window_start, dt.UTC)
         window = planner.check(self._now_dt(), chosen, self._booked(msg.queue))
         if isinstance(window, WindowRefusal):
