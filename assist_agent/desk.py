@@ -31,7 +31,15 @@ from common import identity
 from common.endpoint import SignedIn
 from common.errors import AssistError
 from common.identity import CardState
-from common.messages import Invited, InviteKind, Message, Monitors, MonitorSwitch, PresenceState
+from common.messages import (
+    Invited,
+    InviteKind,
+    Message,
+    Monitors,
+    MonitorSwitch,
+    PresenceState,
+)
+from common.messages import Outcome as CallOutcome
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,8 @@ class Desk(QObject):
     session_finished = Signal(object)  # AgentSession, ended
     #: Someone asks us into their session; the window asks the agent (accept/decline).
     invitation = Signal(object)  # Invited
+    #: Presence changed by itself (away after idle, back at the next input).
+    presence_changed = Signal(object)  # PresenceState
 
     def __init__(
         self,
@@ -80,6 +90,7 @@ class Desk(QObject):
         self._sign_in.failed.connect(self._on_sign_in_failed)
         #: Presence and invitations while signed in (colleagues see us, ask us in).
         self.link = DeskLink(self)
+        self._auto_away = False
         self.link.invited.connect(self._on_invited)
         drawing.messages_ready.connect(self.send)
         guidance.messages_ready.connect(self.send)
@@ -135,7 +146,17 @@ class Desk(QObject):
         """Our own session: a code to read out."""
         return self._open(None)
 
-    def _open(self, invited: Invited | None) -> AgentSession | None:
+    def take(self, ticket: str = "") -> AgentSession | None:
+        """The help desk: take this waiting customer, or the next one (empty ticket)."""
+        return self._open(None, take=ticket)
+
+    def callback_outcome(
+        self, callback_id: str, outcome: CallOutcome, window_start: int = 0, note: str = ""
+    ) -> None:
+        """Record what came of a callback (the desk's list updates by itself)."""
+        self.link.callback_outcome(callback_id, outcome, window_start, note)
+
+    def _open(self, invited: Invited | None, take: str | None = None) -> AgentSession | None:
         """A session of ours, or with ``invited`` a seat in a colleague's session."""
         if self.busy or not self.token:
             return None
@@ -150,6 +171,7 @@ class Desk(QObject):
             make_image=self.make_image,
             rating_wait_s=self.rating_wait_s,
             invited=invited,
+            take=take,
             parent=self,
         )
         self.session = session
@@ -171,7 +193,20 @@ class Desk(QObject):
     # ------------------------------------------------------------ rooms
 
     def set_presence(self, state: PresenceState) -> None:
+        self._auto_away = False
         self.link.set_state(state)
+
+    def idle(self, away: bool) -> None:
+        """No input for a while (``away``), or input again: an available agent goes Away
+        by itself and comes back; an agent who chose Busy or Away stays so."""
+        if away and self.link.state is PresenceState.AVAILABLE and not self.busy:
+            self.link.set_state(PresenceState.AWAY)
+            self._auto_away = True
+            self.presence_changed.emit(PresenceState.AWAY)
+        elif not away and self._auto_away:
+            self._auto_away = False
+            self.link.set_state(PresenceState.AVAILABLE)
+            self.presence_changed.emit(PresenceState.AVAILABLE)
 
     def invite(self, agent: str, kind: InviteKind, reason: str, note: str = "") -> bool:
         """Ask a colleague into our session (HELP) or to take it over (HANDOVER)."""
@@ -246,7 +281,7 @@ class Desk(QObject):
         if outcome.ending is Ending.BAD_TOKEN and outcome.error is not None:
             self.identity = None
             self.sign_in_failed.emit(outcome.error)
-        if session.code is not None or session.is_seat:  # a session to remember
+        if session.code is not None or session.is_seat or session.took is not None:
             shot = self.screenshot_source() if self.keep_screenshot else None
             self.recorder.record(session, self.guidance, shot)
         self.session_finished.emit(session)

@@ -14,6 +14,7 @@ from assist_agent.desk import Desk
 from assist_agent.drawing import Drawing
 from assist_agent.guidance import CANNED_FILE, Guidance
 from assist_agent.history import History
+from assist_agent.presence import IdleWatch
 from assist_agent.recorder import Recorder
 from assist_agent.session import RATING_WAIT_S
 from assist_agent.windows.main_window import MainWindow
@@ -117,6 +118,11 @@ def run_gui(settings: Settings, *, new_session: bool = False) -> int:
     agent = build(settings)
     crash_hook = logs.install_excepthook(lambda: ErrorNotice.show(agent.window))
     agent.window.show()
+    # Away after 10 minutes without input in the app, available again at the next.
+    idle = IdleWatch(parent=agent.window)
+    app.installEventFilter(idle)
+    idle.went_away.connect(lambda: agent.desk.idle(True))
+    idle.came_back.connect(lambda: agent.desk.idle(False))
     start(agent, settings, new_session=new_session)
 
     # Ctrl+C or a TERM signal closes the window properly: the session ends (the customer

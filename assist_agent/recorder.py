@@ -62,7 +62,13 @@ class Recorder(QObject):
             ending=ending.value,
             ending_text=ending_text(outcome) if outcome is not None else "",
             # The secret digits never reach the disk: only the nameplate is kept.
-            code=f"{session.nameplate}-•••-•••" if session.nameplate else "",
+            code=(
+                f"{session.took.queue}: {session.took.name}"[:100]
+                if session.took is not None
+                else f"{session.nameplate}-•••-•••"
+                if session.nameplate
+                else ""
+            ),
             nameplate=session.nameplate or (session.invited.nameplate if session.invited else ""),
             agent_name=name,
             agent_display_name=display,

@@ -80,7 +80,7 @@ class ColleaguesPanel(QWidget):
         ):
             self.presence.addItem(text, state)
         self.presence.setToolTip(self.tr("What your colleagues see next to your name"))
-        self.presence.currentIndexChanged.connect(
+        self.presence.activated.connect(
             lambda i: self.presence_chosen.emit(self.presence.itemData(i))
         )
         self.list = QListWidget()
@@ -130,6 +130,12 @@ class ColleaguesPanel(QWidget):
     # ------------------------------------------------------------ what it shows
 
     @Slot(object)
+    def show_presence(self, state: PresenceState) -> None:
+        """The desk changed it by itself (idle): show it without choosing it again."""
+        index = self.presence.findData(state)
+        if index >= 0:
+            self.presence.setCurrentIndex(index)
+
     def set_colleagues(self, people: tuple[Colleague, ...]) -> None:
         chosen = self.chosen()
         self._people = [p for p in people if p.name != self.own_name]

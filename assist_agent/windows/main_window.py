@@ -8,6 +8,8 @@ tabs; a status line with frame rate, latency, bandwidth and connection quality.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
@@ -37,6 +39,7 @@ from assist_agent.texts import (
 )
 from assist_agent.windows.code_panel import CodePanel
 from assist_agent.windows.colleagues import ColleaguesPanel, InvitationDialog
+from assist_agent.windows.desk_queue import QueuePanel
 from assist_agent.windows.guidance_panel import SessionTabs
 from assist_agent.windows.history_view import HistoryView
 from assist_agent.windows.sign_in import SignInPage
@@ -48,7 +51,15 @@ from assist_ui.i18n import error_text
 from assist_ui.shapes import paint_shapes
 from common.errors import INSECURE_WARNING, AssistError
 from common.identity import CardState
-from common.messages import Briefing, Invited, InviteKind, Monitors
+from common.messages import (
+    Briefing,
+    CallbackItem,
+    Invited,
+    InviteKind,
+    Monitors,
+    Took,
+    WaitingItem,
+)
 
 _TROUBLE = {Ending.ERROR, Ending.BAD_TOKEN, Ending.UNREACHABLE, Ending.CODE_MISMATCH}
 
@@ -109,7 +120,14 @@ class MainWindow(QMainWindow):
         self.code_panel = CodePanel(self)
         self.viewer = Viewer(self.drawing, self)
         self.left = QStackedWidget(self)
-        self.left.addWidget(self.code_panel)
+        # Before there is a screen: the code (or what happened) over the desk's queues.
+        self.queue_panel = QueuePanel(self)
+        self.queue_panel.hide()  # shown once the relay sends the desk's lists
+        self.home = QSplitter(Qt.Orientation.Vertical, self)
+        self.home.addWidget(self.code_panel)
+        self.home.addWidget(self.queue_panel)
+        self.home.setSizes([420, 420])
+        self.left.addWidget(self.home)
         self.left.addWidget(self.viewer)
         self.state_card = StateCard(self)
         self.colleagues = ColleaguesPanel(parent=self)
@@ -123,6 +141,16 @@ class MainWindow(QMainWindow):
         side_layout.setContentsMargins(12, 12, 12, 12)
         side_layout.setSpacing(12)
         side_layout.addWidget(self.state_card)
+        self.customer_card = QLabel(self)
+        self.customer_card.setObjectName("customerCard")
+        self.customer_card.setWordWrap(True)
+        self.customer_card.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.customer_card.setStyleSheet(
+            "#customerCard { background: #eef3fb; border: 1px solid #c5d3ea; border-radius: 8px;"
+            " padding: 10px; }"
+        )
+        self.customer_card.hide()
+        side_layout.addWidget(self.customer_card)
         side_layout.addWidget(self.colleagues)
         side_layout.addWidget(self.guidance_panel, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -176,6 +204,13 @@ class MainWindow(QMainWindow):
         self.colleagues.invite_requested.connect(self._invite)
         self.colleagues.supervise_requested.connect(desk.supervise)
         self.colleagues.draw_permission.connect(desk.let_draw)
+        desk.presence_changed.connect(self.colleagues.show_presence)
+        desk.link.queue_changed.connect(self._on_queue)
+        desk.link.callbacks_changed.connect(self._on_callbacks)
+        desk.link.desk_notice.connect(self.queue_panel.show_notice)
+        self.queue_panel.take_next.connect(lambda: desk.take(""))
+        self.queue_panel.take_ticket.connect(desk.take)
+        self.queue_panel.outcome.connect(desk.callback_outcome)
 
         tb.tool_chosen.connect(drawing.set_tool)
         tb.color_chosen.connect(drawing.set_color)
@@ -229,6 +264,7 @@ class MainWindow(QMainWindow):
         )
         session.handed_over.connect(self.on_handed_over)
         session.briefing_received.connect(self._on_briefing)
+        session.customer_taken.connect(self.on_customer_taken)
 
     # ------------------------------------------------------------ signing in
 
@@ -265,13 +301,40 @@ class MainWindow(QMainWindow):
         self.code_panel.show_message(
             self.tr("Ready to help"), state_detail(State.READY), offer_new=True
         )
-        self.left.setCurrentWidget(self.code_panel)
+        self.left.setCurrentWidget(self.home)
         self._set_open(False)
 
     # ------------------------------------------------------------ the session
 
+    def _on_queue(self, items: tuple[WaitingItem, ...], total: int) -> None:
+        self.queue_panel.show()
+        self.queue_panel.set_waiting(items, total)
+
+    def _on_callbacks(self, items: tuple[CallbackItem, ...]) -> None:
+        self.queue_panel.show()
+        self.queue_panel.set_callbacks(items)
+
+    def on_customer_taken(self, took: Took) -> None:
+        """A customer from the queue: who they are and what they wrote, beside the screen."""
+        if not self._current():
+            return
+        lines = [f"<b>{html.escape(took.name)}</b>"]
+        meta = [html.escape(took.queue), self.tr("waited {m} min").format(m=took.waited_s // 60)]
+        if took.contact:
+            meta.insert(0, html.escape(took.contact))
+        lines.append(" · ".join(meta))
+        if took.earlier:
+            lines.append(self.tr("Contacted the desk {n} time(s) before.").format(n=took.earlier))
+        lines.append(f"“{html.escape(took.description)}”")
+        if took.system:
+            lines.append(f"<span style='color:#5f6368'>{html.escape(took.system)}</span>")
+        self.customer_card.setText("<br>".join(lines))
+        self.customer_card.show()
+
     def on_session_started(self, session: AgentSession) -> None:
         self.session = session
+        self.queue_panel.set_busy(True)
+        self.customer_card.hide()
         self.toolbar.end_button.setText(
             self.tr("Leave session") if session.is_seat else self.tr("End session")
         )
@@ -305,7 +368,7 @@ class MainWindow(QMainWindow):
         if state in (State.SHARING, State.PAUSED) or (has_screen and state in CONNECTED):
             self.left.setCurrentWidget(self.viewer)
         elif not has_screen:
-            self.left.setCurrentWidget(self.code_panel)
+            self.left.setCurrentWidget(self.home)
         if state in (State.RECONNECTING, State.CUSTOMER_AWAY, State.WAITING_RATING):
             self.viewer.set_paused(True, state_title(state))
         elif state is State.PAUSED:
@@ -320,7 +383,7 @@ class MainWindow(QMainWindow):
         if not self._current():
             return
         self.code_panel.show_code(code, expires_s, state_detail(State.WAITING))
-        self.left.setCurrentWidget(self.code_panel)
+        self.left.setCurrentWidget(self.home)
 
     def on_frame(self, update: FrameUpdate) -> None:
         if not self._current():
@@ -352,6 +415,7 @@ class MainWindow(QMainWindow):
     def on_ended(self, outcome: Outcome) -> None:
         if not self._current():
             return
+        self.queue_panel.set_busy(False)
         text = ending_text(outcome)
         if self.session is not None and self.session.rating is not None:
             stars, comment = self.session.rating
@@ -367,7 +431,7 @@ class MainWindow(QMainWindow):
         self.update_status()
         if self.viewer.canvas.isNull():
             self.code_panel.show_message(state_title(State.ENDED), text, offer_new=True)
-            self.left.setCurrentWidget(self.code_panel)
+            self.left.setCurrentWidget(self.home)
         else:
             self.viewer.set_paused(True, state_title(State.ENDED))
 

@@ -1355,6 +1355,14 @@
       <translation>도움을 드릴 준비가 되었습니다</translation>
     </message>
     <message>
+      <source>waited {m} min</source>
+      <translation>{m}분 대기</translation>
+    </message>
+    <message>
+      <source>Contacted the desk {n} time(s) before.</source>
+      <translation>이전에 {n}번 문의한 고객입니다.</translation>
+    </message>
+    <message>
       <source>Leave session</source>
       <translation>세션 나가기</translation>
     </message>
@@ -1437,6 +1445,85 @@
     </message>
   </context>
   <context>
+    <name>QueuePanel</name>
+    <message>
+      <source>Waiting</source>
+      <translation>대기 시간</translation>
+    </message>
+    <message>
+      <source>Queue</source>
+      <translation>상담 분야</translation>
+    </message>
+    <message>
+      <source>Customer</source>
+      <translation>고객</translation>
+    </message>
+    <message>
+      <source>Their words</source>
+      <translation>고객이 남긴 내용</translation>
+    </message>
+    <message>
+      <source>Take next</source>
+      <translation>다음 고객 받기</translation>
+    </message>
+    <message>
+      <source>Take selected</source>
+      <translation>선택한 고객 받기</translation>
+    </message>
+    <message>
+      <source>Nobody is waiting in your queues.</source>
+      <translation>담당 분야에 기다리는 고객이 없습니다.</translation>
+    </message>
+    <message>
+      <source>When</source>
+      <translation>시간</translation>
+    </message>
+    <message>
+      <source>Contact</source>
+      <translation>연락처</translation>
+    </message>
+    <message>
+      <source>Done</source>
+      <translation>완료</translation>
+    </message>
+    <message>
+      <source>No answer</source>
+      <translation>받지 않음</translation>
+    </message>
+    <message>
+      <source>Reschedule…</source>
+      <translation>다시 예약…</translation>
+    </message>
+    <message>
+      <source>↻ {n} earlier</source>
+      <translation>↻ 이전 {n}회</translation>
+    </message>
+    <message>
+      <source>Their connection dropped; they keep their place.</source>
+      <translation>고객의 연결이 끊겼습니다. 순서는 유지됩니다.</translation>
+    </message>
+    <message>
+      <source>Waiting ({n})</source>
+      <translation>대기 ({n})</translation>
+    </message>
+    <message>
+      <source>(late)</source>
+      <translation>(지남)</translation>
+    </message>
+    <message>
+      <source>in the app</source>
+      <translation>앱으로</translation>
+    </message>
+    <message>
+      <source>Callbacks ({n})</source>
+      <translation>콜백 ({n})</translation>
+    </message>
+    <message>
+      <source>Finish your session first.</source>
+      <translation>먼저 진행 중인 상담을 마치세요.</translation>
+    </message>
+  </context>
+  <context>
     <name>Recap</name>
     <message>
       <source>en</source>
@@ -1473,6 +1560,17 @@
     <message>
       <source>No messages were exchanged.</source>
       <translation>주고받은 메시지가 없습니다.</translation>
+    </message>
+  </context>
+  <context>
+    <name>RescheduleDialog</name>
+    <message>
+      <source>Reschedule the callback</source>
+      <translation>콜백 다시 예약</translation>
+    </message>
+    <message>
+      <source>When should {name} be contacted instead? Windows start on the hour or half hour, within the desk's opening hours.</source>
+      <translation>{name} 님께 언제 다시 연락할까요? 예약 시간은 상담 시간 안에서 정시 또는 30분에 시작합니다.</translation>
     </message>
   </context>
   <context>

@@ -42,7 +42,7 @@ def test_the_first_sign_in_opens_a_session_and_prints_its_code(
     assert printed == [f"code: {session.code}"]
     assert re.fullmatch(CODE_LINE, printed[0])
     window = agent.window
-    assert window.left.currentWidget() is window.code_panel
+    assert window.left.currentWidget() is window.home
     assert window.code_panel.digits.text() == session.code.replace("-", " ")
 
     # Only the first sign-in does it: after this code is cancelled, signing in again

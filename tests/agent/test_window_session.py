@@ -75,7 +75,7 @@ def test_the_state_line_follows_a_whole_session(
     code_text = window.code_panel.digits.text()
     assert code_text == session.code.replace("-", " ") and len(code_text.split()) == 3
     assert window.code_panel.expiry.text().startswith("Expires in 9:5")
-    assert window.left.currentWidget() is window.code_panel
+    assert window.left.currentWidget() is window.home
 
     fake = customers(relay.url, session.code, consent_delay=0.3)
     wait_state(qtbot, session, State.SHARING)
