@@ -51,6 +51,7 @@ from common.endpoint import (
     InviteUpdate,
     MemberChanged,
     NewcomerRefused,
+    Notice,
     PeerCameBack,
     PeerJoined,
     PeerWentAway,
@@ -69,6 +70,7 @@ from common.messages import (
     ConsentState,
     DrawPermission,
     EndReason,
+    FlagKind,
     Frame,
     FrameAck,
     Invited,
@@ -96,8 +98,10 @@ class AgentSession(QObject):
     signed_in = Signal(str, str, str)  # name, display name, organisation
     card_received = Signal(bytes)  # this key's identity card (renewed by the relay), or b""
     code_ready = Signal(str, int)  # the code as read aloud, seconds until it expires
-    #: The help desk: the customer this session took from the queue (what they wrote).
+    #: The help desk: the customer this session took from the queue (what they wrote),
+    #: and a refusal of something asked during the session (a flag).
     customer_taken = Signal(object)  # Took
+    notice = Signal(object)  # AssistError
     customer_joined = Signal()
     secured = Signal()
     consent_given = Signal(bool, int)  # allow_draw, monitor index
@@ -222,6 +226,13 @@ class AgentSession(QObject):
         self._net.call_endpoint("invite", agent, kind, reason, note)
         return True
 
+    def flag(self, kind: FlagKind, reason: str) -> bool:
+        """Flag this contact (a customer from the queue): abusive, repeat, specialist."""
+        if self.took is None or self.state not in CONNECTED:
+            return False
+        self._net.call_endpoint("flag", kind, reason)
+        return True
+
     def let_draw(self, member: int, allowed: bool) -> bool:
         """Lead: let a supervisor draw on the customer's screen, or stop them."""
         if self.state not in CONNECTED or not self.leads:
@@ -327,6 +338,8 @@ class AgentSession(QObject):
                 self.code, self.nameplate, self.expires_s = code.display(), code.nameplate, expires
                 self._set_state(State.WAITING)
                 self.code_ready.emit(self.code, expires)
+            case Notice(error=err):
+                self.notice.emit(err)
             case CustomerTaken(took=took):
                 self.took, self.nameplate = took, took.nameplate
                 self.customer_taken.emit(took)

@@ -166,6 +166,15 @@ TARGETS = (
         "SIGKILL of a session's node to messages flowing again, p95 of 10 runs ≤ 5 s",
         "s",
     ),
+    Target(
+        "desk_load",
+        "update_p99_ms",
+        "<=",
+        1000,
+        "500 waiting, 50 agents: position updates reach customers p99 ≤ 1 s",
+        "ms",
+    ),
+    Target("desk_load", "take_p99_ms", "<=", 100, "… Take next p99 ≤ 100 ms", "ms"),
 )
 
 
@@ -215,7 +224,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value and whether it is met (None: not measured)."""
     out = []
     for t in TARGETS:
-        if t.where in ("relay", "messages", "identity", "cluster", "rooms"):
+        if t.where in ("relay", "messages", "identity", "cluster", "rooms", "desk_load"):
             section = results.get(t.where) or {}
         else:
             section = results["workloads"].get(t.where, {})
@@ -336,6 +345,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _cluster_table(results.get("cluster") or {})
     lines += _rooms_table(results.get("rooms") or {})
     lines += _desk_table(results.get("desk") or {})
+    lines += _desk_load_table(results.get("desk_load") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -478,6 +488,38 @@ def _desk_table(d: dict[str, Any]) -> list[str]:
         f"| the shown wait (rounded up to 1, 2, 3, 5, 10 … min) was not exceeded | "
         f"{cell('shown_not_exceeded_pct', '%')} |",
         f"| within ±2 minutes or ±25 % | {cell('within_2min_or_25pct', '%')} |",
+    ]
+
+
+def _desk_load_table(d: dict[str, Any]) -> list[str]:
+    """Many customers waiting and many agents taking, on one relay (bench/desk_load.py)."""
+    if not d:
+        return []
+    if "error" in d:
+        return ["", f"Help desk under load: failed: {d['error']}"]
+    s = d.get("summary", {})
+
+    def cell(key: str, unit: str = "") -> str:
+        return _spread(s.get(key) or {}, unit)
+
+    return [
+        "",
+        f"Help desk under load (`bench/desk_load.py`: one `wss://` relay process, "
+        f"{d.get('customers')} customers asking at once and {d.get('agents')} agents "
+        "taking the next customer, holding 0.2–0.8 s, until all are taken; "
+        f"{d.get('round_count')} rounds, medians with min–max):",
+        "",
+        "| under load | result |",
+        "|---|---|",
+        f"| a take to the customers behind hearing their new place: p50 / p99 | "
+        f"{cell('update_p50_ms', ' ms')} / **{cell('update_p99_ms', ' ms')}** |",
+        f"| Take next to Took: p50 / p99 | {cell('take_p50_ms', ' ms')} / "
+        f"**{cell('take_p99_ms', ' ms')}** |",
+        f"| asking to the first place, p99 (everyone at once) | {cell('join_p99_ms', ' ms')} |",
+        f"| relay memory per waiting customer: all / the connection / the ask | "
+        f"{cell('kib_per_waiting', ' KiB')} / {cell('kib_per_connection', ' KiB')} / "
+        f"{cell('kib_per_ask', ' KiB')} |",
+        f"| seconds to take everyone | {cell('seconds', ' s')} |",
     ]
 
 

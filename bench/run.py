@@ -31,6 +31,7 @@ from typing import Any
 from bench import (
     cluster_bench,
     desk_bench,
+    desk_load,
     identity_bench,
     message_bench,
     procs,
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         "cluster": {},
         "rooms": {},
         "desk": {},
+        "desk_load": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -192,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["desk"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"desk: {_brief(results['desk'])}", flush=True)
+        print("desk: running (500 customers waiting, 50 agents taking) ...", flush=True)
+        try:
+            results["desk_load"] = desk_load.run(
+                work / "desk-load", rounds=2 if args.quick else FULL_REPEAT
+            )
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["desk_load"] = {"error": f"{type(exc).__name__}: {exc}"}
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 

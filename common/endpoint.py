@@ -70,6 +70,8 @@ from common.messages import (
     EndReason,
     EpochKey,
     Error,
+    Flag,
+    FlagKind,
     Frame,
     Greeting,
     Hello,
@@ -178,6 +180,13 @@ class CustomerTaken(Event):
     """Agent: the customer taken from the queue, with what they wrote."""
 
     took: Took
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice(Event):
+    """The relay refused something in a running session (e.g. a flag); it goes on."""
+
+    error: AssistError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -518,6 +527,12 @@ class Endpoint:
         self.phase = Phase.ENDED
         self._out.clear()
 
+    def flag(self, kind: FlagKind, reason: str) -> None:
+        """Agent, with a customer from the queue: flag this contact (the relay keeps it
+        with their installation)."""
+        if self.role is Role.AGENT and self.channel is not None and not self.ended:
+            self._send(Flag(kind, reason.strip()[:500] or "-"))
+
     def leave(self) -> None:
         """Customer: leave the queue (the relay forgets the place and closes)."""
         if self.queued:
@@ -587,6 +602,8 @@ class Endpoint:
                 self._events.append(CustomerTaken(msg))
             case Paired() if self._seeker is not None or isinstance(self._handshake, HelpGiver):
                 self._help_paired(msg)
+            case DeskRefused(reason=reason) if self.channel is not None:
+                self._events.append(Notice(DeskError(reason)))
             case DeskRefused(reason=reason, offer_callback=offer, opens_at=opens):
                 raise DeskError.refused(reason, offer, opens)
             case Paired(agent_display_name=display, agent_org=org):

@@ -608,6 +608,10 @@ class DeskError(ReasonedError):
         "Nobody is waiting in your queues right now, or that customer was just taken by "
         "someone else or left."
     )
+    NOT_FROM_QUEUE = (
+        "Only a customer who asked from the queue can be flagged: this session has no "
+        "installation to keep the flag with."
+    )
     CALLBACK_GONE = "That callback request is no longer open: another agent may have recorded it."
     SENTENCES: ClassVar[dict[str, str]] = {
         "UNKNOWN_QUEUE": UNKNOWN_QUEUE,
@@ -627,6 +631,7 @@ class DeskError(ReasonedError):
         "NOT_THEIR_QUEUE": NOT_THEIR_QUEUE,
         "GONE": GONE,
         "CALLBACK_GONE": CALLBACK_GONE,
+        "NOT_FROM_QUEUE": NOT_FROM_QUEUE,
     }
     FALLBACK = "GONE"
     DEFAULTS: ClassVar[dict[str, str]] = {"opens": "later"}

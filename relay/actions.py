@@ -22,6 +22,9 @@ __all__ = [
     "AskLimit",
     "BookCallback",
     "CustomerTaken",
+    "DropTicket",
+    "FlagContact",
+    "KeepTicket",
     "LookUpEarlier",
     "RecordOutcome",
     "CheckToken",
@@ -251,6 +254,34 @@ class LookUpEarlier:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class KeepTicket:
+    """Keep a waiting customer's ticket in the database (one node: over a restart)."""
+
+    ticket: str
+    queue: str
+    installation: str
+    joined: float
+    ask: bytes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DropTicket:
+    ticket: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FlagContact:
+    """Keep an agent's flag on a contact (the installation of a desk session)."""
+
+    installation: str
+    sid: str
+    kind: str
+    reason: str
+    agent: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CustomerTaken:
     """Log that an agent took a waiting customer (the desk log; a repeat mark later)."""
 
@@ -283,6 +314,9 @@ Action = (
     | RecordOutcome
     | LookUpEarlier
     | CustomerTaken
+    | KeepTicket
+    | DropTicket
+    | FlagContact
 )
 
 

@@ -54,7 +54,10 @@ from relay.actions import (
     Close,
     CountLimit,
     CustomerTaken,
+    DropTicket,
     Fanout,
+    FlagContact,
+    KeepTicket,
     Locate,
     LookUpEarlier,
     MoveSession,
@@ -74,6 +77,7 @@ from relay.actions import (
 from relay.cluster import ClusterError, ClusterUnavailableError, NodeInfo, RedisCoordinator
 from relay.config import ConfigError, Settings
 from relay.desk.config import read_desk
+from relay.desk.front import FLUSH_S
 from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, Timings, serve_metrics
@@ -347,7 +351,9 @@ class RelayServer:
             self.metrics_port = next(iter(self._metrics_server.sockets)).getsockname()[1]
         if self.core.desk is not None:
             await self._reload_desk()
+            await self._restore_places()
             self._spawn(self._desk_loop())
+            self._spawn(self._desk_flush_loop())
         self._ticker = asyncio.create_task(self._tick_loop())
 
     async def _join_cluster(self) -> None:
@@ -663,11 +669,17 @@ class RelayServer:
     # ------------------------------------------------------------ actions
 
     async def _apply(self, actions: list[Action]) -> None:
+        # One message sent to many (a desk's list, a roster) is serialized once.
+        wire: dict[int, bytes] = {}
         for action in actions:
             if isinstance(action, Send):
                 conn = self.conns.get(action.conn)
                 if conn is not None:
-                    self._push(conn, action.message.serialize(), None)
+                    key = id(action.message)
+                    data = wire.get(key)
+                    if data is None:
+                        data = wire[key] = action.message.serialize()
+                    self._push(conn, data, None)
             elif isinstance(action, Close):
                 conn = self.conns.get(action.conn)
                 if conn is not None and not conn.closing:
@@ -691,6 +703,10 @@ class RelayServer:
                 await self._cluster(action)
             elif isinstance(action, MoveSession):
                 await self._move(action)
+            elif isinstance(action, KeepTicket | DropTicket):
+                self._keep_ticket(action)
+            elif isinstance(action, FlagContact):
+                self._keep_flag(action)
             elif isinstance(action, BookCallback | RecordOutcome | LookUpEarlier | CustomerTaken):
                 self._spawn(self._desk_write(action))
             elif isinstance(action, AskLimit):
@@ -700,6 +716,8 @@ class RelayServer:
                 if isinstance(action, SessionEstablished):
                     self.timings.pairing.observe(action.pairing_s)
                 self._audit_write(action)
+        if self.core.desk is not None and self.core.desk.outbox:
+            await self._apply(self.core.desk.take_outbox())
         self.metrics.sessions_open = self.core.open_sessions
         if self.core.cluster:
             for count in self.core.take_counts():
@@ -882,6 +900,51 @@ class RelayServer:
         desk.set_blocks(blocks)
         desk.set_callbacks(calls)
 
+    def _keep_flag(self, flag: FlagContact) -> None:
+        st = self.store
+
+        def keep() -> None:
+            st.flag(
+                flag.installation,
+                flag.sid,
+                flag.kind,
+                reason=flag.reason,
+                actor=flag.agent,
+                at=flag.at,
+            )
+
+        self._audit.submit(keep)
+
+    def _keep_ticket(self, action: KeepTicket | DropTicket) -> None:
+        """Places written in order by the audit thread (kept while the database is away)."""
+        st = self.store
+        if isinstance(action, KeepTicket):
+            keep = action
+            self._audit.submit(
+                lambda: st.keep_ticket(
+                    keep.ticket, keep.queue, keep.installation, keep.joined, keep.ask
+                )
+            )
+        else:
+            ticket = action.ticket
+            self._audit.submit(lambda: st.drop_ticket(ticket))
+
+    async def _restore_places(self) -> None:
+        """One node: the places the last run kept, back in line (away until their
+        customers reconnect within the grace period). A cluster's are in Redis."""
+        desk = self.core.desk
+        if desk is None or self.coordinator is not None:
+            return
+        try:
+            rows = await asyncio.to_thread(self.store.tickets)
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            return
+        count = desk.restore(rows)
+        if count:
+            log.info("desk: %d waiting customer(s) kept from the last run", count)
+        await self._apply(desk.take_outbox())
+
     async def _desk_loop(self) -> None:
         while True:
             await asyncio.sleep(_DESK_RELOAD_S)
@@ -889,6 +952,18 @@ class RelayServer:
                 await self._reload_desk()
             except Exception:  # a bug here must not stop the reloads for good
                 log.exception("desk reload failed")
+
+    async def _desk_flush_loop(self) -> None:
+        """Tell waiting customers their new places soon after takes and leaves."""
+        desk = self.core.desk
+        assert desk is not None
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            if desk.dirty:
+                try:
+                    await self._apply(desk.flush())
+                except Exception:  # a bug here must not stop the updates for good
+                    log.exception("desk flush failed")
 
     async def _desk_write(
         self, action: BookCallback | RecordOutcome | LookUpEarlier | CustomerTaken

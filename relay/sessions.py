@@ -89,6 +89,7 @@ from common.messages import (
     Entered,
     Error,
     Established,
+    Flag,
     Hello,
     Invite,
     InviteAnswer,
@@ -130,6 +131,7 @@ from relay.actions import (
     CountLimit,
     CustomerTaken,
     Fanout,
+    FlagContact,
     Locate,
     MoveSession,
     RecheckAgent,
@@ -241,6 +243,8 @@ class Session:
     lead_gone: bool = False
     #: A customer taken from a desk queue: (queue, the agent who took them).
     desk: tuple[str, str] | None = None
+    #: ... and their installation (what a flag is kept with).
+    installation: str = ""
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -429,6 +433,8 @@ class Relay:
             elif s is not None and role is not None:
                 if isinstance(msg, Invite) and role is Role.AGENT:
                     return self._invite(conn, s, msg)
+                if isinstance(msg, Flag) and role is Role.AGENT:
+                    return self._flag(conn, s, msg)
                 if isinstance(msg, Admit) and role is Role.CUSTOMER:
                     return self._admit(s, msg)
                 if isinstance(msg, Lead) and role is Role.CUSTOMER:
@@ -1694,9 +1700,10 @@ class Relay:
         if isinstance(msg, Leave):
             if not queued:
                 return None
-            desk.leave(cid)
+            queue = desk.leave(cid)
             conn.phase, conn.deadline = Phase.CLOSING, None
             log.info("conn %d: left the queue", cid)
+            desk.moved(queue)
             return [Close(cid, NORMAL, "left the queue")]
         if queued:
             return None
@@ -1738,6 +1745,7 @@ class Relay:
             state=State.PAIRED,
             paired_at=now,
             desk=(taken.waiting.queue, agent.name),
+            installation=taken.waiting.installation,
         )
         s.conns = {Role.AGENT: cid, Role.CUSTOMER: customer.id}
         self.sessions[nameplate] = s
@@ -1770,6 +1778,7 @@ class Relay:
             asker.earlier,
         )
         paired = Paired(agent.display_name, agent.org)
+        self.desk.moved(taken.waiting.queue)  # everyone behind moved up: flushed soon
         return [
             SessionStarted(s.sid, agent.name, nameplate, wall),
             SessionPaired(s.sid, wall),
@@ -1779,6 +1788,15 @@ class Relay:
             Send(cid, paired),
             Send(customer.id, paired),
         ]
+
+    def _flag(self, conn: Conn, s: Session, msg: Flag) -> list[Action]:
+        """The agent flags this contact; only a customer from the queue has an
+        installation to keep it with."""
+        if not s.installation or conn.agent is None:
+            return [Send(conn.id, DeskRefused("NOT_FROM_QUEUE"))]
+        kind = msg.kind.name.lower()
+        log.info("session %s: %r flagged the contact (%s)", s.sid, conn.agent.name, kind)
+        return [FlagContact(s.installation, s.sid, kind, msg.reason, conn.agent.name, self.wall())]
 
     def _in_desk_session(self, name: str) -> bool:
         return any(s.desk is not None and s.desk[1] == name for s in self.sessions.values())

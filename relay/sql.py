@@ -211,10 +211,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
-        7,  # the help desk: an installation's earlier contacts (the repeat-customer mark)
+        7,  # the help desk: earlier contacts (the repeat mark), places kept over a restart
         """
         CREATE INDEX IF NOT EXISTS desk_log_subject ON desk_log (subject, event);
         CREATE INDEX IF NOT EXISTS desk_callbacks_installation ON desk_callbacks (installation);
+        CREATE TABLE IF NOT EXISTS desk_tickets (
+            ticket       TEXT PRIMARY KEY,
+            queue        TEXT NOT NULL,
+            installation TEXT NOT NULL,
+            joined       REAL NOT NULL,
+            ask          BLOB NOT NULL
+        );
         """,
     ),
 ]

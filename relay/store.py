@@ -721,6 +721,30 @@ class Store:
             detail = f"{queue}: waited {waited_s:.0f} s"
             self._desk_log(db, at, "customer taken", installation, agent, detail)
 
+    def keep_ticket(
+        self, ticket: str, queue: str, installation: str, joined: float, ask: bytes
+    ) -> None:
+        """A customer waits (one node): kept so a restart does not lose their place."""
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO desk_tickets (ticket, queue, installation, joined, ask)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket) DO NOTHING",
+                (ticket, queue, installation, joined, ask),
+            )
+
+    def drop_ticket(self, ticket: str) -> None:
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM desk_tickets WHERE ticket = ?", (ticket,))
+
+    def tickets(self) -> list[tuple[str, str, str, float, bytes]]:
+        """Waiting customers kept by the last run: (ticket, queue, installation,
+        joined, the ask as sent), in the order they joined."""
+        rows = self._db.execute(
+            "SELECT ticket, queue, installation, joined, ask FROM desk_tickets"
+            " ORDER BY joined, ticket"
+        ).fetchall()
+        return [(r[0], r[1], r[2], float(r[3]), bytes(r[4])) for r in rows]
+
     def earlier_contacts(self, installation: str) -> int:
         """How often this installation reached the desk before: customers taken from a
         queue and callbacks asked for (the agent's repeat-customer mark)."""

@@ -15,12 +15,14 @@ import time
 from PySide6.QtCore import QDateTime, QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QTreeWidget,
@@ -31,9 +33,9 @@ from PySide6.QtWidgets import (
 
 from assist_ui.i18n import error_text
 from common.errors import AssistError
-from common.messages import CallbackItem, Outcome, WaitingItem
+from common.messages import CallbackItem, FlagKind, Outcome, WaitingItem
 
-__all__ = ["QueuePanel", "RescheduleDialog"]
+__all__ = ["FlagDialog", "QueuePanel", "RescheduleDialog"]
 
 _LATE = QColor("#b3261e")
 _AWAY = QColor("#9e9e9e")
@@ -291,3 +293,48 @@ class RescheduleDialog(QDialog):
     def ask(cls, parent: QWidget, call: CallbackItem) -> int | None:
         dialog = cls(call, parent)
         return dialog.start() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class FlagDialog(QDialog):
+    """Flag the contact of this session: why, in a word and a sentence (kept with the
+    customer's installation; supervisors read flags and may block an installation)."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Flag this contact"))
+        self.kind = QComboBox()
+        for kind, text in (
+            (FlagKind.ABUSIVE, self.tr("Abusive")),
+            (FlagKind.REPEAT, self.tr("Keeps coming back with the same problem")),
+            (FlagKind.SPECIALIST, self.tr("Needs a specialist")),
+        ):
+            self.kind.addItem(text, kind)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(self.tr("What happened, for your supervisor"))
+        self.reason.setFixedHeight(90)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Flag the contact with {name}:").format(name=name)))
+        layout.addWidget(self.kind)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if not self.reason.toPlainText().strip():
+            self.error.setText(self.tr("Please say why; your supervisor reads it."))
+            return
+        self.accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget, name: str) -> tuple[FlagKind, str] | None:
+        dialog = cls(name, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return FlagKind(dialog.kind.currentData()), dialog.reason.toPlainText().strip()[:500]

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -39,7 +40,7 @@ from assist_agent.texts import (
 )
 from assist_agent.windows.code_panel import CodePanel
 from assist_agent.windows.colleagues import ColleaguesPanel, InvitationDialog
-from assist_agent.windows.desk_queue import QueuePanel
+from assist_agent.windows.desk_queue import FlagDialog, QueuePanel
 from assist_agent.windows.guidance_panel import SessionTabs
 from assist_agent.windows.history_view import HistoryView
 from assist_agent.windows.sign_in import SignInPage
@@ -151,6 +152,10 @@ class MainWindow(QMainWindow):
         )
         self.customer_card.hide()
         side_layout.addWidget(self.customer_card)
+        self.flag_button = QPushButton(self.tr("Flag this contact…"), self)
+        self.flag_button.clicked.connect(self._flag)
+        self.flag_button.hide()
+        side_layout.addWidget(self.flag_button)
         side_layout.addWidget(self.colleagues)
         side_layout.addWidget(self.guidance_panel, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -265,6 +270,7 @@ class MainWindow(QMainWindow):
         session.handed_over.connect(self.on_handed_over)
         session.briefing_received.connect(self._on_briefing)
         session.customer_taken.connect(self.on_customer_taken)
+        session.notice.connect(lambda err: self.status_label.setText(error_text(err)))
 
     # ------------------------------------------------------------ signing in
 
@@ -330,11 +336,21 @@ class MainWindow(QMainWindow):
             lines.append(f"<span style='color:#5f6368'>{html.escape(took.system)}</span>")
         self.customer_card.setText("<br>".join(lines))
         self.customer_card.show()
+        self.flag_button.show()
+
+    def _flag(self) -> None:
+        session = self.session
+        if session is None or session.took is None:
+            return
+        chosen = FlagDialog.ask(self, session.took.name)
+        if chosen is not None and session.flag(*chosen):
+            self.status_label.setText(self.tr("The contact is flagged for your supervisor."))
 
     def on_session_started(self, session: AgentSession) -> None:
         self.session = session
         self.queue_panel.set_busy(True)
         self.customer_card.hide()
+        self.flag_button.hide()
         self.toolbar.end_button.setText(
             self.tr("Leave session") if session.is_seat else self.tr("End session")
         )

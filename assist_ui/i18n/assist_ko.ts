@@ -787,6 +787,37 @@
     </message>
   </context>
   <context>
+    <name>FlagDialog</name>
+    <message>
+      <source>Flag this contact</source>
+      <translation>이 상담 표시하기</translation>
+    </message>
+    <message>
+      <source>Abusive</source>
+      <translation>폭언·욕설</translation>
+    </message>
+    <message>
+      <source>Keeps coming back with the same problem</source>
+      <translation>같은 문제로 계속 다시 문의함</translation>
+    </message>
+    <message>
+      <source>Needs a specialist</source>
+      <translation>전문 상담원이 필요함</translation>
+    </message>
+    <message>
+      <source>What happened, for your supervisor</source>
+      <translation>어떤 일이 있었는지 관리자에게 남겨 주세요</translation>
+    </message>
+    <message>
+      <source>Flag the contact with {name}:</source>
+      <translation>{name} 님과의 상담 표시:</translation>
+    </message>
+    <message>
+      <source>Please say why; your supervisor reads it.</source>
+      <translation>이유를 적어 주세요. 관리자가 확인합니다.</translation>
+    </message>
+  </context>
+  <context>
     <name>GetHelp</name>
     <message>
       <source>Please write your name, so the agent knows whom they are helping.</source>
@@ -1347,6 +1378,10 @@
       <translation>Assist — 상담원</translation>
     </message>
     <message>
+      <source>Flag this contact…</source>
+      <translation>이 상담 표시하기…</translation>
+    </message>
+    <message>
       <source>Quit</source>
       <translation>끝내기</translation>
     </message>
@@ -1361,6 +1396,10 @@
     <message>
       <source>Contacted the desk {n} time(s) before.</source>
       <translation>이전에 {n}번 문의한 고객입니다.</translation>
+    </message>
+    <message>
+      <source>The contact is flagged for your supervisor.</source>
+      <translation>이 상담을 관리자가 볼 수 있도록 표시했습니다.</translation>
     </message>
     <message>
       <source>Leave session</source>
@@ -1939,6 +1978,10 @@
     <message>
       <source>That callback request is no longer open: another agent may have recorded it.</source>
       <translation>이 콜백 요청은 이미 처리되었습니다. 다른 상담원이 결과를 기록했을 수 있습니다.</translation>
+    </message>
+    <message>
+      <source>Only a customer who asked from the queue can be flagged: this session has no installation to keep the flag with.</source>
+      <translation>대기열에서 도움을 요청한 고객만 표시할 수 있습니다. 이 상담에는 표시를 남길 설치 정보가 없습니다.</translation>
     </message>
     <message>
       <source>{name}'s request to join could not be checked (it is not signed by their key, or it was made for another session), so they were not let in. Ask them to accept the invitation again.</source>

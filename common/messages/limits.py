@@ -106,6 +106,7 @@ class Kind(enum.IntEnum):
     CALLBACK_BOOKED = 0x31
     CALLBACK_LIST = 0x32
     CALLBACK_OUTCOME = 0x33
+    FLAG = 0x34
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41
@@ -250,3 +251,11 @@ class Outcome(enum.IntEnum):
     NO_ANSWER = 2
     RESCHEDULED = 3
     CANCELLED = 4
+
+
+class FlagKind(enum.IntEnum):
+    """Why an agent flags a contact (kept with the installation; supervisors read them)."""
+
+    ABUSIVE = 1
+    REPEAT = 2
+    SPECIALIST = 3  # needs a specialist

@@ -601,3 +601,12 @@ class CallbackOutcome(Message):
     outcome: Outcome
     window_start: UInt64 = 0
     note: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)] = ""
+
+
+class Flag(Message):
+    """agent -> relay, in a session with a customer from the queue: flag this contact
+    (kept with the customer's installation, who flagged it and why)."""
+
+    KIND = Kind.FLAG
+    kind: FlagKind
+    reason: Annotated[str, Meta(min_length=1, max_length=MAX_SHORT_TEXT)]

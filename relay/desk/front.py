@@ -51,7 +51,15 @@ from common.messages import (
     WaitingList,
     Windows,
 )
-from relay.actions import Action, BookCallback, LookUpEarlier, RecordOutcome, Send
+from relay.actions import (
+    Action,
+    BookCallback,
+    DropTicket,
+    KeepTicket,
+    LookUpEarlier,
+    RecordOutcome,
+    Send,
+)
 from relay.desk.callbacks import WINDOW_MINUTES, CallbackPlanner, WindowRefusal
 from relay.desk.config import Desk
 from relay.desk.estimate import estimate_waits, shown_wait
@@ -62,7 +70,13 @@ from relay.desk.routing import Refusal
 from relay.limits import RateLimiter
 from relay.store import AgentRecord, BlockRow, CallbackRow
 
-__all__ = ["DeskFront"]
+__all__ = ["FLUSH_S", "DeskFront"]
+
+#: How often the driver flushes standings after takes and leaves (seconds).
+FLUSH_S = 0.1
+#: The longest waiting list an agent's app is sent (``total`` says how many wait in
+#: all): nobody reads further down, and the list goes to every desk on each change.
+LIST_SHOWN = 200
 
 
 _OUTCOMES = {
@@ -123,6 +137,10 @@ class DeskFront:
         self.callbacks: dict[str, CallbackRow] = {}
         self.desks: dict[int, _DeskConn] = {}
         self._asks = RateLimiter(asks_per_minute)
+        #: Queues whose places changed since the last :meth:`flush`.
+        self.dirty: set[str] = set()
+        #: Database work from places given up (see :meth:`take_outbox`).
+        self.outbox: list[Action] = []
 
     # ------------------------------------------------------------ customers
 
@@ -148,9 +166,11 @@ class DeskFront:
         assert isinstance(got, Joined)
         self.askers[ticket] = _Asker(cid, msg, msg.rejoin_hash)
         self._ticket_of[cid] = ticket
+        keep = KeepTicket(ticket, msg.queue, msg.installation, self._wall(), msg.serialize())
         return [
             Send(cid, self._standing(got.standing)),
             LookUpEarlier(ticket, msg.installation),
+            keep,
         ], ticket
 
     @staticmethod
@@ -174,14 +194,14 @@ class DeskFront:
         self._ticket_of[cid] = msg.ticket
         return [Send(cid, self._standing(standing))], msg.ticket
 
-    def leave(self, cid: int) -> bool:
-        """The customer left the queue on purpose."""
+    def leave(self, cid: int) -> str | None:
+        """The customer left the queue on purpose; the queue they left."""
         ticket = self._ticket_of.get(cid)
         if ticket is None:
-            return False
-        self.lobby.leave(ticket)
+            return None
+        gone = self.lobby.leave(ticket)
         self._forget(ticket)
-        return True
+        return gone.queue if gone is not None else None
 
     def dropped(self, cid: int) -> None:
         """A connection closed: a waiting customer keeps their place for the grace period."""
@@ -198,6 +218,37 @@ class DeskFront:
         asker = self.askers.pop(ticket, None)
         if asker is not None and asker.cid is not None:
             self._ticket_of.pop(asker.cid, None)
+        if asker is not None:
+            self.outbox.append(DropTicket(ticket))
+
+    def take_outbox(self) -> list[Action]:
+        """Database work that came of a place given up (taken, left, expired, blocked):
+        the driver runs it after whatever it was applying."""
+        out, self.outbox = self.outbox, []
+        return out
+
+    def restore(self, rows: Iterable[tuple[str, str, str, float, bytes]]) -> int:
+        """Places kept by the last run (one node): away until their customers come back
+        with their secrets within the grace period. Returns how many."""
+        from common.errors import ProtocolError
+        from common.messages import Layer, parse
+
+        now = self._wall()
+        count = 0
+        for ticket, queue, installation, joined, raw in rows:
+            try:
+                ask = parse(raw, Layer.RELAY)
+            except ProtocolError:
+                ask = None
+            details = {"name": getattr(ask, "name", ""), "description": ""}
+            if isinstance(ask, Ask) and self.lobby.restore(
+                ticket, queue, installation, now - joined, details
+            ):
+                self.askers[ticket] = _Asker(None, ask, ask.rejoin_hash)
+                count += 1
+            else:
+                self.outbox.append(DropTicket(ticket))
+        return count
 
     def earlier(self, ticket: str, count: int) -> None:
         """The answer to :class:`LookUpEarlier`."""
@@ -399,18 +450,41 @@ class DeskFront:
 
     # ------------------------------------------------------------ time
 
-    def tick(self) -> list[Action]:
-        """Let go of places held too long; tell customers whose standing changed, and
-        desks whose lists changed."""
-        for w in self.lobby.expire():
-            self._forget(w.ticket)
+    def moved(self, queue_id: str | None) -> None:
+        """Places in this queue changed (a take, a leave): :meth:`flush` tells them."""
+        if queue_id is not None:
+            self.dirty.add(queue_id)
+
+    def flush(self) -> list[Action]:
+        """The standings of queues whose places changed since the last flush. The
+        driver calls it every :data:`FLUSH_S`: a burst of takes becomes one message per
+        customer, and nobody hears of a move more than that late (plus the send)."""
+        dirty, self.dirty = self.dirty, set()
+        return [a for q in sorted(dirty) for a in self.standings(q)]
+
+    def standings(self, queue_id: str | None = None) -> list[Action]:
+        """Tell the customers (of one queue) whose place or wait changed."""
         out: list[Action] = []
-        for s in self.lobby.changed_standings():
+        for s in self.lobby.changed_standings(queue_id):
             asker = self.askers.get(s.ticket)
             if asker is not None and asker.cid is not None:
                 out.append(Send(asker.cid, self._standing(s)))
+        return out
+
+    def tick(self) -> list[Action]:
+        """Let go of places held too long; tell customers whose standing changed, and
+        desks whose lists changed (those at most once a tick: agents read them, and a
+        list goes to every desk)."""
+        for w in self.lobby.expire():
+            self._forget(w.ticket)
+        self.dirty.clear()
+        out = self.standings()
+        by_team: dict[str, tuple[WaitingList, CallbackList]] = {}
         for cid, d in self.desks.items():
-            waiting, calls = self._lists(d.agent)
+            team = d.agent.team
+            if team not in by_team:  # one list per team: the same object to each desk
+                by_team[team] = self._lists(d.agent)
+            waiting, calls = by_team[team]
             # Waited seconds change every second (the app counts on by itself): a list
             # is news when its people, their marks or the callbacks change.
             key = (tuple((i.ticket, i.earlier, i.away) for i in waiting.items), calls)
@@ -429,7 +503,7 @@ class DeskFront:
             for w in self.lobby.waiting(queue_id):
                 total += 1
                 asker = self.askers.get(w.ticket)
-                if asker is None or len(items) >= MAX_DESK_LIST:
+                if asker is None or len(items) >= LIST_SHOWN:
                     continue
                 items.append(
                     WaitingItem(
@@ -442,7 +516,7 @@ class DeskFront:
                         asker.cid is None,
                     )
                 )
-        items.sort(key=lambda i: -i.waited_s)
+        items.sort(key=lambda i: -i.waited_s)  # across queues: longest waiting first
         rows = sorted(
             (c for c in self.callbacks.values() if c.queue in queues),
             key=lambda c: (c.window_start, c.asked, c.id),

@@ -181,10 +181,34 @@ class Lobby:
         waiting = Waiting(ticket, queue.id, self._monotonic(), installation)
         self._tickets[ticket] = _Ticket(waiting, dict(details))
         self._by_installation[installation] = ticket
-        standing = self.standing(ticket)
-        assert standing is not None
+        # The newest is last in line: its standing without ordering the whole queue
+        # (a burst of asks stays linear, not quadratic).
+        position = sum(1 for t in self._tickets.values() if t.waiting.queue == queue.id)
+        waits = estimate_waits(position, self.loads(queue), self._handle[queue.id].typical_s)
+        estimate = None if waits is None else round(waits[-1], 1)
+        offer = estimate is None or estimate > self.desk.callback_offer_above_s
+        standing = Standing(ticket, queue.id, position, estimate, shown_wait(estimate), offer)
         self._tickets[ticket].told = standing.heard
         return Joined(standing)
+
+    def restore(
+        self,
+        ticket: str,
+        queue_id: str,
+        installation: str,
+        waited_s: float,
+        details: dict[str, str],
+    ) -> bool:
+        """A place kept over a restart: back in line by when it joined, away until the
+        customer reconnects (the grace period counts from now). False if its queue is
+        gone from the desk file or the installation waits already."""
+        if self.desk.queue(queue_id) is None or installation in self._by_installation:
+            return False
+        now = self._monotonic()
+        waiting = Waiting(ticket, queue_id, now - max(0.0, waited_s), installation)
+        self._tickets[ticket] = _Ticket(waiting, dict(details), away_since=now)
+        self._by_installation[installation] = ticket
+        return True
 
     def leave(self, ticket: str) -> Waiting | None:
         """The customer left the queue (or switched to a callback)."""
@@ -244,11 +268,13 @@ class Lobby:
                 return s
         return None  # pragma: no cover - a ticket is always in its queue
 
-    def changed_standings(self) -> list[Standing]:
-        """Standings of connected customers that differ from what they were last told
-        (position, shown wait or the callback offer); marks them told."""
+    def changed_standings(self, queue_id: str | None = None) -> list[Standing]:
+        """Standings of connected customers (of one queue) that differ from what they
+        were last told (position, shown wait or the callback offer); marks them told."""
         out = []
         for queue in self.desk.queues:
+            if queue_id is not None and queue.id != queue_id:
+                continue
             for s in self._queue_standings(queue.id):
                 t = self._tickets[s.ticket]
                 if t.away_since is None and t.told != s.heard:

@@ -212,6 +212,7 @@ EXAMPLES: dict[str, m.Message] = {
         )
     ),  # fmt: skip
     "CALLBACK_OUTCOME": m.CallbackOutcome("0123456789abcdef", m.Outcome.RESCHEDULED, 1796949000),
+    "FLAG": m.Flag(m.FlagKind.SPECIALIST, "라우터 설정은 네트워크 팀이 봐야 합니다 " * 5),
     "HELP_ANSWER": m.HelpAnswer(b"\x66" * 32, b"\x92" + b"c" * 300, b"", b"\x77" * 64),
 }
 
@@ -300,6 +301,7 @@ KNOWN = {
     "CALLBACK_LIST": (87, "74f532abc1f51ac96da0d3ccc7ca4763a982c96973f70dd5306c3a42fa605767"),
     "CALLBACK_OUTCOME": (26, "b9fb1b40b09885a6d01edfad6dce47ee97090aec17b26eb4e48ef9f935f9b301"),
     "HELP_ANSWER": (408, "24bed6b57b3ce74012b24d7377deb35f10db84f51692c8f9f896c332d5f35dab"),
+    "FLAG": (291, "c3502077e8b3b3ee017945983f77c49371b9aa59d84d54ba1c3f08e10e547cda"),
 }
 
 

@@ -30,7 +30,7 @@ from common.endpoint import (
 from common.errors import DeskError, IdentityError
 from common.help import HelpRequest
 from common.member import DeskEndpoint
-from common.messages import Chat, PresenceState, WaitingList
+from common.messages import Chat, FlagKind, PresenceState, WaitingList
 from relay.desk.config import desk_from_mapping
 from tests.relay.test_room_flow import Loop, Org, frame, now
 
@@ -214,3 +214,34 @@ def test_a_flood_of_asks_from_one_address_gets_a_sentence(desk: tuple[Loop, Org]
     assert refused[0].reason == "RATE_LIMITED"
     assert "wait a minute" in str(refused[0])
     _ = WaitingList
+
+
+def test_an_agent_flags_the_contact_and_it_is_kept_with_the_installation(
+    desk: tuple[Loop, Org],
+) -> None:
+    loop, org = desk
+    c = loop.attach(ask(org, "inst-flag-0001"))
+    assert loop.take(c, InQueue)
+    taker = Endpoint.taker("alice", key=loop.people["alice"].key)
+    a = loop.attach(taker)
+    assert loop.take(a, Secured)
+    taker.flag(FlagKind.ABUSIVE, "shouted and insulted the agent")
+    loop.pump()
+    (flag,) = loop.flags
+    assert (flag.installation, flag.kind, flag.agent) == ("inst-flag-0001", "abusive", "alice")
+    assert flag.reason == "shouted and insulted the agent"
+    assert not loop.take(a, Failed)  # the session goes on
+
+
+def test_a_repeat_customer_is_marked_for_the_agent(desk: tuple[Loop, Org]) -> None:
+    loop, org = desk
+    loop.earlier["inst-again-001"] = 2  # two earlier contacts in the desk log
+    desk_cid, desk_ep = open_desk(loop, "alice")
+    loop.attach(ask(org, "inst-again-001"))
+    loop.tick()
+    (item,) = desk_ep.waiting
+    assert item.earlier == 2
+    taker = Endpoint.taker("alice", key=loop.people["alice"].key)
+    a = loop.attach(taker)
+    (taken,) = loop.take(a, CustomerTaken)
+    assert taken.took.earlier == 2

@@ -55,6 +55,7 @@ from relay.actions import (
     CheckToken,
     Close,
     CustomerTaken,
+    FlagContact,
     LookUpEarlier,
     RecheckAgent,
     Send,
@@ -122,6 +123,7 @@ class Loop:
         #: The desk's database, in short: contacts per installation, callbacks booked.
         self.earlier: dict[str, int] = {}
         self.booked: list[CallbackRow] = []
+        self.flags: list[FlagContact] = []
 
     def person(
         self, name: str, display: str, role: str = "agent", org: Org | None = None
@@ -223,6 +225,8 @@ class Loop:
                 self._apply(self.core.desk.booked(a.conn, row))
             elif isinstance(a, CustomerTaken):
                 self.earlier[a.installation] = self.earlier.get(a.installation, 0) + 1
+            elif isinstance(a, FlagContact):
+                self.flags.append(a)
 
     def take(self, cid: int, kind: type) -> list[Any]:
         found = [e for e in self.events[cid] if isinstance(e, kind)]

@@ -1,0 +1,324 @@
+"""The help desk under load (issue 15): many customers waiting, many agents taking.
+
+Each round starts a fresh ``wss://`` relay process with a desk file (one queue, always
+open), signs in ``agents`` agents at their desks (presence Available, so they count
+in the estimate and receive the waiting list), then connects ``customers`` customers
+who ask for help, and once all wait, every agent takes the next customer, holds the
+session for a moment, ends it, and takes the next, until everyone was taken.
+
+What is measured (clients are raw protocol clients in this process; the relay is
+its own process):
+
+* **standing updates** — a customer who joined at position *p* must be told
+  position *q* after the (*p*−*q*)-th take in the queue; the delay from that take
+  (its ``Take`` sent) to the ``Standing`` arriving, for every position change;
+* **Take next** — from ``Take`` sent on a signed-in connection to ``Took`` back;
+* **relay memory per waiting customer** — the relay's RSS with everyone waiting,
+  minus its RSS with only the agents' desks, divided by the customers.
+
+Everything is on loopback; every loop is bounded (a round gives up after
+``timeout_s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.procs import Relay, client_ssl, tls_cert, use_tls
+from common.messages import (
+    PROTOCOL_VERSION,
+    Ask,
+    Auth,
+    AuthOk,
+    Bye,
+    DeskRefused,
+    EndReason,
+    Hello,
+    Layer,
+    Presence,
+    PresenceState,
+    Role,
+    Standing,
+    Take,
+    Took,
+    parse,
+)
+from relay.store import Store
+
+DESK = """
+zone = "UTC"
+callback_offer_above_s = 3600
+
+[[queue]]
+id = "internet"
+name = "Internet"
+teams = ["network"]
+max_waiting = 5000
+handle_s = 420
+"""
+
+_OPTIONS: dict[str, Any] = {"compression": None, "max_size": 1 << 20, "open_timeout": 30}
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))]
+
+
+class Customer:
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.ws: ClientConnection | None = None
+        self.first: int | None = None  # position when they joined
+        self.asked = 0.0
+        self.joined = 0.0
+        self.updates: list[tuple[float, int]] = []  # (arrival, position)
+        self.taken = asyncio.Event()
+
+    async def run(self, url: str, start: asyncio.Event) -> None:
+        ws = await connect(url, ssl=client_ssl(url), **_OPTIONS)
+        self.ws = ws
+        await start.wait()
+        await ws.send(Hello(PROTOCOL_VERSION, Role.CUSTOMER, "bench").serialize())
+        secret = os.urandom(32)
+        ask = Ask(
+            "internet", "bench-org", f"inst-bench-{self.index:06d}", f"Customer {self.index}",
+            "", "Bench load", "", os.urandom(32), os.urandom(16), hashlib.sha256(secret).digest(),
+        )  # fmt: skip
+        self.asked = time.perf_counter()
+        await ws.send(ask.serialize())
+        try:
+            async for raw in ws:
+                if not isinstance(raw, bytes):
+                    continue
+                msg = parse(raw, Layer.RELAY)
+                now = time.perf_counter()
+                if isinstance(msg, Standing):
+                    if self.first is None:
+                        self.first, self.joined = msg.position, now
+                    self.updates.append((now, msg.position))
+                elif type(msg).__name__ == "Called":
+                    self.taken.set()
+                elif isinstance(msg, DeskRefused):
+                    raise RuntimeError(f"customer {self.index} refused: {msg.reason}")
+        finally:
+            self.taken.set()
+
+
+class Agent:
+    def __init__(self, index: int, token: str, hold_s: tuple[float, float]) -> None:
+        self.index, self.token, self.hold_s = index, token, hold_s
+        self.takes: list[float] = []  # Take -> Took, seconds
+        self.desk: ClientConnection | None = None
+
+    async def _sign_in(self, url: str) -> ClientConnection:
+        ws = await connect(url, ssl=client_ssl(url), **_OPTIONS)
+        await ws.send(Hello(PROTOCOL_VERSION, Role.AGENT, "bench").serialize())
+        await ws.send(Auth(self.token, os.urandom(32)).serialize())
+        async for raw in ws:
+            if isinstance(raw, bytes) and isinstance(parse(raw, Layer.RELAY), AuthOk):
+                return ws
+        raise RuntimeError("the relay closed before AuthOk")
+
+    async def open_desk(self, url: str) -> None:
+        self.desk = await self._sign_in(url)
+        await self.desk.send(Presence(PresenceState.AVAILABLE).serialize())
+        asyncio.ensure_future(self._drain(self.desk))
+
+    @staticmethod
+    async def _drain(ws: ClientConnection) -> None:
+        try:
+            async for _ in ws:
+                pass
+        except Exception:  # noqa: BLE001 - the round is over
+            pass
+
+    async def work(self, url: str, taken_times: list[float], rng: random.Random) -> int:
+        """Take customers until none is left; returns how many this agent took."""
+        count = 0
+        while True:
+            ws = await self._sign_in(url)
+            sent = time.perf_counter()
+            taken_times.append(sent)
+            await ws.send(Take("").serialize())
+            took = None
+            async for raw in ws:
+                if not isinstance(raw, bytes):
+                    continue
+                msg = parse(raw, Layer.RELAY)
+                if isinstance(msg, Took):
+                    took = msg
+                    self.takes.append(time.perf_counter() - sent)
+                    break
+                if isinstance(msg, DeskRefused):
+                    taken_times.remove(sent)
+                    break
+            if took is None:
+                await ws.close()
+                return count
+            count += 1
+            await asyncio.sleep(rng.uniform(*self.hold_s))
+            await ws.send(Bye(EndReason.AGENT_ENDED).serialize())
+            await ws.close()
+
+
+async def _round(
+    url: str, relay_pid: int, tokens: list[str], customers: int, seed: int, timeout_s: float
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    agents = [Agent(i, t, (0.2, 0.8)) for i, t in enumerate(tokens)]
+    await asyncio.gather(*(a.open_desk(url) for a in agents))
+    await asyncio.sleep(1.0)
+    rss_desks = _rss_kib(relay_pid)
+    people = [Customer(i) for i in range(customers)]
+    start = asyncio.Event()
+    tasks = [asyncio.ensure_future(c.run(url, start)) for c in people]
+    # Connect first (TLS handshakes), then everyone asks at once.
+    while sum(c.ws is not None for c in people) < customers:
+        await asyncio.sleep(0.05)
+        failed = [t for t in tasks if t.done() and t.exception() is not None]
+        if failed:
+            raise RuntimeError(f"a customer could not connect: {failed[0].exception()}")
+    await asyncio.sleep(1.0)
+    rss_connected = _rss_kib(relay_pid)
+    start.set()
+    deadline = time.monotonic() + timeout_s
+    while sum(c.first is not None for c in people) < customers:
+        if time.monotonic() > deadline:
+            raise RuntimeError("not every customer was told a place in time")
+        await asyncio.sleep(0.05)
+    join_s = [c.joined - c.asked for c in people]
+    await asyncio.sleep(1.0)
+    rss_waiting = _rss_kib(relay_pid)
+    taken_times: list[float] = []
+    began = time.perf_counter()
+    counts = await asyncio.wait_for(
+        asyncio.gather(*(a.work(url, taken_times, rng) for a in agents)), timeout_s
+    )
+    elapsed = time.perf_counter() - began
+    await asyncio.wait_for(asyncio.gather(*(c.taken.wait() for c in people)), timeout_s)
+    for t in tasks:
+        t.cancel()
+    for a in agents:
+        if a.desk is not None:
+            await a.desk.close()
+    # Position changes: the customer was last told position p and now hears q < p; the
+    # first take they had not heard of is the (first - p + 1)-th take of the round, and
+    # the delay counts from it (the longest any change waited to reach them).
+    takes = sorted(taken_times)
+    delays = []
+    for c in people:
+        assert c.first is not None
+        told = c.first
+        for arrival, position in c.updates[1:]:
+            k = c.first - told + 1
+            if position < told and 1 <= k <= len(takes):
+                delays.append(arrival - takes[k - 1])
+            told = position
+    take_s = [x for a in agents for x in a.takes]
+    return {
+        "customers": customers,
+        "agents": len(agents),
+        "taken": sum(counts),
+        "seconds": round(elapsed, 2),
+        "join_p99_ms": round(_pct(join_s, 99) * 1000, 1),
+        "update_p50_ms": round(_pct(delays, 50) * 1000, 1),
+        "update_p99_ms": round(_pct(delays, 99) * 1000, 1),
+        "updates": len(delays),
+        "take_p50_ms": round(_pct(take_s, 50) * 1000, 1),
+        "take_p99_ms": round(_pct(take_s, 99) * 1000, 1),
+        "kib_per_waiting": round((rss_waiting - rss_desks) / customers, 1),
+        # Of which the connection itself (TLS, websocket) and the ask (ticket, lobby).
+        "kib_per_connection": round((rss_connected - rss_desks) / customers, 1),
+        "kib_per_ask": round((rss_waiting - rss_connected) / customers, 1),
+    }
+
+
+def run(
+    work: Path, *, rounds: int = 5, customers: int = 500, agents: int = 50, timeout_s: float = 120
+) -> dict[str, Any]:
+    """``rounds`` rounds, each on a fresh relay; medians with min–max in ``summary``."""
+    work.mkdir(parents=True, exist_ok=True)
+    if tls_cert() is None:  # alone; in make bench the run's CA is set up already
+        use_tls(work)
+    desk_file = work / "desk.toml"
+    desk_file.write_text(DESK)
+    env = {
+        "ASSIST_RELAY_DESK_FILE": str(desk_file),
+        "ASSIST_RELAY_DESK_ASKS_PER_MINUTE": "0",
+        "ASSIST_RELAY_CONNECTIONS_PER_MINUTE": "0",
+        "ASSIST_RELAY_JOINS_PER_MINUTE": "0",
+        "ASSIST_RELAY_FAILED_JOINS_PER_MINUTE": "0",
+    }
+    out: list[dict[str, Any]] = []
+    for r in range(rounds):
+        data = work / f"relay-{r}"
+        store = Store.open(data)
+        try:
+            tokens = []
+            for i in range(agents):
+                name = f"agent{i:03d}"
+                tokens.append(store.add_agent(name, f"Agent {i}", "Bench"))
+                store.set_team(name, "network")
+        finally:
+            store.close()
+        relay = Relay(data, env=env)
+        try:
+            out.append(asyncio.run(_round(relay.url, relay.pid, tokens, customers, r, timeout_s)))
+        finally:
+            relay.stop()
+        print(f"desk load round {r + 1}/{rounds}: {out[-1]}", flush=True)
+    keys = [k for k in out[0] if k not in ("customers", "agents")]
+    summary = {
+        k: {
+            "median": statistics.median(o[k] for o in out),
+            "min": min(o[k] for o in out),
+            "max": max(o[k] for o in out),
+        }
+        for k in keys
+    }
+    medians = {k: v["median"] for k, v in summary.items()}
+    return {
+        **medians,
+        "rounds": out,
+        "summary": summary,
+        "customers": customers,
+        "agents": agents,
+        "round_count": rounds,
+    }
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+    import tempfile
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--customers", type=int, default=500)
+    p.add_argument("--agents", type=int, default=50)
+    p.add_argument("--json", type=Path)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="assist-desk-load-") as tmp:
+        result = run(Path(tmp), rounds=args.rounds, customers=args.customers, agents=args.agents)
+    print(json.dumps(result["summary"], indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))

@@ -1,0 +1,143 @@
+"""The help desk on a real relay (in process, port 0): places kept over a restart,
+callbacks booked and recorded in the database, the agents' lists."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TypeVar
+
+from common.messages import (
+    Ask,
+    Auth,
+    AuthOk,
+    Back,
+    CallbackBooked,
+    CallbackList,
+    CallbackOutcome,
+    CallMe,
+    ListQueues,
+    ListWindows,
+    Message,
+    Outcome,
+    Presence,
+    PresenceState,
+    Queues,
+    Role,
+    Standing,
+    WaitingList,
+    Windows,
+)
+from relay.store import Store
+from tests.helpers.relay_harness import Client, add_agent, run, running_relay
+
+M = TypeVar("M", bound=Message)
+
+DESK = """
+zone = "UTC"
+[[queue]]
+id = "internet"
+name = "Internet"
+name_ko = "인터넷"
+teams = ["network"]
+"""
+
+
+async def next_of(client: Client, cls: type[M]) -> M:
+    """The next message of this kind (a desk also hears who of its colleagues is in)."""
+    for _ in range(20):
+        msg = await client.recv()
+        if isinstance(msg, cls):
+            return msg
+    raise AssertionError(f"no {cls.__name__}")
+
+
+def desk_file(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.toml"
+    path.write_text(DESK, encoding="utf-8")
+    return path
+
+
+def ask(installation: str, secret: bytes) -> Ask:
+    return Ask(
+        "internet", "fp", installation, "Park Jiwoo 박지우", "010-1234-5678", "끊겨요", "",
+        os.urandom(32), os.urandom(16), hashlib.sha256(secret).digest(),
+    )  # fmt: skip
+
+
+def test_a_relay_restart_keeps_the_waiting_customers_places(tmp_path: Path) -> None:
+    data, desk = tmp_path / "relay", desk_file(tmp_path)
+    first, second = os.urandom(32), os.urandom(32)
+
+    async def before() -> tuple[str, str]:
+        async with running_relay(data, desk_file=desk) as relay:
+            a = await Client.connect(relay.url, Role.CUSTOMER)
+            await a.send(ask("inst-aaaa0001", first))
+            ta = (await a.expect(Standing)).ticket
+            b = await Client.connect(relay.url, Role.CUSTOMER)
+            await b.send(ask("inst-bbbb0002", second))
+            stood = await b.expect(Standing)
+            assert stood.position == 2
+            return ta, stood.ticket
+
+    ta, tb = run(before())
+
+    async def after() -> None:
+        async with running_relay(data, desk_file=desk) as relay:
+            b = await Client.connect(relay.url, Role.CUSTOMER)
+            await b.send(Back(tb, second))
+            assert (await b.expect(Standing)).position == 2  # still behind the first
+            a = await Client.connect(relay.url, Role.CUSTOMER)
+            await a.send(Back(ta, os.urandom(32)))  # someone with the ticket, not the secret
+            refused = await a.recv()
+            assert getattr(refused, "reason", "") == "LOST_PLACE"
+            a2 = await Client.connect(relay.url, Role.CUSTOMER)
+            await a2.send(Back(ta, first))
+            assert (await a2.expect(Standing)).position == 1
+
+    run(after())
+
+
+def test_a_callback_booked_in_the_app_reaches_the_agents_list_and_its_outcome_is_kept(
+    tmp_path: Path,
+) -> None:
+    data, desk = tmp_path / "relay", desk_file(tmp_path)
+    token = add_agent(data, "minji", "Kim Minji", "Acme")
+    store = Store.open(data)
+    store.set_team("minji", "network")
+    store.close()
+
+    async def main() -> None:
+        async with running_relay(data, desk_file=desk) as relay:
+            agent = await Client.connect(relay.url, Role.AGENT)
+            await agent.send(Auth(token, os.urandom(32)))
+            await agent.expect(AuthOk)
+            await agent.send(Presence(PresenceState.AVAILABLE))
+            assert (await next_of(agent, WaitingList)).items == ()
+            assert (await next_of(agent, CallbackList)).items == ()
+            form = await Client.connect(relay.url, Role.CUSTOMER)
+            await form.send(ListQueues())
+            (queue,) = (await form.expect(Queues)).queues
+            assert (queue.id, queue.name_ko, queue.open) == ("internet", "인터넷", True)
+            await form.send(ListWindows("internet"))
+            windows = await form.expect(Windows)
+            assert windows.starts and windows.minutes == 30
+            await form.send(
+                CallMe("internet", "inst-cccc0003", "Park Jiwoo", "010-1234-5678", "요금",
+                       windows.starts[0], False)
+            )  # fmt: skip
+            booked = await form.expect(CallbackBooked)
+            assert booked.window_start == windows.starts[0]
+            listed = await next_of(agent, CallbackList)
+            assert [c.id for c in listed.items] == [booked.id]
+            await agent.send(CallbackOutcome(booked.id, Outcome.DONE, 0, "fixed the bill"))
+            assert (await next_of(agent, CallbackList)).items == ()
+
+    run(main())
+    store = Store.open(data)
+    try:
+        (row,) = store.callbacks(state=None)
+        assert (row.state, row.agent, row.note) == ("done", "minji", "fixed the bill")
+    finally:
+        store.close()
