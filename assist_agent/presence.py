@@ -25,6 +25,7 @@ from common.member import (
     DeskNotice,
     InvitationArrived,
     QueueChanged,
+    QueuesKnown,
 )
 from common.messages import EndReason, Outcome, PresenceState
 
@@ -46,6 +47,7 @@ class DeskLink(QObject):
     queue_changed = Signal(object, int)  # tuple[WaitingItem, ...], how many wait in all
     callbacks_changed = Signal(object)  # tuple[CallbackItem, ...]
     desk_notice = Signal(object)  # AssistError
+    queues_known = Signal(object)  # tuple[QueueInfo, ...]
     connected = Signal(bool)  # signed in at the desk / reconnecting
     failed = Signal(object)  # AssistError: the desk connection ended
     _event = Signal(object)
@@ -111,6 +113,8 @@ class DeskLink(QObject):
                 self.callbacks_changed.emit(items)
             case DeskNotice(error=err):
                 self.desk_notice.emit(err)
+            case QueuesKnown(queues=queues):
+                self.queues_known.emit(queues)
             case Failed(error=err):
                 log.warning("the desk connection ended: %s", err)
                 self.failed.emit(err)

@@ -75,6 +75,7 @@ from common.messages import (
     InviteKind,
     InviteStatus,
     Layer,
+    ListQueues,
     Member,
     Message,
     Outcome,
@@ -85,6 +86,8 @@ from common.messages import (
     Post,
     Presence,
     PresenceState,
+    QueueInfo,
+    Queues,
     Redirect,
     Refresh,
     ResumeSync,
@@ -121,6 +124,13 @@ class QueueChanged(Event):
 
     waiting: tuple[WaitingItem, ...]
     total: int
+
+
+@dataclasses.dataclass(frozen=True)
+class QueuesKnown(Event):
+    """The desk's queues (their names in English and Korean), asked at sign-in."""
+
+    queues: tuple[QueueInfo, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -286,6 +296,9 @@ class DeskEndpoint(_Base):
             case AuthOk():
                 self._signed_in(msg)
                 self._send(Presence(self.state))
+                self._send(ListQueues())  # the queues' names for the lists
+            case Queues(queues=queues):
+                self._events.append(QueuesKnown(queues))
             case Colleagues(colleagues=people):
                 self.colleagues = people
                 self._events.append(ColleaguesChanged(people))
@@ -299,6 +312,8 @@ class DeskEndpoint(_Base):
             case CallbackList(items=items):
                 self.callbacks = items
                 self._events.append(CallbacksChanged(items))
+            case DeskRefused(reason="NO_DESK"):
+                pass  # this relay has no help desk: the lists never come
             case DeskRefused(reason=reason):
                 self._events.append(DeskNotice(DeskError(reason)))
             case Redirect(url=url):

@@ -73,6 +73,11 @@ class Metrics:
     # rooms
     casts_skipped_total: int = 0
     room_members: int = 0  # gauge: people seated in rooms besides member 1
+    # the help desk
+    desk_waiting: dict[str, int] = dataclasses.field(default_factory=dict)  # gauge, by queue
+    desk_asks_total: int = 0
+    desk_taken_total: int = 0
+    desk_refused_total: dict[str, int] = dataclasses.field(default_factory=dict)  # by reason
     started: float = dataclasses.field(default_factory=time.time)
 
     #: Set by the driver: this node's id, the ``node`` label of every sample.
@@ -280,6 +285,30 @@ class Metrics:
                 "gauge",
                 "People in sessions besides the agent who created them (helpers, supervisors).",
                 [({}, self.room_members)],
+            ),
+            (
+                "desk_waiting",
+                "gauge",
+                "Customers waiting in each help desk queue now (away ones included).",
+                [({"queue": q}, n) for q, n in sorted(self.desk_waiting.items())],
+            ),
+            (
+                "desk_asks_total",
+                "counter",
+                "Customers who joined a help desk queue.",
+                [({}, self.desk_asks_total)],
+            ),
+            (
+                "desk_taken_total",
+                "counter",
+                "Customers agents took from the queues.",
+                [({}, self.desk_taken_total)],
+            ),
+            (
+                "desk_refused_total",
+                "counter",
+                "Help desk refusals, by reason (DeskError codes: FULL, CLOSED, RATE_LIMITED...).",
+                [({"reason": r}, n) for r, n in sorted(self.desk_refused_total.items())],
             ),
             (
                 "redirects_total",

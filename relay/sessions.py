@@ -380,6 +380,7 @@ class Relay:
                 max_sessions=settings.desk_max_sessions,
                 monotonic=monotonic,
                 wall=wall,
+                metrics=self.metrics,
             )
             if desk is not None
             else None
@@ -472,6 +473,8 @@ class Relay:
                         return self._enter(conn, msg)
                     if isinstance(msg, Take):
                         return self._take(conn, conn.agent, msg.ticket)
+                    if isinstance(msg, CallbackOutcome | ListQueues) and self.desk is None:
+                        return [Send(cid, DeskRefused("NO_DESK"))]
                     if isinstance(msg, CallbackOutcome) and self.desk is not None:
                         return self.desk.outcome(cid, conn.agent, msg)
                     if isinstance(msg, ListQueues) and self.desk is not None:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from assist_ui.i18n import error_text
 from common.errors import AssistError
-from common.messages import CallbackItem, FlagKind, Outcome, WaitingItem
+from common.messages import CallbackItem, FlagKind, Outcome, QueueInfo, WaitingItem
 
 __all__ = ["FlagDialog", "QueuePanel", "RescheduleDialog"]
 
@@ -74,8 +74,10 @@ class QueuePanel(QWidget):
         self.setObjectName("queuePanel")
         self.busy = False
         self._items: tuple[WaitingItem, ...] = ()
+        self._total = 0
         self._received = time.monotonic()
         self._calls: tuple[CallbackItem, ...] = ()
+        self._names: dict[str, str] = {}  # queue id -> its name in the app's language
         self.tabs = QTabWidget(self)
 
         self.waiting = QTreeWidget()
@@ -157,13 +159,17 @@ class QueuePanel(QWidget):
     @Slot(object, int)
     def set_waiting(self, items: tuple[WaitingItem, ...], total: int) -> None:
         chosen = self.selected_ticket()
-        self._items, self._received = items, time.monotonic()
+        if items is not self._items:  # new news (not a rename): count on from now
+            self._received = time.monotonic()
+        self._items, self._total = items, total
         self.waiting.clear()
         for item in items:
             who = item.name
             if item.earlier:
                 who += "  " + self.tr("↻ {n} earlier").format(n=item.earlier)
-            row = QTreeWidgetItem(["", item.queue, who, " ".join(item.description.split())])
+            row = QTreeWidgetItem(
+                ["", self._queue(item.queue), who, " ".join(item.description.split())]
+            )
             row.setData(0, Qt.ItemDataRole.UserRole, item.ticket)
             if item.away:
                 row.setToolTip(2, self.tr("Their connection dropped; they keep their place."))
@@ -188,13 +194,26 @@ class QueuePanel(QWidget):
             if late:
                 when += "  " + self.tr("(late)")
             contact = self.tr("in the app") if item.in_app else item.contact
-            row = QTreeWidgetItem([when, item.queue, item.name, contact, item.description])
+            row = QTreeWidgetItem(
+                [when, self._queue(item.queue), item.name, contact, item.description]
+            )
             row.setData(0, Qt.ItemDataRole.UserRole, item.id)
             if late:
                 row.setForeground(0, QBrush(_LATE))
             self.calls.addTopLevelItem(row)
         self.tabs.setTabText(1, self.tr("Callbacks ({n})").format(n=len(items)))
         self._update_buttons()
+
+    @Slot(object)
+    def set_queues(self, queues: tuple[QueueInfo, ...]) -> None:
+        """The queues' names (Korean ones in a Korean app), in place of their ids."""
+        korean = QLocale().language() is QLocale.Language.Korean
+        self._names = {q.id: (q.name_ko if korean and q.name_ko else q.name) for q in queues}
+        self.set_waiting(self._items, self._total)
+        self.set_callbacks(self._calls)
+
+    def _queue(self, queue_id: str) -> str:
+        return self._names.get(queue_id, queue_id)
 
     def set_busy(self, busy: bool) -> None:
         """In a session: taking another customer waits until it ends."""

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         desk.link.queue_changed.connect(self._on_queue)
         desk.link.callbacks_changed.connect(self._on_callbacks)
         desk.link.desk_notice.connect(self.queue_panel.show_notice)
+        desk.link.queues_known.connect(self.queue_panel.set_queues)
         self.queue_panel.take_next.connect(lambda: desk.take(""))
         self.queue_panel.take_ticket.connect(desk.take)
         self.queue_panel.outcome.connect(desk.callback_outcome)

@@ -68,6 +68,7 @@ from relay.desk.lobby import Standing as LobbyStanding
 from relay.desk.reasons import error_reason
 from relay.desk.routing import Refusal
 from relay.limits import RateLimiter
+from relay.metrics import Metrics
 from relay.store import AgentRecord, BlockRow, CallbackRow
 
 __all__ = ["FLUSH_S", "DeskFront"]
@@ -121,8 +122,10 @@ class DeskFront:
         max_sessions: int = 1,
         monotonic: Callable[[], float],
         wall: Callable[[], float],
+        metrics: Metrics | None = None,
     ) -> None:
         self.desk = desk
+        self.metrics = metrics if metrics is not None else Metrics()
         self._wall = wall
         self._monotonic = monotonic
         self.lobby = Lobby(
@@ -142,6 +145,22 @@ class DeskFront:
         #: Database work from places given up (see :meth:`take_outbox`).
         self.outbox: list[Action] = []
 
+    def _no(
+        self,
+        cid: int,
+        why: str | WhyNot | Refusal | WindowRefusal,
+        *,
+        offer_callback: bool = False,
+        opens: float = 0,
+    ) -> Send:
+        """A refusal to ``cid``, counted by reason for the metrics."""
+        return Send(cid, self._counted(_refused(why, offer_callback=offer_callback, opens=opens)))
+
+    def _counted(self, msg: DeskRefused) -> DeskRefused:
+        refused = self.metrics.desk_refused_total
+        refused[msg.reason] = refused.get(msg.reason, 0) + 1
+        return msg
+
     # ------------------------------------------------------------ customers
 
     def _now_dt(self) -> dt.datetime:
@@ -154,16 +173,15 @@ class DeskFront:
     def ask(self, cid: int, address: str, msg: Ask) -> tuple[list[Action], str | None]:
         """A customer asks for help. Returns what to do and their ticket (None if refused)."""
         if self._limited("ip:" + address, "inst:" + msg.installation):
-            return [Send(cid, _refused("RATE_LIMITED"))], None
+            return [self._no(cid, "RATE_LIMITED")], None
         ticket = secrets.token_urlsafe(12)
         details = {"name": msg.name, "description": msg.description}
         got = self.lobby.join(ticket, msg.queue, msg.installation, details)
         if isinstance(got, NotJoined):
             opens = got.opens_at.timestamp() if got.opens_at is not None else 0
-            return [
-                Send(cid, _refused(got.why, offer_callback=got.offer_callback, opens=opens))
-            ], None
+            return [self._no(cid, got.why, offer_callback=got.offer_callback, opens=opens)], None
         assert isinstance(got, Joined)
+        self.metrics.desk_asks_total += 1
         self.askers[ticket] = _Asker(cid, msg, msg.rejoin_hash)
         self._ticket_of[cid] = ticket
         keep = KeepTicket(ticket, msg.queue, msg.installation, self._wall(), msg.serialize())
@@ -183,11 +201,11 @@ class DeskFront:
         asker = self.askers.get(msg.ticket)
         proof = hashlib.sha256(msg.secret).digest()
         if asker is None or not hmac.compare_digest(proof, asker.rejoin_hash):
-            return [Send(cid, _refused("LOST_PLACE"))], None
+            return [self._no(cid, "LOST_PLACE")], None
         standing = self.lobby.back(msg.ticket)
         if standing is None:
             self._forget(msg.ticket)
-            return [Send(cid, _refused("LOST_PLACE"))], None
+            return [self._no(cid, "LOST_PLACE")], None
         if asker.cid is not None:
             self._ticket_of.pop(asker.cid, None)
         asker.cid = cid
@@ -204,8 +222,8 @@ class DeskFront:
         return gone.queue if gone is not None else None
 
     def dropped(self, cid: int) -> None:
-        """A connection closed: a waiting customer keeps their place for the grace period."""
-        self.desks.pop(cid, None)
+        """A connection closed: a waiting customer keeps their place for the grace period
+        (an agent's desk is :meth:`desk_closed`)."""
         ticket = self._ticket_of.pop(cid, None)
         if ticket is None:
             return
@@ -304,35 +322,36 @@ class DeskFront:
         staff = len(self.lobby.router.serving(queue_id, self.lobby.agents()))
         return CallbackPlanner(queue.hours, self.lobby.handle_s(queue_id) or queue.handle_s, staff)
 
-    def _booked(self, queue_id: str) -> list[dt.datetime]:
+    def _booked(self, queue_id: str, but: str = "") -> list[dt.datetime]:
+        """Window starts of the queue's open callbacks (``but`` one being moved)."""
         return [
             dt.datetime.fromtimestamp(c.window_start, dt.UTC)
             for c in self.callbacks.values()
-            if c.queue == queue_id
+            if c.queue == queue_id and c.id != but
         ]
 
     def windows(self, cid: int, msg: ListWindows) -> list[Action]:
         planner = self._planner(msg.queue)
         if planner is None:
-            return [Send(cid, _refused("UNKNOWN_QUEUE"))]
+            return [self._no(cid, "UNKNOWN_QUEUE")]
         offer = planner.offer(self._now_dt(), self._booked(msg.queue))
         starts = tuple(int(start.timestamp()) for start, _ in offer)
         return [Send(cid, Windows(msg.queue, starts, WINDOW_MINUTES))]
 
     def call_me(self, cid: int, address: str, msg: CallMe) -> list[Action]:
         if self._limited("ip:" + address, "inst:" + msg.installation):
-            return [Send(cid, _refused("RATE_LIMITED"))]
+            return [self._no(cid, "RATE_LIMITED")]
         planner = self._planner(msg.queue)
         if planner is None:
-            return [Send(cid, _refused("UNKNOWN_QUEUE"))]
+            return [self._no(cid, "UNKNOWN_QUEUE")]
         if self.lobby.blocked(msg.installation):
-            return [Send(cid, _refused("BLOCKED"))]
+            return [self._no(cid, "BLOCKED")]
         if not msg.in_app and len(msg.contact.strip()) < 3:
-            return [Send(cid, _refused("NEED_CONTACT"))]
+            return [self._no(cid, "NEED_CONTACT")]
         chosen = dt.datetime.fromtimestamp(msg.window_start, dt.UTC)
         window = planner.check(self._now_dt(), chosen, self._booked(msg.queue))
         if isinstance(window, WindowRefusal):
-            return [Send(cid, _refused(window))]
+            return [self._no(cid, window)]
         start, end = window
         return [
             BookCallback(
@@ -351,7 +370,7 @@ class DeskFront:
     def booked(self, cid: int, row: CallbackRow | None, why: str = "") -> list[Action]:
         """The answer to :class:`BookCallback`: the row kept, or None and a sentence code."""
         if row is None:
-            return [Send(cid, _refused(why or "UNAVAILABLE"))]
+            return [self._no(cid, why or "UNAVAILABLE")]
         self.callbacks[row.id] = row
         return [
             Send(cid, CallbackBooked(row.id, int(row.window_start), int(row.window_end))),
@@ -360,28 +379,23 @@ class DeskFront:
     def outcome(self, cid: int, agent: AgentRecord, msg: CallbackOutcome) -> list[Action]:
         row = self.callbacks.get(msg.id)
         if row is None:
-            return [Send(cid, _refused("CALLBACK_GONE"))]
+            return [self._no(cid, "CALLBACK_GONE")]
         window = None
         if msg.outcome is Outcome.RESCHEDULED:
             planner = self._planner(row.queue)
-            assert planner is not None
+            if planner is None:  # the queue left the desk file since it was booked
+                return [self._no(cid, "UNKNOWN_QUEUE")]
             chosen = dt.datetime.fromtimestamp(msg.window_start, dt.UTC)
-            others = [w for k, c in self.callbacks.items() if k != row.id for w in [c]]
-            booked = [
-                dt.datetime.fromtimestamp(c.window_start, dt.UTC)
-                for c in others
-                if c.queue == row.queue
-            ]
-            got = planner.check(self._now_dt(), chosen, booked)
+            got = planner.check(self._now_dt(), chosen, self._booked(row.queue, but=row.id))
             if isinstance(got, WindowRefusal):
-                return [Send(cid, _refused(got))]
+                return [self._no(cid, got)]
             window = (got[0].timestamp(), got[1].timestamp())
         return [RecordOutcome(cid, agent.name, row.id, _OUTCOMES[msg.outcome], window, msg.note)]
 
     def recorded(self, cid: int, row: CallbackRow | None, why: str = "") -> list[Action]:
         """The answer to :class:`RecordOutcome`."""
         if row is None:
-            return [Send(cid, _refused(why or "CALLBACK_GONE"))]
+            return [self._no(cid, why or "CALLBACK_GONE")]
         if row.state == "open":
             self.callbacks[row.id] = row
         else:
@@ -436,11 +450,12 @@ class DeskFront:
         self._agent_here(agent)
         got = self.lobby.take(agent.name, ticket) if ticket else self.lobby.take_next(agent.name)
         if isinstance(got, Refusal):
-            return _refused(got)
+            return self._counted(_refused(got))
         asker = self.askers.get(got.waiting.ticket)
         if asker is None or asker.cid is None:  # pragma: no cover - the lobby passes them over
-            return _refused(Refusal.GONE)
+            return self._counted(_refused(Refusal.GONE))
         self._forget(got.waiting.ticket)
+        self.metrics.desk_taken_total += 1
         return got, asker
 
     def session_ended(self, agent: str, queue: str, handle_s: float | None) -> None:
@@ -477,6 +492,7 @@ class DeskFront:
         list goes to every desk)."""
         for w in self.lobby.expire():
             self._forget(w.ticket)
+        self.metrics.desk_waiting = {q.id: len(self.lobby.waiting(q.id)) for q in self.desk.queues}
         self.dirty.clear()
         out = self.standings()
         by_team: dict[str, tuple[WaitingList, CallbackList]] = {}

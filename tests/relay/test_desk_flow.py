@@ -213,6 +213,13 @@ def test_a_flood_of_asks_from_one_address_gets_a_sentence(desk: tuple[Loop, Org]
     assert refused and all(isinstance(e, DeskError) for e in refused)
     assert refused[0].reason == "RATE_LIMITED"
     assert "wait a minute" in str(refused[0])
+    # ... and admins see it: refusals by reason, asks, and who waits where.
+    loop.tick()
+    text = loop.core.metrics.render()
+    counted = 'assist_relay_desk_refused_total{node="",reason="RATE_LIMITED"}'
+    assert f"{counted} {len(refused)}" in text
+    assert 'assist_relay_desk_waiting{node="",queue="internet"} 6' in text
+    assert "assist_relay_desk_asks_total" in text
     _ = WaitingList
 
 
@@ -245,3 +252,16 @@ def test_a_repeat_customer_is_marked_for_the_agent(desk: tuple[Loop, Org]) -> No
     a = loop.attach(taker)
     (taken,) = loop.take(a, CustomerTaken)
     assert taken.took.earlier == 2
+
+
+def test_an_agent_whose_desk_closes_no_longer_counts_as_serving(desk: tuple[Loop, Org]) -> None:
+    loop, org = desk
+    desk_cid, _ = open_desk(loop, "alice")
+    c = loop.attach(ask(org))
+    (first,) = loop.take(c, InQueue)
+    assert first.wait_min >= 0  # alice serves the queue: there is an estimate
+    loop.eps.pop(desk_cid)
+    loop._apply(loop.core.closed(desk_cid))  # noqa: SLF001 - her app closed
+    loop.tick()
+    (now,) = loop.take(c, InQueue)
+    assert now.wait_min == -1 and now.offer_callback  # nobody serves it now

@@ -17,6 +17,7 @@ from common.messages import (
     CallbackList,
     CallbackOutcome,
     CallMe,
+    DeskRefused,
     ListQueues,
     ListWindows,
     Message,
@@ -131,6 +132,13 @@ def test_a_callback_booked_in_the_app_reaches_the_agents_list_and_its_outcome_is
             assert booked.window_start == windows.starts[0]
             listed = await next_of(agent, CallbackList)
             assert [c.id for c in listed.items] == [booked.id]
+            later = windows.starts[1]
+            await agent.send(CallbackOutcome(booked.id, Outcome.RESCHEDULED, later, "busy now"))
+            moved = await next_of(agent, CallbackList)
+            assert [c.window_start for c in moved.items] == [later]
+            await agent.send(CallbackOutcome(booked.id, Outcome.RESCHEDULED, later + 7, ""))
+            refused = await next_of(agent, DeskRefused)  # not a window the desk offers
+            assert refused.reason == "NOT_OFFERED"
             await agent.send(CallbackOutcome(booked.id, Outcome.DONE, 0, "fixed the bill"))
             assert (await next_of(agent, CallbackList)).items == ()
 
