@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 
 from assist_client import config
 from assist_client.desk import DeskClient
-from assist_client.help_form import desk_error
+from assist_client.help_form import desk_error, window_text
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.previews import PreviewGrabber
 from assist_client.recap import Recap
@@ -49,7 +49,7 @@ from common.codes import SessionCode
 from common.errors import AssistError, DeskError
 from common.help import HelpRequest
 from common.identity import Pin, Trust
-from common.messages import CallMe, Chat, EndReason, Step
+from common.messages import CallbackBooked, CallMe, Chat, EndReason, Step
 from common.room import Candidate
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,10 @@ class ClientApp(QObject):
         self.join.set_can_ask_help(bool(self.trust.pins))
         self.join.help_wanted.connect(self.show_get_help)
         self.desk.failed.connect(self._on_desk_failed)
+        self.desk.booked.connect(self._on_booked)
+        self._booking: CallMe | None = None
+        self._callback_pin: Pin | None = None
+        self._callback_when = ""
 
     # ------------------------------------------------------------ session
 
@@ -200,7 +204,12 @@ class ClientApp(QObject):
             if self.get_help is not None:
                 self.get_help.hide()
             self.join.hide()
-            self.waiting.set_standing(position, wait_min, offer_callback)
+            if position == 0:  # waiting for a callback booked in the app
+                self.waiting.set_callback(self._callback_when)
+                if self.callback is not None:
+                    self.callback.hide()
+            else:
+                self.waiting.set_standing(position, wait_min, offer_callback)
             if not self.waiting.isVisible():
                 self.waiting.show()
 
@@ -246,7 +255,7 @@ class ClientApp(QObject):
             self.waiting = None
 
     @Slot(object, str)
-    def _want_callback(self, _pin: Pin, queue: str) -> None:
+    def _want_callback(self, pin: Pin, queue: str) -> None:
         if self.callback is not None:
             self.callback.close()
             self.callback.deleteLater()
@@ -258,6 +267,7 @@ class ClientApp(QObject):
         self.desk.windows_listed.connect(cb.set_windows)
         self.desk.booked.connect(cb.on_booked)
         self.callback = cb
+        self._callback_pin = pin
         cb.show()
         cb.raise_()
         self.desk.list_windows(queue)
@@ -266,9 +276,23 @@ class ClientApp(QObject):
     def _book(
         self, queue: str, start: int, in_app: bool, name: str, contact: str, text: str
     ) -> None:
-        self.desk.book(
-            CallMe(queue, config.installation_id(), name, contact or "-", text, start, in_app)
-        )
+        call = CallMe(queue, config.installation_id(), name, contact, text, start, in_app)
+        self._booking = call
+        self.desk.book(call)
+
+    @Slot(object)
+    def _on_booked(self, booked: CallbackBooked) -> None:
+        """A callback "in the app": wait here for the agent's call (the app stays open;
+        the waiting screen says when), verified like any agent who takes a customer."""
+        call, pin = self._booking, self._callback_pin
+        if call is None or not call.in_app or pin is None:
+            return
+        self._callback_when = window_text(booked.window_start, 30)
+        self.request = HelpRequest(
+            call.queue, pin.fingerprint, call.installation, call.name, call.contact,
+            call.description, callback=booked.id,
+        )  # fmt: skip
+        self.start_session(self.request)
 
     @Slot(object, str)
     def _on_desk_failed(self, error: AssistError, what: str) -> None:

@@ -447,7 +447,7 @@ class Endpoint:
                 rejoin_hash = hashlib.sha256(self._rejoin).digest()
                 self._send(
                     Ask(r.queue, r.org, r.installation, r.name, r.contact, r.description,
-                        r.system, ask.public_key, ask.nonce, rejoin_hash)
+                        r.system, ask.public_key, ask.nonce, rejoin_hash, r.callback)
                 )  # fmt: skip
         elif self.role is Role.AGENT:
             self.phase = Phase.SIGNING_IN

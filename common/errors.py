@@ -596,6 +596,10 @@ class DeskError(ReasonedError):
     NO_DESK = "This relay has no help desk. Ask the organisation for a code instead."
     UNAVAILABLE = "The desk cannot keep your request right now. Please try again in a few minutes."
     NEED_CONTACT = "Please give a phone number or an e-mail address to be called on."
+    NO_CALLBACK = (
+        "That callback request is no longer open (an agent may have called already). "
+        "Please ask for help again."
+    )
     NOT_OFFERED = "That time can no longer be chosen. Please pick one of the times shown now."
     WINDOW_FULL = "That time is fully booked. Please pick another one."
     # The agent's side.
@@ -623,6 +627,7 @@ class DeskError(ReasonedError):
         "RATE_LIMITED": RATE_LIMITED,
         "NO_DESK": NO_DESK,
         "NEED_CONTACT": NEED_CONTACT,
+        "NO_CALLBACK": NO_CALLBACK,
         "UNAVAILABLE": UNAVAILABLE,
         "NOT_OFFERED": NOT_OFFERED,
         "WINDOW_FULL": WINDOW_FULL,

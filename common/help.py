@@ -72,6 +72,8 @@ class HelpRequest:
     contact: str
     description: str
     system: str = ""
+    #: A callback booked "in the app": wait for that call instead of a queue place.
+    callback: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ from common.messages import CallbackItem, FlagKind, Outcome, QueueInfo, WaitingI
 __all__ = ["FlagDialog", "QueuePanel", "RescheduleDialog"]
 
 _LATE = QColor("#b3261e")
+#: The ticket that calls back a customer waiting in the app (relay/desk/front.py).
+CALLBACK_TICKET = "cb:"
 _AWAY = QColor("#9e9e9e")
 
 
@@ -127,11 +129,17 @@ class QueuePanel(QWidget):
         self.no_answer_button.clicked.connect(lambda: self._outcome(Outcome.NO_ANSWER))
         self.reschedule_button = QPushButton(self.tr("Reschedule…"))
         self.reschedule_button.clicked.connect(self._reschedule)
+        self.call_app_button = QPushButton(self.tr("Call in the app"))
+        self.call_app_button.setToolTip(
+            self.tr("The customer's Assist is open and waiting: they are asked to share")
+        )
+        self.call_app_button.clicked.connect(self._call_in_app)
         calls_page = QWidget()
         c = QVBoxLayout(calls_page)
         c.setContentsMargins(0, 8, 0, 0)
         c.addWidget(self.calls, 1)
         row = QHBoxLayout()
+        row.addWidget(self.call_app_button)
         row.addWidget(self.done_button)
         row.addWidget(self.no_answer_button)
         row.addWidget(self.reschedule_button)
@@ -193,7 +201,12 @@ class QueuePanel(QWidget):
             late = now >= item.window_end
             if late:
                 when += "  " + self.tr("(late)")
-            contact = self.tr("in the app") if item.in_app else item.contact
+            if item.in_app:
+                contact = (
+                    self.tr("in the app (open now)") if item.app_open else self.tr("in the app")
+                )
+            else:
+                contact = item.contact
             row = QTreeWidgetItem(
                 [when, self._queue(item.queue), item.name, contact, item.description]
             )
@@ -245,9 +258,10 @@ class QueuePanel(QWidget):
         self.take_button.setEnabled(not self.busy and chosen is not None and not chosen.away)
         tip = self.tr("Finish your session first.") if self.busy else ""
         self.take_next_button.setToolTip(tip)
-        has_call = self.selected_callback() is not None
+        call = self.selected_callback()
         for b in (self.done_button, self.no_answer_button, self.reschedule_button):
-            b.setEnabled(has_call)
+            b.setEnabled(call is not None)
+        self.call_app_button.setEnabled(call is not None and call.app_open and not self.busy)
 
     def _tick(self) -> None:
         elapsed = time.monotonic() - self._received
@@ -262,6 +276,12 @@ class QueuePanel(QWidget):
         if ticket and self.take_button.isEnabled():
             self.status.clear()
             self.take_ticket.emit(ticket)
+
+    def _call_in_app(self) -> None:
+        call = self.selected_callback()
+        if call is not None and call.app_open and not self.busy:
+            self.status.clear()
+            self.take_ticket.emit(CALLBACK_TICKET + call.id)
 
     def _outcome(self, outcome: Outcome) -> None:
         call = self.selected_callback()

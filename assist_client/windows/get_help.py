@@ -354,7 +354,8 @@ class WaitingWindow(_Window):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 32, 40, 28)
         layout.setSpacing(14)
-        layout.addWidget(_heading(self.tr("You are in the queue")))
+        self.heading = _heading(self.tr("You are in the queue"))
+        layout.addWidget(self.heading)
         where.setMinimumWidth(520)
         layout.addWidget(where)
         layout.addSpacing(8)
@@ -382,6 +383,17 @@ class WaitingWindow(_Window):
         self.callback_button.setVisible(offer_callback)
         self.callback_button.setObjectName("Primary" if offer_callback else "")
         self.callback_button.setStyleSheet("")
+        QTimer.singleShot(0, lambda: _grow(self))
+
+    def set_callback(self, when: str) -> None:
+        """Waiting for a callback booked in the app, not a place in line."""
+        self.heading.setText(self.tr("Waiting for your callback"))
+        self.position.setText(self.tr("Your callback is booked"))
+        self.wait.setText(
+            self.tr("An agent will contact you here, {when}. Keep Assist open.").format(when=when)
+        )
+        self.leave_button.setText(self.tr("Stop waiting in the app"))
+        self.callback_button.hide()
         QTimer.singleShot(0, lambda: _grow(self))
 
     @Slot()

@@ -1534,6 +1534,14 @@
       <translation>다시 예약…</translation>
     </message>
     <message>
+      <source>Call in the app</source>
+      <translation>앱으로 연락하기</translation>
+    </message>
+    <message>
+      <source>The customer's Assist is open and waiting: they are asked to share</source>
+      <translation>고객의 Assist가 열려 기다리고 있습니다. 고객에게 공유 여부를 묻습니다</translation>
+    </message>
+    <message>
       <source>↻ {n} earlier</source>
       <translation>↻ 이전 {n}회</translation>
     </message>
@@ -1548,6 +1556,10 @@
     <message>
       <source>(late)</source>
       <translation>(지남)</translation>
+    </message>
+    <message>
+      <source>in the app (open now)</source>
+      <translation>앱으로 (지금 열려 있음)</translation>
     </message>
     <message>
       <source>in the app</source>
@@ -1817,6 +1829,22 @@
       <translation>대기열에 들어가는 중…</translation>
     </message>
     <message>
+      <source>Waiting for your callback</source>
+      <translation>콜백을 기다리는 중</translation>
+    </message>
+    <message>
+      <source>Your callback is booked</source>
+      <translation>콜백이 예약되었습니다</translation>
+    </message>
+    <message>
+      <source>An agent will contact you here, {when}. Keep Assist open.</source>
+      <translation>상담원이 {when}에 이곳으로 연락드립니다. Assist를 열어 두세요.</translation>
+    </message>
+    <message>
+      <source>Stop waiting in the app</source>
+      <translation>앱에서 기다리지 않기</translation>
+    </message>
+    <message>
       <source>The connection dropped. Reconnecting — you keep your place for a while.</source>
       <translation>연결이 끊겼습니다. 다시 연결하는 중이며, 잠시 동안 순서는 그대로 유지됩니다.</translation>
     </message>
@@ -1950,6 +1978,10 @@
     <message>
       <source>Please give a phone number or an e-mail address to be called on.</source>
       <translation>연락받을 전화번호나 이메일 주소를 적어 주세요.</translation>
+    </message>
+    <message>
+      <source>That callback request is no longer open (an agent may have called already). Please ask for help again.</source>
+      <translation>이 콜백 요청은 더 이상 유효하지 않습니다(상담원이 이미 연락했을 수 있습니다). 다시 도움을 요청해 주세요.</translation>
     </message>
     <message>
       <source>The desk cannot keep your request right now. Please try again in a few minutes.</source>

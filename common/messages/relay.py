@@ -409,11 +409,15 @@ class Ask(Message):
     help_key: HelpKey
     nonce: HelpNonce
     rejoin_hash: Hash32
+    #: The id of a callback booked "in the app": wait for that agent's call here
+    #: instead of a place in the queue (the relay answers position 0).
+    callback: Annotated[str, Meta(max_length=32)] = ""
 
 
 class Standing(Message):
     """relay -> waiting customer: where they stand, sent on joining and whenever the
-    position, the wait as shown or the callback offer changes."""
+    position, the wait as shown or the callback offer changes. Position 0: waiting
+    for a booked callback (``Ask.callback``), not in line."""
 
     KIND = Kind.STANDING
     ticket: Ticket
@@ -583,6 +587,8 @@ class CallbackItem(Record):
     in_app: bool
     #: Unix seconds when the customer asked.
     asked: UInt64
+    #: In the app, and the customer's app waits for the call now: "Call in app" works.
+    app_open: bool = False
 
 
 class CallbackList(Message):

@@ -66,13 +66,15 @@ from relay.desk.estimate import estimate_waits, shown_wait
 from relay.desk.lobby import Joined, Lobby, NotJoined, Taken, WhyNot
 from relay.desk.lobby import Standing as LobbyStanding
 from relay.desk.reasons import error_reason
-from relay.desk.routing import Refusal
+from relay.desk.routing import Refusal, Waiting
 from relay.limits import RateLimiter
 from relay.metrics import Metrics
 from relay.store import AgentRecord, BlockRow, CallbackRow
 
 __all__ = ["FLUSH_S", "DeskFront"]
 
+#: Tickets of customers waiting in the app for a booked callback: this, then its id.
+CALLBACK_TICKET = "cb:"
 #: How often the driver flushes standings after takes and leaves (seconds).
 FLUSH_S = 0.1
 #: The longest waiting list an agent's app is sent (``total`` says how many wait in
@@ -174,6 +176,8 @@ class DeskFront:
         """A customer asks for help. Returns what to do and their ticket (None if refused)."""
         if self._limited("ip:" + address, "inst:" + msg.installation):
             return [self._no(cid, "RATE_LIMITED")], None
+        if msg.callback:
+            return self._await_callback(cid, msg)
         ticket = secrets.token_urlsafe(12)
         details = {"name": msg.name, "description": msg.description}
         got = self.lobby.join(ticket, msg.queue, msg.installation, details)
@@ -191,6 +195,25 @@ class DeskFront:
             keep,
         ], ticket
 
+    def _await_callback(self, cid: int, msg: Ask) -> tuple[list[Action], str | None]:
+        """A customer whose callback was booked "in the app" waits for the call: no
+        place in line; the agent sees "app open" and can call in the app."""
+        row = self.callbacks.get(msg.callback)
+        if (
+            row is None
+            or row.channel != "app"
+            or row.installation != msg.installation
+            or row.queue != msg.queue
+        ):
+            return [self._no(cid, "NO_CALLBACK")], None
+        ticket = CALLBACK_TICKET + row.id
+        old = self.askers.get(ticket)
+        if old is not None and old.cid is not None:
+            self._ticket_of.pop(old.cid, None)
+        self.askers[ticket] = _Asker(cid, msg, msg.rejoin_hash)
+        self._ticket_of[cid] = ticket
+        return [Send(cid, Standing(ticket, msg.queue, 0, -1, False))], ticket
+
     @staticmethod
     def _standing(s: LobbyStanding) -> Standing:
         wait = -1 if s.shown_min is None else min(U32, s.shown_min)
@@ -202,6 +225,12 @@ class DeskFront:
         proof = hashlib.sha256(msg.secret).digest()
         if asker is None or not hmac.compare_digest(proof, asker.rejoin_hash):
             return [self._no(cid, "LOST_PLACE")], None
+        if msg.ticket.startswith(CALLBACK_TICKET):
+            if asker.cid is not None:
+                self._ticket_of.pop(asker.cid, None)
+            asker.cid = cid
+            self._ticket_of[cid] = msg.ticket
+            return [Send(cid, Standing(msg.ticket, asker.ask.queue, 0, -1, False))], msg.ticket
         standing = self.lobby.back(msg.ticket)
         if standing is None:
             self._forget(msg.ticket)
@@ -217,6 +246,9 @@ class DeskFront:
         ticket = self._ticket_of.get(cid)
         if ticket is None:
             return None
+        if ticket.startswith(CALLBACK_TICKET):  # stops waiting in the app; still booked
+            self._forget(ticket)
+            return None
         gone = self.lobby.leave(ticket)
         self._forget(ticket)
         return gone.queue if gone is not None else None
@@ -230,13 +262,14 @@ class DeskFront:
         asker = self.askers.get(ticket)
         if asker is not None and asker.cid == cid:
             asker.cid = None
-            self.lobby.away(ticket)
+            if not ticket.startswith(CALLBACK_TICKET):
+                self.lobby.away(ticket)
 
     def _forget(self, ticket: str) -> None:
         asker = self.askers.pop(ticket, None)
         if asker is not None and asker.cid is not None:
             self._ticket_of.pop(asker.cid, None)
-        if asker is not None:
+        if asker is not None and not ticket.startswith(CALLBACK_TICKET):
             self.outbox.append(DropTicket(ticket))
 
     def take_outbox(self) -> list[Action]:
@@ -400,12 +433,16 @@ class DeskFront:
             self.callbacks[row.id] = row
         else:
             self.callbacks.pop(row.id, None)
+            self._forget(CALLBACK_TICKET + row.id)  # an app waiting for it: not any more
         return []
 
     def set_callbacks(self, rows: Iterable[CallbackRow]) -> None:
         """The open callback requests, as the database has them (at start, then now and
         then: another node or the CLI may have changed them)."""
         self.callbacks = {r.id: r for r in rows if r.state == "open"}
+        for ticket in [t for t in self.askers if t.startswith(CALLBACK_TICKET)]:
+            if ticket.removeprefix(CALLBACK_TICKET) not in self.callbacks:
+                self._forget(ticket)
 
     def set_blocks(self, rows: Iterable[BlockRow]) -> None:
         """Blocks in force, as the database has them (supervisors set them with the CLI)."""
@@ -448,6 +485,8 @@ class DeskFront:
     def take(self, agent: AgentRecord, ticket: str) -> tuple[Taken, _Asker] | DeskRefused:
         """An agent takes ``ticket`` (or the next customer, for an empty ticket)."""
         self._agent_here(agent)
+        if ticket.startswith(CALLBACK_TICKET):
+            return self._call_in_app(agent, ticket)
         got = self.lobby.take(agent.name, ticket) if ticket else self.lobby.take_next(agent.name)
         if isinstance(got, Refusal):
             return self._counted(_refused(got))
@@ -457,6 +496,20 @@ class DeskFront:
         self._forget(got.waiting.ticket)
         self.metrics.desk_taken_total += 1
         return got, asker
+
+    def _call_in_app(self, agent: AgentRecord, ticket: str) -> tuple[Taken, _Asker] | DeskRefused:
+        asker = self.askers.get(ticket)
+        row = self.callbacks.get(ticket.removeprefix(CALLBACK_TICKET))
+        if asker is None or asker.cid is None or row is None:
+            return self._counted(_refused("CALLBACK_GONE"))
+        waiting = Waiting(ticket, row.queue, self._monotonic(), row.installation)
+        why = self.lobby.take_callback(agent.name, waiting)
+        if why is not None:
+            return self._counted(_refused(why))
+        self._forget(ticket)
+        self.metrics.desk_taken_total += 1
+        details = {"name": asker.ask.name, "description": asker.ask.description}
+        return Taken(waiting, 0.0, details), asker
 
     def session_ended(self, agent: str, queue: str, handle_s: float | None) -> None:
         """A desk session ended after ``handle_s`` (None: it never got going, so it
@@ -509,6 +562,10 @@ class DeskFront:
                 out += [Send(cid, waiting), Send(cid, calls)]
         return out
 
+    def _app_open(self, callback_id: str) -> bool:
+        asker = self.askers.get(CALLBACK_TICKET + callback_id)
+        return asker is not None and asker.cid is not None
+
     def _lists(self, agent: AgentRecord) -> tuple[WaitingList, CallbackList]:
         teams = {agent.team} if agent.team else set()
         queues = [q.id for q in self.desk.queues if q.teams & teams]
@@ -548,6 +605,7 @@ class DeskFront:
                 c.description[:500] or "-",
                 c.channel == "app",
                 int(c.asked),
+                self._app_open(c.id),
             )
             for c in rows
         )

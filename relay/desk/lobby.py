@@ -361,6 +361,17 @@ class Lobby:
         self._agents[name].session_starts.append(now)
         return Taken(waiting, now - waiting.since, dict(details))
 
+    def take_callback(self, name: str, waiting: Waiting) -> Refusal | None:
+        """An agent calls back a customer whose app waits (not a queue place): the same
+        rules as taking from the queue; on success the agent is in a session."""
+        agent = self.agent(name)
+        if agent is None:
+            return Refusal.NOT_AVAILABLE
+        why = self.router.refusal(agent, waiting, self._blocked_set())
+        if why is None:
+            self._agents[name].session_starts.append(self._monotonic())
+        return why
+
     def session_ended(self, name: str, queue_id: str, handle_s: float | None) -> None:
         """An agent's desk session ended after ``handle_s`` (None: it never started, so
         nothing to learn): learn it, free the agent."""

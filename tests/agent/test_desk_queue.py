@@ -22,7 +22,7 @@ CALLS = (
     CallbackItem("cb-late", "billing", NOW - 3600, NOW - 1800, "Kim Sora", "010-2222-3333",
                  "Charged twice", False, NOW - 86400),
     CallbackItem("cb-next", "billing", NOW + 1800, NOW + 3600, "Jung Hoon", "", "Refund",
-                 True, NOW - 600),
+                 True, NOW - 600, True),
 )  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def test_callbacks_by_window_with_the_late_one_marked_and_outcomes_sent(
     assert panel.tabs.tabText(1) == "Callbacks (2)"
     late, nxt = panel.calls.topLevelItem(0), panel.calls.topLevelItem(1)
     assert late is not None and nxt is not None
-    assert late.text(0).endswith("(late)") and nxt.text(3) == "in the app"
+    assert late.text(0).endswith("(late)") and nxt.text(3) == "in the app (open now)"
     sent: list[tuple[str, Outcome, int, str]] = []
     panel.outcome.connect(lambda *a: sent.append(a))
     assert not panel.done_button.isEnabled()
@@ -73,6 +73,13 @@ def test_callbacks_by_window_with_the_late_one_marked_and_outcomes_sent(
         ("cb-late", Outcome.NO_ANSWER, 0, ""),
         ("cb-late", Outcome.RESCHEDULED, NOW + 86400, ""),
     ]
+    late.setSelected(False)
+    nxt.setSelected(True)  # their app waits: call them in the app
+    taken: list[str] = []
+    panel.take_ticket.connect(taken.append)
+    assert panel.call_app_button.isEnabled()
+    panel.call_app_button.click()
+    assert taken == ["cb:cb-next"]
     panel.show_notice(DeskError("CALLBACK_GONE"))
     assert "no longer open" in panel.status.text()
 

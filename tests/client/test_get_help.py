@@ -232,3 +232,28 @@ def test_a_full_queue_offers_the_callback_form_with_the_sentence(
     qtbot.waitUntil(lambda: app.callback is not None and app.callback.windows.count() == 2)
     app.callback.book_button.click()
     qtbot.waitUntil(lambda: "fully booked" in app.callback.error_label.text())
+
+
+def test_a_callback_in_the_app_waits_here_for_the_agents_call(
+    app: ClientApp, qtbot: QtBot, networks: FakeNetworks, desk: FakeDesk
+) -> None:
+    fill(app, qtbot)
+    form = app.get_help
+    assert form is not None
+    form.queue_list.setCurrentRow(1)  # closed: a callback
+    form.callback_button.click()
+    cb = app.callback
+    assert cb is not None
+    qtbot.addWidget(cb)
+    qtbot.waitUntil(lambda: cb.windows.count() == 2)
+    cb.by_app.setChecked(True)
+    cb.contact_edit.clear()  # in the app: no number needed
+    cb.book_button.click()
+    qtbot.waitUntil(lambda: bool(networks.made))
+    request = networks.last.code
+    assert isinstance(request, HelpRequest) and request.callback == "cb1"
+    networks.last.on_event(InQueue("cb:cb1", 0, -1, False))
+    qtbot.waitUntil(lambda: app.waiting is not None and app.waiting.isVisible())
+    assert app.waiting is not None
+    assert app.waiting.position.text() == "Your callback is booked"
+    assert "Keep Assist open" in app.waiting.wait.text()

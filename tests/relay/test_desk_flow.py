@@ -11,6 +11,7 @@ opens and offers a callback; an agent of an organisation the customer did not pi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -265,3 +266,45 @@ def test_an_agent_whose_desk_closes_no_longer_counts_as_serving(desk: tuple[Loop
     loop.tick()
     (now,) = loop.take(c, InQueue)
     assert now.wait_min == -1 and now.offer_callback  # nobody serves it now
+
+
+def test_a_callback_booked_in_the_app_is_called_in_the_app(desk: tuple[Loop, Org]) -> None:
+    from common.desk_query import DeskAnswer, DeskQuery
+    from common.messages import CallbackBooked, CallMe, ListWindows, Windows
+
+    loop, org = desk
+    desk_cid, desk_ep = open_desk(loop, "alice")
+    windows_q = DeskQuery(ListWindows("internet"))
+    w = loop.attach(windows_q)
+    (answer,) = loop.take(w, DeskAnswer)
+    assert isinstance(answer.message, Windows) and answer.message.starts
+    start = answer.message.starts[0]
+    call = CallMe("internet", "inst-call-0001", "Park Jiwoo", "", "요금", start, True)
+    b = loop.attach(DeskQuery(call))
+    (booked,) = loop.take(b, DeskAnswer)
+    assert isinstance(booked.message, CallbackBooked)
+    cb = booked.message.id
+    loop.tick()
+    assert [(c.id, c.in_app, c.app_open) for c in desk_ep.callbacks] == [(cb, True, False)]
+    # The customer's app waits for the call (at the time, or earlier: it stays open).
+    waiting = ask(org, "inst-call-0001", description="요금")
+    waiting.request = dataclasses.replace(waiting.request, callback=cb)  # type: ignore[arg-type]
+    c = loop.attach(waiting)
+    (standing,) = loop.take(c, InQueue)
+    assert standing.position == 0  # not in line: waiting for the booked call
+    loop.tick()
+    assert [c.app_open for c in desk_ep.callbacks] == [True]
+    # Someone else's installation cannot wait for it.
+    other = ask(org, "inst-other-0002")
+    other.request = dataclasses.replace(other.request, callback=cb)  # type: ignore[arg-type]
+    o = loop.attach(other)
+    (failed,) = loop.take(o, Failed)
+    assert isinstance(failed.error, DeskError) and failed.error.reason == "NO_CALLBACK"
+    taker = Endpoint.taker("alice", "cb:" + cb, key=loop.people["alice"].key)
+    a = loop.attach(taker)
+    (taken,) = loop.take(a, CustomerTaken)
+    assert taken.took.description == "요금"
+    assert loop.take(a, Secured)
+    (joined,) = loop.take(c, PeerJoined)
+    assert joined.identity is not None and joined.identity.verified
+    assert loop.take(c, Secured)
