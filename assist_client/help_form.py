@@ -2,7 +2,8 @@
 
 * :func:`problems` — the form's field checks, as sentences (the relay checks the
   same limits and refuses anything else);
-* :func:`wait_text`, :func:`position_text`, :func:`when_text`, :func:`window_text`,
+* :func:`wait_text`, :func:`position_text`, :func:`window_text` (with
+  :func:`assist_ui.i18n.when_text`),
   :func:`queue_line` — the waiting screen's and the queue list's words, in the
   installed language (times in this computer's time zone);
 * :func:`desk_error` — a desk refusal with the opening time filled in.
@@ -14,6 +15,7 @@ import re
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
+from assist_ui.i18n import when_text
 from common.errors import AssistError, DeskError
 from common.messages import MAX_CONTACT, MAX_NAME, MAX_SHORT_TEXT, QueueInfo
 
@@ -23,7 +25,6 @@ __all__ = [
     "problems",
     "queue_line",
     "wait_text",
-    "when_text",
     "window_text",
 ]
 
@@ -100,15 +101,6 @@ def wait_text(minutes: int) -> str:
     if rest == 0:
         return QCoreApplication.translate("GetHelp", "About {h} h.").format(h=hours)
     return QCoreApplication.translate("GetHelp", "About {h} h {m} min.").format(h=hours, m=rest)
-
-
-def when_text(unix_s: float) -> str:
-    """A day and time in this computer's zone: "Tue 2 Dec, 09:00" / "12월 2일 (수) 09:00"."""
-    moment = QDateTime.fromSecsSinceEpoch(int(unix_s)).toLocalTime()
-    locale = QLocale()
-    if locale.language() is QLocale.Language.Korean:
-        return locale.toString(moment, "M월 d일 (ddd) HH:mm")
-    return locale.toString(moment, "ddd d MMM, HH:mm")
 
 
 def window_text(start: float, minutes: int) -> str:

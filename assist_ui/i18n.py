@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QTranslator
 
 from common.errors import AssistError
 
@@ -51,3 +51,13 @@ def install(app: QCoreApplication, requested: str | None = None) -> str:
 def error_text(error: AssistError) -> str:
     """The error's sentence in the installed language."""
     return error.translated(lambda s: QCoreApplication.translate("errors", s))
+
+
+def when_text(unix_s: float) -> str:
+    """A day and time in this computer's zone and the installed language:
+    "Tue 2 Dec, 09:00" / "12월 2일 (수) 09:00"."""
+    moment = QDateTime.fromSecsSinceEpoch(int(unix_s)).toLocalTime()
+    locale = QLocale()
+    if locale.language() is QLocale.Language.Korean:
+        return locale.toString(moment, "M월 d일 (ddd) HH:mm")
+    return locale.toString(moment, "ddd d MMM, HH:mm")

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist_ui.i18n import error_text
+from assist_ui.i18n import error_text, when_text
 from common.errors import AssistError
 from common.messages import CallbackItem, FlagKind, Outcome, QueueInfo, WaitingItem
 
@@ -47,13 +47,6 @@ def _clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-def _when(unix_s: int) -> str:
-    locale = QLocale()
-    korean = locale.language() is QLocale.Language.Korean
-    moment = QDateTime.fromSecsSinceEpoch(unix_s).toLocalTime()
-    return locale.toString(moment, "M월 d일 (ddd) HH:mm" if korean else "ddd d MMM HH:mm")
 
 
 def _columns(tree: QTreeWidget) -> None:
@@ -197,7 +190,7 @@ class QueuePanel(QWidget):
         self.calls.clear()
         now = time.time()
         for item in items:
-            when = f"{_when(item.window_start)}–{_when(item.window_end)[-5:]}"
+            when = f"{when_text(item.window_start)}–{when_text(item.window_end)[-5:]}"
             late = now >= item.window_end
             if late:
                 when += "  " + self.tr("(late)")

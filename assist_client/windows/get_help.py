@@ -32,11 +32,10 @@ from assist_client.help_form import (
     problems,
     queue_line,
     wait_text,
-    when_text,
     window_text,
 )
 from assist_client.windows.style import STYLE
-from assist_ui.i18n import error_text
+from assist_ui.i18n import error_text, when_text
 from common.errors import AssistError
 from common.identity import Pin
 from common.messages import MAX_SHORT_TEXT, CallbackBooked, QueueInfo, Queues, Windows
