@@ -84,7 +84,7 @@ from relay.metrics import Metrics, Timings, serve_metrics
 from relay.org import Issuer, SignInCredentials, credentials_for, load_key, read_passphrase
 from relay.sessions import Relay, address_key, fan_out
 from relay.sql import DatabaseUnavailableError
-from relay.store import AgentRecord, Store, StoreError
+from relay.store import AgentRecord, CallbackRow, Store, StoreError
 
 log = logging.getLogger("relay.server")
 
@@ -703,11 +703,7 @@ class RelayServer:
                 await self._cluster(action)
             elif isinstance(action, MoveSession):
                 await self._move(action)
-            elif isinstance(action, KeepTicket | DropTicket):
-                self._keep_ticket(action)
-            elif isinstance(action, FlagContact):
-                self._keep_flag(action)
-            elif isinstance(action, BookCallback | RecordOutcome | LookUpEarlier | CustomerTaken):
+            elif isinstance(action, BookCallback | RecordOutcome | LookUpEarlier):
                 self._spawn(self._desk_write(action))
             elif isinstance(action, AskLimit):
                 await self._ask_limit(action.limit, action.key, action.per_minute)
@@ -847,6 +843,38 @@ class RelayServer:
                     event.member,
                     event.detail,
                 )
+        # The desk's writes that must keep their order (places, flags, contacts).
+        elif isinstance(event, KeepTicket):
+
+            def call() -> None:
+                st.keep_ticket(
+                    event.ticket, event.queue, event.installation, event.joined, event.ask
+                )
+        elif isinstance(event, DropTicket):
+
+            def call() -> None:
+                st.drop_ticket(event.ticket)
+        elif isinstance(event, FlagContact):
+
+            def call() -> None:
+                st.flag(
+                    event.installation,
+                    event.sid,
+                    event.kind,
+                    reason=event.reason,
+                    actor=event.agent,
+                    at=event.at,
+                )
+        elif isinstance(event, CustomerTaken):
+
+            def call() -> None:
+                st.customer_taken(
+                    event.installation,
+                    event.queue,
+                    agent=event.agent,
+                    waited_s=event.waited_s,
+                    at=event.at,
+                )
         else:  # pragma: no cover - every action type is handled above
             raise TypeError(event)
         self._audit.submit(call)
@@ -900,35 +928,6 @@ class RelayServer:
         desk.set_blocks(blocks)
         desk.set_callbacks(calls)
 
-    def _keep_flag(self, flag: FlagContact) -> None:
-        st = self.store
-
-        def keep() -> None:
-            st.flag(
-                flag.installation,
-                flag.sid,
-                flag.kind,
-                reason=flag.reason,
-                actor=flag.agent,
-                at=flag.at,
-            )
-
-        self._audit.submit(keep)
-
-    def _keep_ticket(self, action: KeepTicket | DropTicket) -> None:
-        """Places written in order by the audit thread (kept while the database is away)."""
-        st = self.store
-        if isinstance(action, KeepTicket):
-            keep = action
-            self._audit.submit(
-                lambda: st.keep_ticket(
-                    keep.ticket, keep.queue, keep.installation, keep.joined, keep.ask
-                )
-            )
-        else:
-            ticket = action.ticket
-            self._audit.submit(lambda: st.drop_ticket(ticket))
-
     async def _restore_places(self) -> None:
         """One node: the places the last run kept, back in line (away until their
         customers reconnect within the grace period). A cluster's are in Redis."""
@@ -965,9 +964,7 @@ class RelayServer:
                 except Exception:  # a bug here must not stop the updates for good
                     log.exception("desk flush failed")
 
-    async def _desk_write(
-        self, action: BookCallback | RecordOutcome | LookUpEarlier | CustomerTaken
-    ) -> None:
+    async def _desk_write(self, action: BookCallback | RecordOutcome | LookUpEarlier) -> None:
         """One desk write or lookup in a worker thread; its answer goes back to the core.
         A database that does not answer is a sentence to the person, never a hang."""
         desk, st = self.core.desk, self.store
@@ -976,7 +973,7 @@ class RelayServer:
             if isinstance(action, BookCallback):
                 cb = action
 
-                def book() -> Any:
+                def book() -> CallbackRow | None:
                     cid = st.add_callback(
                         queue=cb.queue,
                         installation=cb.installation,
@@ -987,7 +984,7 @@ class RelayServer:
                         window=cb.window,
                         asked=cb.asked,
                     )
-                    return next(r for r in st.callbacks(queues=[cb.queue]) if r.id == cid)
+                    return st.callback(cid)
 
                 row = await asyncio.to_thread(book)
                 out = desk.booked(cb.conn, row)
@@ -1004,21 +1001,9 @@ class RelayServer:
                     )
                 )
                 out = desk.recorded(rec.conn, row)
-            elif isinstance(action, LookUpEarlier):
+            else:
                 count = await asyncio.to_thread(st.earlier_contacts, action.installation)
                 desk.earlier(action.ticket, count)
-                return
-            else:
-                taken = action
-                self._audit.submit(
-                    lambda: st.customer_taken(
-                        taken.installation,
-                        taken.queue,
-                        agent=taken.agent,
-                        waited_s=taken.waited_s,
-                        at=taken.at,
-                    )
-                )
                 return
         except DatabaseUnavailableError as exc:
             self._database_down(exc)

@@ -710,8 +710,14 @@ class Store:
             if cursor.rowcount != 1:
                 raise StoreError(f"no open callback request {cid!r} (another agent may have it)")
             self._desk_log(db, at, f"callback {outcome}", cid, agent, note)
+        row = self.callback(cid)
+        assert row is not None  # updated above, in the same call
+        return row
+
+    def callback(self, cid: str) -> CallbackRow | None:
+        """One callback request, in any state."""
         row = self._db.execute(_SELECT_CALLBACKS + " WHERE id = ?", (cid,)).fetchone()
-        return CallbackRow(*row)
+        return CallbackRow(*row) if row else None
 
     def customer_taken(
         self, installation: str, queue: str, *, agent: str, waited_s: float, at: float

@@ -33,13 +33,18 @@ from PySide6.QtWidgets import (
 
 from assist_ui.i18n import error_text, when_text
 from common.errors import AssistError
-from common.messages import CallbackItem, FlagKind, Outcome, QueueInfo, WaitingItem
+from common.messages import (
+    CALLBACK_TICKET,
+    CallbackItem,
+    FlagKind,
+    Outcome,
+    QueueInfo,
+    WaitingItem,
+)
 
 __all__ = ["FlagDialog", "QueuePanel", "RescheduleDialog"]
 
 _LATE = QColor("#b3261e")
-#: The ticket that calls back a customer waiting in the app (relay/desk/front.py).
-CALLBACK_TICKET = "cb:"
 _AWAY = QColor("#9e9e9e")
 
 

@@ -455,6 +455,10 @@ class Leave(Message):
     KIND = Kind.LEAVE
 
 
+#: ``Take`` of this, then a callback's id: call back the customer whose app waits for it.
+CALLBACK_TICKET = "cb:"
+
+
 class Take(Message):
     """agent -> relay on a signed-in connection: take this customer (``ticket``), or
     the one waiting longest in my queues (empty ticket). Answered by :class:`Took` and

@@ -30,7 +30,9 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable
 
+from common.errors import ProtocolError
 from common.messages import (
+    CALLBACK_TICKET,
     MAX_DESK_LIST,
     U32,
     Ask,
@@ -41,6 +43,7 @@ from common.messages import (
     CallbackOutcome,
     CallMe,
     DeskRefused,
+    Layer,
     ListWindows,
     Outcome,
     PresenceState,
@@ -50,6 +53,7 @@ from common.messages import (
     WaitingItem,
     WaitingList,
     Windows,
+    parse,
 )
 from relay.actions import (
     Action,
@@ -62,7 +66,7 @@ from relay.actions import (
 )
 from relay.desk.callbacks import WINDOW_MINUTES, CallbackPlanner, WindowRefusal
 from relay.desk.config import Desk
-from relay.desk.estimate import estimate_waits, shown_wait
+from relay.desk.estimate import shown_wait
 from relay.desk.lobby import Joined, Lobby, NotJoined, Taken, WhyNot
 from relay.desk.lobby import Standing as LobbyStanding
 from relay.desk.reasons import error_reason
@@ -73,8 +77,6 @@ from relay.store import AgentRecord, BlockRow, CallbackRow
 
 __all__ = ["FLUSH_S", "DeskFront"]
 
-#: Tickets of customers waiting in the app for a booked callback: this, then its id.
-CALLBACK_TICKET = "cb:"
 #: How often the driver flushes standings after takes and leaves (seconds).
 FLUSH_S = 0.1
 #: The longest waiting list an agent's app is sent (``total`` says how many wait in
@@ -82,19 +84,10 @@ FLUSH_S = 0.1
 LIST_SHOWN = 200
 
 
-_OUTCOMES = {
-    Outcome.DONE: "done",
-    Outcome.NO_ANSWER: "no_answer",
-    Outcome.RESCHEDULED: "rescheduled",
-    Outcome.CANCELLED: "cancelled",
-}
-
-
 @dataclasses.dataclass(slots=True)
 class _Asker:
     cid: int | None
-    ask: Ask
-    rejoin_hash: bytes
+    ask: Ask  # as sent: what agents see, and the rejoin secret's hash
     earlier: int = 0
 
 
@@ -102,6 +95,11 @@ class _Asker:
 class _DeskConn:
     agent: AgentRecord
     sent: tuple[object, object] | None = None  # the lists it was last sent
+
+
+def _details(ask: Ask) -> dict[str, str]:
+    """What the lobby keeps with a ticket."""
+    return {"name": ask.name, "description": ask.description}
 
 
 def _refused(
@@ -130,12 +128,7 @@ class DeskFront:
         self.metrics = metrics if metrics is not None else Metrics()
         self._wall = wall
         self._monotonic = monotonic
-        self.lobby = Lobby(
-            desk,
-            grace_s=grace_s,
-            monotonic=monotonic,
-            wall=lambda: dt.datetime.fromtimestamp(wall(), dt.UTC),
-        )
+        self.lobby = Lobby(desk, grace_s=grace_s, monotonic=monotonic, wall=self._now_dt)
         self.max_sessions = max_sessions
         self.askers: dict[str, _Asker] = {}
         self._ticket_of: dict[int, str] = {}
@@ -179,14 +172,13 @@ class DeskFront:
         if msg.callback:
             return self._await_callback(cid, msg)
         ticket = secrets.token_urlsafe(12)
-        details = {"name": msg.name, "description": msg.description}
-        got = self.lobby.join(ticket, msg.queue, msg.installation, details)
+        got = self.lobby.join(ticket, msg.queue, msg.installation, _details(msg))
         if isinstance(got, NotJoined):
             opens = got.opens_at.timestamp() if got.opens_at is not None else 0
             return [self._no(cid, got.why, offer_callback=got.offer_callback, opens=opens)], None
         assert isinstance(got, Joined)
         self.metrics.desk_asks_total += 1
-        self.askers[ticket] = _Asker(cid, msg, msg.rejoin_hash)
+        self.askers[ticket] = _Asker(cid, msg)
         self._ticket_of[cid] = ticket
         keep = KeepTicket(ticket, msg.queue, msg.installation, self._wall(), msg.serialize())
         return [
@@ -210,9 +202,17 @@ class DeskFront:
         old = self.askers.get(ticket)
         if old is not None and old.cid is not None:
             self._ticket_of.pop(old.cid, None)
-        self.askers[ticket] = _Asker(cid, msg, msg.rejoin_hash)
-        self._ticket_of[cid] = ticket
+        self.askers[ticket] = _Asker(None, msg)
+        self._attach(ticket, cid)
         return [Send(cid, Standing(ticket, msg.queue, 0, -1, False))], ticket
+
+    def _attach(self, ticket: str, cid: int) -> None:
+        """``cid`` now holds ``ticket`` (a new connection takes over an old one)."""
+        asker = self.askers[ticket]
+        if asker.cid is not None:
+            self._ticket_of.pop(asker.cid, None)
+        asker.cid = cid
+        self._ticket_of[cid] = ticket
 
     @staticmethod
     def _standing(s: LobbyStanding) -> Standing:
@@ -223,22 +223,16 @@ class DeskFront:
         """A customer whose connection dropped is back with their ticket's secret."""
         asker = self.askers.get(msg.ticket)
         proof = hashlib.sha256(msg.secret).digest()
-        if asker is None or not hmac.compare_digest(proof, asker.rejoin_hash):
+        if asker is None or not hmac.compare_digest(proof, asker.ask.rejoin_hash):
             return [self._no(cid, "LOST_PLACE")], None
         if msg.ticket.startswith(CALLBACK_TICKET):
-            if asker.cid is not None:
-                self._ticket_of.pop(asker.cid, None)
-            asker.cid = cid
-            self._ticket_of[cid] = msg.ticket
+            self._attach(msg.ticket, cid)
             return [Send(cid, Standing(msg.ticket, asker.ask.queue, 0, -1, False))], msg.ticket
         standing = self.lobby.back(msg.ticket)
         if standing is None:
             self._forget(msg.ticket)
             return [self._no(cid, "LOST_PLACE")], None
-        if asker.cid is not None:
-            self._ticket_of.pop(asker.cid, None)
-        asker.cid = cid
-        self._ticket_of[cid] = msg.ticket
+        self._attach(msg.ticket, cid)
         return [Send(cid, self._standing(standing))], msg.ticket
 
     def leave(self, cid: int) -> str | None:
@@ -281,9 +275,6 @@ class DeskFront:
     def restore(self, rows: Iterable[tuple[str, str, str, float, bytes]]) -> int:
         """Places kept by the last run (one node): away until their customers come back
         with their secrets within the grace period. Returns how many."""
-        from common.errors import ProtocolError
-        from common.messages import Layer, parse
-
         now = self._wall()
         count = 0
         for ticket, queue, installation, joined, raw in rows:
@@ -291,11 +282,10 @@ class DeskFront:
                 ask = parse(raw, Layer.RELAY)
             except ProtocolError:
                 ask = None
-            details = {"name": getattr(ask, "name", ""), "description": ""}
             if isinstance(ask, Ask) and self.lobby.restore(
-                ticket, queue, installation, now - joined, details
+                ticket, queue, installation, now - joined, _details(ask)
             ):
-                self.askers[ticket] = _Asker(None, ask, ask.rejoin_hash)
+                self.askers[ticket] = _Asker(None, ask)
                 count += 1
             else:
                 self.outbox.append(DropTicket(ticket))
@@ -321,8 +311,9 @@ class DeskFront:
             closes = q.hours.closes_at(now) if is_open and not q.hours.always_open else None
             waiting = self.lobby.waiting(q.id)
             serving = self.lobby.router.serving(q.id, self.lobby.agents())
-            last = self.lobby.standing(waiting[-1].ticket) if waiting else None
-            wait = self._queue_wait(q.id, last)
+            # What someone joining now would be told: the place after the last.
+            shown = shown_wait(self.lobby.estimate_at(q, len(waiting) + 1))
+            wait = -1 if shown is None else min(U32, shown)
             out.append(
                 QueueInfo(
                     q.id,
@@ -337,16 +328,6 @@ class DeskFront:
                 )
             )
         return Queues(tuple(out))
-
-    def _queue_wait(self, queue_id: str, last: LobbyStanding | None) -> int:
-        """The wait someone joining now would be told, in minutes (-1: nobody serves)."""
-        queue = self.desk.queue(queue_id)
-        assert queue is not None
-        position = 0 if last is None else last.position
-        loads = self.lobby.loads(queue)
-        waits = estimate_waits(position + 1, loads, self.lobby.handle_s(queue_id) or 0.0)
-        shown = None if waits is None else shown_wait(waits[-1])
-        return -1 if shown is None else min(U32, shown)
 
     def _planner(self, queue_id: str) -> CallbackPlanner | None:
         queue = self.desk.queue(queue_id)
@@ -423,7 +404,8 @@ class DeskFront:
             if isinstance(got, WindowRefusal):
                 return [self._no(cid, got)]
             window = (got[0].timestamp(), got[1].timestamp())
-        return [RecordOutcome(cid, agent.name, row.id, _OUTCOMES[msg.outcome], window, msg.note)]
+        outcome = msg.outcome.name.lower()  # the store's words: done, no_answer, ...
+        return [RecordOutcome(cid, agent.name, row.id, outcome, window, msg.note)]
 
     def recorded(self, cid: int, row: CallbackRow | None, why: str = "") -> list[Action]:
         """The answer to :class:`RecordOutcome`."""
@@ -508,8 +490,7 @@ class DeskFront:
             return self._counted(_refused(why))
         self._forget(ticket)
         self.metrics.desk_taken_total += 1
-        details = {"name": asker.ask.name, "description": asker.ask.description}
-        return Taken(waiting, 0.0, details), asker
+        return Taken(waiting, 0.0, _details(asker.ask)), asker
 
     def session_ended(self, agent: str, queue: str, handle_s: float | None) -> None:
         """A desk session ended after ``handle_s`` (None: it never got going, so it
@@ -570,26 +551,25 @@ class DeskFront:
         teams = {agent.team} if agent.team else set()
         queues = [q.id for q in self.desk.queues if q.teams & teams]
         now = self._monotonic()
-        items: list[WaitingItem] = []
-        total = 0
-        for queue_id in queues:
-            for w in self.lobby.waiting(queue_id):
-                total += 1
-                asker = self.askers.get(w.ticket)
-                if asker is None or len(items) >= LIST_SHOWN:
-                    continue
-                items.append(
-                    WaitingItem(
-                        w.ticket,
-                        w.queue,
-                        min(U32, int(now - w.since)),
-                        asker.ask.name,
-                        asker.ask.description[:120],
-                        asker.earlier,
-                        asker.cid is None,
-                    )
-                )
-        items.sort(key=lambda i: -i.waited_s)  # across queues: longest waiting first
+        # Across the agent's queues, longest waiting first; the first LIST_SHOWN of them.
+        waiting = sorted(
+            (w for queue_id in queues for w in self.lobby.waiting(queue_id)),
+            key=lambda w: (w.since, w.ticket),
+        )
+        shown = [(w, a) for w in waiting if (a := self.askers.get(w.ticket)) is not None]
+        items = [
+            WaitingItem(
+                w.ticket,
+                w.queue,
+                min(U32, int(now - w.since)),
+                asker.ask.name,
+                asker.ask.description[:120],
+                asker.earlier,
+                asker.cid is None,
+            )
+            for w, asker in shown[:LIST_SHOWN]
+        ]
+        total = len(waiting)
         rows = sorted(
             (c for c in self.callbacks.values() if c.queue in queues),
             key=lambda c: (c.window_start, c.asked, c.id),

@@ -184,8 +184,7 @@ class Lobby:
         # The newest is last in line: its standing without ordering the whole queue
         # (a burst of asks stays linear, not quadratic).
         position = sum(1 for t in self._tickets.values() if t.waiting.queue == queue.id)
-        waits = estimate_waits(position, self.loads(queue), self._handle[queue.id].typical_s)
-        estimate = None if waits is None else round(waits[-1], 1)
+        estimate = self.estimate_at(queue, position)
         offer = estimate is None or estimate > self.desk.callback_offer_above_s
         standing = Standing(ticket, queue.id, position, estimate, shown_wait(estimate), offer)
         self._tickets[ticket].told = standing.heard
@@ -295,6 +294,12 @@ class Lobby:
             offer = estimate is None or estimate > self.desk.callback_offer_above_s
             out.append(Standing(w.ticket, queue.id, i + 1, estimate, shown_wait(estimate), offer))
         return out
+
+    def estimate_at(self, queue: Queue, position: int) -> float | None:
+        """The estimated wait (seconds) of ``position`` in ``queue``; None when nobody
+        serves it now."""
+        waits = estimate_waits(position, self.loads(queue), self._handle[queue.id].typical_s)
+        return None if waits is None else round(waits[-1], 1)
 
     def loads(self, queue: Queue) -> list[AgentLoad]:
         now = self._monotonic()
