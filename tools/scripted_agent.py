@@ -54,8 +54,21 @@ class ScriptedAgent:
             while not predicate():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out; events: {self.events[-10:]!r:.2000}")
+                    raise AssertionError(
+                        f"timed out; events: {self.events[-10:]!r:.2000}; {self._where()}"
+                    )
                 self._cond.wait(left)
+
+    def _where(self) -> str:
+        """Where the connection stands, for a timeout's message."""
+        conn = self.connection
+        if not self.net.alive:
+            return "the network thread has ended"
+        if conn._opening is not None:  # noqa: SLF001 - a test tool's diagnosis
+            return f"still opening the websocket to {self.connection.url}"
+        if conn._ws is None:  # noqa: SLF001
+            return "not connected"
+        return "connected, waiting for the relay"
 
     def wait_code(self, timeout: float = 10.0) -> SessionCode:
         self.wait_until(lambda: self.code is not None, timeout)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import subprocess
@@ -38,6 +39,7 @@ from tools.throwaway_ca import ThrowawayCA
 SCREEN = (1280, 800)
 #: Each wait in these tests ends by then at the latest; sessions take a few seconds.
 WAIT_S = 20.0
+log = logging.getLogger(__name__)
 BIN = Path(sys.executable).parent
 
 
@@ -98,17 +100,34 @@ def showing(display: str, png: Path, x: int = 0, y: int = 0) -> Iterator[np.ndar
     want = np.asarray(Image.open(png).convert("RGB"))
     h, w = want.shape[:2]
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SHOW, str(png), str(x), str(y)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    errors = png.with_suffix(".window-stderr.txt")
+
+    def start() -> subprocess.Popen[bytes]:
+        with errors.open("wb") as err:
+            return subprocess.Popen(
+                [sys.executable, "-c", _SHOW, str(png), str(x), str(y)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+
+    # The window is scaffolding, not the product: one that dies before it shows
+    # (seen once in CI: SIGABRT at start on a loaded machine) gets one more try,
+    # and a second death fails with what it printed.
+    proc = start()
+    tries = 1
     try:
         deadline = time.monotonic() + WAIT_S
         while not np.array_equal(grab(display)[y : y + h, x : x + w], want):
             if proc.poll() is not None:
-                raise AssertionError(f"the image window exited with {proc.returncode}")
+                said = errors.read_text(errors="replace").strip()[-2000:]
+                if tries < 2:
+                    log.warning("the image window exited with %s: %s", proc.returncode, said)
+                    proc, tries = start(), tries + 1
+                    continue
+                raise AssertionError(
+                    f"the image window exited with {proc.returncode}; it said: {said or 'nothing'}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"{png.name} did not appear on {display}")
             time.sleep(0.05)
