@@ -292,6 +292,35 @@ class CustomerTaken:
     at: float
 
 
+# ---------------------------------------------------------------- the help desk in a cluster
+# Redis work for the cluster's waiting room (relay/desk/shared.py).
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class JoinShared:
+    """Put a ticket in the cluster's queue; answer with :meth:`Relay.desk_joined`.
+    ``conn`` -1: a ticket of ours going back in at ``joined`` (nobody to answer)."""
+
+    conn: int
+    ticket: str
+    queue: str
+    installation: str
+    max_waiting: int
+    ask: bytes
+    joined: float | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeskTake:
+    """An agent's Take in a cluster: the driver claims the customer in Redis (asking
+    :meth:`Relay.desk_pick` whom), then :meth:`Relay.desk_claimed` pairs them here or
+    :meth:`Relay.desk_elsewhere` sends the agent to the customer's node."""
+
+    conn: int
+    agent: str
+    ticket: str
+
+
 Action = (
     Send
     | Close
@@ -317,6 +346,8 @@ Action = (
     | KeepTicket
     | DropTicket
     | FlagContact
+    | JoinShared
+    | DeskTake
 )
 
 

@@ -282,6 +282,11 @@ class RedisCoordinator:
         self._bucket = self._redis.register_script(_BUCKET)
         self._register = self._redis.register_script(_REGISTER)
 
+    @property
+    def redis(self) -> Any:
+        """The ``redis.asyncio`` client (the desk's waiting room shares it)."""
+        return self._redis
+
     async def _call(self, what: str, coro: Any) -> Any:
         try:
             result = await coro

@@ -29,6 +29,7 @@ import collections
 import contextlib
 import dataclasses
 import ipaddress
+import json
 import logging
 import queue
 import random
@@ -37,14 +38,14 @@ import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from common.errors import ErrorCode, ProtocolError
-from common.messages import U32, Congestion, Kind, Layer, Skipped, parse
+from common.messages import CALLBACK_TICKET, U32, Congestion, Kind, Layer, Skipped, parse
 from relay.actions import (
     Action,
     AskLimit,
@@ -54,9 +55,11 @@ from relay.actions import (
     Close,
     CountLimit,
     CustomerTaken,
+    DeskTake,
     DropTicket,
     Fanout,
     FlagContact,
+    JoinShared,
     KeepTicket,
     Locate,
     LookUpEarlier,
@@ -77,7 +80,9 @@ from relay.actions import (
 from relay.cluster import ClusterError, ClusterUnavailableError, NodeInfo, RedisCoordinator
 from relay.config import ConfigError, Settings
 from relay.desk.config import read_desk
-from relay.desk.front import FLUSH_S
+from relay.desk.front import FLUSH_S, SYNC_S
+from relay.desk.lobby import RemoteAgent, WhyNot
+from relay.desk.shared import MAX_TAKE_ATTEMPTS, Claimed, SharedWaitingRoom
 from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, Timings, serve_metrics
@@ -234,6 +239,8 @@ class RelayServer:
         desk = read_desk(settings.desk_file.expanduser()) if settings.desk_file else None
         self.core = Relay(settings, self.metrics, cluster=bool(settings.redis_url), desk=desk)
         self.coordinator: RedisCoordinator | None = None
+        #: The cluster's waiting room (a cluster with a desk file).
+        self.room: SharedWaitingRoom | None = None
         self.draining = False
         #: Set when a draining node has no sessions left (the CLI then stops it).
         self.drained = asyncio.Event()
@@ -350,6 +357,9 @@ class RelayServer:
             )
             self.metrics_port = next(iter(self._metrics_server.sockets)).getsockname()[1]
         if self.core.desk is not None:
+            if self.coordinator is not None:
+                self.room = SharedWaitingRoom(self.coordinator.redis)
+                self._spawn(self._desk_sync_loop())
             await self._reload_desk()
             await self._restore_places()
             self._spawn(self._desk_loop())
@@ -708,6 +718,13 @@ class RelayServer:
             elif isinstance(action, AskLimit):
                 await self._ask_limit(action.limit, action.key, action.per_minute)
                 await self._apply(self.core.receive(action.conn, action.message))
+            elif isinstance(action, JoinShared):
+                await self._desk_join(action)
+            elif isinstance(action, DeskTake):
+                await self._desk_take(action)
+            elif self.room is not None and isinstance(action, KeepTicket | DropTicket):
+                if isinstance(action, DropTicket):  # the cluster's room holds the places
+                    self._spawn(self._desk_drop(action.ticket))
             else:
                 if isinstance(action, SessionEstablished):
                     self.timings.pairing.observe(action.pairing_s)
@@ -951,6 +968,137 @@ class RelayServer:
                 await self._reload_desk()
             except Exception:  # a bug here must not stop the reloads for good
                 log.exception("desk reload failed")
+
+    # ------------------------------------------------------------ the help desk in a cluster
+
+    async def _desk_join(self, action: JoinShared) -> None:
+        """A customer's place in the cluster's queue (or one of ours going back in)."""
+        room = self.room
+        why: WhyNot | str | None
+        at = 0.0
+        try:
+            if room is None:
+                raise ClusterUnavailableError("not in the cluster")
+            why, at = await room.join_at(
+                action.ticket,
+                action.queue,
+                action.installation,
+                action.max_waiting,
+                {},
+                node=self.node_id,
+                ask=action.ask,
+                joined=action.joined,
+            )
+        except ClusterUnavailableError:
+            self.metrics.cluster_unavailable_total += 1
+            why = "UNAVAILABLE"
+        if action.conn >= 0:
+            await self._apply(self.core.desk_joined(action.conn, action.ticket, why, at))
+
+    async def _desk_drop(self, ticket: str) -> None:
+        if self.room is None:
+            return
+        try:
+            await self.room.claim(ticket)
+        except ClusterUnavailableError:
+            self.metrics.cluster_unavailable_total += 1  # its node stops marking it: expires
+
+    async def _desk_take(self, action: DeskTake) -> None:
+        """Take next (or this one) across the cluster: claim in Redis, then pair here or
+        send the agent to the customer's node, where the claim waits for them."""
+        room, coord, cid, desk = self.room, self.coordinator, action.conn, self.core.desk
+        assert desk is not None
+        try:
+            if room is None or coord is None:
+                raise ClusterUnavailableError("not in the cluster")
+            ticket = await room.arrived(action.agent, self.node_id)
+            if ticket is not None:  # sent here by another node, which claimed for us
+                await self._apply(self.core.desk_claimed(cid, ticket))
+                return
+            exclude: set[str] = set()
+            for _ in range(MAX_TAKE_ATTEMPTS):
+                pick = self.core.desk_pick(cid, action.ticket, exclude)
+                if not isinstance(pick, str):
+                    await self._apply(pick)
+                    return
+                got = await self._desk_claim(room, pick, action.agent)
+                if got is False:
+                    exclude.add(pick)  # someone else was quicker: the next one
+                    continue
+                node = got.node if isinstance(got, Claimed) else got
+                if not node or node == self.node_id:
+                    await self._apply(self.core.desk_claimed(cid, pick))
+                    if isinstance(got, Claimed) and pick in desk.askers:
+                        await self._desk_put_back(room, got)  # not paired: keep the place
+                    return
+                target = next((n for n in await coord.nodes() if n.id == node), None)
+                if target is None or target.draining:
+                    # Its node is gone: the customer comes back through another node
+                    # and finds the place kept.
+                    if isinstance(got, Claimed):
+                        await self._desk_put_back(room, got)
+                    exclude.add(pick)
+                    continue
+                await room.on_the_way(action.agent, pick, node)
+                await self._apply(self.core.desk_elsewhere(cid, target.url))
+                return
+            await self._apply(self.core.desk_refused(cid, "GONE"))
+        except ClusterUnavailableError:
+            self.metrics.cluster_unavailable_total += 1
+            await self._apply(self.core.desk_refused(cid, "UNAVAILABLE"))
+
+    async def _desk_put_back(self, room: SharedWaitingRoom, got: Claimed) -> None:
+        """A claimed customer nobody could be paired with goes back at their place."""
+        w = got.waiting
+        await room.join(
+            w.ticket, w.queue, w.installation, U32, got.details,
+            node=got.node, ask=got.ask, joined=w.since,
+        )  # fmt: skip
+
+    async def _desk_claim(
+        self, room: SharedWaitingRoom, ticket: str, agent: str
+    ) -> Claimed | str | None | Literal[False]:
+        """Claim ``ticket`` for ``agent``: what Redis held (with the customer's node),
+        for a callback the node whose app waits (None: here), or False if another
+        agent claimed it first."""
+        desk = self.core.desk
+        assert desk is not None
+        if ticket.startswith(CALLBACK_TICKET):
+            if not await room.call_once(ticket.removeprefix(CALLBACK_TICKET), agent):
+                return False
+            return desk.app_node(ticket)
+        got = await room.claim_for(ticket, agent)
+        return False if got is None else got
+
+    async def _desk_sync_loop(self) -> None:
+        """Mirror the cluster's waiting room every SYNC_S (see DeskFront.sync)."""
+        desk, room = self.core.desk, self.room
+        assert desk is not None and room is not None
+        queues = [q.id for q in desk.desk.queues]
+        next_expire = 0.0
+        while True:
+            await asyncio.sleep(SYNC_S)
+            try:
+                here = desk.held_here()
+                await room.touch(here, self.node_id)
+                learnt, desk.learnt = desk.learnt, []
+                agents = json.dumps([dataclasses.astuple(a) for a in desk.agents_here()])
+                await room.publish(self.node_id, agents, desk.apps_here(), learnt)
+                if time.monotonic() >= next_expire:
+                    next_expire = time.monotonic() + 2.0
+                    await room.expire(queues, self.settings.grace_s)
+                snap = await room.snapshot(queues, known=set(desk.askers), mine=here)
+                others = [
+                    RemoteAgent(n, tuple(t), int(m), bool(a), tuple(b), bool(d))
+                    for node, raw in snap.agents.items()
+                    if node != self.node_id
+                    for n, t, m, a, b, d in json.loads(raw)
+                ]
+                await self._apply(desk.sync(snap, others))
+            except ClusterUnavailableError:
+                self.metrics.cluster_unavailable_total += 1
+            except Exception:  # a bug here must not stop the mirror for good
+                log.exception("desk sync failed")
 
     async def _desk_flush_loop(self) -> None:
         """Tell waiting customers their new places soon after takes and leaves."""

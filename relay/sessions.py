@@ -130,6 +130,7 @@ from relay.actions import (
     Close,
     CountLimit,
     CustomerTaken,
+    DeskTake,
     Fanout,
     FlagContact,
     Locate,
@@ -385,6 +386,8 @@ class Relay:
             if desk is not None
             else None
         )
+        if self.desk is not None and cluster:
+            self.desk.node = settings.resolved_node_id()
 
     # ------------------------------------------------------------ events
 
@@ -1720,9 +1723,12 @@ class Relay:
             conn.phase, conn.deadline = Phase.QUEUED, None
         return out
 
-    def _take(self, conn: Conn, agent: AgentRecord, ticket: str) -> list[Action]:
+    def _take(
+        self, conn: Conn, agent: AgentRecord, ticket: str, *, claimed: bool = False
+    ) -> list[Action]:
         """An agent takes a waiting customer: their two connections become a session at
-        once (no code; who answers is proved end to end, common/help.py)."""
+        once (no code; who answers is proved end to end, common/help.py). In a cluster
+        the driver first claims the customer in Redis (``claimed``: it did)."""
         cid = conn.id
         if self.desk is None:
             return [Send(cid, DeskRefused("NO_DESK"))]
@@ -1730,6 +1736,8 @@ class Relay:
             return self._refuse(conn, ErrorCode.RELAY_SHUTDOWN)
         if len(self.sessions) >= self.settings.max_sessions:
             return self._refuse(conn, ErrorCode.TOO_MANY_SESSIONS)
+        if self.cluster and not claimed:  # Redis decides who gets whom: desk_pick...
+            return [DeskTake(cid, agent.name, ticket)]
         got = self.desk.take(agent, ticket)
         if isinstance(got, DeskRefused):
             return [Send(cid, got)]
@@ -1800,6 +1808,54 @@ class Relay:
         kind = msg.kind.name.lower()
         log.info("session %s: %r flagged the contact (%s)", s.sid, conn.agent.name, kind)
         return [FlagContact(s.installation, s.sid, kind, msg.reason, conn.agent.name, self.wall())]
+
+    # -- the help desk in a cluster: the driver's answers (relay/server.py, _desk_take)
+
+    def _taker(self, cid: int) -> tuple[Conn, AgentRecord] | None:
+        conn = self.conns.get(cid)
+        if conn is None or conn.agent is None or conn.phase is not Phase.READY:
+            return None  # gone while Redis answered
+        return conn, conn.agent
+
+    def desk_pick(self, cid: int, ticket: str, exclude: set[str]) -> str | list[Action]:
+        """Whom the taker on ``cid`` would take now (a ticket to claim), or what to tell
+        them (nobody they may take)."""
+        found = self._taker(cid)
+        if found is None or self.desk is None:
+            return []
+        got = self.desk.pick(found[1], ticket, exclude)
+        return got if isinstance(got, str) else [Send(cid, got)]
+
+    def desk_claimed(self, cid: int, ticket: str) -> list[Action]:
+        """The driver claimed ``ticket`` for the taker on ``cid``; its customer is here."""
+        found = self._taker(cid)
+        if found is None:
+            return []
+        return self._take(found[0], found[1], ticket, claimed=True)
+
+    def desk_elsewhere(self, cid: int, url: str) -> list[Action]:
+        """The claimed customer waits on another node: the taker goes there (its Take
+        is answered there, with the customer Redis keeps for it)."""
+        found = self._taker(cid)
+        if found is None:
+            return []
+        log.info("conn %d: the customer taken waits on %s: redirected", cid, url)
+        return self._redirect(found[0], url)
+
+    def desk_refused(self, cid: int, reason: str) -> list[Action]:
+        found = self._taker(cid)
+        return [] if found is None else [Send(cid, DeskRefused(reason))]
+
+    def desk_joined(self, cid: int, ticket: str, why: object, at: float) -> list[Action]:
+        """Redis's answer to a customer's JoinShared (see DeskFront.joined)."""
+        conn = self.conns.get(cid)
+        if conn is None or self.desk is None or conn.phase is not Phase.QUEUED:
+            return []
+        out = self.desk.joined(cid, ticket, why, at)  # type: ignore[arg-type]
+        if why is not None:
+            conn.phase = Phase.GREETED
+            conn.deadline = self.monotonic() + self.settings.request_timeout_s
+        return out
 
     def _in_desk_session(self, name: str) -> bool:
         return any(s.desk is not None and s.desk[1] == name for s in self.sessions.values())

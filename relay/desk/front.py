@@ -59,6 +59,7 @@ from relay.actions import (
     Action,
     BookCallback,
     DropTicket,
+    JoinShared,
     KeepTicket,
     LookUpEarlier,
     RecordOutcome,
@@ -67,18 +68,22 @@ from relay.actions import (
 from relay.desk.callbacks import WINDOW_MINUTES, CallbackPlanner, WindowRefusal
 from relay.desk.config import Desk
 from relay.desk.estimate import shown_wait
-from relay.desk.lobby import Joined, Lobby, NotJoined, Taken, WhyNot
+from relay.desk.lobby import Joined, Lobby, NotJoined, RemoteAgent, Taken, WhyNot
 from relay.desk.lobby import Standing as LobbyStanding
 from relay.desk.reasons import error_reason
 from relay.desk.routing import Refusal, Waiting
+from relay.desk.shared import AWAY_AFTER_S, Snapshot
 from relay.limits import RateLimiter
 from relay.metrics import Metrics
 from relay.store import AgentRecord, BlockRow, CallbackRow
 
-__all__ = ["FLUSH_S", "DeskFront"]
+__all__ = ["FLUSH_S", "SYNC_S", "DeskFront"]
 
 #: How often the driver flushes standings after takes and leaves (seconds).
 FLUSH_S = 0.1
+#: Cluster: how often each node mirrors the cluster's waiting room from Redis. A take
+#: on another node reaches this node's customers within SYNC_S + FLUSH_S.
+SYNC_S = 0.25
 #: The longest waiting list an agent's app is sent (``total`` says how many wait in
 #: all): nobody reads further down, and the list goes to every desk on each change.
 LIST_SHOWN = 200
@@ -89,6 +94,10 @@ class _Asker:
     cid: int | None
     ask: Ask  # as sent: what agents see, and the rejoin secret's hash
     earlier: int = 0
+    #: Cluster: when the ticket joined (Redis's clock; None until Redis said), and
+    #: whether this node holds it (asked or came back here) or only mirrors it.
+    joined: float | None = None
+    mine: bool = True
 
 
 @dataclasses.dataclass(slots=True)
@@ -139,6 +148,13 @@ class DeskFront:
         self.dirty: set[str] = set()
         #: Database work from places given up (see :meth:`take_outbox`).
         self.outbox: list[Action] = []
+        #: Cluster: this node's id (None on one relay). The lobby then mirrors the
+        #: cluster's waiting room (:meth:`sync`); Redis decides joins and takes.
+        self.node: str | None = None
+        #: Cluster: handle times learnt here, to publish; callbacks whose customers
+        #: wait in the app on other nodes (id -> node).
+        self.learnt: list[tuple[str, float]] = []
+        self.remote_apps: dict[str, str] = {}
 
     def _no(
         self,
@@ -177,9 +193,16 @@ class DeskFront:
             opens = got.opens_at.timestamp() if got.opens_at is not None else 0
             return [self._no(cid, got.why, offer_callback=got.offer_callback, opens=opens)], None
         assert isinstance(got, Joined)
-        self.metrics.desk_asks_total += 1
         self.askers[ticket] = _Asker(cid, msg)
         self._ticket_of[cid] = ticket
+        if self.node is not None:  # Redis decides (the whole cluster's queue): joined()
+            queue = self.desk.queue(msg.queue)
+            assert queue is not None  # the lobby joined it
+            join = JoinShared(
+                cid, ticket, msg.queue, msg.installation, queue.max_waiting, msg.serialize()
+            )
+            return [join, LookUpEarlier(ticket, msg.installation)], ticket
+        self.metrics.desk_asks_total += 1
         keep = KeepTicket(ticket, msg.queue, msg.installation, self._wall(), msg.serialize())
         return [
             Send(cid, self._standing(got.standing)),
@@ -232,8 +255,14 @@ class DeskFront:
         if standing is None:
             self._forget(msg.ticket)
             return [self._no(cid, "LOST_PLACE")], None
+        asker.mine = True  # cluster: held here now (perhaps asked on another node)
         self._attach(msg.ticket, cid)
-        return [Send(cid, self._standing(standing))], msg.ticket
+        out: list[Action] = [Send(cid, self._standing(standing))]
+        if self.node is not None and asker.joined is not None:
+            # Redis learns at once that the customer is here (before they hear it), so
+            # an agent on any node is sent here to them.
+            out.insert(0, self._rejoin(msg.ticket, asker))
+        return out, msg.ticket
 
     def leave(self, cid: int) -> str | None:
         """The customer left the queue on purpose; the queue they left."""
@@ -299,6 +328,122 @@ class DeskFront:
 
     def ticket_of(self, cid: int) -> str | None:
         return self._ticket_of.get(cid)
+
+    # ------------------------------------------------------------ the cluster's mirror
+
+    def joined(self, cid: int, ticket: str, why: WhyNot | str | None, at: float) -> list[Action]:
+        """Redis's answer to :class:`JoinShared`: the customer is in the cluster's queue
+        (``why`` None; ``at``: when, on Redis's clock) or refused for ``why``."""
+        asker = self.askers.get(ticket)
+        if asker is None or asker.cid != cid:
+            return []  # gone meanwhile (left, dropped and expired): already let go
+        if why is None:
+            self.metrics.desk_asks_total += 1
+            asker.joined = at
+            standing = self.lobby.standing(ticket)
+            if standing is None:  # pragma: no cover - the lobby holds it until forgotten
+                return []
+            self.lobby.mark_told(ticket)
+            return [Send(cid, self._standing(standing))]
+        self.lobby.leave(ticket)
+        self.askers.pop(ticket, None)
+        self._ticket_of.pop(cid, None)
+        return [self._no(cid, why, offer_callback=why is WhyNot.FULL)]
+
+    def held_here(self) -> list[str]:
+        """Tickets whose customers are connected to this node (marked seen in Redis)."""
+        return [t for t, a in self.askers.items() if a.cid is not None and a.mine]
+
+    def apps_here(self) -> list[str]:
+        """Callback ids whose customers wait in the app on this node."""
+        return [
+            t.removeprefix(CALLBACK_TICKET)
+            for t, a in self.askers.items()
+            if t.startswith(CALLBACK_TICKET) and a.cid is not None
+        ]
+
+    def agents_here(self) -> list[RemoteAgent]:
+        """This node's agents (at a desk here, or in a desk session here), to publish."""
+        desks = {d.agent.name for d in self.desks.values()}
+        return [dataclasses.replace(a, desk=a.name in desks) for a in self.lobby.local_agents()]
+
+    def sync(self, snap: Snapshot, agents: Iterable[RemoteAgent]) -> list[Action]:
+        """Mirror the cluster's waiting room (read from Redis by the driver every
+        :data:`SYNC_S`): others' customers join and leave the lobby, everyone's order
+        comes from Redis's clock, others' agents count in the estimates. Returns what
+        to do: tickets of ours that left the queue with no agent on the way (Redis lost
+        them, or the agent never came) go back in at their old place."""
+        assert self.node is not None
+        mono = self._monotonic()
+        out: list[Action] = []
+        seen: set[str] = set()
+        for e in snap.entries:
+            seen.add(e.ticket)
+            since = mono - max(0.0, snap.now - e.joined)
+            asker = self.askers.get(e.ticket)
+            if asker is None:
+                try:
+                    ask = parse(e.ask or b"", Layer.RELAY)
+                except ProtocolError:
+                    continue  # not ours to mend: its node or the expiry lets it go
+                if not isinstance(ask, Ask):
+                    continue
+                asker = self.askers[e.ticket] = _Asker(None, ask, joined=e.joined, mine=False)
+                self.lobby.restore(e.ticket, e.queue, e.installation, mono - since, _details(ask))
+                self.dirty.add(e.queue)
+            asker.joined = e.joined
+            if self.lobby.resort(e.ticket, since):
+                self.dirty.add(e.queue)
+            if asker.cid is None:  # not connected here: away unless its node sees it
+                away = snap.now - e.seen > AWAY_AFTER_S or e.node == self.node
+                self.lobby.mark_away(e.ticket, away)
+        for ticket, asker in list(self.askers.items()):
+            if ticket in seen or ticket.startswith(CALLBACK_TICKET) or asker.joined is None:
+                continue
+            if asker.cid is not None and asker.mine:
+                if ticket not in snap.claimed:  # no agent on the way: back in line
+                    out.append(self._rejoin(ticket, asker))
+                continue
+            gone = self.lobby.leave(ticket)  # taken or left on another node
+            del self.askers[ticket]
+            if gone is not None:
+                self.dirty.add(gone.queue)
+        for queue, samples in snap.handle.items():
+            self.lobby.set_handle_times(queue, samples)
+        self.lobby.set_remote_agents(agents)
+        self.remote_apps = {c: n for c, n in snap.apps.items() if n != self.node}
+        return out
+
+    def _rejoin(self, ticket: str, asker: _Asker) -> JoinShared:
+        queue = self.desk.queue(asker.ask.queue)
+        limit = queue.max_waiting if queue is not None else 0
+        ask = asker.ask
+        return JoinShared(
+            -1, ticket, ask.queue, ask.installation, limit + 1, ask.serialize(), asker.joined
+        )
+
+    def pick(self, agent: AgentRecord, ticket: str, exclude: set[str]) -> str | DeskRefused:
+        """Cluster: the ticket ``agent`` would take (``ticket``, or the next one), not
+        yet taken — the driver claims it in Redis, then :meth:`take` here or on the
+        customer's node. ``exclude``: tickets someone else claimed first."""
+        self._agent_here(agent)
+        if ticket.startswith(CALLBACK_TICKET):
+            cb = ticket.removeprefix(CALLBACK_TICKET)
+            if not self._app_open(cb) or cb not in self.callbacks or ticket in exclude:
+                return self._counted(_refused("CALLBACK_GONE"))
+            return ticket
+        got = self.lobby.pick(agent.name, ticket or None, frozenset(exclude))
+        if isinstance(got, Refusal):
+            return self._counted(_refused(got))
+        return got.ticket
+
+    def app_node(self, ticket: str) -> str | None:
+        """Cluster: the node whose customer waits in the app for this callback ticket
+        (None: here, or nowhere)."""
+        asker = self.askers.get(ticket)
+        if asker is not None and asker.cid is not None:
+            return None
+        return self.remote_apps.get(ticket.removeprefix(CALLBACK_TICKET))
 
     # ------------------------------------------------------------ queues and callbacks
 
@@ -496,6 +641,18 @@ class DeskFront:
         """A desk session ended after ``handle_s`` (None: it never got going, so it
         teaches nothing about handle times); the agent is free again."""
         self.lobby.session_ended(agent, queue, handle_s)
+        if self.node is not None and handle_s is not None:
+            self.learnt.append((queue, handle_s))
+        record = self.lobby.agent(agent)
+        if (
+            self.node is not None
+            and record is not None
+            and not any(d.agent.name == agent for d in self.desks.values())
+            and record.sessions == 0
+        ):
+            # Came here only to take a customer of this node (their desk is on
+            # another): not counted here once done, or they would count twice.
+            self.lobby.agent_signed_out(agent)
 
     # ------------------------------------------------------------ time
 
@@ -545,7 +702,7 @@ class DeskFront:
 
     def _app_open(self, callback_id: str) -> bool:
         asker = self.askers.get(CALLBACK_TICKET + callback_id)
-        return asker is not None and asker.cid is not None
+        return (asker is not None and asker.cid is not None) or callback_id in self.remote_apps
 
     def _lists(self, agent: AgentRecord) -> tuple[WaitingList, CallbackList]:
         teams = {agent.team} if agent.team else set()

@@ -115,6 +115,20 @@ class _Ticket:
     told: tuple[int, int | None, bool] | None = None  # what the customer last heard
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class RemoteAgent:
+    """An agent as one node of a cluster publishes them (relay/desk/shared.py): their
+    teams, whether they chose away, how long each of their sessions there has run,
+    and whether their desk (presence) is on that node."""
+
+    name: str
+    teams: tuple[str, ...]
+    max_sessions: int
+    away: bool
+    busy_s: tuple[float, ...]
+    desk: bool
+
+
 @dataclasses.dataclass(slots=True)
 class _AgentRecord:
     name: str
@@ -122,12 +136,18 @@ class _AgentRecord:
     max_sessions: int
     session_starts: list[float]  # monotonic start of each session in progress
     away_by_choice: bool = False
+    #: Cluster: starts of their sessions on other nodes (monotonic, from the mirror).
+    elsewhere: tuple[float, ...] = ()
+
+    @property
+    def starts(self) -> list[float]:
+        return [*self.session_starts, *self.elsewhere]
 
     @property
     def agent(self) -> Agent:
         """The agent as the routing rules see them: busy while in as many sessions as
         allowed, away by their own choice (or when idle)."""
-        sessions = len(self.session_starts)
+        sessions = len(self.session_starts) + len(self.elsewhere)
         if self.away_by_choice:
             presence = Presence.AWAY
         elif sessions >= self.max_sessions:
@@ -156,6 +176,8 @@ class Lobby:
         self._tickets: dict[str, _Ticket] = {}
         self._by_installation: dict[str, str] = {}
         self._agents: dict[str, _AgentRecord] = {}
+        #: Cluster: agents whose desks are on other nodes (counted in the estimates).
+        self._remote: dict[str, _AgentRecord] = {}
         self._handle = {q.id: HandleTimes(q.handle_s) for q in desk.queues}
         self._blocks: dict[str, Block] = {}
 
@@ -305,9 +327,9 @@ class Lobby:
         now = self._monotonic()
         loads = []
         for a in self.router.serving(queue.id, self.agents()):
-            record = self._agents[a.name]
+            record = self._agents.get(a.name) or self._remote[a.name]
             free = a.sessions < a.max_sessions
-            busy_for = None if free else now - min(record.session_starts)
+            busy_for = None if free else now - min(record.starts)
             loads.append(AgentLoad(busy_for, max(1, len(self.router.queues_of(a)))))
         return loads
 
@@ -335,7 +357,44 @@ class Lobby:
         return None if record is None else record.agent
 
     def agents(self) -> list[Agent]:
-        return [r.agent for r in self._agents.values()]
+        """Everyone serving: this node's agents and (cluster) the other nodes'."""
+        return [r.agent for r in (*self._agents.values(), *self._remote.values())]
+
+    def local_agents(self) -> list[RemoteAgent]:
+        """This node's agents as another node should count them (cluster)."""
+        now = self._monotonic()
+        return [
+            RemoteAgent(
+                r.name,
+                tuple(sorted(r.teams)),
+                r.max_sessions,
+                r.away_by_choice,
+                tuple(round(now - t, 1) for t in r.session_starts),
+                True,
+            )
+            for r in self._agents.values()
+        ]
+
+    def set_remote_agents(self, agents: Iterable[RemoteAgent]) -> None:
+        """Other nodes' agents, as they last published them (cluster). One agent may
+        show on several nodes (their desk on one, a session on another): their
+        sessions add up, and their presence is their desk's."""
+        now = self._monotonic()
+        merged: dict[str, _AgentRecord] = {}
+        for a in agents:
+            starts = tuple(now - b for b in a.busy_s)
+            record = merged.get(a.name)
+            if record is None:
+                merged[a.name] = record = _AgentRecord(
+                    a.name, frozenset(a.teams), a.max_sessions, [], a.away
+                )
+            elif a.desk:
+                record.away_by_choice = a.away
+            record.elsewhere += starts
+        for name, record in self._agents.items():
+            other = merged.pop(name, None)
+            record.elsewhere = other.elsewhere if other is not None else ()
+        self._remote = merged
 
     def take_next(self, name: str) -> Taken | Refusal:
         agent = self.agent(name)
@@ -358,6 +417,60 @@ class Lobby:
         if why is not None or t is None:
             return why or Refusal.GONE
         return self._take(name, t.waiting)
+
+    def pick(self, name: str, ticket: str | None, exclude: frozenset[str]) -> Waiting | Refusal:
+        """Whom ``name`` would take (``ticket``, or the next), leaving them in line: in a
+        cluster the driver claims them in Redis first. ``exclude``: claimed by others."""
+        agent = self.agent(name)
+        if agent is None:
+            return Refusal.NOT_AVAILABLE
+        if ticket is None:
+            here = [
+                t.waiting
+                for k, t in self._tickets.items()
+                if t.away_since is None and k not in exclude
+            ]
+            pick = self.router.take_next(agent, here, self._blocked_set())
+            return pick if pick is not None else self.router.refusal(agent, None) or Refusal.GONE
+        t = self._tickets.get(ticket)
+        if t is not None and (t.away_since is not None or ticket in exclude):
+            t = None
+        why = self.router.refusal(agent, None if t is None else t.waiting, self._blocked_set())
+        if why is not None or t is None:
+            return why or Refusal.GONE
+        return t.waiting
+
+    def mark_away(self, ticket: str, away: bool) -> None:
+        """Cluster: whether a mirrored customer can answer now (their node sees them)."""
+        t = self._tickets.get(ticket)
+        if t is None:
+            return
+        if not away:
+            t.away_since = None
+        elif t.away_since is None:
+            t.away_since = self._monotonic()
+
+    def resort(self, ticket: str, since: float) -> bool:
+        """Cluster: put a ticket where Redis's clock says it joined; True if its place
+        may have changed (more than a clock tick's difference)."""
+        t = self._tickets.get(ticket)
+        if t is None or abs(t.waiting.since - since) < 0.05:
+            return False
+        t.waiting = dataclasses.replace(t.waiting, since=since)
+        return True
+
+    def mark_told(self, ticket: str) -> None:
+        """The customer was just told their standing (cluster: after Redis said yes)."""
+        s = self.standing(ticket)
+        t = self._tickets.get(ticket)
+        if s is not None and t is not None:
+            t.told = s.heard
+
+    def set_handle_times(self, queue_id: str, samples: Iterable[float]) -> None:
+        """Cluster: the queue's recent handle times as the whole cluster learnt them."""
+        h = self._handle.get(queue_id)
+        if h is not None:
+            self._handle[queue_id] = HandleTimes(h.prior_s, list(samples)[::-1])
 
     def _take(self, name: str, waiting: Waiting) -> Taken:
         details = self._tickets[waiting.ticket].details

@@ -29,15 +29,17 @@ Every key starts with ``assist:`` like the rest of the cluster's (relay/cluster.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from relay.cluster import PREFIX, ClusterUnavailableError, redis_down
+from relay.desk.estimate import WINDOW as HANDLE_WINDOW
 from relay.desk.lobby import WhyNot
 from relay.desk.routing import Agent, Router, Waiting
 
-__all__ = ["SharedWaitingRoom"]
+__all__ = ["Claimed", "Entry", "SharedWaitingRoom", "Snapshot"]
 
 #: A bound on picks that lost their race, against a bug spinning forever. Each lost
 #: race is another agent's success, so Take next ends long before: with a customer,
@@ -48,17 +50,29 @@ MAX_TAKE_ATTEMPTS = 1000
 AWAY_AFTER_S = 5.0
 
 _JOIN = """
-if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return -2 end
+local held = redis.call('GET', KEYS[3])
+if held and held ~= ARGV[1] then return {-1, ''} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score then  -- in line already: the customer is on this node now
+  redis.call('HSET', KEYS[2], 'node', ARGV[6], 'seen', tostring(now))
+  return {1, score}
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return {-2, ''} end
+local joined = now
+if ARGV[8] ~= '' then joined = tonumber(ARGV[8]) end
 redis.call('SET', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[2], 'queue', ARGV[4], 'installation', ARGV[2],
-           'joined', tostring(now), 'seen', tostring(now), 'details', ARGV[5])
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-return 1
+           'joined', tostring(joined), 'seen', tostring(now), 'details', ARGV[5],
+           'node', ARGV[6], 'ask', ARGV[7])
+redis.call('ZADD', KEYS[1], joined, ARGV[1])
+return {1, tostring(joined)}
 """
 
+# ARGV[3]: who claims it (an agent; '' when the customer's own node lets it go).
+# An agent's claim is remembered for ARGV[4] ms, so the customer's node knows an
+# agent is on the way (the ticket is gone from the queue, the customer still waits).
 _CLAIM = """
 local f = redis.call('HGETALL', KEYS[1])
 if #f == 0 then return false end
@@ -69,9 +83,19 @@ if redis.call('GET', ARGV[2] .. 'desk:inst:' .. h['installation']) == ARGV[1] th
   redis.call('DEL', ARGV[2] .. 'desk:inst:' .. h['installation'])
 end
 redis.call('DEL', KEYS[1])
+if ARGV[3] ~= '' then
+  redis.call('SET', ARGV[2] .. 'desk:claimed:' .. ARGV[1], ARGV[3], 'PX', ARGV[4])
+end
 return f
 """
 
+# Each node's agents at their desks (or in desk sessions), for the estimate: one
+# hash field per node with the time Redis wrote it; readers skip stale ones.
+_PUBLISH = """
+local t = redis.call('TIME')
+redis.call('HSET', KEYS[1], ARGV[1], t[1] .. ' ' .. ARGV[2])
+return 1
+"""
 
 # The node a customer is connected to marks their tickets seen (every tick); one not
 # seen for ARGV[1] seconds is away: passed over by Take next, and let go after the
@@ -80,7 +104,9 @@ _TOUCH = """
 local t = redis.call('TIME')
 local now = tostring(tonumber(t[1]) + tonumber(t[2]) / 1000000)
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('HSET', KEYS[i], 'seen', now) end
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('HSET', KEYS[i], 'seen', now, 'node', ARGV[1])
+  end
 end
 return #KEYS
 """
@@ -127,6 +153,69 @@ def _installation_key(installation: str) -> str:
     return f"{PREFIX}desk:inst:{installation}"
 
 
+def _claimed_key(ticket: str) -> str:
+    return f"{PREFIX}desk:claimed:{ticket}"
+
+
+def _for_key(agent: str) -> str:
+    return f"{PREFIX}desk:for:{agent}"
+
+
+def _handle_key(queue: str) -> str:
+    return f"{PREFIX}desk:handle:{queue}"
+
+
+def _callback_key(callback_id: str) -> str:
+    return f"{PREFIX}desk:call:{callback_id}"
+
+
+AGENTS_KEY = f"{PREFIX}desk:agents"
+APPS_KEY = f"{PREFIX}desk:apps"
+#: A node's published agents older than this are skipped (it publishes every sync).
+AGENTS_STALE_S = 5
+#: How long an agent's claim waits for the agent to reach the customer's node.
+ON_THE_WAY_MS = 30_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    """One waiting customer as the cluster has them (times on Redis's clock)."""
+
+    ticket: str
+    queue: str
+    joined: float
+    installation: str
+    seen: float
+    node: str
+    ask: bytes | None  # only for tickets the caller did not know yet
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The cluster's waiting room at ``now`` (Redis's clock), for one node's mirror."""
+
+    now: float
+    entries: list[Entry]
+    #: Tickets the caller holds that left the queues because an agent claimed them.
+    claimed: frozenset[str]
+    #: The recent handle times of each queue, newest first.
+    handle: dict[str, list[float]]
+    #: Other nodes' agents (JSON each node published) and customers waiting in the app
+    #: for a callback (callback id -> node).
+    agents: dict[str, str]
+    apps: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Claimed:
+    """A ticket an agent claimed: who waits, what they asked, and on which node."""
+
+    waiting: Waiting
+    details: dict[str, str]
+    node: str
+    ask: bytes
+
+
 class SharedWaitingRoom:
     """One node's handle on the cluster's waiting room (``redis.asyncio`` client)."""
 
@@ -137,6 +226,7 @@ class SharedWaitingRoom:
         self._touch = redis.register_script(_TOUCH)
         self._expire = redis.register_script(_EXPIRE)
         self._now = redis.register_script(_NOW)
+        self._publish = redis.register_script(_PUBLISH)
 
     async def _call(self, coro: Any) -> Any:
         try:
@@ -144,38 +234,77 @@ class SharedWaitingRoom:
         except redis_down() as exc:
             raise ClusterUnavailableError(f"Redis does not answer: {exc}") from None
 
-    async def join(
+    async def join(self, *args: Any, **kwargs: Any) -> WhyNot | None:
+        """None when the ticket is in the queue; else ALREADY_WAITING or FULL (see
+        :meth:`join_at`)."""
+        return (await self.join_at(*args, **kwargs))[0]
+
+    async def join_at(
         self,
         ticket: str,
         queue: str,
         installation: str,
         max_waiting: int,
         details: dict[str, str],
-    ) -> WhyNot | None:
-        """None when the ticket is in the queue; else ALREADY_WAITING or FULL."""
+        *,
+        node: str = "",
+        ask: bytes = b"",
+        joined: float | None = None,
+    ) -> tuple[WhyNot | None, float]:
+        """(None, when it joined on Redis's clock) when the ticket is in the queue; else
+        (ALREADY_WAITING or FULL, 0).
+
+        ``joined`` (Redis's clock) puts a ticket back at the place it had (a claim
+        whose agent never arrived); a ticket already in the queue keeps its place and
+        is marked as on ``node`` (its customer came back there)."""
         got = await self._call(
             self._join(
                 keys=[_queue_key(queue), _ticket_key(ticket), _installation_key(installation)],
-                args=[ticket, installation, max_waiting, queue, json.dumps(details)],
+                args=[
+                    ticket,
+                    installation,
+                    max_waiting,
+                    queue,
+                    json.dumps(details),
+                    node,
+                    ask,
+                    "" if joined is None else repr(joined),
+                ],
             )
         )
-        return {1: None, -1: WhyNot.ALREADY_WAITING, -2: WhyNot.FULL}[int(got)]
+        why = {1: None, -1: WhyNot.ALREADY_WAITING, -2: WhyNot.FULL}[int(got[0])]
+        return why, float(_text(got[1])) if why is None else 0.0
 
     async def claim(self, ticket: str) -> tuple[Waiting, dict[str, str]] | None:
-        """Take the ticket out of the room (for an agent, or because the customer
-        left); None if it was gone already."""
-        raw = await self._call(self._claim(keys=[_ticket_key(ticket)], args=[ticket, PREFIX]))
+        """Take the ticket out of the room (because the customer left, was taken here,
+        or was blocked); None if it was gone already."""
+        got = await self.claim_for(ticket, "")
+        return None if got is None else (got.waiting, got.details)
+
+    async def claim_for(self, ticket: str, agent: str) -> Claimed | None:
+        """Take the ticket out of the room for ``agent`` (remembered a while, so the
+        customer's node knows someone is on the way); None if it was gone already."""
+        raw = await self._call(
+            self._claim(keys=[_ticket_key(ticket)], args=[ticket, PREFIX, agent, ON_THE_WAY_MS])
+        )
         if not raw:
             return None
-        fields = {_text(k): _text(v) for k, v in zip(raw[::2], raw[1::2], strict=True)}
-        waiting = Waiting(ticket, fields["queue"], float(fields["joined"]), fields["installation"])
-        return waiting, json.loads(fields["details"])
+        fields = {_text(k): v for k, v in zip(raw[::2], raw[1::2], strict=True)}
+        text = {k: _text(v) for k, v in fields.items() if k != "ask"}
+        waiting = Waiting(ticket, text["queue"], float(text["joined"]), text["installation"])
+        ask = fields.get("ask", b"")
+        return Claimed(
+            waiting,
+            json.loads(text["details"]),
+            text.get("node", ""),
+            ask if isinstance(ask, bytes) else ask.encode(),
+        )
 
-    async def touch(self, tickets: Iterable[str]) -> None:
+    async def touch(self, tickets: Iterable[str], node: str = "") -> None:
         """These customers are connected here (call every tick)."""
         keys = [_ticket_key(t) for t in tickets]
         if keys:
-            await self._call(self._touch(keys=keys, args=[]))
+            await self._call(self._touch(keys=keys, args=[node]))
 
     async def expire(self, queues: Iterable[str], grace_s: float) -> list[str]:
         """Let go of the places of customers not seen for ``grace_s`` (their node died,
@@ -192,30 +321,125 @@ class SharedWaitingRoom:
         """Everyone waiting in these queues, longest waiting first (one round trip
         for the queues, one for the tickets); with ``away_after_s``, only those seen
         within that many seconds (the others keep their place but cannot answer)."""
+        snap = await self.snapshot(queues, known=None)
+        out = [
+            Waiting(e.ticket, e.queue, e.joined, e.installation)
+            for e in snap.entries
+            if away_after_s is None or snap.now - e.seen <= away_after_s
+        ]
+        return sorted(out, key=lambda w: (w.since, w.ticket))
+
+    async def snapshot(
+        self,
+        queues: Iterable[str],
+        *,
+        known: set[str] | None,
+        mine: Iterable[str] = (),
+    ) -> Snapshot:
+        """The waiting room for one node's mirror, in two round trips: the queues (with
+        Redis's time, handle times, agents and in-app callbacks), then each ticket's
+        state — and what they asked, for tickets not in ``known``. ``mine``: tickets
+        the caller holds; those an agent claimed are named in :attr:`Snapshot.claimed`."""
         names = list(dict.fromkeys(queues))
+        mine = list(mine)
         async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.time()
             for q in names:
                 pipe.zrange(_queue_key(q), 0, -1, withscores=True)
-            ranges = await self._call(pipe.execute())
-        entries = [
+            for q in names:
+                pipe.lrange(_handle_key(q), 0, -1)
+            pipe.hgetall(AGENTS_KEY)
+            pipe.hgetall(APPS_KEY)
+            for t in mine:
+                pipe.exists(_claimed_key(t))
+            got = await self._call(pipe.execute())
+        secs, micros = got[0]
+        now = float(secs) + float(micros) / 1e6
+        ranges = got[1 : 1 + len(names)]
+        handles = got[1 + len(names) : 1 + 2 * len(names)]
+        agents_raw, apps_raw = got[1 + 2 * len(names)], got[2 + 2 * len(names)]
+        claimed_flags = got[3 + 2 * len(names) :]
+        listed = [
             (q, _text(t), float(score))
             for q, members in zip(names, ranges, strict=True)
             for t, score in members
         ]
-        if not entries:
-            return []
+        entries: list[Entry] = []
+        if listed:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for _, t, _ in listed:
+                    fields = ["installation", "seen", "node"]
+                    if known is not None and t not in known:
+                        fields.append("ask")
+                    pipe.hmget(_ticket_key(t), fields)
+                values = await self._call(pipe.execute())
+            for (q, t, joined), v in zip(listed, values, strict=True):
+                if v[0] is None:
+                    continue  # claimed between the two reads
+                ask = v[3] if len(v) > 3 else None
+                entries.append(
+                    Entry(
+                        t,
+                        q,
+                        joined,
+                        _text(v[0]),
+                        float(_text(v[1])),
+                        _text(v[2] or b""),
+                        ask if isinstance(ask, bytes) or ask is None else ask.encode(),
+                    )
+                )
+        agents: dict[str, str] = {}
+        for node, value in agents_raw.items():
+            at, _, payload = _text(value).partition(" ")
+            if now - float(at) <= AGENTS_STALE_S:
+                agents[_text(node)] = payload
+        apps: dict[str, str] = {}
+        for cid, value in apps_raw.items():
+            at, _, node = _text(value).partition(" ")
+            if now - float(at) <= AGENTS_STALE_S:
+                apps[_text(cid)] = node
+        return Snapshot(
+            now,
+            entries,
+            frozenset(t for t, flag in zip(mine, claimed_flags, strict=True) if flag),
+            {q: [float(_text(x)) for x in h] for q, h in zip(names, handles, strict=True)},
+            agents,
+            apps,
+        )
+
+    async def publish(
+        self, node: str, agents: str, apps: Iterable[str], handles: Iterable[tuple[str, float]]
+    ) -> None:
+        """This node's agents (JSON), the callback ids whose customers wait in the app
+        here, and handle times learnt here since the last call."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for _, t, _ in entries:
-                pipe.hmget(_ticket_key(t), ["installation", "seen"])
-            fields = await self._call(pipe.execute())
-        now = float(_text(await self._call(self._now(keys=[], args=[]))))
-        out = [
-            Waiting(t, q, since, _text(installation))
-            for (q, t, since), (installation, seen) in zip(entries, fields, strict=True)
-            if installation is not None  # claimed between the two reads
-            and (away_after_s is None or now - float(_text(seen)) <= away_after_s)
-        ]
-        return sorted(out, key=lambda w: (w.since, w.ticket))
+            await self._publish(keys=[AGENTS_KEY], args=[node, agents], client=pipe)
+            for cid in apps:  # (a script in a pipeline is queued when awaited)
+                await self._publish(keys=[APPS_KEY], args=[cid, node], client=pipe)
+            for queue, seconds in handles:
+                pipe.lpush(_handle_key(queue), repr(seconds))
+                pipe.ltrim(_handle_key(queue), 0, HANDLE_WINDOW - 1)
+            await self._call(pipe.execute())
+
+    async def on_the_way(self, agent: str, ticket: str, node: str) -> None:
+        """``agent`` claimed ``ticket``, whose customer is on ``node``: when the agent
+        reaches that node (redirected), :meth:`arrived` tells it which customer."""
+        await self._call(self._redis.set(_for_key(agent), f"{ticket} {node}", px=ON_THE_WAY_MS))
+
+    async def arrived(self, agent: str, node: str) -> str | None:
+        """The ticket ``agent`` claimed elsewhere for a customer on ``node`` (once)."""
+        raw = await self._call(self._redis.getdel(_for_key(agent)))
+        if raw is None:
+            return None
+        ticket, _, where = _text(raw).partition(" ")
+        return ticket if where == node else None
+
+    async def call_once(self, callback_id: str, agent: str) -> bool:
+        """Claim an in-app callback for ``agent``: False if another agent is calling."""
+        got = await self._call(
+            self._redis.set(_callback_key(callback_id), agent, nx=True, px=ON_THE_WAY_MS)
+        )
+        return bool(got)
 
     async def take_next(
         self,
