@@ -58,6 +58,7 @@ from common.messages import (
 from relay.actions import (
     Action,
     BookCallback,
+    Close,
     DropTicket,
     JoinShared,
     KeepTicket,
@@ -584,6 +585,11 @@ class DeskFront:
                 ticket = self.lobby.ticket_of(r.installation)
                 self.lobby.block(r.installation, until, r.actor, r.reason)
                 if ticket is not None:
+                    asker = self.askers.get(ticket)
+                    if asker is not None and asker.cid is not None:
+                        # Waiting here: told in a sentence, not left waiting for nobody.
+                        self.outbox.append(self._no(asker.cid, "BLOCKED"))
+                        self.outbox.append(Close(asker.cid, 1000, "blocked"))
                     self._forget(ticket)
 
     # ------------------------------------------------------------ agents

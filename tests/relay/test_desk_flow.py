@@ -33,6 +33,7 @@ from common.help import HelpRequest
 from common.member import DeskEndpoint
 from common.messages import Chat, FlagKind, PresenceState, WaitingList
 from relay.desk.config import desk_from_mapping
+from relay.store import BlockRow
 from tests.relay.test_room_flow import Loop, Org, frame, now
 
 DESK = desk_from_mapping(
@@ -308,3 +309,21 @@ def test_a_callback_booked_in_the_app_is_called_in_the_app(desk: tuple[Loop, Org
     (joined,) = loop.take(c, PeerJoined)
     assert joined.identity is not None and joined.identity.verified
     assert loop.take(c, Secured)
+
+
+def test_a_customer_blocked_while_waiting_is_told_not_left_waiting(
+    desk: tuple[Loop, Org],
+) -> None:
+    loop, org = desk
+    customer = ask(org, "inst-0001")
+    cid = loop.attach(customer)
+    assert loop.take(cid, InQueue)[0].position == 1
+    front = loop.core.desk
+    assert front is not None
+    front.set_blocks(
+        [BlockRow("inst-0001", loop.now + 3600, "supervisor", "abusive on the phone", 0)]
+    )
+    loop._apply(front.take_outbox())  # the relay closes the connection after saying why
+    (failed,) = [e for e in customer.events() if isinstance(e, Failed)]
+    assert isinstance(failed.error, DeskError) and failed.error.reason == "BLOCKED"
+    assert front.lobby.waiting() == []
