@@ -14,7 +14,14 @@ its own process):
   (its ``Take`` sent) to the ``Standing`` arriving, for every position change;
 * **Take next** — from ``Take`` sent on a signed-in connection to ``Took`` back;
 * **relay memory per waiting customer** — the relay's RSS with everyone waiting,
-  minus its RSS with only the agents' desks, divided by the customers.
+  minus its RSS with only the agents' desks, divided by the customers (with
+  several nodes: the sum over the nodes, since each mirrors the whole line).
+
+With ``nodes`` > 1 the same load runs against a cluster: that many relay processes
+on one PostgreSQL and one Redis (real servers in temporary folders), customers and
+agents' desks spread over the nodes in turn, as HAProxy's round robin would; an
+agent whose next customer waits on another node is redirected there (Take next
+counts until ``Took``, redirect and new sign-in included).
 
 Everything is on loopback; every loop is bounded (a round gives up after
 ``timeout_s``).
@@ -23,6 +30,7 @@ Everything is on loopback; every loop is bounded (a round gives up after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import random
@@ -46,6 +54,7 @@ from common.messages import (
     Layer,
     Presence,
     PresenceState,
+    Redirect,
     Role,
     Standing,
     Take,
@@ -53,6 +62,7 @@ from common.messages import (
     parse,
 )
 from relay.store import Store
+from tools.servers import free_port, postgres_server, redis_server
 
 DESK = """
 zone = "UTC"
@@ -128,6 +138,8 @@ class Agent:
         self.index, self.token, self.hold_s = index, token, hold_s
         self.takes: list[float] = []  # Take -> Took, seconds
         self.desk: ClientConnection | None = None
+        self.redirects = 0
+        self.hops: list[int] = []  # redirects followed, per take
 
     async def _sign_in(self, url: str) -> ClientConnection:
         ws = await connect(url, ssl=client_ssl(url), **_OPTIONS)
@@ -160,17 +172,29 @@ class Agent:
             taken_times.append(sent)
             await ws.send(Take("").serialize())
             took = None
-            async for raw in ws:
-                if not isinstance(raw, bytes):
-                    continue
-                msg = parse(raw, Layer.RELAY)
-                if isinstance(msg, Took):
-                    took = msg
-                    self.takes.append(time.perf_counter() - sent)
+            for _hop in range(3):  # the customer may wait on another node: follow
+                where = None
+                async for raw in ws:
+                    if not isinstance(raw, bytes):
+                        continue
+                    msg = parse(raw, Layer.RELAY)
+                    if isinstance(msg, Took):
+                        took = msg
+                        self.takes.append(time.perf_counter() - sent)
+                        self.hops.append(_hop)
+                        break
+                    if isinstance(msg, DeskRefused):
+                        taken_times.remove(sent)
+                        break
+                    if isinstance(msg, Redirect):
+                        where = msg.url
+                        break
+                if where is None:
                     break
-                if isinstance(msg, DeskRefused):
-                    taken_times.remove(sent)
-                    break
+                self.redirects += 1
+                await ws.close()
+                ws = await self._sign_in(where)
+                await ws.send(Take("").serialize())
             if took is None:
                 await ws.close()
                 return count
@@ -181,16 +205,23 @@ class Agent:
 
 
 async def _round(
-    url: str, relay_pid: int, tokens: list[str], customers: int, seed: int, timeout_s: float
+    urls: list[str], pids: list[int], tokens: list[str], customers: int, seed: int, timeout_s: float
 ) -> dict[str, Any]:
     rng = random.Random(seed)
+
+    def rss() -> int:
+        return sum(_rss_kib(p) for p in pids)
+
+    def node(i: int) -> str:
+        return urls[i % len(urls)]
+
     agents = [Agent(i, t, (0.2, 0.8)) for i, t in enumerate(tokens)]
-    await asyncio.gather(*(a.open_desk(url) for a in agents))
+    await asyncio.gather(*(a.open_desk(node(a.index)) for a in agents))
     await asyncio.sleep(1.0)
-    rss_desks = _rss_kib(relay_pid)
+    rss_desks = rss()
     people = [Customer(i) for i in range(customers)]
     start = asyncio.Event()
-    tasks = [asyncio.ensure_future(c.run(url, start)) for c in people]
+    tasks = [asyncio.ensure_future(c.run(node(c.index), start)) for c in people]
     # Connect first (TLS handshakes), then everyone asks at once.
     while sum(c.ws is not None for c in people) < customers:
         await asyncio.sleep(0.05)
@@ -198,7 +229,7 @@ async def _round(
         if failed:
             raise RuntimeError(f"a customer could not connect: {failed[0].exception()}")
     await asyncio.sleep(1.0)
-    rss_connected = _rss_kib(relay_pid)
+    rss_connected = rss()
     start.set()
     deadline = time.monotonic() + timeout_s
     while sum(c.first is not None for c in people) < customers:
@@ -207,11 +238,17 @@ async def _round(
         await asyncio.sleep(0.05)
     join_s = [c.joined - c.asked for c in people]
     await asyncio.sleep(1.0)
-    rss_waiting = _rss_kib(relay_pid)
+    rss_waiting = rss()
+    # Where each customer stands before the first take: on several nodes the first
+    # places told come from a node's mirror a moment before the others' asks reached
+    # it, and are corrected within a sync; the delays count from the settled places.
+    for c in people:
+        c.first = c.updates[-1][1]
+        c.updates = c.updates[-1:]
     taken_times: list[float] = []
     began = time.perf_counter()
     counts = await asyncio.wait_for(
-        asyncio.gather(*(a.work(url, taken_times, rng) for a in agents)), timeout_s
+        asyncio.gather(*(a.work(node(a.index), taken_times, rng) for a in agents)), timeout_s
     )
     elapsed = time.perf_counter() - began
     await asyncio.wait_for(asyncio.gather(*(c.taken.wait() for c in people)), timeout_s)
@@ -234,17 +271,25 @@ async def _round(
                 delays.append(arrival - takes[k - 1])
             told = position
     take_s = [x for a in agents for x in a.takes]
+    direct = [x for a in agents for x, h in zip(a.takes, a.hops, strict=True) if h == 0]
+    sent_on = [x for a in agents for x, h in zip(a.takes, a.hops, strict=True) if h > 0]
     return {
         "customers": customers,
         "agents": len(agents),
         "taken": sum(counts),
+        "redirected_takes": sum(a.redirects for a in agents),
         "seconds": round(elapsed, 2),
         "join_p99_ms": round(_pct(join_s, 99) * 1000, 1),
         "update_p50_ms": round(_pct(delays, 50) * 1000, 1),
+        "update_p90_ms": round(_pct(delays, 90) * 1000, 1),
         "update_p99_ms": round(_pct(delays, 99) * 1000, 1),
+        "updates_over_1s": sum(d > 1.0 for d in delays),
         "updates": len(delays),
         "take_p50_ms": round(_pct(take_s, 50) * 1000, 1),
         "take_p99_ms": round(_pct(take_s, 99) * 1000, 1),
+        # Takes whose customer waited on the agent's own node, and those sent on.
+        "take_here_p99_ms": round(_pct(direct, 99) * 1000, 1),
+        "take_sent_p99_ms": round(_pct(sent_on, 99) * 1000, 1),
         "kib_per_waiting": round((rss_waiting - rss_desks) / customers, 1),
         # Of which the connection itself (TLS, websocket) and the ask (ticket, lobby).
         "kib_per_connection": round((rss_connected - rss_desks) / customers, 1),
@@ -253,9 +298,16 @@ async def _round(
 
 
 def run(
-    work: Path, *, rounds: int = 5, customers: int = 500, agents: int = 50, timeout_s: float = 120
+    work: Path,
+    *,
+    rounds: int = 5,
+    customers: int = 500,
+    agents: int = 50,
+    nodes: int = 1,
+    timeout_s: float = 120,
 ) -> dict[str, Any]:
-    """``rounds`` rounds, each on a fresh relay; medians with min–max in ``summary``."""
+    """``rounds`` rounds, each on fresh relays (``nodes`` of them: a cluster on a real
+    PostgreSQL and Redis when more than one); medians with min–max in ``summary``."""
     work.mkdir(parents=True, exist_ok=True)
     if tls_cert() is None:  # alone; in make bench the run's CA is set up already
         use_tls(work)
@@ -269,24 +321,62 @@ def run(
         "ASSIST_RELAY_FAILED_JOINS_PER_MINUTE": "0",
     }
     out: list[dict[str, Any]] = []
-    for r in range(rounds):
-        data = work / f"relay-{r}"
-        store = Store.open(data)
-        try:
-            tokens = []
-            for i in range(agents):
-                name = f"agent{i:03d}"
-                tokens.append(store.add_agent(name, f"Agent {i}", "Bench"))
-                store.set_team(name, "network")
-        finally:
-            store.close()
-        relay = Relay(data, env=env)
-        try:
-            out.append(asyncio.run(_round(relay.url, relay.pid, tokens, customers, r, timeout_s)))
-        finally:
-            relay.stop()
-        print(f"desk load round {r + 1}/{rounds}: {out[-1]}", flush=True)
-    keys = [k for k in out[0] if k not in ("customers", "agents")]
+    with contextlib.ExitStack() as servers:
+        if nodes > 1:
+            postgres = servers.enter_context(postgres_server())
+            redis = servers.enter_context(redis_server())
+        for r in range(rounds):
+            data = work / f"relay-{r}"
+            database_url = postgres.new_database() if nodes > 1 else None
+            store = Store.open(data, database_url)
+            try:
+                tokens = []
+                for i in range(agents):
+                    name = f"agent{i:03d}"
+                    tokens.append(store.add_agent(name, f"Agent {i}", "Bench"))
+                    store.set_team(name, "network")
+            finally:
+                store.close()
+            relays: list[Relay] = []
+            try:
+                if nodes == 1:
+                    relays.append(Relay(data, env=env))
+                else:
+                    shared = {
+                        **env,
+                        "ASSIST_RELAY_DATABASE_URL": str(database_url),
+                        "ASSIST_RELAY_REDIS_URL": redis.new_database(),
+                    }
+                    for n in range(nodes):
+                        port = free_port()
+                        relays.append(
+                            Relay(
+                                work / f"relay-{r}-n{n + 1}",
+                                "--port",
+                                str(port),
+                                "--node-id",
+                                f"n{n + 1}",
+                                "--public-url",
+                                f"wss://127.0.0.1:{port}",
+                                env=shared,
+                            )  # fmt: skip
+                        )
+                result = asyncio.run(
+                    _round(
+                        [x.url for x in relays],
+                        [x.pid for x in relays],
+                        tokens,
+                        customers,
+                        r,
+                        timeout_s,
+                    )  # fmt: skip
+                )
+                out.append({**result, "nodes": nodes})
+            finally:
+                for x in relays:
+                    x.stop()
+            print(f"desk load ({nodes} node(s)) round {r + 1}/{rounds}: {out[-1]}", flush=True)
+    keys = [k for k in out[0] if k not in ("customers", "agents", "nodes")]
     summary = {
         k: {
             "median": statistics.median(o[k] for o in out),
@@ -302,6 +392,7 @@ def run(
         "summary": summary,
         "customers": customers,
         "agents": agents,
+        "nodes": nodes,
         "round_count": rounds,
     }
 
@@ -315,10 +406,17 @@ if __name__ == "__main__":
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--customers", type=int, default=500)
     p.add_argument("--agents", type=int, default=50)
+    p.add_argument("--nodes", type=int, default=1)
     p.add_argument("--json", type=Path)
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="assist-desk-load-") as tmp:
-        result = run(Path(tmp), rounds=args.rounds, customers=args.customers, agents=args.agents)
+        result = run(
+            Path(tmp),
+            rounds=args.rounds,
+            customers=args.customers,
+            agents=args.agents,
+            nodes=args.nodes,
+        )
     print(json.dumps(result["summary"], indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))

@@ -99,9 +99,10 @@ class Relay(RelayProcess):
     """``assist-relay serve --port 0`` on loopback with metrics on a free port (TLS after
     :func:`use_tls`, as every relay of ``make bench``)."""
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         super().__init__(
             data_dir,
+            *extra,
             "--log-level",
             "WARNING",
             env=env,

@@ -311,6 +311,15 @@ class JoinShared:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AgentBusy:
+    """An agent's desk session began (+1) or ended (-1) on this node: counted in Redis at
+    once, so the agent's own node knows before it lets them take another."""
+
+    agent: str
+    delta: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class DeskTake:
     """An agent's Take in a cluster: the driver claims the customer in Redis (asking
     :meth:`Relay.desk_pick` whom), then :meth:`Relay.desk_claimed` pairs them here or
@@ -348,6 +357,7 @@ Action = (
     | FlagContact
     | JoinShared
     | DeskTake
+    | AgentBusy
 )
 
 

@@ -48,6 +48,7 @@ from common.errors import ErrorCode, ProtocolError
 from common.messages import CALLBACK_TICKET, U32, Congestion, Kind, Layer, Skipped, parse
 from relay.actions import (
     Action,
+    AgentBusy,
     AskLimit,
     BookCallback,
     CheckToken,
@@ -82,7 +83,7 @@ from relay.config import ConfigError, Settings
 from relay.desk.config import read_desk
 from relay.desk.front import FLUSH_S, SYNC_S
 from relay.desk.lobby import RemoteAgent, WhyNot
-from relay.desk.shared import MAX_TAKE_ATTEMPTS, Claimed, SharedWaitingRoom
+from relay.desk.shared import MAX_TAKE_ATTEMPTS, Claimed, Join, SharedWaitingRoom
 from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, Timings, serve_metrics
@@ -239,8 +240,14 @@ class RelayServer:
         desk = read_desk(settings.desk_file.expanduser()) if settings.desk_file else None
         self.core = Relay(settings, self.metrics, cluster=bool(settings.redis_url), desk=desk)
         self.coordinator: RedisCoordinator | None = None
-        #: The cluster's waiting room (a cluster with a desk file).
+        #: The cluster's waiting room (a cluster with a desk file), and the joins
+        #: waiting to be sent to it.
         self.room: SharedWaitingRoom | None = None
+        self._joining: list[JoinShared] = []
+        self._join_wake = asyncio.Event()
+        #: The cluster's live nodes' addresses (refreshed by the desk's sync loop), so
+        #: a take sent to another node costs no extra round trip.
+        self._node_urls: dict[str, str] = {}
         self.draining = False
         #: Set when a draining node has no sessions left (the CLI then stops it).
         self.drained = asyncio.Event()
@@ -359,7 +366,12 @@ class RelayServer:
         if self.core.desk is not None:
             if self.coordinator is not None:
                 self.room = SharedWaitingRoom(self.coordinator.redis)
+                try:
+                    await self.room.reset_busy(self.node_id)
+                except ClusterUnavailableError:
+                    pass  # started anyway (as with the rest of the cluster's state)
                 self._spawn(self._desk_sync_loop())
+                self._spawn(self._desk_join_loop())
             await self._reload_desk()
             await self._restore_places()
             self._spawn(self._desk_loop())
@@ -718,10 +730,15 @@ class RelayServer:
             elif isinstance(action, AskLimit):
                 await self._ask_limit(action.limit, action.key, action.per_minute)
                 await self._apply(self.core.receive(action.conn, action.message))
+            elif isinstance(action, JoinShared) and action.conn >= 0:
+                self._desk_join(action)  # an ask: batched with the others of the moment
             elif isinstance(action, JoinShared):
-                await self._desk_join(action)
+                await self._desk_rejoin(action)  # before the customer hears their place
             elif isinstance(action, DeskTake):
                 await self._desk_take(action)
+            elif isinstance(action, AgentBusy):
+                if self.room is not None:
+                    await self._desk_busy(action)
             elif self.room is not None and isinstance(action, KeepTicket | DropTicket):
                 if isinstance(action, DropTicket):  # the cluster's room holds the places
                     self._spawn(self._desk_drop(action.ticket))
@@ -971,29 +988,67 @@ class RelayServer:
 
     # ------------------------------------------------------------ the help desk in a cluster
 
-    async def _desk_join(self, action: JoinShared) -> None:
-        """A customer's place in the cluster's queue (or one of ours going back in)."""
-        room = self.room
-        why: WhyNot | str | None
-        at = 0.0
+    def _desk_join(self, action: JoinShared) -> None:
+        """A customer's place in the cluster's queue (or one of ours going back in):
+        queued for :meth:`_desk_join_loop`, which sends a burst in one round trip."""
+        self._joining.append(action)
+        self._join_wake.set()
+
+    async def _desk_rejoin(self, action: JoinShared) -> None:
+        """One of ours back in line (came back here, or a claim that came to nothing)."""
+        if self.room is None:
+            return
         try:
-            if room is None:
-                raise ClusterUnavailableError("not in the cluster")
-            why, at = await room.join_at(
-                action.ticket,
-                action.queue,
-                action.installation,
-                action.max_waiting,
-                {},
-                node=self.node_id,
-                ask=action.ask,
-                joined=action.joined,
-            )
+            await self.room.join_at(
+                action.ticket, action.queue, action.installation, action.max_waiting, {},
+                node=self.node_id, ask=action.ask, joined=action.joined,
+            )  # fmt: skip
+        except ClusterUnavailableError:
+            self.metrics.cluster_unavailable_total += 1  # the next sync tries again
+
+    async def _desk_join_loop(self) -> None:
+        room = self.room
+        assert room is not None
+        while True:
+            await self._join_wake.wait()
+            self._join_wake.clear()
+            batch, self._joining = self._joining, []
+            if not batch:
+                continue
+            joins = [
+                Join(
+                    a.ticket,
+                    a.queue,
+                    a.installation,
+                    a.max_waiting,
+                    {},
+                    self.node_id,
+                    a.ask,
+                    a.joined,
+                )  # fmt: skip
+                for a in batch
+            ]
+            answers: list[tuple[WhyNot | str | None, float]]
+            try:
+                answers = list(await room.join_many(joins))
+            except ClusterUnavailableError:
+                self.metrics.cluster_unavailable_total += 1
+                answers = [("UNAVAILABLE", 0.0)] * len(batch)
+            except Exception:  # a bug must not leave customers waiting for an answer
+                log.exception("desk join failed")
+                answers = [("UNAVAILABLE", 0.0)] * len(batch)
+            out: list[Action] = []
+            for action, (why, at) in zip(batch, answers, strict=True):
+                if action.conn >= 0:
+                    out += self.core.desk_joined(action.conn, action.ticket, why, at)
+            await self._apply(out)
+
+    async def _desk_busy(self, action: AgentBusy) -> None:
+        assert self.room is not None
+        try:
+            await self.room.count_busy(self.node_id, action.agent, action.delta)
         except ClusterUnavailableError:
             self.metrics.cluster_unavailable_total += 1
-            why = "UNAVAILABLE"
-        if action.conn >= 0:
-            await self._apply(self.core.desk_joined(action.conn, action.ticket, why, at))
 
     async def _desk_drop(self, ticket: str) -> None:
         if self.room is None:
@@ -1011,36 +1066,38 @@ class RelayServer:
         try:
             if room is None or coord is None:
                 raise ClusterUnavailableError("not in the cluster")
-            ticket = await room.arrived(action.agent, self.node_id)
+            ticket, busy = await room.arrived(action.agent, self.node_id, desk.alive_nodes)
             if ticket is not None:  # sent here by another node, which claimed for us
                 await self._apply(self.core.desk_claimed(cid, ticket))
                 return
             exclude: set[str] = set()
             for _ in range(MAX_TAKE_ATTEMPTS):
-                pick = self.core.desk_pick(cid, action.ticket, exclude)
+                pick = self.core.desk_pick(cid, action.ticket, exclude, busy)
                 if not isinstance(pick, str):
                     await self._apply(pick)
                     return
-                got = await self._desk_claim(room, pick, action.agent)
+                try:
+                    got = await self._desk_claim(room, pick, action.agent)
+                finally:
+                    desk.claimed(pick)  # by us or by someone quicker: out of line here
                 if got is False:
                     exclude.add(pick)  # someone else was quicker: the next one
                     continue
                 node = got.node if isinstance(got, Claimed) else got
                 if not node or node == self.node_id:
-                    await self._apply(self.core.desk_claimed(cid, pick))
-                    if isinstance(got, Claimed) and pick in desk.askers:
-                        await self._desk_put_back(room, got)  # not paired: keep the place
+                    await self._apply(self.core.desk_claimed(cid, pick))  # or put back
                     return
-                target = next((n for n in await coord.nodes() if n.id == node), None)
-                if target is None or target.draining:
+                target = self._node_urls.get(node)
+                if target is None:
+                    target = next((n.url for n in await coord.nodes() if n.id == node), None)
+                if target is None:
                     # Its node is gone: the customer comes back through another node
                     # and finds the place kept.
                     if isinstance(got, Claimed):
                         await self._desk_put_back(room, got)
                     exclude.add(pick)
                     continue
-                await room.on_the_way(action.agent, pick, node)
-                await self._apply(self.core.desk_elsewhere(cid, target.url))
+                await self._apply(self.core.desk_elsewhere(cid, target))
                 return
             await self._apply(self.core.desk_refused(cid, "GONE"))
         except ClusterUnavailableError:
@@ -1066,8 +1123,11 @@ class RelayServer:
         if ticket.startswith(CALLBACK_TICKET):
             if not await room.call_once(ticket.removeprefix(CALLBACK_TICKET), agent):
                 return False
-            return desk.app_node(ticket)
-        got = await room.claim_for(ticket, agent)
+            node = desk.app_node(ticket)
+            if node is not None:
+                await room.send_for(agent, ticket, node)
+            return node
+        got = await room.claim_for(ticket, agent, self.node_id)
         return False if got is None else got
 
     async def _desk_sync_loop(self) -> None:
@@ -1087,6 +1147,9 @@ class RelayServer:
                 if time.monotonic() >= next_expire:
                     next_expire = time.monotonic() + 2.0
                     await room.expire(queues, self.settings.grace_s)
+                    if self.coordinator is not None:
+                        live = await self.coordinator.nodes()
+                        self._node_urls = {n.id: n.url for n in live if not n.draining}
                 snap = await room.snapshot(queues, known=set(desk.askers), mine=here)
                 others = [
                     RemoteAgent(n, tuple(t), int(m), bool(a), tuple(b), bool(d))

@@ -1738,7 +1738,7 @@ class Relay:
             return self._refuse(conn, ErrorCode.TOO_MANY_SESSIONS)
         if self.cluster and not claimed:  # Redis decides who gets whom: desk_pick...
             return [DeskTake(cid, agent.name, ticket)]
-        got = self.desk.take(agent, ticket)
+        got = self.desk.take(agent, ticket, claimed=claimed)
         if isinstance(got, DeskRefused):
             return [Send(cid, got)]
         taken, asker = got
@@ -1817,21 +1817,27 @@ class Relay:
             return None  # gone while Redis answered
         return conn, conn.agent
 
-    def desk_pick(self, cid: int, ticket: str, exclude: set[str]) -> str | list[Action]:
+    def desk_pick(
+        self, cid: int, ticket: str, exclude: set[str], busy: dict[str, int] | None = None
+    ) -> str | list[Action]:
         """Whom the taker on ``cid`` would take now (a ticket to claim), or what to tell
-        them (nobody they may take)."""
+        them (nobody they may take); ``busy``: their desk sessions by node (Redis)."""
         found = self._taker(cid)
         if found is None or self.desk is None:
             return []
-        got = self.desk.pick(found[1], ticket, exclude)
+        got = self.desk.pick(found[1], ticket, exclude, busy)
         return got if isinstance(got, str) else [Send(cid, got)]
 
     def desk_claimed(self, cid: int, ticket: str) -> list[Action]:
-        """The driver claimed ``ticket`` for the taker on ``cid``; its customer is here."""
+        """The driver claimed ``ticket`` for the taker on ``cid``; its customer is here.
+        If they cannot be paired after all (the taker left, the customer dropped, the
+        relay is full), the customer goes back in line at their place at once."""
+        assert self.desk is not None
         found = self._taker(cid)
-        if found is None:
-            return []
-        return self._take(found[0], found[1], ticket, claimed=True)
+        out = [] if found is None else self._take(found[0], found[1], ticket, claimed=True)
+        if ticket in self.desk.askers:  # still waiting here: not taken
+            out += self.desk.put_back(ticket)
+        return out
 
     def desk_elsewhere(self, cid: int, url: str) -> list[Action]:
         """The claimed customer waits on another node: the taker goes there (its Take

@@ -57,6 +57,7 @@ from common.messages import (
 )
 from relay.actions import (
     Action,
+    AgentBusy,
     BookCallback,
     Close,
     DropTicket,
@@ -156,6 +157,12 @@ class DeskFront:
         #: wait in the app on other nodes (id -> node).
         self.learnt: list[tuple[str, float]] = []
         self.remote_apps: dict[str, str] = {}
+        #: Cluster: the nodes heard from lately (this one included).
+        self.alive_nodes: set[str] = set()
+        self._offset: tuple[float, float] | None = None  # (ours - Redis's, until when)
+        #: Cluster: customers of ours an agent of another node claimed and is coming
+        #: for (not to be picked here meanwhile).
+        self.reserved: set[str] = set()
 
     def _no(
         self,
@@ -290,6 +297,7 @@ class DeskFront:
                 self.lobby.away(ticket)
 
     def _forget(self, ticket: str) -> None:
+        self.reserved.discard(ticket)
         asker = self.askers.pop(ticket, None)
         if asker is not None and asker.cid is not None:
             self._ticket_of.pop(asker.cid, None)
@@ -376,11 +384,16 @@ class DeskFront:
         them, or the agent never came) go back in at their old place."""
         assert self.node is not None
         mono = self._monotonic()
+        # Redis's clock to ours: the smallest difference seen lately (the reply's delay
+        # only adds to it), so places do not jitter with the event loop's lag.
+        offset = mono - snap.now
+        if self._offset is None or offset < self._offset[0] or mono > self._offset[1]:
+            self._offset = (offset, mono + 60.0)
         out: list[Action] = []
         seen: set[str] = set()
         for e in snap.entries:
             seen.add(e.ticket)
-            since = mono - max(0.0, snap.now - e.joined)
+            since = min(mono, e.joined + self._offset[0])
             asker = self.askers.get(e.ticket)
             if asker is None:
                 try:
@@ -398,12 +411,17 @@ class DeskFront:
             if asker.cid is None:  # not connected here: away unless its node sees it
                 away = snap.now - e.seen > AWAY_AFTER_S or e.node == self.node
                 self.lobby.mark_away(e.ticket, away)
+            self.lobby.mark_mirrored(e.ticket, asker.cid is None)
+        self.reserved -= seen  # back in line (their agent never came)
         for ticket, asker in list(self.askers.items()):
             if ticket in seen or ticket.startswith(CALLBACK_TICKET) or asker.joined is None:
                 continue
             if asker.cid is not None and asker.mine:
                 if ticket not in snap.claimed:  # no agent on the way: back in line
+                    self.reserved.discard(ticket)
                     out.append(self._rejoin(ticket, asker))
+                else:
+                    self.reserved.add(ticket)
                 continue
             gone = self.lobby.leave(ticket)  # taken or left on another node
             del self.askers[ticket]
@@ -413,6 +431,7 @@ class DeskFront:
             self.lobby.set_handle_times(queue, samples)
         self.lobby.set_remote_agents(agents)
         self.remote_apps = {c: n for c, n in snap.apps.items() if n != self.node}
+        self.alive_nodes = {*snap.agents, self.node}
         return out
 
     def _rejoin(self, ticket: str, asker: _Asker) -> JoinShared:
@@ -423,20 +442,59 @@ class DeskFront:
             -1, ticket, ask.queue, ask.installation, limit + 1, ask.serialize(), asker.joined
         )
 
-    def pick(self, agent: AgentRecord, ticket: str, exclude: set[str]) -> str | DeskRefused:
+    def pick(
+        self,
+        agent: AgentRecord,
+        ticket: str,
+        exclude: set[str],
+        busy: dict[str, int] | None = None,
+    ) -> str | DeskRefused:
         """Cluster: the ticket ``agent`` would take (``ticket``, or the next one), not
         yet taken — the driver claims it in Redis, then :meth:`take` here or on the
-        customer's node. ``exclude``: tickets someone else claimed first."""
+        customer's node. ``exclude``: tickets someone else claimed first. ``busy``: the
+        agent's desk sessions on each node, as Redis counts them now."""
         self._agent_here(agent)
+        if busy is not None:
+            elsewhere = sum(n for node, n in busy.items() if node != self.node and n > 0)
+            self.lobby.set_elsewhere(agent.name, elsewhere)
         if ticket.startswith(CALLBACK_TICKET):
             cb = ticket.removeprefix(CALLBACK_TICKET)
             if not self._app_open(cb) or cb not in self.callbacks or ticket in exclude:
                 return self._counted(_refused("CALLBACK_GONE"))
             return ticket
-        got = self.lobby.pick(agent.name, ticket or None, frozenset(exclude))
+        got = self.lobby.pick(agent.name, ticket or None, frozenset(exclude | self.reserved))
         if isinstance(got, Refusal):
             return self._counted(_refused(got))
+        # Being claimed: another agent of this node pressing at the same moment gets
+        # the next customer rather than racing for this one (see :meth:`claimed`).
+        self.reserved.add(got.ticket)
         return got.ticket
+
+    def claimed(self, ticket: str) -> None:
+        """Cluster: an agent (of any node) has claimed ``ticket`` in Redis: it is out of
+        line now for everyone here, without waiting for the next sync — so other
+        agents of this node do not all reach for the same customer. A customer of ours
+        stays held until their agent arrives."""
+        asker = self.askers.get(ticket)
+        if asker is None or ticket.startswith(CALLBACK_TICKET):
+            return
+        if asker.cid is not None and asker.mine:
+            self.reserved.add(ticket)
+            self.dirty.add(asker.ask.queue)
+            return
+        gone = self.lobby.leave(ticket)
+        del self.askers[ticket]
+        if gone is not None:
+            self.dirty.add(gone.queue)
+
+    def put_back(self, ticket: str) -> list[Action]:
+        """Cluster: a customer of ours claimed for an agent who could not be paired with
+        them after all goes back in line at their place (not after the claim expires)."""
+        asker = self.askers.get(ticket)
+        if asker is None or asker.joined is None or ticket.startswith(CALLBACK_TICKET):
+            return []
+        self.reserved.discard(ticket)
+        return [self._rejoin(ticket, asker)]
 
     def app_node(self, ticket: str) -> str | None:
         """Cluster: the node whose customer waits in the app for this callback ticket
@@ -615,40 +673,58 @@ class DeskFront:
         if not any(d.agent.name == name for d in self.desks.values()) and not in_session(name):
             self.lobby.agent_signed_out(name)
 
-    def take(self, agent: AgentRecord, ticket: str) -> tuple[Taken, _Asker] | DeskRefused:
-        """An agent takes ``ticket`` (or the next customer, for an empty ticket)."""
+    def take(
+        self, agent: AgentRecord, ticket: str, *, claimed: bool = False
+    ) -> tuple[Taken, _Asker] | DeskRefused:
+        """An agent takes ``ticket`` (or the next customer, for an empty ticket).
+        ``claimed``: the cluster's Redis gave it to them after the routing rules said
+        yes on the agent's own node (whose view of the agent is the current one)."""
         self._agent_here(agent)
         if ticket.startswith(CALLBACK_TICKET):
-            return self._call_in_app(agent, ticket)
-        got = self.lobby.take(agent.name, ticket) if ticket else self.lobby.take_next(agent.name)
+            return self._call_in_app(agent, ticket, claimed=claimed)
+        if claimed:
+            got = self.lobby.take_claimed(agent.name, ticket)
+        elif ticket:
+            got = self.lobby.take(agent.name, ticket)
+        else:
+            got = self.lobby.take_next(agent.name)
         if isinstance(got, Refusal):
             return self._counted(_refused(got))
         asker = self.askers.get(got.waiting.ticket)
         if asker is None or asker.cid is None:  # pragma: no cover - the lobby passes them over
             return self._counted(_refused(Refusal.GONE))
         self._forget(got.waiting.ticket)
-        self.metrics.desk_taken_total += 1
+        self._taken(agent.name)
         return got, asker
 
-    def _call_in_app(self, agent: AgentRecord, ticket: str) -> tuple[Taken, _Asker] | DeskRefused:
+    def _taken(self, agent: str) -> None:
+        self.metrics.desk_taken_total += 1
+        if self.node is not None:
+            self.outbox.append(AgentBusy(agent, 1))
+
+    def _call_in_app(
+        self, agent: AgentRecord, ticket: str, *, claimed: bool = False
+    ) -> tuple[Taken, _Asker] | DeskRefused:
         asker = self.askers.get(ticket)
         row = self.callbacks.get(ticket.removeprefix(CALLBACK_TICKET))
         if asker is None or asker.cid is None or row is None:
             return self._counted(_refused("CALLBACK_GONE"))
         waiting = Waiting(ticket, row.queue, self._monotonic(), row.installation)
-        why = self.lobby.take_callback(agent.name, waiting)
+        why = self.lobby.take_callback(agent.name, waiting, claimed=claimed)
         if why is not None:
             return self._counted(_refused(why))
         self._forget(ticket)
-        self.metrics.desk_taken_total += 1
+        self._taken(agent.name)
         return Taken(waiting, 0.0, _details(asker.ask)), asker
 
     def session_ended(self, agent: str, queue: str, handle_s: float | None) -> None:
         """A desk session ended after ``handle_s`` (None: it never got going, so it
         teaches nothing about handle times); the agent is free again."""
         self.lobby.session_ended(agent, queue, handle_s)
-        if self.node is not None and handle_s is not None:
-            self.learnt.append((queue, handle_s))
+        if self.node is not None:
+            self.outbox.append(AgentBusy(agent, -1))
+            if handle_s is not None:
+                self.learnt.append((queue, handle_s))
         record = self.lobby.agent(agent)
         if (
             self.node is not None

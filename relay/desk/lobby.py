@@ -113,6 +113,8 @@ class _Ticket:
     details: dict[str, str]
     away_since: float | None = None
     told: tuple[int, int | None, bool] | None = None  # what the customer last heard
+    #: Cluster: another node's customer, mirrored here (nobody here to tell).
+    mirrored: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -296,14 +298,16 @@ class Lobby:
         for queue in self.desk.queues:
             if queue_id is not None and queue.id != queue_id:
                 continue
-            for s in self._queue_standings(queue.id):
+            for s in self._queue_standings(queue.id, told_only=True):
                 t = self._tickets[s.ticket]
                 if t.away_since is None and t.told != s.heard:
                     t.told = s.heard
                     out.append(s)
         return out
 
-    def _queue_standings(self, queue_id: str) -> list[Standing]:
+    def _queue_standings(self, queue_id: str, *, told_only: bool = False) -> list[Standing]:
+        """Everyone's standing in the queue (``told_only``: only of customers who can be
+        told here, not those another node of a cluster holds)."""
         queue = self.desk.queue(queue_id)
         assert queue is not None
         ws = self.waiting(queue_id)
@@ -312,6 +316,8 @@ class Lobby:
         waits = estimate_waits(len(ws), self.loads(queue), self._handle[queue.id].typical_s)
         out = []
         for i, w in enumerate(ws):
+            if told_only and self._tickets[w.ticket].mirrored:
+                continue
             estimate = None if waits is None else round(waits[i], 1)
             offer = estimate is None or estimate > self.desk.callback_offer_above_s
             out.append(Standing(w.ticket, queue.id, i + 1, estimate, shown_wait(estimate), offer))
@@ -374,6 +380,16 @@ class Lobby:
             )
             for r in self._agents.values()
         ]
+
+    def set_elsewhere(self, name: str, sessions: int) -> None:
+        """Cluster: ``name`` is in this many desk sessions on other nodes right now (as
+        Redis counts them, fresher than the last published agents)."""
+        record = self._agents.get(name)
+        if record is None:
+            return
+        now = self._monotonic()
+        kept = sorted(record.elsewhere)[:sessions]
+        record.elsewhere = tuple(kept) + (now,) * (sessions - len(kept))
 
     def set_remote_agents(self, agents: Iterable[RemoteAgent]) -> None:
         """Other nodes' agents, as they last published them (cluster). One agent may
@@ -440,6 +456,14 @@ class Lobby:
             return why or Refusal.GONE
         return t.waiting
 
+    def mark_mirrored(self, ticket: str, mirrored: bool) -> None:
+        """Cluster: whether this ticket's customer is held by another node."""
+        t = self._tickets.get(ticket)
+        if t is not None:
+            t.mirrored = mirrored
+            if mirrored:
+                t.told = None  # if they come here, tell them where they stand
+
     def mark_away(self, ticket: str, away: bool) -> None:
         """Cluster: whether a mirrored customer can answer now (their node sees them)."""
         t = self._tickets.get(ticket)
@@ -479,13 +503,24 @@ class Lobby:
         self._agents[name].session_starts.append(now)
         return Taken(waiting, now - waiting.since, dict(details))
 
-    def take_callback(self, name: str, waiting: Waiting) -> Refusal | None:
+    def take_claimed(self, name: str, ticket: str) -> Taken | Refusal:
+        """Cluster: ``name`` takes a customer that Redis gave them after the routing
+        rules said yes on their own node; here only whether the customer can answer."""
+        t = self._tickets.get(ticket)
+        if t is None or t.away_since is not None or name not in self._agents:
+            return Refusal.GONE
+        return self._take(name, t.waiting)
+
+    def take_callback(
+        self, name: str, waiting: Waiting, *, claimed: bool = False
+    ) -> Refusal | None:
         """An agent calls back a customer whose app waits (not a queue place): the same
-        rules as taking from the queue; on success the agent is in a session."""
+        rules as taking from the queue (``claimed``: checked on the agent's own node);
+        on success the agent is in a session."""
         agent = self.agent(name)
         if agent is None:
             return Refusal.NOT_AVAILABLE
-        why = self.router.refusal(agent, waiting, self._blocked_set())
+        why = None if claimed else self.router.refusal(agent, waiting, self._blocked_set())
         if why is None:
             self._agents[name].session_starts.append(self._monotonic())
         return why

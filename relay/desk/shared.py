@@ -39,7 +39,7 @@ from relay.desk.estimate import WINDOW as HANDLE_WINDOW
 from relay.desk.lobby import WhyNot
 from relay.desk.routing import Agent, Router, Waiting
 
-__all__ = ["Claimed", "Entry", "SharedWaitingRoom", "Snapshot"]
+__all__ = ["Claimed", "Entry", "Join", "SharedWaitingRoom", "Snapshot"]
 
 #: A bound on picks that lost their race, against a bug spinning forever. Each lost
 #: race is another agent's success, so Take next ends long before: with a customer,
@@ -57,6 +57,8 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score then  -- in line already: the customer is on this node now
   redis.call('HSET', KEYS[2], 'node', ARGV[6], 'seen', tostring(now))
+  redis.call('ZADD', ARGV[9] .. 'desk:seen', now, ARGV[1])
+  redis.call('HSET', ARGV[9] .. 'desk:where', ARGV[1], ARGV[6])
   return {1, score}
 end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return {-2, ''} end
@@ -67,6 +69,8 @@ redis.call('HSET', KEYS[2], 'queue', ARGV[4], 'installation', ARGV[2],
            'joined', tostring(joined), 'seen', tostring(now), 'details', ARGV[5],
            'node', ARGV[6], 'ask', ARGV[7])
 redis.call('ZADD', KEYS[1], joined, ARGV[1])
+redis.call('ZADD', ARGV[9] .. 'desk:seen', now, ARGV[1])
+redis.call('HSET', ARGV[9] .. 'desk:where', ARGV[1], ARGV[6])
 return {1, tostring(joined)}
 """
 
@@ -83,8 +87,16 @@ if redis.call('GET', ARGV[2] .. 'desk:inst:' .. h['installation']) == ARGV[1] th
   redis.call('DEL', ARGV[2] .. 'desk:inst:' .. h['installation'])
 end
 redis.call('DEL', KEYS[1])
+redis.call('ZREM', ARGV[2] .. 'desk:seen', ARGV[1])
+redis.call('HDEL', ARGV[2] .. 'desk:where', ARGV[1])
 if ARGV[3] ~= '' then
   redis.call('SET', ARGV[2] .. 'desk:claimed:' .. ARGV[1], ARGV[3], 'PX', ARGV[4])
+  -- The customer waits on another node than the agent's (ARGV[5]): the agent is sent
+  -- there, and this tells that node whom the agent came for.
+  if h['node'] and h['node'] ~= '' and h['node'] ~= ARGV[5] then
+    redis.call('SET', ARGV[2] .. 'desk:for:' .. ARGV[3], ARGV[1] .. ' ' .. h['node'],
+               'PX', ARGV[4])
+  end
 end
 return f
 """
@@ -106,6 +118,8 @@ local now = tostring(tonumber(t[1]) + tonumber(t[2]) / 1000000)
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
     redis.call('HSET', KEYS[i], 'seen', now, 'node', ARGV[1])
+    redis.call('ZADD', ARGV[2] .. 'desk:seen', now, ARGV[i + 2])
+    redis.call('HSET', ARGV[2] .. 'desk:where', ARGV[i + 2], ARGV[1])
   end
 end
 return #KEYS
@@ -125,6 +139,8 @@ for _, ticket in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
       redis.call('DEL', ARGV[2] .. 'desk:inst:' .. inst)
     end
     redis.call('DEL', key)
+    redis.call('ZREM', ARGV[2] .. 'desk:seen', ticket)
+    redis.call('HDEL', ARGV[2] .. 'desk:where', ticket)
     table.insert(gone, ticket)
   end
 end
@@ -165,11 +181,19 @@ def _handle_key(queue: str) -> str:
     return f"{PREFIX}desk:handle:{queue}"
 
 
+def _busy_key(node: str) -> str:
+    return f"{PREFIX}desk:busy:{node}"
+
+
 def _callback_key(callback_id: str) -> str:
     return f"{PREFIX}desk:call:{callback_id}"
 
 
 AGENTS_KEY = f"{PREFIX}desk:agents"
+#: When each waiting customer was last seen connected, and on which node (one read
+#: for everyone, not one per ticket).
+SEEN_KEY = f"{PREFIX}desk:seen"
+WHERE_KEY = f"{PREFIX}desk:where"
 APPS_KEY = f"{PREFIX}desk:apps"
 #: A node's published agents older than this are skipped (it publishes every sync).
 AGENTS_STALE_S = 5
@@ -204,6 +228,20 @@ class Snapshot:
     #: for a callback (callback id -> node).
     agents: dict[str, str]
     apps: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Join:
+    """One ticket to put in a queue (see :meth:`SharedWaitingRoom.join_at`)."""
+
+    ticket: str
+    queue: str
+    installation: str
+    max_waiting: int
+    details: dict[str, str]
+    node: str = ""
+    ask: bytes = b""
+    joined: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -257,23 +295,39 @@ class SharedWaitingRoom:
         ``joined`` (Redis's clock) puts a ticket back at the place it had (a claim
         whose agent never arrived); a ticket already in the queue keeps its place and
         is marked as on ``node`` (its customer came back there)."""
-        got = await self._call(
-            self._join(
-                keys=[_queue_key(queue), _ticket_key(ticket), _installation_key(installation)],
-                args=[
-                    ticket,
-                    installation,
-                    max_waiting,
-                    queue,
-                    json.dumps(details),
-                    node,
-                    ask,
-                    "" if joined is None else repr(joined),
-                ],
-            )
-        )
-        why = {1: None, -1: WhyNot.ALREADY_WAITING, -2: WhyNot.FULL}[int(got[0])]
-        return why, float(_text(got[1])) if why is None else 0.0
+        join = Join(ticket, queue, installation, max_waiting, details, node, ask, joined)
+        return (await self.join_many([join]))[0]
+
+    async def join_many(self, joins: list[Join]) -> list[tuple[WhyNot | None, float]]:
+        """Several joins in one round trip (a burst of asks), each atomic on its own;
+        the answers in order."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for j in joins:
+                await self._join(
+                    keys=[
+                        _queue_key(j.queue),
+                        _ticket_key(j.ticket),
+                        _installation_key(j.installation),
+                    ],
+                    args=[
+                        j.ticket,
+                        j.installation,
+                        j.max_waiting,
+                        j.queue,
+                        json.dumps(j.details),
+                        j.node,
+                        j.ask,
+                        "" if j.joined is None else repr(j.joined),
+                        PREFIX,
+                    ],
+                    client=pipe,
+                )
+            got = await self._call(pipe.execute())
+        out: list[tuple[WhyNot | None, float]] = []
+        for code, at in got:
+            why = {1: None, -1: WhyNot.ALREADY_WAITING, -2: WhyNot.FULL}[int(code)]
+            out.append((why, float(_text(at)) if why is None else 0.0))
+        return out
 
     async def claim(self, ticket: str) -> tuple[Waiting, dict[str, str]] | None:
         """Take the ticket out of the room (because the customer left, was taken here,
@@ -281,11 +335,15 @@ class SharedWaitingRoom:
         got = await self.claim_for(ticket, "")
         return None if got is None else (got.waiting, got.details)
 
-    async def claim_for(self, ticket: str, agent: str) -> Claimed | None:
+    async def claim_for(self, ticket: str, agent: str, here: str = "") -> Claimed | None:
         """Take the ticket out of the room for ``agent`` (remembered a while, so the
-        customer's node knows someone is on the way); None if it was gone already."""
+        customer's node knows someone is on the way); None if it was gone already.
+        If the customer waits on another node than ``here`` (the agent's), that node
+        will know whom the agent comes for (:meth:`arrived`)."""
         raw = await self._call(
-            self._claim(keys=[_ticket_key(ticket)], args=[ticket, PREFIX, agent, ON_THE_WAY_MS])
+            self._claim(
+                keys=[_ticket_key(ticket)], args=[ticket, PREFIX, agent, ON_THE_WAY_MS, here]
+            )
         )
         if not raw:
             return None
@@ -302,9 +360,10 @@ class SharedWaitingRoom:
 
     async def touch(self, tickets: Iterable[str], node: str = "") -> None:
         """These customers are connected here (call every tick)."""
-        keys = [_ticket_key(t) for t in tickets]
-        if keys:
-            await self._call(self._touch(keys=keys, args=[node]))
+        names = list(tickets)
+        if names:
+            keys = [_ticket_key(t) for t in names]
+            await self._call(self._touch(keys=keys, args=[node, PREFIX, *names]))
 
     async def expire(self, queues: Iterable[str], grace_s: float) -> list[str]:
         """Let go of the places of customers not seen for ``grace_s`` (their node died,
@@ -350,44 +409,51 @@ class SharedWaitingRoom:
                 pipe.lrange(_handle_key(q), 0, -1)
             pipe.hgetall(AGENTS_KEY)
             pipe.hgetall(APPS_KEY)
-            for t in mine:
-                pipe.exists(_claimed_key(t))
+            pipe.zrange(SEEN_KEY, 0, -1, withscores=True)
+            pipe.hgetall(WHERE_KEY)
             got = await self._call(pipe.execute())
         secs, micros = got[0]
         now = float(secs) + float(micros) / 1e6
-        ranges = got[1 : 1 + len(names)]
-        handles = got[1 + len(names) : 1 + 2 * len(names)]
-        agents_raw, apps_raw = got[1 + 2 * len(names)], got[2 + 2 * len(names)]
-        claimed_flags = got[3 + 2 * len(names) :]
+        n = len(names)
+        ranges, handles = got[1 : 1 + n], got[1 + n : 1 + 2 * n]
+        agents_raw, apps_raw, seen_raw, where_raw = got[1 + 2 * n : 5 + 2 * n]
         listed = [
             (q, _text(t), float(score))
             for q, members in zip(names, ranges, strict=True)
             for t, score in members
         ]
-        entries: list[Entry] = []
-        if listed:
+        seen = {_text(t): float(score) for t, score in seen_raw}
+        where = {_text(t): _text(node) for t, node in where_raw.items()}
+        in_line = {t for _, t, _ in listed}
+        # Only what is new needs a second round trip: tickets this node has not seen
+        # yet (who they are, what they asked) and its own that left the line.
+        new = [t for _, t, _ in listed if known is None or t not in known]
+        missing = [t for t in mine if t not in in_line]
+        fields: dict[str, tuple[str, bytes | None]] = {}
+        claimed: set[str] = set()
+        if new or missing:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for _, t, _ in listed:
-                    fields = ["installation", "seen", "node"]
-                    if known is not None and t not in known:
-                        fields.append("ask")
-                    pipe.hmget(_ticket_key(t), fields)
+                for t in new:
+                    pipe.hmget(_ticket_key(t), ["installation", "ask"])
+                for t in missing:
+                    pipe.exists(_claimed_key(t))
                 values = await self._call(pipe.execute())
-            for (q, t, joined), v in zip(listed, values, strict=True):
-                if v[0] is None:
-                    continue  # claimed between the two reads
-                ask = v[3] if len(v) > 3 else None
-                entries.append(
-                    Entry(
-                        t,
-                        q,
-                        joined,
-                        _text(v[0]),
-                        float(_text(v[1])),
-                        _text(v[2] or b""),
-                        ask if isinstance(ask, bytes) or ask is None else ask.encode(),
-                    )
-                )
+            for t, v in zip(new, values[: len(new)], strict=True):
+                if v[0] is not None:
+                    ask = v[1]
+                    fields[t] = (_text(v[0]), ask.encode() if isinstance(ask, str) else ask)
+            claimed = {t for t, flag in zip(missing, values[len(new) :], strict=True) if flag}
+        entries: list[Entry] = []
+        for q, t, joined in listed:
+            if t in fields:
+                installation, ask = fields[t]
+            elif known is not None and t in known:
+                installation, ask = "", None  # the caller knows them already
+            else:
+                continue  # claimed between the two reads
+            entries.append(
+                Entry(t, q, joined, installation, seen.get(t, joined), where.get(t, ""), ask)
+            )
         agents: dict[str, str] = {}
         for node, value in agents_raw.items():
             at, _, payload = _text(value).partition(" ")
@@ -401,7 +467,7 @@ class SharedWaitingRoom:
         return Snapshot(
             now,
             entries,
-            frozenset(t for t, flag in zip(mine, claimed_flags, strict=True) if flag),
+            frozenset(claimed),
             {q: [float(_text(x)) for x in h] for q, h in zip(names, handles, strict=True)},
             agents,
             apps,
@@ -421,18 +487,35 @@ class SharedWaitingRoom:
                 pipe.ltrim(_handle_key(queue), 0, HANDLE_WINDOW - 1)
             await self._call(pipe.execute())
 
-    async def on_the_way(self, agent: str, ticket: str, node: str) -> None:
-        """``agent`` claimed ``ticket``, whose customer is on ``node``: when the agent
-        reaches that node (redirected), :meth:`arrived` tells it which customer."""
+    async def count_busy(self, node: str, agent: str, delta: int) -> None:
+        await self._call(self._redis.hincrby(_busy_key(node), agent, delta))
+
+    async def reset_busy(self, node: str) -> None:
+        """A node starting carries no sessions yet (it may have been killed before)."""
+        await self._call(self._redis.delete(_busy_key(node)))
+
+    async def send_for(self, agent: str, ticket: str, node: str) -> None:
+        """``agent`` claimed ``ticket``, whose customer waits on ``node``: tell that node
+        (when the agent arrives) whom they came for. Queue tickets do this inside
+        their claim; in-app callbacks are claimed another way."""
         await self._call(self._redis.set(_for_key(agent), f"{ticket} {node}", px=ON_THE_WAY_MS))
 
-    async def arrived(self, agent: str, node: str) -> str | None:
-        """The ticket ``agent`` claimed elsewhere for a customer on ``node`` (once)."""
-        raw = await self._call(self._redis.getdel(_for_key(agent)))
-        if raw is None:
-            return None
-        ticket, _, where = _text(raw).partition(" ")
-        return ticket if where == node else None
+    async def arrived(
+        self, agent: str, node: str, nodes: Iterable[str] = ()
+    ) -> tuple[str | None, dict[str, int]]:
+        """In one round trip: the ticket ``agent`` claimed elsewhere for a customer on
+        ``node`` (once; None if none), and the agent's desk sessions on ``nodes``."""
+        names = list(nodes)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.getdel(_for_key(agent))
+            for n in names:
+                pipe.hget(_busy_key(n), agent)
+            got = await self._call(pipe.execute())
+        busy = {n: int(v) for n, v in zip(names, got[1:], strict=True) if v is not None}
+        if got[0] is None:
+            return None, busy
+        ticket, _, where = _text(got[0]).partition(" ")
+        return (ticket if where == node else None), busy
 
     async def call_once(self, callback_id: str, agent: str) -> bool:
         """Claim an in-app callback for ``agent``: False if another agent is calling."""
