@@ -273,7 +273,14 @@ async def _round(
     take_s = [x for a in agents for x in a.takes]
     direct = [x for a in agents for x, h in zip(a.takes, a.hops, strict=True) if h == 0]
     sent_on = [x for a in agents for x, h in zip(a.takes, a.hops, strict=True) if h > 0]
+    several = {}
+    if len(urls) > 1:  # takes whose customer waited on the agent's node, and those sent on
+        several = {
+            "take_here_p99_ms": round(_pct(direct, 99) * 1000, 1),
+            "take_sent_p99_ms": round(_pct(sent_on, 99) * 1000, 1),
+        }
     return {
+        **several,
         "customers": customers,
         "agents": len(agents),
         "taken": sum(counts),
@@ -287,9 +294,6 @@ async def _round(
         "updates": len(delays),
         "take_p50_ms": round(_pct(take_s, 50) * 1000, 1),
         "take_p99_ms": round(_pct(take_s, 99) * 1000, 1),
-        # Takes whose customer waited on the agent's own node, and those sent on.
-        "take_here_p99_ms": round(_pct(direct, 99) * 1000, 1),
-        "take_sent_p99_ms": round(_pct(sent_on, 99) * 1000, 1),
         "kib_per_waiting": round((rss_waiting - rss_desks) / customers, 1),
         # Of which the connection itself (TLS, websocket) and the ask (ticket, lobby).
         "kib_per_connection": round((rss_connected - rss_desks) / customers, 1),
@@ -327,7 +331,7 @@ def run(
             redis = servers.enter_context(redis_server())
         for r in range(rounds):
             data = work / f"relay-{r}"
-            database_url = postgres.new_database() if nodes > 1 else None
+            database_url = postgres.new_database() if nodes > 1 else ""
             store = Store.open(data, database_url)
             try:
                 tokens = []

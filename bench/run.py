@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "rooms": {},
         "desk": {},
         "desk_load": {},
+        "desk_load_cluster": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -202,6 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc()
             results["desk_load"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print("desk: the same load against three nodes (PostgreSQL, Redis) ...", flush=True)
+        try:
+            results["desk_load_cluster"] = desk_load.run(
+                work / "desk-load-cluster", rounds=2 if args.quick else FULL_REPEAT, nodes=3
+            )
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["desk_load_cluster"] = {"error": f"{type(exc).__name__}: {exc}"}
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 
