@@ -1136,6 +1136,7 @@ class RelayServer:
         assert desk is not None and room is not None
         queues = [q.id for q in desk.desk.queues]
         next_expire = 0.0
+        seen_version = -1
         while True:
             await asyncio.sleep(SYNC_S)
             try:
@@ -1151,6 +1152,9 @@ class RelayServer:
                         live = await self.coordinator.nodes()
                         self._node_urls = {n.id: n.url for n in live if not n.draining}
                 snap = await room.snapshot(queues, known=set(desk.askers), mine=here)
+                if snap.version != seen_version:  # a callback booked or recorded elsewhere
+                    seen_version = snap.version
+                    await self._reload_desk()
                 others = [
                     RemoteAgent(n, tuple(t), int(m), bool(a), tuple(b), bool(d))
                     for node, raw in snap.agents.items()
@@ -1222,6 +1226,13 @@ class RelayServer:
         except StoreError as exc:
             log.info("desk: %s", exc)
             out = self._desk_failed(action, "CALLBACK_GONE")
+        else:
+            if self.room is not None and not isinstance(action, LookUpEarlier):
+                # The other nodes reload the callbacks at once.
+                try:
+                    await self.room.changed()
+                except ClusterUnavailableError:
+                    pass  # they reload within _DESK_RELOAD_S anyway
         await self._apply(out)
 
     def _desk_failed(self, action: Action, why: str) -> list[Action]:

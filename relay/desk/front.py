@@ -405,6 +405,7 @@ class DeskFront:
                 asker = self.askers[e.ticket] = _Asker(None, ask, joined=e.joined, mine=False)
                 self.lobby.restore(e.ticket, e.queue, e.installation, mono - since, _details(ask))
                 self.dirty.add(e.queue)
+                out.append(LookUpEarlier(e.ticket, e.installation))  # the repeat mark here too
             asker.joined = e.joined
             if self.lobby.resort(e.ticket, since):
                 self.dirty.add(e.queue)

@@ -194,6 +194,9 @@ AGENTS_KEY = f"{PREFIX}desk:agents"
 #: for everyone, not one per ticket).
 SEEN_KEY = f"{PREFIX}desk:seen"
 WHERE_KEY = f"{PREFIX}desk:where"
+#: Counts changes to the callbacks (booked, recorded): a node that sees it move
+#: reloads them from the database.
+VERSION_KEY = f"{PREFIX}desk:version"
 APPS_KEY = f"{PREFIX}desk:apps"
 #: A node's published agents older than this are skipped (it publishes every sync).
 AGENTS_STALE_S = 5
@@ -228,6 +231,8 @@ class Snapshot:
     #: for a callback (callback id -> node).
     agents: dict[str, str]
     apps: dict[str, str]
+    #: Moves when callbacks change anywhere (:meth:`SharedWaitingRoom.changed`).
+    version: int = 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -411,12 +416,13 @@ class SharedWaitingRoom:
             pipe.hgetall(APPS_KEY)
             pipe.zrange(SEEN_KEY, 0, -1, withscores=True)
             pipe.hgetall(WHERE_KEY)
+            pipe.get(VERSION_KEY)
             got = await self._call(pipe.execute())
         secs, micros = got[0]
         now = float(secs) + float(micros) / 1e6
         n = len(names)
         ranges, handles = got[1 : 1 + n], got[1 + n : 1 + 2 * n]
-        agents_raw, apps_raw, seen_raw, where_raw = got[1 + 2 * n : 5 + 2 * n]
+        agents_raw, apps_raw, seen_raw, where_raw, version = got[1 + 2 * n : 6 + 2 * n]
         listed = [
             (q, _text(t), float(score))
             for q, members in zip(names, ranges, strict=True)
@@ -471,6 +477,7 @@ class SharedWaitingRoom:
             {q: [float(_text(x)) for x in h] for q, h in zip(names, handles, strict=True)},
             agents,
             apps,
+            int(version or 0),
         )
 
     async def publish(
@@ -493,6 +500,10 @@ class SharedWaitingRoom:
     async def reset_busy(self, node: str) -> None:
         """A node starting carries no sessions yet (it may have been killed before)."""
         await self._call(self._redis.delete(_busy_key(node)))
+
+    async def changed(self) -> None:
+        """Callbacks changed here (booked, recorded): the other nodes reload them."""
+        await self._call(self._redis.incr(VERSION_KEY))
 
     async def send_for(self, agent: str, ticket: str, node: str) -> None:
         """``agent`` claimed ``ticket``, whose customer waits on ``node``: tell that node

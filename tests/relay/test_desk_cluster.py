@@ -9,15 +9,21 @@ import hashlib
 import os
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from common.messages import (
+    CALLBACK_TICKET,
     Ask,
     Auth,
     AuthOk,
     Back,
+    CallbackBooked,
+    CallbackList,
     Called,
+    CallMe,
     DeskRefused,
+    ListWindows,
     Paired,
     Presence,
     PresenceState,
@@ -27,6 +33,7 @@ from common.messages import (
     Take,
     Took,
     WaitingList,
+    Windows,
 )
 from relay.server import RelayServer
 from relay.store import Store
@@ -191,5 +198,66 @@ def test_a_customer_whose_node_is_lost_keeps_the_place_through_another_node(
             got, where = await take(c, tokens["jisoo"])
             assert isinstance(got, Took) and got.ticket == standing.ticket and where == b.url
             await next_of(back, Called)
+
+    run(main())
+
+
+def test_a_callback_waiting_in_the_app_on_one_node_is_called_by_an_agent_on_another(
+    tmp_path: Path, urls: tuple[str, str, dict[str, str]]
+) -> None:
+    redis_url, database_url, tokens = urls
+
+    async def main() -> None:
+        async with cluster(tmp_path, redis_url, database_url, desk_file=desk_file(tmp_path)) as (
+            a,
+            b,
+        ):
+            desk = await at_desk(b, tokens["minji"])
+            form = await Client.connect(a.url, Role.CUSTOMER)
+            await form.send(ListWindows("internet"))
+            windows = await form.expect(Windows)
+            await form.send(
+                CallMe("internet", "inst-cccc0003", "Park Jiwoo", "", "요금",
+                       windows.starts[0], True)
+            )  # fmt: skip
+            booked = await form.expect(CallbackBooked)
+            app = await Client.connect(a.url, Role.CUSTOMER)
+            waiting = ask("inst-cccc0003", b"c" * 32)
+            await app.send(msgspec.structs.replace(waiting, callback=booked.id))
+            assert (await app.expect(Standing)).position == 0  # waits for the call
+            # Node b lists it at once (not at its next reload), with the app open.
+            async with asyncio.timeout(5):
+                while True:
+                    calls = await next_of(desk, CallbackList)
+                    if any(c.id == booked.id and c.app_open for c in calls.items):
+                        break
+            got, where = await take(b, tokens["minji"], CALLBACK_TICKET + booked.id)
+            assert isinstance(got, Took) and where == a.url
+            await next_of(app, Called)
+
+    run(main())
+
+
+def test_the_repeat_mark_shows_on_every_node(
+    tmp_path: Path, urls: tuple[str, str, dict[str, str]]
+) -> None:
+    redis_url, database_url, tokens = urls
+    store = Store.open(tmp_path, database_url)
+    for day in range(2):
+        store.customer_taken("inst-rrrr0001", "internet", agent="jisoo", waited_s=60, at=day)
+    store.close()
+
+    async def main() -> None:
+        async with cluster(tmp_path, redis_url, database_url, desk_file=desk_file(tmp_path)) as (
+            a,
+            b,
+        ):
+            desk = await at_desk(b, tokens["minji"])
+            await asks(a, "inst-rrrr0001", b"r" * 32)
+            async with asyncio.timeout(5):
+                while True:
+                    items = (await next_of(desk, WaitingList)).items
+                    if items and items[0].earlier == 2:
+                        break
 
     run(main())
