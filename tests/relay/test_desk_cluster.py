@@ -40,7 +40,7 @@ from relay.store import Store
 from tests.helpers.cluster import cluster
 from tests.helpers.relay_harness import Client, run
 from tests.relay.test_desk_server import desk_file, next_of
-from tools.servers import Postgres, Redis
+from tools.servers import Postgres, Redis, start_redis
 
 AGENTS = ("minji", "jisoo", "hana", "yuna")
 
@@ -261,3 +261,39 @@ def test_the_repeat_mark_shows_on_every_node(
                         break
 
     run(main())
+
+
+def test_redis_lost_and_back_empty_keeps_the_waiting_customers_in_their_order(
+    tmp_path: Path, postgres: Postgres
+) -> None:
+    database_url = postgres.new_database()
+    store = Store.open(tmp_path, database_url)
+    token = store.add_agent("minji", "Kim Minji", "Acme")
+    store.set_team("minji", "network")
+    store.close()
+    redis = start_redis()
+    port = redis.port
+
+    async def main() -> None:
+        nonlocal redis
+        url = f"redis://127.0.0.1:{port}/0"
+        async with cluster(tmp_path, url, database_url, n=1, desk_file=desk_file(tmp_path)) as (a,):
+            first, s1 = await asks(a, "inst-aaaa0001", b"1" * 32)
+            await asyncio.sleep(0.05)
+            second, s2 = await asks(a, "inst-bbbb0002", b"2" * 32)
+            redis.stop()
+            late = await Client.connect(a.url, Role.CUSTOMER)
+            await late.send(ask("inst-cccc0003", b"3" * 32))
+            refused = await late.expect(DeskRefused)
+            assert refused.reason == "UNAVAILABLE"  # a sentence, not a hang
+            redis = start_redis(port)  # back, and empty
+            await asyncio.sleep(1.0)  # the node puts its customers back in line
+            got, _ = await take(a, token)
+            assert isinstance(got, Took) and got.ticket == s1.ticket  # still first
+            await next_of(first, Called)
+            assert (await standing_at(second, 1)).ticket == s2.ticket
+
+    try:
+        run(main())
+    finally:
+        redis.stop()
