@@ -58,6 +58,8 @@ from common.messages import (
     Auth,
     AuthOk,
     Back,
+    Block,
+    Blocked,
     Bye,
     Called,
     Cast,
@@ -187,6 +189,13 @@ class Notice(Event):
     """The relay refused something in a running session (e.g. a flag); it goes on."""
 
     error: AssistError
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockSet(Event):
+    """Supervisor: the customer is kept out of the queues until ``until`` (Unix s)."""
+
+    until: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -533,6 +542,12 @@ class Endpoint:
         if self.role is Role.AGENT and self.channel is not None and not self.ended:
             self._send(Flag(kind, reason.strip()[:500] or "-"))
 
+    def block(self, minutes: int, reason: str) -> None:
+        """Supervisor, with a customer from the queue: keep their installation out of
+        the queues for ``minutes`` (the desk log keeps who and why)."""
+        if self.role is Role.AGENT and self.channel is not None and not self.ended:
+            self._send(Block("", minutes, reason.strip()[:500] or "-"))
+
     def leave(self) -> None:
         """Customer: leave the queue (the relay forgets the place and closes)."""
         if self.queued:
@@ -604,6 +619,8 @@ class Endpoint:
                 self._help_paired(msg)
             case DeskRefused(reason=reason) if self.channel is not None:
                 self._events.append(Notice(DeskError(reason)))
+            case Blocked(until=until) if self.role is Role.AGENT:
+                self._events.append(BlockSet(until))
             case DeskRefused(reason=reason, offer_callback=offer, opens_at=opens):
                 raise DeskError.refused(reason, offer, opens)
             case Paired(agent_display_name=display, agent_org=org):

@@ -617,6 +617,11 @@ class DeskError(ReasonedError):
         "installation to keep the flag with."
     )
     CALLBACK_GONE = "That callback request is no longer open: another agent may have recorded it."
+    NOT_SUPERVISOR = "Only a supervisor can block a customer from the queues. Ask your supervisor."
+    NOT_BLOCKABLE = (
+        "Only a customer who asked from the queue can be blocked: this session has no "
+        "installation to block."
+    )
     SENTENCES: ClassVar[dict[str, str]] = {
         "UNKNOWN_QUEUE": UNKNOWN_QUEUE,
         "CLOSED": CLOSED,
@@ -637,6 +642,8 @@ class DeskError(ReasonedError):
         "GONE": GONE,
         "CALLBACK_GONE": CALLBACK_GONE,
         "NOT_FROM_QUEUE": NOT_FROM_QUEUE,
+        "NOT_SUPERVISOR": NOT_SUPERVISOR,
+        "NOT_BLOCKABLE": NOT_BLOCKABLE,
     }
     FALLBACK = "GONE"
     DEFAULTS: ClassVar[dict[str, str]] = {"opens": "later"}

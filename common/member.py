@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from common import identity, room
 from common.channel import SecureChannel
 from common.endpoint import (
+    BlockSet,
     Closed,
     Event,
     Failed,
@@ -54,6 +55,8 @@ from common.messages import (
     PROTOCOL_VERSION,
     Auth,
     AuthOk,
+    Block,
+    Blocked,
     Bye,
     CallbackItem,
     CallbackList,
@@ -284,6 +287,12 @@ class DeskEndpoint(_Base):
         if not self.ended:
             self._send(CallbackOutcome(callback_id, outcome, window_start, note[:500]))
 
+    def block(self, ticket: str, minutes: int, reason: str) -> None:
+        """Supervisor: keep the customer waiting with ``ticket`` out of the queues for
+        ``minutes`` (they are told, and the desk log keeps who and why)."""
+        if not self.ended:
+            self._send(Block(ticket, minutes, reason.strip()[:500] or "-"))
+
     def supervise(self, agent: str, reason: str = "") -> None:
         """Supervisor: ask to watch the session ``agent`` leads (the customer decides)."""
         if not self.ended:
@@ -312,6 +321,8 @@ class DeskEndpoint(_Base):
             case CallbackList(items=items):
                 self.callbacks = items
                 self._events.append(CallbacksChanged(items))
+            case Blocked(until=until):
+                self._events.append(BlockSet(until))
             case DeskRefused(reason="NO_DESK"):
                 pass  # this relay has no help desk: the lists never come
             case DeskRefused(reason=reason):

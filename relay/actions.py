@@ -282,6 +282,19 @@ class FlagContact:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class BlockInstallation:
+    """A supervisor blocks an installation from the queues: keep it (the desk log says
+    who and why), then answer with :meth:`DeskFront.blocked`."""
+
+    conn: int
+    installation: str
+    until: float
+    actor: str
+    reason: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CustomerTaken:
     """Log that an agent took a waiting customer (the desk log; a repeat mark later)."""
 
@@ -358,6 +371,7 @@ Action = (
     | JoinShared
     | DeskTake
     | AgentBusy
+    | BlockInstallation
 )
 
 

@@ -50,6 +50,7 @@ from relay.actions import (
     Action,
     AgentBusy,
     AskLimit,
+    BlockInstallation,
     BookCallback,
     CheckToken,
     ClaimNameplate,
@@ -727,6 +728,8 @@ class RelayServer:
                 await self._move(action)
             elif isinstance(action, BookCallback | RecordOutcome | LookUpEarlier):
                 self._spawn(self._desk_write(action))
+            elif isinstance(action, BlockInstallation):
+                self._spawn(self._desk_block(action))
             elif isinstance(action, AskLimit):
                 await self._ask_limit(action.limit, action.key, action.per_minute)
                 await self._apply(self.core.receive(action.conn, action.message))
@@ -1234,6 +1237,30 @@ class RelayServer:
                 except ClusterUnavailableError:
                     pass  # they reload within _DESK_RELOAD_S anyway
         await self._apply(out)
+
+    async def _desk_block(self, action: BlockInstallation) -> None:
+        """A supervisor's block: kept in the database (the desk log says who and why),
+        then in force here and, through the version in Redis, on every node."""
+        desk = self.core.desk
+        assert desk is not None
+        a = action
+        try:
+            await asyncio.to_thread(
+                lambda: self.store.block(
+                    a.installation, a.until, actor=a.actor, reason=a.reason, at=a.at
+                )
+            )
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            await self._apply(desk.blocked(action, kept=False))
+            return
+        log.info("desk: %r blocked an installation for %.0f min", a.actor, (a.until - a.at) / 60)
+        if self.room is not None:  # the other nodes reload the blocks before anything else
+            try:
+                await self.room.changed()
+            except ClusterUnavailableError:
+                pass  # they reload within _DESK_RELOAD_S anyway
+        await self._apply(desk.blocked(action, kept=True))
 
     def _desk_failed(self, action: Action, why: str) -> list[Action]:
         desk = self.core.desk

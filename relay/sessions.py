@@ -75,6 +75,7 @@ from common.messages import (
     Auth,
     AuthOk,
     Back,
+    Block,
     Bye,
     CallbackOutcome,
     Called,
@@ -439,6 +440,12 @@ class Relay:
                     return self._invite(conn, s, msg)
                 if isinstance(msg, Flag) and role is Role.AGENT:
                     return self._flag(conn, s, msg)
+                if isinstance(msg, Block) and role is Role.AGENT and conn.agent is not None:
+                    if self.desk is None:
+                        return [Send(cid, DeskRefused("NO_DESK"))]
+                    if not s.installation or msg.ticket:
+                        return [Send(cid, DeskRefused("NOT_BLOCKABLE"))]
+                    return self.desk.block(cid, conn.agent, msg, s.installation)
                 if isinstance(msg, Admit) and role is Role.CUSTOMER:
                     return self._admit(s, msg)
                 if isinstance(msg, Lead) and role is Role.CUSTOMER:
@@ -476,8 +483,10 @@ class Relay:
                         return self._enter(conn, msg)
                     if isinstance(msg, Take):
                         return self._take(conn, conn.agent, msg.ticket)
-                    if isinstance(msg, CallbackOutcome | ListQueues) and self.desk is None:
+                    if isinstance(msg, CallbackOutcome | ListQueues | Block) and self.desk is None:
                         return [Send(cid, DeskRefused("NO_DESK"))]
+                    if isinstance(msg, Block) and self.desk is not None:
+                        return self.desk.block(cid, conn.agent, msg)
                     if isinstance(msg, CallbackOutcome) and self.desk is not None:
                         return self.desk.outcome(cid, conn.agent, msg)
                     if isinstance(msg, ListQueues) and self.desk is not None:

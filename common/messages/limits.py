@@ -17,6 +17,8 @@ MAX_COORD = 1 << 16
 MAX_NAME = 64
 MAX_TEXT = 4000
 MAX_SHORT_TEXT = 500
+#: The longest block a supervisor can set from the app (minutes: 365 days, as the CLI).
+MAX_BLOCK_MINUTES = 365 * 24 * 60
 MAX_POINTS = 4096
 MAX_TILES = 8192
 MAX_MONITORS = 16
@@ -107,6 +109,8 @@ class Kind(enum.IntEnum):
     CALLBACK_LIST = 0x32
     CALLBACK_OUTCOME = 0x33
     FLAG = 0x34
+    BLOCK = 0x35
+    BLOCKED = 0x36
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41

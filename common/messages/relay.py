@@ -620,3 +620,22 @@ class Flag(Message):
     KIND = Kind.FLAG
     kind: FlagKind
     reason: Annotated[str, Meta(min_length=1, max_length=MAX_SHORT_TEXT)]
+
+
+class Block(Message):
+    """supervisor -> relay: keep a customer's installation out of the queues for
+    ``minutes``, and why (the desk log keeps who and why). On a desk connection
+    ``ticket`` names a waiting customer; on a session connection it is empty: this
+    session's customer."""
+
+    KIND = Kind.BLOCK
+    ticket: Annotated[str, Meta(max_length=MAX_TICKET)]
+    minutes: Annotated[int, Meta(ge=1, le=MAX_BLOCK_MINUTES)]
+    reason: Annotated[str, Meta(min_length=1, max_length=MAX_SHORT_TEXT)]
+
+
+class Blocked(Message):
+    """relay -> supervisor: the block is in force until ``until`` (Unix seconds)."""
+
+    KIND = Kind.BLOCKED
+    until: UInt64

@@ -37,6 +37,8 @@ from common.messages import (
     U32,
     Ask,
     Back,
+    Block,
+    Blocked,
     CallbackBooked,
     CallbackItem,
     CallbackList,
@@ -58,6 +60,7 @@ from common.messages import (
 from relay.actions import (
     Action,
     AgentBusy,
+    BlockInstallation,
     BookCallback,
     Close,
     DropTicket,
@@ -630,6 +633,41 @@ class DeskFront:
         for ticket in [t for t in self.askers if t.startswith(CALLBACK_TICKET)]:
             if ticket.removeprefix(CALLBACK_TICKET) not in self.callbacks:
                 self._forget(ticket)
+
+    def block(
+        self, cid: int, agent: AgentRecord, msg: Block, installation: str | None = None
+    ) -> list[Action]:
+        """A supervisor blocks a customer from the queues: the one waiting with
+        ``msg.ticket`` (their desk's list), or ``installation`` (their session's
+        customer). Kept first; :meth:`blocked` applies it."""
+        if agent.role != "supervisor":
+            return [self._no(cid, "NOT_SUPERVISOR")]
+        if installation is None:
+            asker = self.askers.get(msg.ticket)
+            if asker is None or msg.ticket.startswith(CALLBACK_TICKET):
+                return [self._no(cid, "GONE")]
+            installation = asker.ask.installation
+        now = self._wall()
+        until = now + msg.minutes * 60
+        return [BlockInstallation(cid, installation, until, agent.name, msg.reason, now)]
+
+    def blocked(self, action: BlockInstallation, kept: bool) -> list[Action]:
+        """The block is kept (or the database did not answer): in force here at once —
+        a customer of this installation waiting here is told and let go — and the
+        supervisor is told until when."""
+        if not kept:
+            return [self._no(action.conn, "UNAVAILABLE")]
+        until = dt.datetime.fromtimestamp(action.until, dt.UTC)
+        ticket = self.lobby.ticket_of(action.installation)
+        self.lobby.block(action.installation, until, action.actor, action.reason)
+        out: list[Action] = []
+        asker = self.askers.get(ticket) if ticket is not None else None
+        if ticket is not None and asker is not None:
+            if asker.cid is not None:  # waiting here: told, not left waiting for nobody
+                out += [self._no(asker.cid, "BLOCKED"), Close(asker.cid, 1000, "blocked")]
+            self.moved(asker.ask.queue)
+            self._forget(ticket)
+        return [*out, Send(action.conn, Blocked(int(action.until)))]
 
     def set_blocks(self, rows: Iterable[BlockRow]) -> None:
         """Blocks in force, as the database has them (supervisors set them with the CLI)."""

@@ -5,7 +5,7 @@ Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocatio
 and ``Identity``; version 3 added ``Redirect`` (several relay nodes); version 4 the
 rooms (presence, invitations, members, posts, casts, offers, epochs, and
 ``AuthOk.supervisor``); version 5 the help desk (asking from the app, standings,
-taking, queues, callbacks, and the end-to-end ``HelpAnswer``). Their
+taking, queues, callbacks, a supervisor's block, and the end-to-end ``HelpAnswer``). Their
 answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
 holds them to msgpack-python too.
 
@@ -213,6 +213,8 @@ EXAMPLES: dict[str, m.Message] = {
     ),  # fmt: skip
     "CALLBACK_OUTCOME": m.CallbackOutcome("0123456789abcdef", m.Outcome.RESCHEDULED, 1796949000),
     "FLAG": m.Flag(m.FlagKind.SPECIALIST, "라우터 설정은 네트워크 팀이 봐야 합니다 " * 5),
+    "BLOCK": m.Block("t" * 64, m.MAX_BLOCK_MINUTES, "욕설과 위협 " * 10),
+    "BLOCKED": m.Blocked(1 << 32),
     "HELP_ANSWER": m.HelpAnswer(b"\x66" * 32, b"\x92" + b"c" * 300, b"", b"\x77" * 64),
 }
 
@@ -302,6 +304,8 @@ KNOWN = {
     "CALLBACK_OUTCOME": (26, "b9fb1b40b09885a6d01edfad6dce47ee97090aec17b26eb4e48ef9f935f9b301"),
     "HELP_ANSWER": (408, "24bed6b57b3ce74012b24d7377deb35f10db84f51692c8f9f896c332d5f35dab"),
     "FLAG": (291, "c3502077e8b3b3ee017945983f77c49371b9aa59d84d54ba1c3f08e10e547cda"),
+    "BLOCK": (245, "d507b2a78b9064157012267d6cad2f427b2f695ee341b02c1cc78afd061c9fdb"),
+    "BLOCKED": (11, "01c239388f1ff7fd5f0dac58c1a1a02f1c45bbf9dda28e6b17ffc4f67d04f409"),
 }
 
 

@@ -18,6 +18,8 @@ from common.messages import (
     Auth,
     AuthOk,
     Back,
+    Block,
+    Blocked,
     CallbackBooked,
     CallbackList,
     Called,
@@ -297,3 +299,41 @@ def test_redis_lost_and_back_empty_keeps_the_waiting_customers_in_their_order(
         run(main())
     finally:
         redis.stop()
+
+
+def test_a_supervisor_on_one_node_blocks_a_customer_waiting_on_another(
+    tmp_path: Path, urls: tuple[str, str, dict[str, str]]
+) -> None:
+    redis_url, database_url, tokens = urls
+    store = Store.open(tmp_path, database_url)
+    store.set_role("hana", "supervisor")
+    store.close()
+
+    async def main() -> None:
+        async with cluster(tmp_path, redis_url, database_url, desk_file=desk_file(tmp_path)) as (
+            a,
+            b,
+        ):
+            customer, standing = await asks(a, "inst-abuse-001", b"a" * 32)
+            boss = await at_desk(b, tokens["hana"])
+            await listed(boss, 1)
+            await boss.send(Block(standing.ticket, 60, "threatened the agent"))
+            assert (await next_of(boss, Blocked)).until > 0
+            # The customer, on the other node, is told at once and let go.
+            assert (await next_of(customer, DeskRefused)).reason == "BLOCKED"
+            assert await customer.expect_closed() == 1000
+            again = await Client.connect(a.url, Role.CUSTOMER)
+            await again.send(ask("inst-abuse-001", b"b" * 32))
+            assert (await again.expect(DeskRefused)).reason == "BLOCKED"
+
+    run(main())
+    store = Store.open(tmp_path, database_url)
+    try:
+        (row,) = store.blocks(0)
+        assert (row.installation, row.actor, row.reason) == (
+            "inst-abuse-001",
+            "hana",
+            "threatened the agent",
+        )
+    finally:
+        store.close()

@@ -20,6 +20,7 @@ import pytest
 from common import identity as idn
 from common.endpoint import (
     AgentCalled,
+    BlockSet,
     CustomerTaken,
     Endpoint,
     Failed,
@@ -30,7 +31,7 @@ from common.endpoint import (
 )
 from common.errors import DeskError, IdentityError
 from common.help import HelpRequest
-from common.member import DeskEndpoint
+from common.member import DeskEndpoint, DeskNotice
 from common.messages import Chat, FlagKind, PresenceState, WaitingList
 from relay.desk.config import desk_from_mapping
 from relay.store import BlockRow
@@ -327,3 +328,52 @@ def test_a_customer_blocked_while_waiting_is_told_not_left_waiting(
     (failed,) = [e for e in customer.events() if isinstance(e, Failed)]
     assert isinstance(failed.error, DeskError) and failed.error.reason == "BLOCKED"
     assert front.lobby.waiting() == []
+
+
+def test_a_supervisor_blocks_a_waiting_customer_from_their_list(desk: tuple[Loop, Org]) -> None:
+    loop, org = desk
+    loop.person("boss", "Choi Boss 최팀장", role="supervisor")
+    customer = ask(org, "inst-abuse-001")
+    c = loop.attach(customer)
+    (standing,) = loop.take(c, InQueue)
+    # An agent may not.
+    agent_cid, agent_desk = open_desk(loop, "alice")
+    agent_desk.block(standing.ticket, 60, "shouting")
+    loop.pump()
+    (notice,) = loop.take(agent_cid, DeskNotice)
+    assert isinstance(notice.error, DeskError) and notice.error.reason == "NOT_SUPERVISOR"
+    assert not loop.blocks
+    # A supervisor may: the customer is told at once, the block is kept with who and why.
+    boss_cid, boss = open_desk(loop, "boss")
+    boss.block(standing.ticket, 24 * 60, "threatened the agent")
+    loop.pump()
+    (done,) = loop.take(boss_cid, BlockSet)
+    assert done.until == int(loop.now) + 24 * 3600
+    (kept,) = loop.blocks
+    assert (kept.installation, kept.actor, kept.reason) == (
+        "inst-abuse-001",
+        "boss",
+        "threatened the agent",
+    )
+    (failed,) = [e for e in customer.events() if isinstance(e, Failed)]
+    assert isinstance(failed.error, DeskError) and failed.error.reason == "BLOCKED"
+    # Asking again from that computer is refused while the block lasts.
+    again = ask(org, "inst-abuse-001")
+    a = loop.attach(again)
+    (refused,) = loop.take(a, Failed)
+    assert refused.error.reason == "BLOCKED"
+
+
+def test_a_supervisor_blocks_the_customer_of_their_session(desk: tuple[Loop, Org]) -> None:
+    loop, org = desk
+    loop.person("boss", "Choi Boss 최팀장", role="supervisor")
+    c = loop.attach(ask(org, "inst-abuse-002"))
+    assert loop.take(c, InQueue)
+    taker = Endpoint.taker("boss", key=loop.people["boss"].key)
+    t = loop.attach(taker)
+    assert loop.take(t, Secured)
+    taker.block(60, "abusive language")
+    loop.pump()
+    assert loop.take(t, BlockSet)
+    assert [b.installation for b in loop.blocks] == ["inst-abuse-002"]
+    assert not loop.take(t, Failed)  # the session goes on; ending it is the agent's choice

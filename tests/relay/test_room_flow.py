@@ -51,6 +51,7 @@ from common.messages import (
     parse,
 )
 from relay.actions import (
+    BlockInstallation,
     BookCallback,
     CheckToken,
     Close,
@@ -124,6 +125,7 @@ class Loop:
         self.earlier: dict[str, int] = {}
         self.booked: list[CallbackRow] = []
         self.flags: list[FlagContact] = []
+        self.blocks: list[BlockInstallation] = []
 
     def person(
         self, name: str, display: str, role: str = "agent", org: Org | None = None
@@ -227,6 +229,10 @@ class Loop:
                 self.earlier[a.installation] = self.earlier.get(a.installation, 0) + 1
             elif isinstance(a, FlagContact):
                 self.flags.append(a)
+            elif isinstance(a, BlockInstallation):
+                assert self.core.desk is not None
+                self.blocks.append(a)
+                self._apply(self.core.desk.blocked(a, kept=True))
 
     def take(self, cid: int, kind: type) -> list[Any]:
         found = [e for e in self.events[cid] if isinstance(e, kind)]
