@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 
 from assist_net.driver import Connection, NetworkThread
 from assist_net.target import TargetLike
-from common.endpoint import Event, Failed, InviteUpdate, Reconnecting, SignedIn
+from common.endpoint import BlockSet, Event, Failed, InviteUpdate, Reconnecting, SignedIn
 from common.member import (
     CallbacksChanged,
     ColleaguesChanged,
@@ -47,6 +47,7 @@ class DeskLink(QObject):
     queue_changed = Signal(object, int)  # tuple[WaitingItem, ...], how many wait in all
     callbacks_changed = Signal(object)  # tuple[CallbackItem, ...]
     desk_notice = Signal(object)  # AssistError
+    blocked = Signal(int)  # a block we asked for is in force until (Unix s)
     queues_known = Signal(object)  # tuple[QueueInfo, ...]
     connected = Signal(bool)  # signed in at the desk / reconnecting
     failed = Signal(object)  # AssistError: the desk connection ended
@@ -94,6 +95,11 @@ class DeskLink(QObject):
         if self._net is not None:
             self._net.call_endpoint("supervise", agent, reason)
 
+    def block(self, ticket: str, minutes: int, reason: str) -> None:
+        """Supervisor: keep the customer waiting with ``ticket`` out of the queues."""
+        if self._net is not None:
+            self._net.call_endpoint("block", ticket, minutes, reason)
+
     def _on_event(self, event: Event) -> None:
         match event:
             case SignedIn():
@@ -113,6 +119,8 @@ class DeskLink(QObject):
                 self.callbacks_changed.emit(items)
             case DeskNotice(error=err):
                 self.desk_notice.emit(err)
+            case BlockSet(until=until):
+                self.blocked.emit(until)
             case QueuesKnown(queues=queues):
                 self.queues_known.emit(queues)
             case Failed(error=err):

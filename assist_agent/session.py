@@ -41,6 +41,7 @@ from assist_agent.stats import FrameStats
 from assist_net.driver import Connection, NetworkThread
 from assist_net.target import TargetLike
 from common.endpoint import (
+    BlockSet,
     Closed,
     CodeReady,
     Congested,
@@ -102,6 +103,7 @@ class AgentSession(QObject):
     #: and a refusal of something asked during the session (a flag).
     customer_taken = Signal(object)  # Took
     notice = Signal(object)  # AssistError
+    blocked = Signal(int)  # the customer is kept out of the queues until (Unix s)
     customer_joined = Signal()
     secured = Signal()
     consent_given = Signal(bool, int)  # allow_draw, monitor index
@@ -233,6 +235,13 @@ class AgentSession(QObject):
         self._net.call_endpoint("flag", kind, reason)
         return True
 
+    def block(self, minutes: int, reason: str) -> bool:
+        """Supervisor: keep this customer (from the queue) out of the queues a while."""
+        if self.took is None or self.state not in CONNECTED:
+            return False
+        self._net.call_endpoint("block", minutes, reason)
+        return True
+
     def let_draw(self, member: int, allowed: bool) -> bool:
         """Lead: let a supervisor draw on the customer's screen, or stop them."""
         if self.state not in CONNECTED or not self.leads:
@@ -340,6 +349,8 @@ class AgentSession(QObject):
                 self.code_ready.emit(self.code, expires)
             case Notice(error=err):
                 self.notice.emit(err)
+            case BlockSet(until=until):
+                self.blocked.emit(until)
             case CustomerTaken(took=took):
                 self.took, self.nameplate = took, took.nameplate
                 self.customer_taken.emit(took)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QDateTime, QLibraryInfo, QLocale, QTranslator
 
 from common.errors import AssistError
 
@@ -42,6 +42,13 @@ def install(app: QCoreApplication, requested: str | None = None) -> str:
         if translator.load(str(CATALOGUE_DIR / f"assist_{lang}.qm")):
             app.installTranslator(translator)
             _installed.append(translator)
+        # Qt's own words (OK, Cancel, Yes, No in standard buttons and dialogs), from
+        # the catalogue that comes with Qt.
+        qt = QTranslator(app)
+        qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt.load(f"qtbase_{lang}", qt_dir):
+            app.installTranslator(qt)
+            _installed.append(qt)
     QLocale.setDefault(
         QLocale(QLocale.Language.Korean if lang == "ko" else QLocale.Language.English)
     )

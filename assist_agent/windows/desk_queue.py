@@ -42,7 +42,7 @@ from common.messages import (
     WaitingItem,
 )
 
-__all__ = ["FlagDialog", "QueuePanel", "RescheduleDialog"]
+__all__ = ["BlockDialog", "FlagDialog", "QueuePanel", "RescheduleDialog"]
 
 _LATE = QColor("#b3261e")
 _AWAY = QColor("#9e9e9e")
@@ -68,6 +68,7 @@ class QueuePanel(QWidget):
     take_next = Signal()
     take_ticket = Signal(str)
     outcome = Signal(str, object, int, str)  # callback id, Outcome, new window start, note
+    block = Signal(str, int, str)  # ticket, minutes, why (supervisors)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +95,12 @@ class QueuePanel(QWidget):
         self.take_next_button.clicked.connect(self.take_next)
         self.take_button = QPushButton(self.tr("Take selected"))
         self.take_button.clicked.connect(self._take_selected)
+        self.block_button = QPushButton(self.tr("Block…"))
+        self.block_button.setToolTip(
+            self.tr("Keep this customer's computer out of the queues for a while")
+        )
+        self.block_button.clicked.connect(self._block_selected)
+        self.block_button.setVisible(False)  # supervisors only (set_supervisor)
         self.empty = QLabel(self.tr("Nobody is waiting in your queues."))
         self.empty.setObjectName("panelText")
         wait_page = QWidget()
@@ -105,6 +112,7 @@ class QueuePanel(QWidget):
         row.addWidget(self.take_next_button)
         row.addWidget(self.take_button)
         row.addStretch(1)
+        row.addWidget(self.block_button)
         w.addLayout(row)
 
         self.calls = QTreeWidget()
@@ -226,6 +234,16 @@ class QueuePanel(QWidget):
     def _queue(self, queue_id: str) -> str:
         return self._names.get(queue_id, queue_id)
 
+    def set_supervisor(self, supervisor: bool) -> None:
+        """Supervisors may block a waiting customer from the queues."""
+        self.block_button.setVisible(supervisor)
+
+    @Slot(int)
+    def show_blocked(self, until: int) -> None:
+        self.status.setText(
+            self.tr("Blocked from the queues until {when}.").format(when=when_text(until))
+        )
+
     def set_busy(self, busy: bool) -> None:
         """In a session: taking another customer waits until it ends."""
         self.busy = busy
@@ -254,6 +272,7 @@ class QueuePanel(QWidget):
         ticket = self.selected_ticket()
         chosen = next((i for i in self._items if i.ticket == ticket), None)
         self.take_button.setEnabled(not self.busy and chosen is not None and not chosen.away)
+        self.block_button.setEnabled(chosen is not None)
         tip = self.tr("Finish your session first.") if self.busy else ""
         self.take_next_button.setToolTip(tip)
         call = self.selected_callback()
@@ -274,6 +293,17 @@ class QueuePanel(QWidget):
         if ticket and self.take_button.isEnabled():
             self.status.clear()
             self.take_ticket.emit(ticket)
+
+    @Slot()
+    def _block_selected(self) -> None:
+        ticket = self.selected_ticket()
+        chosen = next((i for i in self._items if i.ticket == ticket), None)
+        if chosen is None:
+            return
+        got = BlockDialog.ask(self, chosen.name)
+        if got is not None:
+            self.status.clear()
+            self.block.emit(ticket, *got)
 
     def _call_in_app(self) -> None:
         call = self.selected_callback()
@@ -375,3 +405,63 @@ class FlagDialog(QDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return FlagKind(dialog.kind.currentData()), dialog.reason.toPlainText().strip()[:500]
+
+
+class BlockDialog(QDialog):
+    """A supervisor keeps a customer's computer out of the queues: for how long, and
+    why (the desk log keeps who and why; a waiting customer is told at once)."""
+
+    #: The choices offered, in minutes.
+    DURATIONS = (60, 24 * 60, 7 * 24 * 60, 30 * 24 * 60)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Block from the queues"))
+        self.duration = QComboBox()
+        for minutes, label in zip(
+            self.DURATIONS,
+            (self.tr("1 hour"), self.tr("1 day"), self.tr("1 week"), self.tr("30 days")),
+            strict=True,
+        ):
+            self.duration.addItem(label, minutes)
+        self.duration.setCurrentIndex(1)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(self.tr("Why, for the desk log"))
+        self.reason.setFixedHeight(90)
+        explain = QLabel(
+            self.tr(
+                "{name}'s computer will not be able to ask this desk for help until the "
+                "block ends. If they are waiting now, they are told and leave the queue. "
+                "The block is logged with your name and your reason."
+            ).format(name=name)
+        )
+        explain.setWordWrap(True)
+        explain.setMinimumWidth(380)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        block = buttons.addButton(self.tr("Block"), QDialogButtonBox.ButtonRole.AcceptRole)
+        block.setObjectName("danger")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addWidget(QLabel(self.tr("For how long:")))
+        layout.addWidget(self.duration)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if not self.reason.toPlainText().strip():
+            self.error.setText(self.tr("Please say why; the desk log keeps it."))
+            return
+        self.accept()
+
+    def choice(self) -> tuple[int, str]:
+        return int(self.duration.currentData()), self.reason.toPlainText().strip()[:500]
+
+    @classmethod
+    def ask(cls, parent: QWidget, name: str) -> tuple[int, str] | None:
+        dialog = cls(name, parent)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None

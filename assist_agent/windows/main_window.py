@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -40,7 +41,7 @@ from assist_agent.texts import (
 )
 from assist_agent.windows.code_panel import CodePanel
 from assist_agent.windows.colleagues import ColleaguesPanel, InvitationDialog
-from assist_agent.windows.desk_queue import FlagDialog, QueuePanel
+from assist_agent.windows.desk_queue import BlockDialog, FlagDialog, QueuePanel
 from assist_agent.windows.guidance_panel import SessionTabs
 from assist_agent.windows.history_view import HistoryView
 from assist_agent.windows.sign_in import SignInPage
@@ -48,7 +49,7 @@ from assist_agent.windows.state_card import StateCard
 from assist_agent.windows.toolbar import DrawingToolbar
 from assist_agent.windows.viewer import Viewer
 from assist_net.target import RelayTarget
-from assist_ui.i18n import error_text
+from assist_ui.i18n import error_text, when_text
 from assist_ui.shapes import paint_shapes
 from common.errors import INSECURE_WARNING, AssistError
 from common.identity import CardState
@@ -155,7 +156,17 @@ class MainWindow(QMainWindow):
         self.flag_button = QPushButton(self.tr("Flag this contact…"), self)
         self.flag_button.clicked.connect(self._flag)
         self.flag_button.hide()
-        side_layout.addWidget(self.flag_button)
+        self.block_button = QPushButton(self.tr("Block from the queues…"), self)
+        self.block_button.setToolTip(
+            self.tr("Keep this customer's computer out of the queues for a while")
+        )
+        self.block_button.clicked.connect(self._block)
+        self.block_button.hide()  # supervisors, with a customer from the queue
+        contact_row = QHBoxLayout()
+        contact_row.addWidget(self.flag_button)
+        contact_row.addWidget(self.block_button)
+        contact_row.addStretch(1)
+        side_layout.addLayout(contact_row)
         side_layout.addWidget(self.colleagues)
         side_layout.addWidget(self.guidance_panel, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -217,6 +228,8 @@ class MainWindow(QMainWindow):
         self.queue_panel.take_next.connect(lambda: desk.take(""))
         self.queue_panel.take_ticket.connect(desk.take)
         self.queue_panel.outcome.connect(desk.callback_outcome)
+        self.queue_panel.block.connect(desk.link.block)
+        desk.link.blocked.connect(self.queue_panel.show_blocked)
 
         tb.tool_chosen.connect(drawing.set_tool)
         tb.color_chosen.connect(drawing.set_color)
@@ -272,6 +285,11 @@ class MainWindow(QMainWindow):
         session.briefing_received.connect(self._on_briefing)
         session.customer_taken.connect(self.on_customer_taken)
         session.notice.connect(lambda err: self.status_label.setText(error_text(err)))
+        session.blocked.connect(
+            lambda until: self.status_label.setText(
+                self.tr("Blocked from the queues until {when}.").format(when=when_text(until))
+            )
+        )
 
     # ------------------------------------------------------------ signing in
 
@@ -292,6 +310,7 @@ class MainWindow(QMainWindow):
         self.state_card.set_identity(display, org)
         self.colleagues.own_name = name
         self.colleagues.supervisor = self.desk.supervisor
+        self.queue_panel.set_supervisor(self.desk.supervisor)
         self.pages.setCurrentWidget(self.split)
         self.toolbar.show()
         if self.session is None:
@@ -338,6 +357,7 @@ class MainWindow(QMainWindow):
         self.customer_card.setText("<br>".join(lines))
         self.customer_card.show()
         self.flag_button.show()
+        self.block_button.setVisible(self.desk.supervisor)
 
     def _flag(self) -> None:
         session = self.session
@@ -347,11 +367,20 @@ class MainWindow(QMainWindow):
         if chosen is not None and session.flag(*chosen):
             self.status_label.setText(self.tr("The contact is flagged for your supervisor."))
 
+    def _block(self) -> None:
+        session = self.session
+        if session is None or session.took is None:
+            return
+        chosen = BlockDialog.ask(self, session.took.name)
+        if chosen is not None:
+            session.block(*chosen)
+
     def on_session_started(self, session: AgentSession) -> None:
         self.session = session
         self.queue_panel.set_busy(True)
         self.customer_card.hide()
         self.flag_button.hide()
+        self.block_button.hide()
         self.toolbar.end_button.setText(
             self.tr("Leave session") if session.is_seat else self.tr("End session")
         )

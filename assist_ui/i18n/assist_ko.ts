@@ -205,6 +205,49 @@
     </message>
   </context>
   <context>
+    <name>BlockDialog</name>
+    <message>
+      <source>Block from the queues</source>
+      <translation>대기열 이용 차단</translation>
+    </message>
+    <message>
+      <source>1 hour</source>
+      <translation>1시간</translation>
+    </message>
+    <message>
+      <source>1 day</source>
+      <translation>1일</translation>
+    </message>
+    <message>
+      <source>1 week</source>
+      <translation>1주</translation>
+    </message>
+    <message>
+      <source>30 days</source>
+      <translation>30일</translation>
+    </message>
+    <message>
+      <source>Why, for the desk log</source>
+      <translation>사유 (상담 기록에 남습니다)</translation>
+    </message>
+    <message>
+      <source>{name}'s computer will not be able to ask this desk for help until the block ends. If they are waiting now, they are told and leave the queue. The block is logged with your name and your reason.</source>
+      <translation>차단이 끝날 때까지 {name} 님의 컴퓨터에서는 이 상담 창구에 도움을 요청할 수 없습니다. 지금 기다리는 중이면 안내를 받고 대기열에서 나가게 됩니다. 차단은 관리자님의 이름과 사유와 함께 기록됩니다.</translation>
+    </message>
+    <message>
+      <source>Block</source>
+      <translation>차단</translation>
+    </message>
+    <message>
+      <source>For how long:</source>
+      <translation>차단 기간:</translation>
+    </message>
+    <message>
+      <source>Please say why; the desk log keeps it.</source>
+      <translation>사유를 입력하세요. 상담 기록에 남습니다.</translation>
+    </message>
+  </context>
+  <context>
     <name>CallbackWindow</name>
     <message>
       <source>Assist — ask for a callback</source>
@@ -1382,8 +1425,20 @@
       <translation>이 상담 표시하기…</translation>
     </message>
     <message>
+      <source>Block from the queues…</source>
+      <translation>대기열 이용 차단…</translation>
+    </message>
+    <message>
+      <source>Keep this customer's computer out of the queues for a while</source>
+      <translation>이 고객의 컴퓨터가 한동안 대기열을 이용하지 못하게 합니다</translation>
+    </message>
+    <message>
       <source>Quit</source>
       <translation>끝내기</translation>
+    </message>
+    <message>
+      <source>Blocked from the queues until {when}.</source>
+      <translation>{when}까지 대기열 이용이 차단되었습니다.</translation>
     </message>
     <message>
       <source>Ready to help</source>
@@ -1510,6 +1565,14 @@
       <translation>선택한 고객 받기</translation>
     </message>
     <message>
+      <source>Block…</source>
+      <translation>차단…</translation>
+    </message>
+    <message>
+      <source>Keep this customer's computer out of the queues for a while</source>
+      <translation>이 고객의 컴퓨터가 한동안 대기열을 이용하지 못하게 합니다</translation>
+    </message>
+    <message>
       <source>Nobody is waiting in your queues.</source>
       <translation>담당 분야에 기다리는 고객이 없습니다.</translation>
     </message>
@@ -1568,6 +1631,10 @@
     <message>
       <source>Callbacks ({n})</source>
       <translation>콜백 ({n})</translation>
+    </message>
+    <message>
+      <source>Blocked from the queues until {when}.</source>
+      <translation>{when}까지 대기열 이용이 차단되었습니다.</translation>
     </message>
     <message>
       <source>Finish your session first.</source>
@@ -2014,6 +2081,14 @@
     <message>
       <source>Only a customer who asked from the queue can be flagged: this session has no installation to keep the flag with.</source>
       <translation>대기열에서 도움을 요청한 고객만 표시할 수 있습니다. 이 상담에는 표시를 남길 설치 정보가 없습니다.</translation>
+    </message>
+    <message>
+      <source>Only a supervisor can block a customer from the queues. Ask your supervisor.</source>
+      <translation>고객의 대기열 이용 차단은 관리자만 할 수 있습니다. 관리자에게 요청하세요.</translation>
+    </message>
+    <message>
+      <source>Only a customer who asked from the queue can be blocked: this session has no installation to block.</source>
+      <translation>대기열에서 도움을 요청한 고객만 차단할 수 있습니다. 이 상담에는 차단할 설치 정보가 없습니다.</translation>
     </message>
     <message>
       <source>{name}'s request to join could not be checked (it is not signed by their key, or it was made for another session), so they were not let in. Ask them to accept the invitation again.</source>

@@ -8,7 +8,7 @@ import time
 from pytestqt.qtbot import QtBot
 
 from assist_agent.presence import IdleWatch
-from assist_agent.windows.desk_queue import QueuePanel, RescheduleDialog
+from assist_agent.windows.desk_queue import BlockDialog, QueuePanel, RescheduleDialog
 from common.errors import DeskError
 from common.messages import CallbackItem, Outcome, WaitingItem
 
@@ -103,3 +103,42 @@ def test_idle_goes_away_and_input_comes_back(qtbot: QtBot) -> None:
 
     watch.eventFilter(QObject(), QEvent(QEvent.Type.KeyPress))
     assert events == ["away", "back"]
+
+
+def test_a_supervisor_blocks_a_waiting_customer_and_an_agent_cannot(
+    qtbot: QtBot, monkeypatch: object
+) -> None:
+    panel = QueuePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_waiting(WAITING, 3)
+    assert not panel.block_button.isVisible()  # an agent: no such button
+    panel.set_supervisor(True)
+    assert panel.block_button.isVisible() and not panel.block_button.isEnabled()
+    panel.waiting.topLevelItem(1).setSelected(True)  # away customers can be blocked too
+    assert panel.block_button.isEnabled()
+    asked: list[str] = []
+
+    def ask(cls: object, parent: object, name: str) -> tuple[int, str]:
+        asked.append(name)
+        return 7 * 24 * 60, "threatened the agent"
+
+    monkeypatch.setattr(BlockDialog, "ask", classmethod(ask))  # type: ignore[attr-defined]
+    sent: list[tuple[str, int, str]] = []
+    panel.block.connect(lambda *a: sent.append(a))
+    panel.block_button.click()
+    assert asked == ["Lee Minho"]
+    assert sent == [("t-away", 7 * 24 * 60, "threatened the agent")]
+    panel.show_blocked(NOW + 7 * 86400)
+    assert panel.status.text().startswith("Blocked from the queues until ")
+
+
+def test_the_block_dialog_needs_a_reason(qtbot: QtBot) -> None:
+    dialog = BlockDialog("Park Jiwoo 박지우")
+    qtbot.addWidget(dialog)
+    dialog._accept()
+    assert "say why" in dialog.error.text() and dialog.result() == 0
+    dialog.reason.setPlainText("  shouted at the agent  ")
+    dialog.duration.setCurrentIndex(0)
+    dialog._accept()
+    assert dialog.result() == 1 and dialog.choice() == (60, "shouted at the agent")
