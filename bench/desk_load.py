@@ -98,6 +98,7 @@ class Customer:
         self.index = index
         self.ws: ClientConnection | None = None
         self.first: int | None = None  # position when they joined
+        self.ticket = ""
         self.asked = 0.0
         self.joined = 0.0
         self.updates: list[tuple[float, int]] = []  # (arrival, position)
@@ -124,6 +125,7 @@ class Customer:
                 if isinstance(msg, Standing):
                     if self.first is None:
                         self.first, self.joined = msg.position, now
+                        self.ticket = msg.ticket
                     self.updates.append((now, msg.position))
                 elif type(msg).__name__ == "Called":
                     self.taken.set()
@@ -163,13 +165,12 @@ class Agent:
         except Exception:  # noqa: BLE001 - the round is over
             pass
 
-    async def work(self, url: str, taken_times: list[float], rng: random.Random) -> int:
+    async def work(self, url: str, taken_at: dict[str, float], rng: random.Random) -> int:
         """Take customers until none is left; returns how many this agent took."""
         count = 0
         while True:
             ws = await self._sign_in(url)
             sent = time.perf_counter()
-            taken_times.append(sent)
             await ws.send(Take("").serialize())
             took = None
             for _hop in range(3):  # the customer may wait on another node: follow
@@ -180,11 +181,11 @@ class Agent:
                     msg = parse(raw, Layer.RELAY)
                     if isinstance(msg, Took):
                         took = msg
+                        taken_at[msg.ticket] = sent
                         self.takes.append(time.perf_counter() - sent)
                         self.hops.append(_hop)
                         break
                     if isinstance(msg, DeskRefused):
-                        taken_times.remove(sent)
                         break
                     if isinstance(msg, Redirect):
                         where = msg.url
@@ -245,10 +246,11 @@ async def _round(
     for c in people:
         c.first = c.updates[-1][1]
         c.updates = c.updates[-1:]
-    taken_times: list[float] = []
+    taken_at: dict[str, float] = {}  # ticket -> when its Take was sent
     began = time.perf_counter()
     counts = await asyncio.wait_for(
-        asyncio.gather(*(a.work(node(a.index), taken_times, rng) for a in agents)), timeout_s
+        asyncio.gather(*(a.work(node(a.index), taken_at, rng) for a in agents)),
+        timeout_s,
     )
     elapsed = time.perf_counter() - began
     await asyncio.wait_for(asyncio.gather(*(c.taken.wait() for c in people)), timeout_s)
@@ -257,19 +259,24 @@ async def _round(
     for a in agents:
         if a.desk is not None:
             await a.desk.close()
-    # Position changes: the customer was last told position p and now hears q < p; the
-    # first take they had not heard of is the (first - p + 1)-th take of the round, and
-    # the delay counts from it (the longest any change waited to reach them).
-    takes = sorted(taken_times)
+    # Position changes: the customer stood at position P when the takes began, was last
+    # told p and now hears q < p: the takes of P - p + 1 ... P - q customers ahead of
+    # them reached them now; the delay counts from the earliest of those takes (its
+    # Take sent), among the takes of the customers ahead of them only (with several
+    # nodes, takes further back may happen in between).
     delays = []
-    for c in people:
+    ahead: list[float] = []
+    for c in sorted(people, key=lambda c: c.first or 0):
         assert c.first is not None
+        times = sorted(ahead)
         told = c.first
         for arrival, position in c.updates[1:]:
             k = c.first - told + 1
-            if position < told and 1 <= k <= len(takes):
-                delays.append(arrival - takes[k - 1])
+            if position < told and 1 <= k <= len(times):
+                delays.append(arrival - times[k - 1])
             told = position
+        if c.ticket in taken_at:
+            ahead.append(taken_at[c.ticket])
     take_s = [x for a in agents for x in a.takes]
     direct = [x for a in agents for x, h in zip(a.takes, a.hops, strict=True) if h == 0]
     sent_on = [x for a in agents for x, h in zip(a.takes, a.hops, strict=True) if h > 0]

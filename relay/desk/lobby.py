@@ -475,10 +475,10 @@ class Lobby:
             t.away_since = self._monotonic()
 
     def resort(self, ticket: str, since: float) -> bool:
-        """Cluster: put a ticket where Redis's clock says it joined; True if its place
-        may have changed (more than a clock tick's difference)."""
+        """Cluster: put a ticket where Redis's clock says it joined, so every node orders
+        the line alike; True if it moved."""
         t = self._tickets.get(ticket)
-        if t is None or abs(t.waiting.since - since) < 0.05:
+        if t is None or t.waiting.since == since:
             return False
         t.waiting = dataclasses.replace(t.waiting, since=since)
         return True
