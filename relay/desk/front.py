@@ -439,11 +439,11 @@ class DeskFront:
         return out
 
     def _rejoin(self, ticket: str, asker: _Asker) -> JoinShared:
-        queue = self.desk.queue(asker.ask.queue)
-        limit = queue.max_waiting if queue is not None else 0
+        """Back in line at the place it had: it counted in the queue's limit when it
+        joined, so a full queue does not keep it out now."""
         ask = asker.ask
         return JoinShared(
-            -1, ticket, ask.queue, ask.installation, limit + 1, ask.serialize(), asker.joined
+            -1, ticket, ask.queue, ask.installation, U32, ask.serialize(), asker.joined
         )
 
     def pick(
