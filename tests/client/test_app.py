@@ -23,6 +23,7 @@ from common.messages import (
     Step,
 )
 from tests.client.fakes import CODE, MONITOR, FakeNetworks, FakeSource
+from tests.helpers.qt import emitted
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_declining_in_the_prompt_captures_nothing(
 ):
     asked = _answer_consent(monkeypatch, None)
     app.start_session(CODE)
-    with qtbot.wait_signal(app.session_finished):
+    with emitted(qtbot, app.session_finished):
         networks.last.secure("Alice Agent", "Acme")
     assert asked == [("Alice Agent", "Acme", [0])]
     assert FakeSource.opened == 0 and FakeSource.grabs == 0
@@ -115,7 +116,7 @@ def test_sharing_shows_the_bar_marks_and_guidance_then_stop_key_ends(
     networks.last.deliver(Chat(2, "Still there?", 0))  # a new message brings it back
     assert panel.isVisible()
 
-    with qtbot.wait_signal(app.session_finished):
+    with emitted(qtbot, app.session_finished):
         app.stop_key_pressed.emit()  # what the global key thread does
     assert SessionEnd(EndReason.CUSTOMER_STOPPED, "") in networks.last.sent
     assert networks.last.of_type(Rating) == [Rating(5, "Thanks")]
@@ -134,7 +135,7 @@ def test_a_wrong_code_is_shown_in_the_join_window(
     from common.errors import WrongCodeError
 
     app.start_session(CODE)
-    with qtbot.wait_signal(app.session_finished) as finished:
+    with emitted(qtbot, app.session_finished) as finished:
         networks.last.on_event(Failed(WrongCodeError()))
     assert finished.args == [3]
     assert app.join.error_label.text().startswith("The code did not match")

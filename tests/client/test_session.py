@@ -26,6 +26,7 @@ from common.messages import (
     ShapeTool,
 )
 from tests.client.fakes import FakeNetworks, FakeSource
+from tests.helpers.qt import emitted
 
 SHAPE = Shape(1, ShapeTool.RECT, 0, 0xFF0000FF, 4, ((10, 10), (50, 50)), "", 0, 0)
 
@@ -47,7 +48,7 @@ def test_declining_consent_captures_nothing(
     session: CustomerSession, qtbot: QtBot, networks: FakeNetworks
 ):
     networks.last.secure()
-    with qtbot.wait_signal(session.finished):
+    with emitted(qtbot, session.finished):
         session.decline()
     qtbot.wait(200)
     assert FakeSource.opened == 0 and FakeSource.grabs == 0
@@ -117,7 +118,7 @@ def test_stop_ends_the_session_at_once(
     assert not any(isinstance(m, Frame) for m in networks.last.sent[stopped_at:])
     assert not streamer.running
     session.rate(5, "Very kind")
-    with qtbot.wait_signal(session.finished) as finished:
+    with emitted(qtbot, session.finished) as finished:
         session.finish()
     assert finished.args == [0]
     assert networks.last.of_type(Rating) == [Rating(5, "Very kind")]
@@ -135,7 +136,7 @@ def test_the_agent_ending_stops_capture_and_asks_for_a_rating(
     assert ended.args == [EndReason.AGENT_ENDED]
     assert session.streamer is None
     # The agent leaves before the rating: still a normal end.
-    with qtbot.wait_signal(session.finished) as finished:
+    with emitted(qtbot, session.finished) as finished:
         networks.last.on_event(Failed(SessionEndedError("The other side left the session.")))
     assert finished.args == [0]
 
