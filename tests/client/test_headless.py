@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -35,24 +37,56 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RelayProce
 
 
 def client(display: str, *args: str, home: Path | None = None) -> subprocess.Popen[str]:
+    """The customer's app, headless. Its stderr goes to a file, not a pipe nobody
+    reads until the end: a chatty start (warnings on a fresh machine) would fill the
+    pipe and stall the app mid-session."""
     env = {**os.environ, "DISPLAY": display, "ASSIST_LANG": "en"}
     env.pop("ASSIST_RELAY_URL", None)
     if home is not None:
         env["XDG_CONFIG_HOME"] = str(home / "config")
         env["XDG_DATA_HOME"] = str(home / "data")
-    return subprocess.Popen(
+    err = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - read by finish()
+    proc = subprocess.Popen(
         [sys.executable, "-m", "assist_client.main", "--headless", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=err,
         text=True,
     )
+    _errors[proc.pid] = err
+    _started.append(proc)
+    return proc
+
+
+_errors: dict[int, IO[str]] = {}
+_started: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_client_left_behind() -> Iterator[None]:
+    """A test that fails half-way must not leave the app running into the next ones."""
+    yield
+    while _started:
+        proc = _started.pop()
+        running = proc.poll() is None
+        if running:
+            proc.kill()
+            out, _ = proc.communicate(timeout=10)
+        err = _errors.pop(proc.pid, None)
+        if err is not None:
+            if running:  # shown with the failure: what the app said before it was stopped
+                err.seek(0)
+                print(f"the customer's app was still running; stdout:\n{out}\nstderr:")
+                print(err.read()[-4000:])
+            err.close()
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, str]:
-    out, err = proc.communicate(timeout=timeout)
-    return proc.returncode, out, err
+    out, _ = proc.communicate(timeout=timeout)
+    err = _errors[proc.pid]
+    err.seek(0)
+    return proc.returncode, out, err.read()
 
 
 def test_a_session_that_runs_its_duration_exits_0(display, relay, tmp_path):
