@@ -21,6 +21,7 @@ from assist_agent.windows.main_window import MainWindow
 from assist_agent.windows.style import STYLE
 from assist_agent.windows.viewer import image_from_bgra
 from assist_ui import i18n
+from assist_ui.collector import GuiThreadCollector
 from assist_ui.signals import SignalWatch
 
 
@@ -113,6 +114,7 @@ def run_gui(settings: Settings, *, new_session: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Assist Agent")
+    GuiThreadCollector(app)  # Qt objects are finalized on this thread only
     i18n.install(app, settings.lang)
     app.setStyleSheet(STYLE)
     agent = build(settings)

@@ -184,8 +184,10 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
 
     from assist_agent import headless
     from assist_ui import i18n
+    from assist_ui.collector import GuiThreadCollector
 
     app = QCoreApplication.instance() or QCoreApplication(["assist-agent"])
+    GuiThreadCollector(app)  # Qt objects are finalized on this thread only
     i18n.install(app, settings.lang or "en")
     if not settings.token:
         print(

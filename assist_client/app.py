@@ -42,6 +42,7 @@ from assist_client.windows.overlay import OverlayWindow
 from assist_client.x11 import STOP_KEY_SEQUENCE, X11Hotkey, compositing
 from assist_net.target import RelayTarget, TargetLike, shown
 from assist_ui import i18n
+from assist_ui.collector import GuiThreadCollector
 from assist_ui.crash import CrashHook
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
@@ -695,6 +696,7 @@ def run_app(
     assert isinstance(app, QApplication)
     app.setApplicationName("Assist")
     app.setQuitOnLastWindowClosed(False)
+    GuiThreadCollector(app)  # Qt objects are finalized on this thread only
     chosen = i18n.install(app, lang)
     client = ClientApp(relay_url, trust=trust, lang=chosen)
     result: list[int] = []

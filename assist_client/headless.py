@@ -48,6 +48,7 @@ from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.session import CustomerSession, NetworkFactory, State, real_network
 from assist_net.driver import EXIT_ERROR, EXIT_OK
 from assist_net.target import TargetLike
+from assist_ui.collector import GuiThreadCollector
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
 from common.codes import SessionCode
@@ -225,6 +226,7 @@ def run_headless(
     if network_factory is real_network:
         network_factory = functools.partial(real_network, trust=trust)
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    GuiThreadCollector(app)  # Qt objects are finalized on this thread only
     try:
         monitors = enumerate_monitors([])
     except Exception as exc:  # noqa: BLE001 - no display, or capture refused

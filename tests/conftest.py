@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,25 @@ from tools.servers import Postgres, Redis, postgres_server, redis_server
 from tools.throwaway_ca import ThrowawayCA
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_main_thread() -> Iterator[None]:
+    """As in the apps (assist_ui/collector.py): cycles are collected on the main thread
+    only, between tests — never by a test's network thread finalizing the Qt windows an
+    earlier test left in a cycle (which hung that thread, then crashed the run)."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    yield
+    t0, t1, t2 = gc.get_threshold()
+    c0, c1, c2 = gc.get_count()
+    if c0 > t0:
+        gc.collect(2 if c1 > t1 and c2 > t2 else 1 if c1 > t1 else 0)
 
 
 @pytest.fixture(scope="session")
