@@ -18,7 +18,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["GuiThreadCollector"]
+__all__ = ["GuiThreadCollector", "collect_due"]
 
 #: How often the GUI thread checks whether a pass is due (milliseconds).
 INTERVAL_MS = 500
@@ -37,12 +37,16 @@ class GuiThreadCollector(QObject):
         self.destroyed.connect(gc.enable)
 
     def check(self) -> int:
-        """One pass of the generation that is due (as Python would choose); returns
-        the generation collected, or -1 if none was due."""
-        t0, t1, t2 = gc.get_threshold()
-        c0, c1, c2 = gc.get_count()
-        if c0 <= t0:
-            return -1
-        generation = 2 if c1 > t1 and c2 > t2 else 1 if c1 > t1 else 0
-        gc.collect(generation)
-        return generation
+        return collect_due()
+
+
+def collect_due() -> int:
+    """One pass of the generation that is due (as Python would choose); returns the
+    generation collected, or -1 if none was due."""
+    t0, t1, t2 = gc.get_threshold()
+    c0, c1, c2 = gc.get_count()
+    if c0 <= t0:
+        return -1
+    generation = 2 if c1 > t1 and c2 > t2 else 1 if c1 > t1 else 0
+    gc.collect(generation)
+    return generation

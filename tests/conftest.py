@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assist_ui.collector import collect_due
 from tools.servers import Postgres, Redis, postgres_server, redis_server
 from tools.throwaway_ca import ThrowawayCA
 
@@ -28,10 +29,7 @@ def _collect_on_the_main_thread() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _collect_after_each_test() -> Iterator[None]:
     yield
-    t0, t1, t2 = gc.get_threshold()
-    c0, c1, c2 = gc.get_count()
-    if c0 > t0:
-        gc.collect(2 if c1 > t1 and c2 > t2 else 1 if c1 > t1 else 0)
+    collect_due()
 
 
 @pytest.fixture(scope="session")
