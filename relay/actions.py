@@ -21,6 +21,8 @@ __all__ = [
     "Action",
     "AskLimit",
     "BookCallback",
+    "ContactAsked",
+    "ContactLeft",
     "CustomerTaken",
     "DropTicket",
     "FlagContact",
@@ -87,6 +89,8 @@ class SessionStarted:
     agent: str
     nameplate: str
     at: float
+    #: The desk contact the session serves (a ticket, a callback's id), or "" (a code).
+    contact: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -295,6 +299,29 @@ class BlockInstallation:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class ContactAsked:
+    """Record a contact: a customer took a place in a queue (relay/records.py)."""
+
+    ticket: str
+    queue: str
+    installation: str
+    name: str
+    contact: str
+    topic: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContactLeft:
+    """A waiting customer's contact ended without a session: ``abandoned`` (left, or
+    lost their place) or ``blocked``."""
+
+    ticket: str
+    state: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class CustomerTaken:
     """Log that an agent took a waiting customer (the desk log; a repeat mark later)."""
 
@@ -365,6 +392,8 @@ Action = (
     | RecordOutcome
     | LookUpEarlier
     | CustomerTaken
+    | ContactAsked
+    | ContactLeft
     | KeepTicket
     | DropTicket
     | FlagContact

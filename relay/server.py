@@ -55,6 +55,8 @@ from relay.actions import (
     CheckToken,
     ClaimNameplate,
     Close,
+    ContactAsked,
+    ContactLeft,
     CountLimit,
     CustomerTaken,
     DeskTake,
@@ -840,7 +842,9 @@ class RelayServer:
         if isinstance(event, SessionStarted):
 
             def call() -> None:
-                st.session_started(event.sid, event.agent, event.nameplate, event.at, node)
+                st.session_started(
+                    event.sid, event.agent, event.nameplate, event.at, node, event.contact
+                )
         elif isinstance(event, SessionMoved):
 
             def call() -> None:
@@ -887,6 +891,22 @@ class RelayServer:
                 st.keep_ticket(
                     event.ticket, event.queue, event.installation, event.joined, event.ask
                 )
+        elif isinstance(event, ContactAsked):
+
+            def call() -> None:
+                st.contact_asked(
+                    event.ticket,
+                    queue=event.queue,
+                    installation=event.installation,
+                    name=event.name,
+                    contact=event.contact,
+                    topic=event.topic,
+                    at=event.at,
+                )
+        elif isinstance(event, ContactLeft):
+
+            def call() -> None:
+                st.contact_left(event.ticket, event.state, event.at)
         elif isinstance(event, DropTicket):
 
             def call() -> None:

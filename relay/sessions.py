@@ -64,6 +64,7 @@ from collections.abc import Callable
 
 from common.errors import RELAY_ERROR_TEXT, ErrorCode
 from common.messages import (
+    CALLBACK_TICKET,
     CUSTOMER_MEMBER,
     LEAD_MEMBER,
     NAMEPLATE_MAX_DIGITS,
@@ -1800,7 +1801,13 @@ class Relay:
         paired = Paired(agent.display_name, agent.org)
         self.desk.moved(taken.waiting.queue)  # everyone behind moved up: flushed soon
         return [
-            SessionStarted(s.sid, agent.name, nameplate, wall),
+            SessionStarted(
+                s.sid,
+                agent.name,
+                nameplate,
+                wall,
+                contact=taken.waiting.ticket.removeprefix(CALLBACK_TICKET),
+            ),
             SessionPaired(s.sid, wall),
             CustomerTaken(ask.installation, taken.waiting.queue, agent.name, taken.waited_s, wall),
             Send(customer.id, Called(nameplate)),

@@ -224,6 +224,67 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        8,  # records: every contact, agents' notes; the console's passwords, sessions, log
+        """
+        CREATE TABLE IF NOT EXISTS contacts (
+            id               TEXT PRIMARY KEY,
+            kind             TEXT NOT NULL,
+            queue            TEXT NOT NULL DEFAULT '',
+            installation     TEXT NOT NULL DEFAULT '',
+            customer_name    TEXT NOT NULL DEFAULT '',
+            customer_contact TEXT NOT NULL DEFAULT '',
+            topic            TEXT NOT NULL DEFAULT '',
+            sid              TEXT NOT NULL DEFAULT '',
+            agent            TEXT NOT NULL DEFAULT '',
+            team             TEXT NOT NULL DEFAULT '',
+            agents           TEXT NOT NULL DEFAULT '',
+            asked            REAL NOT NULL,
+            started          REAL,
+            ended            REAL,
+            wait_s           REAL,
+            handle_s         REAL,
+            state            TEXT NOT NULL,
+            resolved         INTEGER,
+            tags             TEXT NOT NULL DEFAULT '',
+            satisfaction     INTEGER,
+            comment          TEXT NOT NULL DEFAULT '',
+            end_reason       TEXT NOT NULL DEFAULT '',
+            updated          REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS contacts_asked ON contacts (asked);
+        CREATE INDEX IF NOT EXISTS contacts_installation ON contacts (installation, asked);
+        CREATE INDEX IF NOT EXISTS contacts_customer ON contacts (customer_contact);
+        CREATE INDEX IF NOT EXISTS contacts_sid ON contacts (sid);
+        CREATE INDEX IF NOT EXISTS contacts_agent ON contacts (agent, asked);
+        CREATE TABLE IF NOT EXISTS contact_notes (
+            id      TEXT PRIMARY KEY,
+            contact TEXT NOT NULL,
+            at      REAL NOT NULL,
+            author  TEXT NOT NULL,
+            text    TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS contact_notes_contact ON contact_notes (contact, at);
+        ALTER TABLE agents ADD COLUMN password TEXT NOT NULL DEFAULT '';
+        CREATE TABLE IF NOT EXISTS console_sessions (
+            id_hash BLOB PRIMARY KEY,
+            agent   TEXT NOT NULL,
+            csrf    TEXT NOT NULL,
+            created REAL NOT NULL,
+            seen    REAL NOT NULL,
+            address TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS admin_log (
+            at      REAL NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            detail  TEXT NOT NULL,
+            address TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS admin_log_at ON admin_log (at);
+        """,
+    ),
 ]
 
 

@@ -45,6 +45,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from common.messages import MAX_NAME
+from relay import records
+from relay.records import Records
 from relay.sql import Database, StoreError, Transaction, open_database
 
 __all__ = [
@@ -238,6 +240,8 @@ class Store:
     def __init__(self, db: Database, token_key: bytes) -> None:
         self._db = db
         self._key = token_key
+        #: Contact records: the console's, the reports' and the customer history's.
+        self.records = Records(db)
 
     @property
     def where(self) -> str:
@@ -523,13 +527,22 @@ class Store:
     # ------------------------------------------------------------ audit
 
     def session_started(
-        self, sid: str, agent: str, nameplate: str, started: float, node: str = ""
+        self,
+        sid: str,
+        agent: str,
+        nameplate: str,
+        started: float,
+        node: str = "",
+        contact: str = "",
     ) -> None:
+        """A session began; ``contact``: the desk contact it serves (a queue's ticket or
+        a callback's id), or empty for a session started with a code (its own contact)."""
         with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO sessions (id, agent, nameplate, started, node) VALUES (?, ?, ?, ?, ?)",
                 (sid, agent, nameplate, started, node),
             )
+            records.started(db, sid, agent, started, contact)
 
     def session_moved(self, sid: str, node: str, when: float) -> None:
         """Another node took the session over (failover or drain): it carries it now."""
@@ -589,6 +602,7 @@ class Store:
                     sid,
                 ),
             )
+            records.ended(db, sid, ended, reason)
 
     def room_event(
         self, sid: str, at: float, event: str, agent: str, by: str, member: int, detail: str
@@ -600,6 +614,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (sid, at, event, agent, by, member, detail),
             )
+            records.joined_room(db, sid, agent, event, at)
 
     def room_events(self, sid: str | None = None) -> list[RoomEventRow]:
         """A session's room events (or every one), in order."""
@@ -647,6 +662,18 @@ class Store:
                  description, window[0], window[1], asked, asked),
             )  # fmt: skip
             self._desk_log(db, asked, "callback asked", cid, installation, queue)
+            records.asked(
+                db,
+                cid,
+                kind="callback",
+                queue=queue,
+                installation=installation,
+                name=name,
+                contact=contact,
+                topic=description,
+                at=asked,
+                state="callback_open",
+            )
         return cid
 
     def callbacks(
@@ -710,6 +737,7 @@ class Store:
             if cursor.rowcount != 1:
                 raise StoreError(f"no open callback request {cid!r} (another agent may have it)")
             self._desk_log(db, at, f"callback {outcome}", cid, agent, note)
+            records.callback_outcome(db, cid, outcome, agent, at)
         row = self.callback(cid)
         assert row is not None  # updated above, in the same call
         return row
@@ -737,6 +765,37 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket) DO NOTHING",
                 (ticket, queue, installation, joined, ask),
             )
+
+    def contact_asked(
+        self,
+        ticket: str,
+        *,
+        queue: str,
+        installation: str,
+        name: str,
+        contact: str,
+        topic: str,
+        at: float,
+    ) -> None:
+        """A customer took a place in a queue: a contact, waiting."""
+        with self._db.transaction() as db:
+            records.asked(
+                db,
+                ticket,
+                kind="queue",
+                queue=queue,
+                installation=installation,
+                name=name,
+                contact=contact,
+                topic=topic,
+                at=at,
+                state="waiting",
+            )
+
+    def contact_left(self, ticket: str, state: str, at: float) -> None:
+        """A waiting customer gave up their place (``abandoned``) or was ``blocked``."""
+        with self._db.transaction() as db:
+            records.left(db, ticket, state, at)
 
     def drop_ticket(self, ticket: str) -> None:
         with self._db.transaction() as db:
@@ -857,7 +916,16 @@ class Store:
             query += " AND COALESCE(last_seen, established, paired, started) < ?"
             params += (seen_before,)
         with self._db.transaction() as db:
-            return int(db.execute(query, params).rowcount)
+            count = int(db.execute(query, params).rowcount)
+            if count:
+                db.execute(
+                    "UPDATE contacts SET state = 'ended', end_reason = 'relay_crashed',"
+                    " ended = (SELECT s.ended FROM sessions s WHERE s.id = contacts.sid),"
+                    " handle_s = (SELECT s.ended FROM sessions s WHERE s.id = contacts.sid)"
+                    " - started WHERE state = 'in_session' AND sid IN (SELECT id FROM sessions"
+                    " WHERE end_reason = 'relay_crashed')"
+                )
+            return count
 
     def open_session_nodes(self) -> set[str]:
         """The nodes that have sessions open in the audit log."""

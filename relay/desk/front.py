@@ -63,6 +63,8 @@ from relay.actions import (
     BlockInstallation,
     BookCallback,
     Close,
+    ContactAsked,
+    ContactLeft,
     DropTicket,
     JoinShared,
     KeepTicket,
@@ -214,12 +216,20 @@ class DeskFront:
             )
             return [join, LookUpEarlier(ticket, msg.installation)], ticket
         self.metrics.desk_asks_total += 1
-        keep = KeepTicket(ticket, msg.queue, msg.installation, self._wall(), msg.serialize())
+        wall = self._wall()
+        keep = KeepTicket(ticket, msg.queue, msg.installation, wall, msg.serialize())
         return [
             Send(cid, self._standing(got.standing)),
             LookUpEarlier(ticket, msg.installation),
             keep,
+            self._contact(ticket, msg, wall),
         ], ticket
+
+    @staticmethod
+    def _contact(ticket: str, msg: Ask, at: float) -> ContactAsked:
+        return ContactAsked(
+            ticket, msg.queue, msg.installation, msg.name, msg.contact, msg.description, at
+        )
 
     def _await_callback(self, cid: int, msg: Ask) -> tuple[list[Action], str | None]:
         """A customer whose callback was booked "in the app" waits for the call: no
@@ -284,7 +294,7 @@ class DeskFront:
             self._forget(ticket)
             return None
         gone = self.lobby.leave(ticket)
-        self._forget(ticket)
+        self._forget(ticket, "abandoned")
         return gone.queue if gone is not None else None
 
     def dropped(self, cid: int) -> None:
@@ -299,9 +309,14 @@ class DeskFront:
             if not ticket.startswith(CALLBACK_TICKET):
                 self.lobby.away(ticket)
 
-    def _forget(self, ticket: str) -> None:
+    def _forget(self, ticket: str, ended: str = "") -> None:
+        """Let go of a waiting customer's place. ``ended``: how their contact ended
+        without a session (``abandoned``, ``blocked``), recorded by the node that held
+        them (every node mirrors a cluster's line; only one records)."""
         self.reserved.discard(ticket)
         asker = self.askers.pop(ticket, None)
+        if ended and asker is not None and asker.mine and not ticket.startswith(CALLBACK_TICKET):
+            self.outbox.append(ContactLeft(ticket, ended, self._wall()))
         if asker is not None and asker.cid is not None:
             self._ticket_of.pop(asker.cid, None)
         if asker is not None and not ticket.startswith(CALLBACK_TICKET):
@@ -356,7 +371,7 @@ class DeskFront:
             if standing is None:  # pragma: no cover - the lobby holds it until forgotten
                 return []
             self.lobby.mark_told(ticket)
-            return [Send(cid, self._standing(standing))]
+            return [Send(cid, self._standing(standing)), self._contact(ticket, asker.ask, at)]
         self.lobby.leave(ticket)
         self.askers.pop(ticket, None)
         self._ticket_of.pop(cid, None)
@@ -666,7 +681,7 @@ class DeskFront:
             if asker.cid is not None:  # waiting here: told, not left waiting for nobody
                 out += [self._no(asker.cid, "BLOCKED"), Close(asker.cid, 1000, "blocked")]
             self.moved(asker.ask.queue)
-            self._forget(ticket)
+            self._forget(ticket, "blocked")
         return [*out, Send(action.conn, Blocked(int(action.until)))]
 
     def set_blocks(self, rows: Iterable[BlockRow]) -> None:
@@ -687,7 +702,7 @@ class DeskFront:
                         # Waiting here: told in a sentence, not left waiting for nobody.
                         self.outbox.append(self._no(asker.cid, "BLOCKED"))
                         self.outbox.append(Close(asker.cid, 1000, "blocked"))
-                    self._forget(ticket)
+                    self._forget(ticket, "blocked")
 
     # ------------------------------------------------------------ agents
 
@@ -803,7 +818,7 @@ class DeskFront:
         desks whose lists changed (those at most once a tick: agents read them, and a
         list goes to every desk)."""
         for w in self.lobby.expire():
-            self._forget(w.ticket)
+            self._forget(w.ticket, "abandoned")
         self.metrics.desk_waiting = {q.id: len(self.lobby.waiting(q.id)) for q in self.desk.queues}
         self.dirty.clear()
         out = self.standings()

@@ -18,15 +18,19 @@ from common.messages import (
     CallbackOutcome,
     CallMe,
     DeskRefused,
+    Leave,
     ListQueues,
     ListWindows,
     Message,
     Outcome,
+    Paired,
     Presence,
     PresenceState,
     Queues,
     Role,
     Standing,
+    Take,
+    Took,
     WaitingList,
     Windows,
 )
@@ -147,5 +151,53 @@ def test_a_callback_booked_in_the_app_reaches_the_agents_list_and_its_outcome_is
     try:
         (row,) = store.callbacks(state=None)
         assert (row.state, row.agent, row.note) == ("done", "minji", "fixed the bill")
+    finally:
+        store.close()
+
+
+def test_every_contact_is_on_record_from_ask_to_end(tmp_path: Path) -> None:
+    """What the console and the reports read: a customer taken by an agent is one
+    contact with its wait and its end; a customer who left the queue is abandoned."""
+    data, desk = tmp_path / "relay", desk_file(tmp_path)
+    token = add_agent(data, "minji", "Kim Minji", "Acme")
+    store = Store.open(data)
+    store.set_team("minji", "network")
+    store.close()
+
+    async def main() -> tuple[str, str]:
+        async with running_relay(data, desk_file=desk) as relay:
+            first = await Client.connect(relay.url, Role.CUSTOMER)
+            await first.send(ask("inst-aaaa0001", os.urandom(32)))
+            gone = (await first.expect(Standing)).ticket
+            second = await Client.connect(relay.url, Role.CUSTOMER)
+            await second.send(ask("inst-bbbb0002", os.urandom(32)))
+            served = (await second.expect(Standing)).ticket
+            await first.send(Leave())
+            agent = await Client.connect(relay.url, Role.AGENT)
+            await agent.send(Auth(token, os.urandom(32)))
+            await agent.expect(AuthOk)
+            await agent.send(Presence(PresenceState.AVAILABLE))
+            await agent.send(Take())
+            took = await next_of(agent, Took)
+            assert took.ticket == served
+            await next_of(agent, Paired)
+            return gone, served
+
+    gone, served = run(main())
+    store = Store.open(data)
+    try:
+        left = store.records.contact(gone)
+        assert left is not None and left.state == "abandoned" and left.wait_s is not None
+        row = store.records.contact(served)
+        assert row is not None
+        assert (row.state, row.agent, row.team, row.end_reason) == (
+            "ended",
+            "minji",
+            "network",
+            "relay_shutdown",
+        )
+        assert row.customer_name == "Park Jiwoo 박지우" and row.installation == "inst-bbbb0002"
+        assert row.wait_s is not None and row.wait_s >= 0 and row.handle_s is not None
+        assert store.records.search()[1] == 2
     finally:
         store.close()

@@ -12,17 +12,9 @@ import pytest
 
 from relay import sql
 from relay.store import CardRow, Store, StoreError
-from tools.servers import Postgres, free_port
+from tools.servers import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "sqlite":
-        return ""
-    server: Postgres = request.getfixturevalue("postgres")
-    return server.new_database()
 
 
 @pytest.fixture

@@ -1,0 +1,435 @@
+"""Contact records: one row for every contact the desk had, and what agents wrote of it.
+
+A *contact* is a customer's request for help: a session an agent started with a
+code, a place in a queue (taken or given up), or a callback request. Its row says
+who the customer said they were (name, phone or e-mail, their app's installation
+id), the queue, the agents involved (invites and hand-overs add to ``agents``),
+when it was asked for, started and ended, the wait and handle times, how it ended,
+the agent's say on whether it was resolved, tags, the satisfaction score and
+comment, and notes written by agents and supervisors.
+
+Never stored: anything the session carried. Screen, chat and marks are sealed end
+to end and the relay cannot read them (docs/security.md).
+
+The rows are written by the relay's audit writer (one thread, in order) through
+the functions taking a :class:`~relay.sql.Transaction`, in the same transaction
+as the audit or desk row that caused them; every write is an upsert keyed by the
+contact's id, so on a cluster two nodes' writers may land in either order.
+:class:`Records` reads them for the console, the reports and the agent app's
+customer history, and deletes them (retention, a customer's erasure request).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from relay.sql import Database, StoreError, Transaction
+
+__all__ = ["ContactRow", "NoteRow", "Records", "CONTACT_STATES", "MAX_NOTE"]
+
+#: How a contact stands. ``waiting``: in a queue; ``in_session``: an agent has it;
+#: ``ended``: the session ended; ``abandoned``: the customer gave up their place (or
+#: lost it); ``blocked``: a supervisor blocked them while they waited;
+#: ``callback_*``: a callback request and what came of it.
+CONTACT_STATES = (
+    "waiting",
+    "in_session",
+    "ended",
+    "abandoned",
+    "blocked",
+    "callback_open",
+    "callback_done",
+    "callback_no_answer",
+    "callback_cancelled",
+)
+#: Longest note or comment kept.
+MAX_NOTE = 4000
+#: Longest list of tags (comma separated) kept.
+MAX_TAGS = 200
+#: Room events that make an agent one of a contact's agents.
+_JOINING_EVENTS = ("accepted", "entered", "admitted", "lead")
+
+_COLUMNS = (
+    "id, kind, queue, installation, customer_name, customer_contact, topic, sid, agent,"
+    " team, agents, asked, started, ended, wait_s, handle_s, state, resolved, tags,"
+    " satisfaction, comment, end_reason, updated"
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContactRow:
+    id: str
+    kind: str  # session, queue, callback
+    queue: str
+    installation: str
+    customer_name: str
+    customer_contact: str
+    topic: str
+    sid: str
+    agent: str
+    team: str
+    agents: str  # space separated, in the order they came in
+    asked: float
+    started: float | None
+    ended: float | None
+    wait_s: float | None
+    handle_s: float | None
+    state: str
+    resolved: bool | None
+    tags: str
+    satisfaction: int | None
+    comment: str
+    end_reason: str
+    updated: float
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> ContactRow:
+        values = list(row)
+        values[17] = None if values[17] is None else bool(values[17])
+        return cls(*values)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NoteRow:
+    id: str
+    contact: str
+    at: float
+    author: str
+    text: str
+
+
+# ---------------------------------------------------------------- writes (audit writer)
+
+
+def asked(
+    db: Transaction,
+    cid: str,
+    *,
+    kind: str,
+    queue: str,
+    installation: str,
+    name: str,
+    contact: str,
+    topic: str,
+    at: float,
+    state: str,
+) -> None:
+    """A customer asked: a place in a queue or a callback request."""
+    db.execute(
+        "INSERT INTO contacts (id, kind, queue, installation, customer_name, customer_contact,"
+        " topic, asked, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, queue = excluded.queue,"
+        " installation = excluded.installation, customer_name = excluded.customer_name,"
+        " customer_contact = excluded.customer_contact, topic = excluded.topic,"
+        " asked = excluded.asked",
+        (cid, kind, queue, installation, name.strip(), contact.strip(), topic, at, state, at),
+    )
+
+
+def started(db: Transaction, sid: str, agent: str, at: float, contact: str = "") -> None:
+    """A session began: for a customer taken from a queue or called back in the app
+    (``contact``: the ticket's or the callback's id) that contact is now in session;
+    a session started with a code is a contact of its own."""
+    team_row = db.execute("SELECT team FROM agents WHERE name = ?", (agent,)).fetchone()
+    team = str(team_row[0]) if team_row else ""
+    if contact:
+        db.execute(
+            "INSERT INTO contacts (id, kind, sid, agent, team, agents, asked, started, wait_s,"
+            " state, updated) VALUES (?, 'queue', ?, ?, ?, ?, ?, ?, 0, 'in_session', ?)"
+            " ON CONFLICT (id) DO UPDATE SET sid = excluded.sid, agent = excluded.agent,"
+            " team = excluded.team, agents = excluded.agents, started = excluded.started,"
+            " wait_s = excluded.started - contacts.asked, state = 'in_session',"
+            " updated = excluded.updated",
+            (contact, sid, agent, team, agent, at, at, at),
+        )
+        return
+    db.execute(
+        "INSERT INTO contacts (id, kind, sid, agent, team, agents, asked, started, wait_s,"
+        " state, updated) VALUES (?, 'session', ?, ?, ?, ?, ?, ?, 0, 'in_session', ?)"
+        " ON CONFLICT (id) DO NOTHING",
+        (sid, sid, agent, team, agent, at, at, at),
+    )
+
+
+def ended(db: Transaction, sid: str, at: float, reason: str) -> None:
+    db.execute(
+        "UPDATE contacts SET ended = ?, handle_s = ? - started, state = 'ended',"
+        " end_reason = ?, updated = ? WHERE sid = ? AND ended IS NULL",
+        (at, at, reason, at, sid),
+    )
+
+
+def joined_room(db: Transaction, sid: str, agent: str, event: str, at: float) -> None:
+    """An invited agent, a supervisor or a colleague taking over came into the room."""
+    if event not in _JOINING_EVENTS:
+        return
+    row = db.execute("SELECT id, agents FROM contacts WHERE sid = ?", (sid,)).fetchone()
+    if row is None or agent in str(row[1]).split():
+        return
+    agents = (str(row[1]) + " " + agent).strip()
+    db.execute(
+        "UPDATE contacts SET agents = ?, updated = ? WHERE id = ?", (agents[:1000], at, row[0])
+    )
+
+
+def left(db: Transaction, cid: str, state: str, at: float) -> None:
+    """A waiting customer left the queue (``abandoned``) or was blocked."""
+    db.execute(
+        "UPDATE contacts SET state = ?, ended = ?, wait_s = ? - asked, updated = ?"
+        " WHERE id = ? AND state = 'waiting'",
+        (state, at, at, at, cid),
+    )
+
+
+def callback_outcome(db: Transaction, cid: str, outcome: str, agent: str, at: float) -> None:
+    if outcome == "rescheduled":
+        db.execute("UPDATE contacts SET updated = ? WHERE id = ?", (at, cid))
+        return
+    db.execute(
+        "UPDATE contacts SET state = ?, agent = CASE WHEN agent = '' THEN ? ELSE agent END,"
+        " ended = COALESCE(ended, ?), updated = ? WHERE id = ?",
+        ("callback_" + outcome, agent, at, at, cid),
+    )
+
+
+# ---------------------------------------------------------------- reads and agents' writes
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Records:
+    """Reads, agents' notes and outcomes, and deletion; safe from any worker thread."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def contact(self, cid: str) -> ContactRow | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (cid,)).fetchone()
+        return ContactRow.of(row) if row else None
+
+    def by_session(self, sid: str) -> ContactRow | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE sid = ? ORDER BY asked DESC", (sid,)
+        ).fetchone()
+        return ContactRow.of(row) if row else None
+
+    def search(
+        self,
+        text: str = "",
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        queue: str = "",
+        agent: str = "",
+        state: str = "",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[ContactRow], int]:
+        """Contacts, newest first, matching all that is given; and how many match.
+        ``text`` is looked for in the customer's name, phone or e-mail, the topic, the
+        tags, the agents and the notes (case-insensitively)."""
+        where: list[str] = []
+        params: list[object] = []
+        if text.strip():
+            like = _like(text.strip())
+            where.append(
+                "(LOWER(customer_name) LIKE ? ESCAPE '\\' OR LOWER(customer_contact) LIKE ?"
+                " ESCAPE '\\' OR LOWER(topic) LIKE ? ESCAPE '\\' OR LOWER(tags) LIKE ?"
+                " ESCAPE '\\' OR LOWER(agents) LIKE ? ESCAPE '\\' OR installation = ? OR id = ?"
+                " OR id IN (SELECT contact FROM contact_notes WHERE LOWER(text) LIKE ?"
+                " ESCAPE '\\'))"
+            )
+            params += [like, like, like, like, like, text.strip(), text.strip(), like]
+        if since is not None:
+            where.append("asked >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("asked < ?")
+            params.append(until)
+        if queue:
+            where.append("queue = ?")
+            params.append(queue)
+        if agent:
+            where.append("(agent = ? OR agents LIKE ? ESCAPE '\\')")
+            params += [agent, _like(agent)]
+        if state:
+            where.append("state = ?")
+            params.append(state)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        total = int(
+            self._db.execute(f"SELECT COUNT(*) FROM contacts{clause}", params).fetchone()[0]
+        )
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM contacts{clause} ORDER BY asked DESC, id LIMIT ? OFFSET ?",
+            [*params, max(1, min(limit, 1000)), max(0, offset)],
+        ).fetchall()
+        return [ContactRow.of(r) for r in rows], total
+
+    def history(
+        self, *, installation: str = "", contact: str = "", but: str = "", limit: int = 10
+    ) -> list[ContactRow]:
+        """A customer's earlier contacts, newest first: those of the same installation,
+        or with the same phone or e-mail (``but``: the contact being served now)."""
+        where, params = [], []
+        if installation:
+            where.append("installation = ?")
+            params.append(installation)
+        if contact.strip():
+            where.append("LOWER(customer_contact) = ?")
+            params.append(contact.strip().lower())
+        if not where:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE ({' OR '.join(where)}) AND id <> ?"
+            " ORDER BY asked DESC LIMIT ?",
+            [*params, but, limit],
+        ).fetchall()
+        return [ContactRow.of(r) for r in rows]
+
+    def notes(self, cid: str) -> list[NoteRow]:
+        rows = self._db.execute(
+            "SELECT id, contact, at, author, text FROM contact_notes WHERE contact = ?"
+            " ORDER BY at, id",
+            (cid,),
+        ).fetchall()
+        return [NoteRow(*r) for r in rows]
+
+    def notes_of(self, cids: Sequence[str]) -> dict[str, list[NoteRow]]:
+        if not cids:
+            return {}
+        marks = ", ".join("?" * len(cids))
+        rows = self._db.execute(
+            "SELECT id, contact, at, author, text FROM contact_notes"
+            f" WHERE contact IN ({marks}) ORDER BY at, id",
+            list(cids),
+        ).fetchall()
+        out: dict[str, list[NoteRow]] = {}
+        for r in rows:
+            out.setdefault(r[1], []).append(NoteRow(*r))
+        return out
+
+    def add_note(self, cid: str, author: str, text: str, at: float) -> NoteRow:
+        text = text.strip()
+        if not text:
+            raise StoreError("the note is empty")
+        if len(text) > MAX_NOTE:
+            raise StoreError(f"a note is at most {MAX_NOTE} characters")
+        nid = secrets.token_hex(8)
+        with self._db.transaction() as db:
+            found = db.execute("SELECT id FROM contacts WHERE id = ?", (cid,)).fetchone()
+            if found is None:
+                raise StoreError(f"there is no contact {cid!r}")
+            db.execute(
+                "INSERT INTO contact_notes (id, contact, at, author, text) VALUES (?, ?, ?, ?, ?)",
+                (nid, cid, at, author, text),
+            )
+            db.execute("UPDATE contacts SET updated = ? WHERE id = ?", (at, cid))
+        return NoteRow(nid, cid, at, author, text)
+
+    def set_outcome(self, cid: str, *, resolved: bool | None, tags: str, at: float) -> ContactRow:
+        """The agent's say: resolved or not, and the contact's category tags."""
+        clean = ", ".join(t.strip() for t in tags.split(",") if t.strip())
+        if len(clean) > MAX_TAGS:
+            raise StoreError(f"tags are at most {MAX_TAGS} characters together")
+        with self._db.transaction() as db:
+            changed = db.execute(
+                "UPDATE contacts SET resolved = ?, tags = ?, updated = ? WHERE id = ?",
+                (None if resolved is None else int(resolved), clean, at, cid),
+            ).rowcount
+        if not changed:
+            raise StoreError(f"there is no contact {cid!r}")
+        row = self.contact(cid)
+        assert row is not None
+        return row
+
+    def set_survey(self, cid: str, score: int, comment: str, at: float) -> None:
+        """The customer's satisfaction (1–5) and comment, once."""
+        if not 1 <= score <= 5:
+            raise StoreError("a satisfaction score is 1 to 5")
+        with self._db.transaction() as db:
+            db.execute(
+                "UPDATE contacts SET satisfaction = ?, comment = ?, updated = ?"
+                " WHERE id = ? AND satisfaction IS NULL",
+                (score, comment.strip()[:MAX_NOTE], at, cid),
+            )
+
+    # ------------------------------------------------------------ deletion
+
+    def purge(self, before: float) -> int:
+        """Retention: delete contacts asked for before ``before`` (ended ones only),
+        their notes, and the desk's rows about them that are as old."""
+        with self._db.transaction() as db:
+            db.execute(
+                "DELETE FROM contact_notes WHERE contact IN (SELECT id FROM contacts"
+                " WHERE asked < ? AND state NOT IN ('waiting', 'in_session', 'callback_open'))",
+                (before,),
+            )
+            count = db.execute(
+                "DELETE FROM contacts WHERE asked < ?"
+                " AND state NOT IN ('waiting', 'in_session', 'callback_open')",
+                (before,),
+            ).rowcount
+            db.execute("DELETE FROM desk_callbacks WHERE asked < ? AND state <> 'open'", (before,))
+            db.execute("DELETE FROM desk_flags WHERE at < ?", (before,))
+            db.execute("DELETE FROM desk_log WHERE at < ?", (before,))
+        return int(count)
+
+    def forget_customer(self, *, installation: str = "", contact: str = "") -> int:
+        """A customer's erasure request: everything kept about them — contacts and their
+        notes, callback requests, flags, blocks, the desk log's lines about their
+        installation. Returns how many contacts went."""
+        if not installation and not contact.strip():
+            raise StoreError("name the customer: an installation id, or a phone or e-mail")
+        installations = {installation} if installation else set()
+        with self._db.transaction() as db:
+            if contact.strip():
+                for table, column in (
+                    ("contacts", "customer_contact"),
+                    ("desk_callbacks", "contact"),
+                ):
+                    rows = db.execute(
+                        f"SELECT DISTINCT installation FROM {table} WHERE LOWER({column}) = ?",
+                        (contact.strip().lower(),),
+                    ).fetchall()
+                    installations |= {str(r[0]) for r in rows if r[0]}
+            clauses: list[str] = []
+            params: list[object] = []
+            if installations:
+                marks = ", ".join("?" * len(installations))
+                clauses.append(f"installation IN ({marks})")
+                params += sorted(installations)
+            if contact.strip():
+                clauses.append("LOWER(customer_contact) = ?")
+                params.append(contact.strip().lower())
+            where = " OR ".join(clauses)
+            rows = db.execute(f"SELECT id FROM contacts WHERE {where}", params).fetchall()
+            ids = {str(r[0]) for r in rows}
+            if ids:
+                marks = ", ".join("?" * len(ids))
+                db.execute(f"DELETE FROM contact_notes WHERE contact IN ({marks})", sorted(ids))
+                db.execute(f"DELETE FROM contacts WHERE id IN ({marks})", sorted(ids))
+            cb_where = where.replace("customer_contact", "contact")
+            found = db.execute(f"SELECT id FROM desk_callbacks WHERE {cb_where}", params)
+            subjects = ids | {str(r[0]) for r in found.fetchall()}
+            db.execute(f"DELETE FROM desk_callbacks WHERE {cb_where}", params)
+            if installations:
+                marks = ", ".join("?" * len(installations))
+                inst = sorted(installations)
+                for table, column in (
+                    ("desk_flags", "installation"),
+                    ("desk_blocks", "installation"),
+                    ("desk_tickets", "installation"),
+                    ("desk_log", "subject"),
+                    ("desk_log", "actor"),
+                ):
+                    db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", inst)
+            if subjects:
+                marks = ", ".join("?" * len(subjects))
+                db.execute(f"DELETE FROM desk_log WHERE subject IN ({marks})", sorted(subjects))
+        return len(ids)

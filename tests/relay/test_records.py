@@ -1,0 +1,208 @@
+"""Contact records (relay/records.py) against SQLite and a real PostgreSQL: what the
+console, the reports and the customer history read is what the desk did."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from relay.store import Store, StoreError
+
+T0 = 1_800_000_000.0
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    s = Store.open(tmp_path, database_url)
+    s.add_agent("minji", "Kim Minji", "Acme")
+    s.add_agent("jisoo", "Park Jisoo", "Acme")
+    s.set_team("minji", "billing")
+    yield s
+    s.close()
+
+
+def _ask(store: Store, ticket: str, at: float, **kw: str) -> None:
+    store.contact_asked(
+        ticket,
+        queue=kw.get("queue", "billing"),
+        installation=kw.get("installation", "inst-0001"),
+        name=kw.get("name", "Hong Gildong 홍길동"),
+        contact=kw.get("contact", "010-1234-5678"),
+        topic=kw.get("topic", "The printer prints blank pages"),
+        at=at,
+    )
+
+
+def test_a_queued_contact_runs_from_ask_to_end_with_wait_and_handle_times(store: Store) -> None:
+    _ask(store, "t1", T0)
+    row = store.records.contact("t1")
+    assert row is not None and row.state == "waiting" and row.kind == "queue"
+    store.session_started("s1", "minji", "123", T0 + 90, "n1", contact="t1")
+    store.room_event("s1", T0 + 100, "accepted", "jisoo", "customer", 2, "")
+    store.room_event("s1", T0 + 101, "declined", "nobody", "customer", 0, "")
+    store.session_ended("s1", T0 + 400, "agent_left", 10, 20, 0)
+    row = store.records.contact("t1")
+    assert row is not None
+    assert (row.state, row.agent, row.team, row.agents) == (
+        "ended",
+        "minji",
+        "billing",
+        "minji jisoo",
+    )
+    assert (row.wait_s, row.handle_s, row.end_reason) == (90, 310, "agent_left")
+    assert row.customer_name == "Hong Gildong 홍길동" and row.sid == "s1"
+    # Nothing but the session's own contact: one row, not two.
+    assert store.records.search()[1] == 1
+
+
+def test_a_take_written_before_the_ask_still_makes_one_whole_contact(store: Store) -> None:
+    """On a cluster the node that took the customer may write before the node they asked
+    on: the upserts meet in one row."""
+    store.session_started("s1", "minji", "123", T0 + 30, "n2", contact="t1")
+    _ask(store, "t1", T0)
+    row = store.records.contact("t1")
+    assert row is not None and row.state == "in_session" and row.customer_name.startswith("Hong")
+    assert row.asked == T0 and row.started == T0 + 30
+
+
+def test_a_code_session_is_a_contact_of_its_own(store: Store) -> None:
+    store.session_started("s9", "jisoo", "4321", T0)
+    store.session_ended("s9", T0 + 60, "customer_left", 0, 0, 0)
+    [row], total = store.records.search(agent="jisoo")
+    assert total == 1 and (row.kind, row.state, row.handle_s, row.wait_s) == (
+        "session",
+        "ended",
+        60,
+        0,
+    )
+
+
+def test_leaving_the_queue_is_abandoned_and_a_taken_contact_stays_taken(store: Store) -> None:
+    _ask(store, "t1", T0)
+    store.contact_left("t1", "abandoned", T0 + 45)
+    row = store.records.contact("t1")
+    assert row is not None and (row.state, row.wait_s) == ("abandoned", 45)
+    _ask(store, "t2", T0)
+    store.session_started("s2", "minji", "1", T0 + 5, contact="t2")
+    store.contact_left("t2", "abandoned", T0 + 6)  # late news from another node
+    row = store.records.contact("t2")
+    assert row is not None and row.state == "in_session"
+
+
+def test_callbacks_are_contacts_and_their_outcome_is_kept(store: Store) -> None:
+    cid = store.add_callback(
+        queue="billing",
+        installation="inst-0002",
+        name="Lee",
+        contact="lee@example.org",
+        channel="phone",
+        description="Refund",
+        window=(T0 + 3600, T0 + 5400),
+        asked=T0,
+    )
+    assert store.records.contact(cid).state == "callback_open"  # type: ignore[union-attr]
+    store.callback_outcome(cid, "done", agent="jisoo", at=T0 + 4000)
+    row = store.records.contact(cid)
+    assert row is not None and (row.state, row.agent, row.kind) == (
+        "callback_done",
+        "jisoo",
+        "callback",
+    )
+
+
+def test_search_finds_names_numbers_topics_and_notes_and_pages(store: Store) -> None:
+    for i in range(30):
+        _ask(store, f"t{i:02}", T0 + i, name=f"Customer {i}", contact=f"c{i}@example.org")
+    _ask(store, "kim", T0 + 100, name="김철수", topic="인터넷이 안 돼요", contact="010-9999-0000")
+    store.records.add_note("t05", "minji", "Router reset fixed it; 100% solved", T0 + 200)
+    assert [r.id for r in store.records.search("김철수")[0]] == ["kim"]
+    assert [r.id for r in store.records.search("인터넷")[0]] == ["kim"]
+    assert [r.id for r in store.records.search("9999")[0]] == ["kim"]
+    assert [r.id for r in store.records.search("ROUTER")[0]] == ["t05"]
+    assert [r.id for r in store.records.search("100%")[0]] == ["t05"]  # % is not a wildcard
+    assert store.records.search("_")[1] == 0
+    page, total = store.records.search("customer", limit=10, offset=10)
+    assert total == 30 and [r.id for r in page] == [f"t{i:02}" for i in range(19, 9, -1)]
+    assert store.records.search(since=T0 + 29, until=T0 + 101)[1] == 2
+
+
+def test_history_recognises_the_installation_or_the_phone_and_leaves_out_now(store: Store) -> None:
+    _ask(store, "a", T0, installation="inst-A", contact="010-1")
+    _ask(store, "b", T0 + 10, installation="inst-B", contact="010-1")
+    _ask(store, "c", T0 + 20, installation="inst-A", contact="")
+    _ask(store, "d", T0 + 30, installation="inst-C", contact="other")
+    got = store.records.history(installation="inst-A", contact="010-1", but="c")
+    assert [r.id for r in got] == ["b", "a"]
+    assert store.records.history() == []
+
+
+def test_notes_and_outcome(store: Store) -> None:
+    _ask(store, "t1", T0)
+    with pytest.raises(StoreError, match="empty"):
+        store.records.add_note("t1", "minji", "   ", T0)
+    with pytest.raises(StoreError, match="no contact"):
+        store.records.add_note("nope", "minji", "hi", T0)
+    store.records.add_note("t1", "minji", "Asked for a callback tomorrow", T0 + 1)
+    store.records.add_note("t1", "jisoo", "Called back; fixed", T0 + 2)
+    assert [n.author for n in store.records.notes("t1")] == ["minji", "jisoo"]
+    row = store.records.set_outcome("t1", resolved=True, tags=" printer,, driver ", at=T0 + 3)
+    assert row.resolved is True and row.tags == "printer, driver"
+    store.records.set_survey("t1", 5, "Very kind", T0 + 4)
+    store.records.set_survey("t1", 1, "changed my mind", T0 + 5)  # once only
+    row = store.records.contact("t1")
+    assert row is not None and (row.satisfaction, row.comment) == (5, "Very kind")
+    with pytest.raises(StoreError, match="1 to 5"):
+        store.records.set_survey("t1", 9, "", T0)
+
+
+def test_retention_deletes_old_finished_contacts_only(store: Store) -> None:
+    _ask(store, "old", T0)
+    store.contact_left("old", "abandoned", T0 + 1)
+    store.records.add_note("old", "minji", "old note", T0 + 2)
+    _ask(store, "old-waiting", T0)  # still waiting (a restart kept it): not deleted
+    _ask(store, "new", T0 + 86400 * 40)
+    assert store.records.purge(T0 + 86400 * 30) == 1
+    assert store.records.contact("old") is None and store.records.notes("old") == []
+    assert store.records.contact("old-waiting") is not None
+    assert store.records.contact("new") is not None
+
+
+def test_forgetting_a_customer_erases_every_trace_of_them(store: Store) -> None:
+    _ask(store, "a", T0, installation="inst-A", contact="hong@example.org")
+    _ask(store, "b", T0, installation="inst-B", contact="HONG@example.org")  # same person
+    _ask(store, "c", T0, installation="inst-C", contact="other@example.org")
+    store.records.add_note("a", "minji", "note about Hong", T0)
+    cb = store.add_callback(
+        queue="billing",
+        installation="inst-A",
+        name="Hong",
+        contact="hong@example.org",
+        channel="phone",
+        description="x",
+        window=(T0, T0 + 60),
+        asked=T0,
+    )
+    store.flag("inst-B", "s1", "repeat", reason="again", actor="minji", at=T0)
+    store.block("inst-A", T0 + 99, actor="minji", reason="abuse", at=T0)
+    assert store.records.forget_customer(contact="hong@example.org") == 3  # a, b, callback
+    assert store.records.search()[1] == 1
+    assert store.callback(cb) is None and store.flags("inst-B") == []
+    assert store.blocks(T0) == []
+    log = " ".join(f"{r.subject} {r.actor} {r.detail}" for r in store.desk_log())
+    assert "inst-A" not in log and "inst-B" not in log and cb not in log
+    with pytest.raises(StoreError, match="name the customer"):
+        store.records.forget_customer()
+
+
+def test_a_crashed_relay_ends_its_contacts(store: Store) -> None:
+    store.session_started("s1", "minji", "1", T0, "n1")
+    store.sessions_progress(T0 + 30, [("s1", 1, 2, 0)])
+    assert store.mark_lost("n1") == 1
+    row = store.records.by_session("s1")
+    assert row is not None and (row.state, row.end_reason, row.handle_s) == (
+        "ended",
+        "relay_crashed",
+        30,
+    )
