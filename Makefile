@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 # Xvfb for real screen capture and the end-to-end tests; NanumGothic so Korean renders;
 # the X libraries Qt's xcb platform loads; xdotool and imagemagick to drive and photograph
 # windows in tests and the demo; PostgreSQL, Redis and HAProxy, which the cluster tests
-# start on loopback in temporary folders (a missing one fails those tests, never skips).
+# start on loopback in temporary folders, and Chromium, which the console's browser tests
+# drive through Playwright (a missing one fails those tests, never skips).
 DEB_PACKAGES := xvfb xdotool x11-utils imagemagick fonts-nanum fontconfig \
-	postgresql redis-server haproxy \
+	postgresql redis-server haproxy chromium \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xkb1 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0 \
 	libegl1 libgl1 libfontconfig1 libdbus-1-3
@@ -61,7 +62,7 @@ test: lint typecheck pytest
 # The inner loop: lint, types and every test that needs no X server and starts no app
 # processes (core, relay, net, pytest-qt offscreen). About a minute.
 test-fast: lint typecheck
-	$(BIN)/python -m pytest -m "not xvfb and not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not xvfb and not e2e and not browser" $(PYTEST_ARGS)
 
 demo: setup
 	$(BIN)/python -m tools.demo

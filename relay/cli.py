@@ -45,12 +45,13 @@ from typing import Any
 
 from common.pins import pin_of_certificate
 from relay.config import ConfigError, Settings, load_settings
+from relay.console.data import erasure_subject
 from relay.desk.config import read_desk
 from relay.org_cli import org_command
 from relay.org_cli import org_parser as _org_parser
 from relay.server import RelayServer
 from relay.sql import DatabaseError
-from relay.store import RoomEventRow, SessionRow, Store, StoreError
+from relay.store import ROLES, RoomEventRow, SessionRow, Store, StoreError
 
 __all__ = ["main"]
 
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain (serve wss://)")
     serve.add_argument("--tls-key", type=Path, help="PEM private key")
     serve.add_argument("--metrics-port", type=int, help="serve /metrics and /healthz here")
+    serve.add_argument("--console-port", type=int, help="serve the web console here")
     serve.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     serve.add_argument("--node-id", help="this node's name in a cluster (default: host name)")
     serve.add_argument(
@@ -102,12 +104,43 @@ def _parser() -> argparse.ArgumentParser:
     change = agent.add_parser("set", parents=[common], help="change an agent's team or role")
     change.add_argument("name")
     change.add_argument("--team", help="the team colleagues see them under")
-    change.add_argument("--role", choices=("agent", "supervisor"))
+    change.add_argument(
+        "--role",
+        choices=ROLES,
+        help="supervisor: may watch colleagues' sessions, sees the live desk and reports;"
+        " admin: that, and runs the console's accounts, privacy requests and settings",
+    )
     agent.add_parser("list", parents=[common], help="list agents")
     remove = agent.add_parser("remove", parents=[common], help="remove an agent")
     remove.add_argument("name")
     reset = agent.add_parser("reset-token", parents=[common], help="give an agent a new token")
     reset.add_argument("name")
+    password = agent.add_parser(
+        "password",
+        parents=[common],
+        help="set an agent's web console password (asked for twice, or read from stdin)",
+    )
+    password.add_argument("name")
+
+    contacts = sub.add_parser("contacts", help="contact records").add_subparsers(
+        dest="contacts_command", required=True, metavar="ACTION"
+    )
+    forget = contacts.add_parser(
+        "forget",
+        parents=[common],
+        help="a customer's erasure request: delete everything kept about them",
+    )
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("--contact", help="the phone number or e-mail address they gave")
+    who.add_argument("--installation", help="their app's installation id")
+    forget.add_argument("--yes", action="store_true", help="do it (it cannot be undone)")
+    retention = contacts.add_parser(
+        "retention", parents=[common], help="show or set how many days records are kept"
+    )
+    retention.add_argument("days", nargs="?", type=int, help="0 keeps them for ever")
+    contacts.add_parser(
+        "purge", parents=[common], help="delete records older than the retention now"
+    )
 
     _org_parser(sub, common)
 
@@ -169,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tls_cert=args.tls_cert,
                 tls_key=args.tls_key,
                 metrics_port=args.metrics_port,
+                console_port=args.console_port,
                 log_level=args.log_level,
                 node_id=args.node_id,
                 public_url=args.public_url,
@@ -189,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _desk(store, args)
             if args.command == "agent":
                 return _agent(store, args)
+            if args.command == "contacts":
+                return _contacts(store, args)
             if args.command == "org":
                 return org_command(store, args)
             return _sessions(store, args.since, args.json, args.rooms)
@@ -347,6 +383,9 @@ async def _run(settings: Settings) -> None:
             line += f"; node {server.node_id} at {settings.public_url}"
         if server.metrics_port is not None:
             line += f"; metrics: http://{settings.metrics_host}:{server.metrics_port}/metrics"
+        if server.console is not None:
+            scheme = "https" if settings.tls else "http"
+            line += f"; console: {scheme}://{settings.console_host}:{server.console.port}/"
         if settings.tls_cert is not None:
             line += f"; key pin: {pin_of_certificate(settings.tls_cert.read_bytes())}"
         print(line + ")", flush=True)
@@ -423,6 +462,64 @@ def _alive(pid: int) -> bool:
 # ---------------------------------------------------------------- agents
 
 
+def _me() -> str:
+    """Who runs the command (the admin log's actor)."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _read_password() -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Console password: ")
+    if getpass.getpass("Again: ") != first:
+        raise StoreError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _contacts(store: Store, args: argparse.Namespace) -> int:
+    action = args.contacts_command
+    if action == "forget":
+        if not args.yes:
+            print(
+                "This deletes every contact, note, callback request, flag and block kept"
+                " about that customer, and cannot be undone. Run again with --yes.",
+                file=sys.stderr,
+            )
+            return 2
+        count = store.records.forget_customer(
+            installation=args.installation or "", contact=args.contact or ""
+        )
+        subject = erasure_subject(args.installation or "", args.contact or "")
+        store.console.log(
+            _me(), "erased a customer", subject, f"{count} contact(s)", "command line"
+        )
+        print(f"Erased {count} contact(s) and everything kept with them.")
+    elif action == "retention":
+        if args.days is not None:
+            before = store.console.retention_days()
+            store.console.set_retention_days(args.days)
+            store.console.log(
+                _me(), "set retention", "records", f"{before} -> {args.days} days", "cli"
+            )
+        days = store.console.retention_days()
+        print(f"Records are kept {'for ever' if days == 0 else f'{days} days'}.")
+    else:
+        days = store.console.retention_days()
+        if not days:
+            print("Records are kept for ever (retention 0): nothing to delete.")
+            return 0
+        count = store.records.purge(time.time() - days * 86400)
+        print(f"Deleted {count} contact(s) older than {days} days.")
+    return 0
+
+
 def _agent(store: Store, args: argparse.Namespace) -> int:
     action = args.agent_command
     if action == "add":
@@ -431,10 +528,12 @@ def _agent(store: Store, args: argparse.Namespace) -> int:
             store.set_team(args.name, args.team)
         if args.supervisor:
             store.set_role(args.name, "supervisor")
+        store.console.log(_me(), "added agent", args.name, args.team, "command line")
         print(f"Added agent {args.name}. Give them this token; it is shown only once:")
         print(token)
     elif action == "reset-token":
         token = store.reset_token(args.name)
+        store.console.log(_me(), "reset token", args.name, "", "command line")
         print(f"New token for {args.name}; the old one no longer works. Shown only once:")
         print(token)
     elif action == "set":
@@ -446,10 +545,18 @@ def _agent(store: Store, args: argparse.Namespace) -> int:
         if args.role is not None:
             store.set_role(args.name, args.role)
         record = store.agent_record(args.name)
+        detail = f"team {record.team!r}, role {record.role}"
+        store.console.log(_me(), "changed agent", args.name, detail, "command line")
         print(f"{record.name}: team {record.team or '(none)'}, role {record.role}")
     elif action == "remove":
         store.remove_agent(args.name)
+        store.console.log(_me(), "removed agent", args.name, "", "command line")
         print(f"Removed agent {args.name}; their token no longer works.")
+    elif action == "password":
+        secret = _read_password()
+        store.console.set_password(args.name, secret)
+        store.console.log(_me(), "set console password", args.name, "", "command line")
+        print(f"{args.name} can sign in to the console with it now.")
     else:
         agents = store.list_agents()
         rows = [("NAME", "DISPLAY NAME", "ORG", "TEAM", "ROLE", "TOKEN ID", "ADDED (UTC)")]

@@ -65,6 +65,16 @@ class Settings:
     metrics_host: str = dataclasses.field(
         default="127.0.0.1", metadata=_doc("Address for the metrics port.")
     )
+    console_port: int | None = dataclasses.field(
+        default=None,
+        metadata=_doc(
+            "Serve the web console (records, live desk, admin) on this port, with the"
+            " relay's TLS certificate (off if unset)."
+        ),
+    )
+    console_host: str = dataclasses.field(
+        default="127.0.0.1", metadata=_doc("Address for the console port.")
+    )
     relay_name: str = dataclasses.field(
         default="assist-relay", metadata=_doc("Name sent to endpoints in Welcome.")
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -218,6 +219,15 @@ class Records:
             f"SELECT {_COLUMNS} FROM contacts WHERE sid = ? ORDER BY asked DESC", (sid,)
         ).fetchone()
         return ContactRow.of(row) if row else None
+
+    def open_sessions(self, within_s: float = 2 * 86400) -> list[ContactRow]:
+        """Contacts in a session now (every node's), oldest first: the live desk's rooms."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE state = 'in_session' AND asked > ?"
+            " ORDER BY started, id",
+            (time.time() - within_s,),
+        ).fetchall()
+        return [ContactRow.of(r) for r in rows]
 
     def search(
         self,

@@ -83,6 +83,7 @@ from relay.actions import (
 )
 from relay.cluster import ClusterError, ClusterUnavailableError, NodeInfo, RedisCoordinator
 from relay.config import ConfigError, Settings
+from relay.console.app import Console
 from relay.desk.config import read_desk
 from relay.desk.front import FLUSH_S, SYNC_S
 from relay.desk.lobby import RemoteAgent, WhyNot
@@ -104,6 +105,8 @@ _POST = Kind.POST
 _CAST = Kind.CAST
 #: websockets holds at most this many received frames before it stops reading the socket.
 _RECV_FRAMES = (4, 1)
+#: How often old contact records are deleted (the retention the admin set).
+_RETENTION_EVERY_S = 3600.0
 _TICK_MAX = 0.5
 #: One forwarded message in this many is timed for the relay-added latency histogram.
 _SAMPLE_EVERY = 16
@@ -261,6 +264,8 @@ class RelayServer:
         self.conns: dict[int, Connection] = {}
         self.port = 0
         self.metrics_port: int | None = None
+        #: The web console (``console_port``), or None.
+        self.console: Console | None = None
         self._server: Server | None = None
         self._metrics_server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -355,6 +360,18 @@ class RelayServer:
         if st.tls:
             _size_tls_buffers(st.tls_read_buffer_bytes)
         self.port = next(iter(self._server.sockets)).getsockname()[1]
+        if st.console_port is not None:
+            self.console = Console(self, tls=st.tls, proxy_headers=st.proxy_headers)
+            try:
+                await self.console.start(
+                    st.console_host, st.console_port, _ssl_context(st) if st.tls else None
+                )
+            except OSError as exc:
+                await self._abort_start()
+                raise ConfigError(
+                    f"cannot serve the console on {st.console_host}:{st.console_port}:"
+                    f" {exc.strerror or exc}"
+                ) from None
         if st.redis_url:
             await self._join_cluster()
         if st.metrics_port is not None:
@@ -379,7 +396,35 @@ class RelayServer:
             await self._restore_places()
             self._spawn(self._desk_loop())
             self._spawn(self._desk_flush_loop())
+        self._spawn(self._retention_loop())
         self._ticker = asyncio.create_task(self._tick_loop())
+
+    # ------------------------------------------------------------ the console's view
+
+    def desk_picture(self) -> dict[str, Any]:
+        """The live desk for the console (relay/console/live.py)."""
+        if self.core.desk is None:
+            return {"queues": [], "waiting": [], "agents": []}
+        return self.core.desk.picture()
+
+    @property
+    def desk_zone(self) -> str:
+        return self.core.desk.desk.zone if self.core.desk is not None else "UTC"
+
+    async def _retention_loop(self) -> None:
+        """Delete contact records older than the retention the admin set, hourly."""
+        while True:
+            try:
+                days = await asyncio.to_thread(self.store.console.retention_days)
+                if days:
+                    gone = await asyncio.to_thread(
+                        self.store.records.purge, time.time() - days * 86400
+                    )
+                    if gone:
+                        log.info("retention: deleted %d contact(s) older than %d days", gone, days)
+            except StoreError as exc:
+                log.warning("retention: could not delete old records: %s", exc)
+            await asyncio.sleep(_RETENTION_EVERY_S)
 
     async def _join_cluster(self) -> None:
         st = self.settings
@@ -412,6 +457,9 @@ class RelayServer:
             with contextlib.suppress(Exception):
                 await self.coordinator.stop()
             self.coordinator = None
+        if self.console is not None:
+            await self.console.stop()
+            self.console = None
 
     def not_ready(self) -> str | None:
         """Why this node should get no new sessions now, or None (``/readyz``)."""
@@ -460,6 +508,8 @@ class RelayServer:
             await asyncio.wait(background, timeout=self.settings.close_timeout_s)
         if self._metrics_server is not None:
             self._metrics_server.close()
+        if self.console is not None:
+            await self.console.stop()
         if self.coordinator is not None:
             await self.coordinator.stop()
         await asyncio.to_thread(self._audit.close, self.settings.shutdown_timeout_s)

@@ -551,7 +551,7 @@ class Relay:
                     agent.org,
                     creds.certificate,
                     creds.revocations,
-                    agent.role == "supervisor",
+                    agent.supervises,
                 ),
             )
         ]
@@ -831,7 +831,7 @@ class Relay:
         agent = conn.agent
         assert agent is not None  # READY
         refused = Send(conn.id, InviteStatus(msg.agent, msg.agent, InviteState.UNAVAILABLE, 0))
-        if agent.role != "supervisor":
+        if not agent.supervises:
             log.warning("conn %d: %r asked to supervise without the role", conn.id, agent.name)
             return [Send(conn.id, InviteStatus(msg.agent, msg.agent, InviteState.REFUSED, 0))]
         for s in self.sessions.values():

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from common.messages import MAX_NAME
 from relay import records
+from relay.console.data import ConsoleData
 from relay.records import Records
 from relay.sql import Database, StoreError, Transaction, open_database
 
@@ -72,8 +73,10 @@ _PUT_META = (
 )
 
 
-#: What an agent may do in rooms besides leading its own sessions.
-ROLES = ("agent", "supervisor")
+#: What an agent may do besides leading their own sessions. A supervisor may ask to
+#: watch colleagues' sessions, block customers, and sees the console's live desk and
+#: reports; an admin may do all that and runs the console's accounts and settings.
+ROLES = ("agent", "supervisor", "admin")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -84,8 +87,13 @@ class AgentRecord:
     token_id: str
     created: float
     team: str = ""
-    #: ``agent`` or ``supervisor`` (may ask to watch a colleague's session).
+    #: One of :data:`ROLES`.
     role: str = "agent"
+
+    @property
+    def supervises(self) -> bool:
+        """May watch colleagues' sessions and block customers (supervisors and admins)."""
+        return self.role in ("supervisor", "admin")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -242,6 +250,8 @@ class Store:
         self._key = token_key
         #: Contact records: the console's, the reports' and the customer history's.
         self.records = Records(db)
+        #: The web console's passwords, browser sessions, admin log and settings.
+        self.console = ConsoleData(db)
 
     @property
     def where(self) -> str:

@@ -62,6 +62,8 @@ class Queue:
 class Desk:
     queues: tuple[Queue, ...]
     callback_offer_above_s: float
+    #: The desk's default time zone (the console shows times in it).
+    zone: str = "UTC"
 
     def queue(self, queue_id: str) -> Queue | None:
         return next((q for q in self.queues if q.id == queue_id), None)
@@ -95,7 +97,7 @@ def desk_from_mapping(data: Mapping[str, Any], source: str = "desk file") -> Des
         if any(other.id == queue.id for other in queues):
             raise ConfigError(f"{source}: two queues have the id {queue.id!r}; ids must differ")
         queues.append(queue)
-    return Desk(tuple(queues), above)
+    return Desk(tuple(queues), above, zone)
 
 
 def _queue(q: Mapping[str, Any], where: str, zone: str) -> Queue:

@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from common.errors import ProtocolError
 from common.messages import (
@@ -552,6 +553,57 @@ class DeskFront:
             )
         return Queues(tuple(out))
 
+    def picture(self, limit: int = 200) -> dict[str, Any]:
+        """The live desk as the console shows it: each queue (open, waiting, the longest
+        wait, agents serving, the wait a newcomer is told), the waiting customers
+        (longest first, at most ``limit``), and the agents with their sessions. Times
+        are Unix seconds, so the page counts waits on by itself."""
+        wall, mono = self._wall(), self._monotonic()
+        queues: list[dict[str, Any]] = []
+        for info in self.queues().queues:
+            longest = min((w.since for w in self.lobby.waiting(info.id)), default=None)
+            queues.append(
+                {
+                    "id": info.id,
+                    "name": info.name,
+                    "name_ko": info.name_ko,
+                    "open": info.open,
+                    "waiting": info.waiting,
+                    "wait_min": info.wait_min if info.wait_min <= 24 * 60 else -1,
+                    "serving": info.serving,
+                    "longest_since": None if longest is None else round(wall - (mono - longest)),
+                }
+            )
+        everyone = sorted(
+            (w for q in self.desk.queues for w in self.lobby.waiting(q.id)),
+            key=lambda w: (w.since, w.ticket),
+        )
+        people: list[dict[str, Any]] = []
+        for w in everyone[:limit]:
+            asker = self.askers.get(w.ticket)
+            if asker is None:
+                continue
+            people.append(
+                {
+                    "queue": w.queue,
+                    "name": asker.ask.name,
+                    "topic": asker.ask.description[:120],
+                    "since": round(wall - (mono - w.since)),
+                    "earlier": asker.earlier,
+                    "away": asker.cid is None and asker.mine,
+                }
+            )
+        agents = [
+            {
+                "name": a.name,
+                "presence": a.presence.value,
+                "sessions": a.sessions,
+                "max_sessions": a.max_sessions,
+            }
+            for a in sorted(self.lobby.agents(), key=lambda a: a.name)
+        ]
+        return {"queues": queues, "waiting": people, "agents": agents}
+
     def _planner(self, queue_id: str) -> CallbackPlanner | None:
         queue = self.desk.queue(queue_id)
         if queue is None:
@@ -655,7 +707,7 @@ class DeskFront:
         """A supervisor blocks a customer from the queues: the one waiting with
         ``msg.ticket`` (their desk's list), or ``installation`` (their session's
         customer). Kept first; :meth:`blocked` applies it."""
-        if agent.role != "supervisor":
+        if not agent.supervises:
             return [self._no(cid, "NOT_SUPERVISOR")]
         if installation is None:
             asker = self.askers.get(msg.ticket)

@@ -1,0 +1,701 @@
+"""The web console: pages for agents, supervisors and admins, served by the relay.
+
+aiohttp serves it inside the relay's event loop, on its own port (``console_port``)
+and with the relay's TLS certificate; Jinja2 renders the pages on the server (no
+build step, no CDN: a desk's network may have no internet). Every database call
+runs in a worker thread; the loop never waits on the database.
+
+Security (docs/security.md, "The console"):
+
+* every route names the least role it needs (``ROUTES``); the middleware refuses
+  anyone below it, and tests walk the table endpoint by endpoint;
+* the session cookie is HttpOnly, Secure (over TLS, with the ``__Host-`` prefix) and
+  SameSite=Strict; every form carries the session's CSRF token, checked on every
+  POST, and a POST whose ``Origin`` is another site is refused;
+* the sign-in form has its own CSRF token (a random cookie and the same value in
+  the form), and sign-ins are rate-limited per address and per account;
+* every response carries a strict Content-Security-Policy (scripts and styles from
+  this origin only), no framing, no sniffing, no referrer; signed-in pages are
+  never cached;
+* every admin action is written to the admin log with who, when and from where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import hmac
+import logging
+import secrets
+import ssl
+import time
+import zoneinfo
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from relay.console import text
+from relay.console.auth import SignInLimits, allowed, sees_contact
+from relay.console.data import ConsoleSession, erasure_subject
+from relay.console.live import KEEPALIVE_S, LiveDesk
+from relay.records import CONTACT_STATES, ContactRow
+from relay.sql import DatabaseUnavailableError, StoreError
+from relay.store import ROLES, Store
+
+log = logging.getLogger("relay.console")
+
+__all__ = ["Console", "ConsoleHost", "ROUTES"]
+
+HERE = Path(__file__).parent
+#: Requests larger than this are refused (forms are small).
+MAX_BODY = 64 * 1024
+PAGE = 50
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: What the middleware learnt of a request: who is signed in, the POSTed form, and
+#: the sign-in form's own CSRF token.
+ME = web.RequestKey("me", ConsoleSession)
+FORM = web.RequestKey("form", MultiDictProxy)
+PRE_CSRF = web.RequestKey("pre_csrf", str)
+
+
+class ConsoleHost(Protocol):
+    """What the console needs of the relay it runs in."""
+
+    store: Store
+
+    def desk_picture(self) -> dict[str, Any]: ...
+
+    @property
+    def desk_zone(self) -> str: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: str  # the Console method's name
+    role: str  # the least role: "public", "agent", "supervisor" or "admin"
+
+
+#: Every route and the least role it needs. Nothing is served that is not here.
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/signin", "signin_page", "public"),
+    Route("POST", "/signin", "signin", "public"),
+    Route("GET", "/lang/{lang}", "set_lang", "public"),
+    Route("POST", "/signout", "signout", "agent"),
+    Route("GET", "/", "home", "agent"),
+    Route("GET", "/contacts", "contacts", "agent"),
+    Route("GET", "/contacts/{cid}", "contact", "agent"),
+    Route("POST", "/contacts/{cid}/notes", "add_note", "agent"),
+    Route("POST", "/contacts/{cid}/outcome", "set_outcome", "agent"),
+    Route("GET", "/desk", "desk", "supervisor"),
+    Route("GET", "/desk/events", "desk_events", "supervisor"),
+    Route("GET", "/audit", "audit", "admin"),
+    Route("GET", "/admin/agents", "agents", "admin"),
+    Route("POST", "/admin/agents/{name}", "change_agent", "admin"),
+    Route("GET", "/admin/privacy", "privacy", "admin"),
+    Route("POST", "/admin/privacy/erase", "erase", "admin"),
+    Route("POST", "/admin/privacy/retention", "set_retention", "admin"),
+)
+
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class _Refused(Exception):
+    """A request the console answers with a page saying why (not a traceback)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Console:
+    """The console's aiohttp application for one relay."""
+
+    def __init__(self, host: ConsoleHost, *, tls: bool, proxy_headers: bool = False) -> None:
+        self.host = host
+        self.store = host.store
+        self.tls = tls
+        self.proxy_headers = proxy_headers
+        self.cookie = "__Host-assist" if tls else "assist"
+        self.pre_cookie = "__Host-assist-pre" if tls else "assist-pre"
+        self.limits = SignInLimits()
+        self.live = LiveDesk(self._picture)
+        self._names: dict[str, tuple[str, str]] = {}
+        self._names_at = 0.0
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.app = web.Application(
+            middlewares=[self._headers, self._guard], client_max_size=MAX_BODY
+        )
+        for route in ROUTES:
+            self.app.router.add_route(route.method, route.path, self._wrap(route))
+        self.app.router.add_static("/static/", HERE / "static", append_version=False)
+        self.app.on_shutdown.append(self._shutdown)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------ serving
+
+    async def start(self, host: str, port: int, ssl_context: ssl.SSLContext | None) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port, ssl_context=ssl_context, backlog=128)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _shutdown(self, app: web.Application) -> None:
+        await self.live.close()
+
+    def _wrap(self, route: Route) -> Handler:
+        method: Handler = getattr(self, route.handler)
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await method(request)
+
+        handle.console_route = route  # type: ignore[attr-defined]  # read by _guard
+        return handle
+
+    # ------------------------------------------------------------ middlewares
+
+    @web.middleware
+    async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except _Refused as exc:
+            response = self._page(request, "error.html", {"message": exc.message}, exc.status)
+        except DatabaseUnavailableError:
+            message = text.t(
+                self._lang(request),
+                "The database does not answer. Try again in a minute; if it goes on, tell the relay's admin.",
+            )
+            response = self._page(request, "error.html", {"message": message}, 503)
+        except web.HTTPException as exc:
+            if exc.status < 400 or exc.status == 405:  # redirects are raised, not returned
+                self._secure(request, exc.headers)
+                raise
+            message = text.t(self._lang(request), "There is no such page.")
+            response = self._page(request, "error.html", {"message": message}, exc.status)
+        if not response.prepared:  # a stream sets them itself, before it starts
+            self._secure(request, response.headers)
+        return response
+
+    def _secure(self, request: web.Request, h: Any) -> None:
+        h["Content-Security-Policy"] = _CSP
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "no-referrer"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if self.tls:
+            h["Strict-Transport-Security"] = "max-age=31536000"
+        if "Cache-Control" not in h and not request.path.startswith("/static/"):
+            h["Cache-Control"] = "no-store"
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The role check and the CSRF check, for every route in one place."""
+        if request.path.startswith("/static/"):
+            return await handler(request)
+        route: Route | None = getattr(request.match_info.handler, "console_route", None)
+        if route is None:  # no such page (aiohttp's own 404 or 405 handler)
+            return await handler(request)
+        me = await self._session(request)
+        if me is not None:
+            request[ME] = me
+        if route.role != "public":
+            if me is None:
+                if request.method == "GET" and route.handler != "desk_events":
+                    raise web.HTTPSeeOther(f"/signin?next={request.path_qs}")
+                raise _Refused(401, text.t(self._lang(request), "Sign in first."))
+            if not allowed(me.role, route.role):
+                raise _Refused(
+                    403,
+                    text.t(
+                        self._lang(request),
+                        "Your role may not open this page. Ask an admin if you need it.",
+                    ),
+                )
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            if origin is not None and origin != self._origin(request):
+                raise _Refused(
+                    403,
+                    text.t(
+                        self._lang(request),
+                        "This form was sent from another site; nothing was changed.",
+                    ),
+                )
+            form = await request.post()
+            request[FORM] = form
+            expected = me.csrf if me is not None else request.cookies.get(self.pre_cookie, "")
+            sent = str(form.get("csrf", ""))
+            if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+                raise _Refused(
+                    403,
+                    text.t(
+                        self._lang(request),
+                        "This form has expired. Open the page again and send it once more.",
+                    ),
+                )
+        return await handler(request)
+
+    def _origin(self, request: web.Request) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{request.host}"
+
+    def address(self, request: web.Request) -> str:
+        if self.proxy_headers:
+            forwarded = request.headers.get("X-Forwarded-For", "")
+            if forwarded:
+                return forwarded.split(",")[-1].strip()[:64]
+        return request.remote or "?"
+
+    async def _session(self, request: web.Request) -> ConsoleSession | None:
+        token = request.cookies.get(self.cookie, "")
+        if not token:
+            return None
+        return await asyncio.to_thread(self.store.console.session, token)
+
+    # ------------------------------------------------------------ rendering
+
+    def _lang(self, request: web.Request) -> str:
+        chosen = request.cookies.get("lang", "")
+        if chosen in text.LANGS:
+            return chosen
+        accept = request.headers.get("Accept-Language", "")
+        return "ko" if accept.lower().startswith("ko") else "en"
+
+    def _page(
+        self,
+        request: web.Request,
+        template: str,
+        values: Mapping[str, Any],
+        status: int = 200,
+    ) -> web.Response:
+        lang = self._lang(request)
+        me = request.get(ME)
+        zone = _zone(self.host.desk_zone)
+
+        def when(ts: float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+            if ts is None:
+                return "–"
+            return dt.datetime.fromtimestamp(ts, zone).strftime(fmt)
+
+        page = self.env.get_template(template).render(
+            _=lambda s, **kw: text.t(lang, s, **kw),
+            lang=lang,
+            me=me,
+            allowed=allowed,
+            path=request.path,
+            when=when,
+            duration=_duration,
+            state_name=lambda s: text.t(lang, text.STATE_NAMES.get(s) or s),
+            csrf=me.csrf if me is not None else request.get(PRE_CSRF, ""),
+            **values,
+        )
+        return web.Response(text=page, content_type="text/html", charset="utf-8", status=status)
+
+    # ------------------------------------------------------------ signing in and out
+
+    async def signin_page(self, request: web.Request) -> web.StreamResponse:
+        return self._signin_form(request, "", 200)
+
+    def _signin_form(self, request: web.Request, error: str, status: int) -> web.Response:
+        pre = secrets.token_urlsafe(24)
+        request[PRE_CSRF] = pre
+        nxt = request.query.get("next", "") or str(request.get(FORM, {}).get("next", ""))
+        response = self._page(request, "signin.html", {"error": error, "next": _local(nxt)}, status)
+        response.set_cookie(
+            self.pre_cookie, pre, path="/", secure=self.tls, httponly=True, samesite="Strict"
+        )
+        return response
+
+    async def signin(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        name = str(form.get("name", "")).strip()[:64]
+        password = str(form.get("password", ""))
+        address, now, lang = self.address(request), time.time(), self._lang(request)
+        if self.limits.blocked(address, name, now):
+            message = text.t(lang, "Too many failed sign-ins. Wait a minute and try again.")
+            return self._signin_form(request, message, 429)
+        ok = bool(name) and await asyncio.to_thread(
+            self.store.console.check_password, name, password
+        )
+        if not ok:
+            self.limits.failed(address, name, now)
+            log.info("console: failed sign-in for %r from %s", name, address)
+            message = text.t(lang, "That name and password do not match. Check them and try again.")
+            return self._signin_form(request, message, 401)
+        token = await asyncio.to_thread(self.store.console.open_session, name, address)
+        await asyncio.to_thread(self.store.console.log, name, "signed in", name, "", address)
+        response = web.HTTPSeeOther(_local(str(form.get("next", ""))) or "/")
+        response.set_cookie(
+            self.cookie, token, path="/", secure=self.tls, httponly=True, samesite="Strict"
+        )
+        response.del_cookie(self.pre_cookie, path="/")
+        raise response
+
+    async def signout(self, request: web.Request) -> web.StreamResponse:
+        await asyncio.to_thread(self.store.console.close_session, request.cookies[self.cookie])
+        response = web.HTTPSeeOther("/signin")
+        response.del_cookie(self.cookie, path="/")
+        raise response
+
+    async def set_lang(self, request: web.Request) -> web.StreamResponse:
+        lang = request.match_info["lang"]
+        if lang not in text.LANGS:
+            raise web.HTTPNotFound()
+        response = web.HTTPSeeOther(_local(request.query.get("next", "")) or "/")
+        response.set_cookie(
+            "lang", lang, path="/", secure=self.tls, samesite="Lax", max_age=365 * 86400
+        )
+        raise response
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        raise web.HTTPSeeOther("/desk" if allowed(me.role, "supervisor") else "/contacts")
+
+    # ------------------------------------------------------------ contacts
+
+    async def contacts(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        q = request.query
+        zone = _zone(self.host.desk_zone)
+        since = _day(q.get("from", ""), zone)
+        until = _day(q.get("to", ""), zone, end=True)
+        state = q.get("state", "") if q.get("state", "") in CONTACT_STATES else ""
+        page = max(1, _int(q.get("page", "1"), 1))
+        agent = q.get("agent", "")[:64]
+        if not allowed(me.role, "supervisor"):
+            agent = me.agent  # an agent searches their own contacts
+        rows, total = await asyncio.to_thread(
+            self.store.records.search,
+            q.get("q", "")[:200],
+            since=since,
+            until=until,
+            queue=q.get("queue", "")[:64],
+            agent=agent,
+            state=state,
+            limit=PAGE,
+            offset=(page - 1) * PAGE,
+        )
+        return self._page(
+            request,
+            "contacts.html",
+            {
+                "rows": rows,
+                "total": total,
+                "page": page,
+                "pages": max(1, (total + PAGE - 1) // PAGE),
+                "q": q,
+                "states": CONTACT_STATES,
+                "query": _query_without_page(q),
+            },
+        )
+
+    async def _contact_for(self, request: web.Request) -> ContactRow:
+        me = request[ME]
+        row = await asyncio.to_thread(self.store.records.contact, request.match_info["cid"])
+        if row is None or not sees_contact(me.role, me.agent, row.agents or row.agent):
+            # The same answer whether it does not exist or is not theirs to see.
+            raise _Refused(
+                404,
+                text.t(self._lang(request), "There is no such contact, or it is not yours to see."),
+            )
+        return row
+
+    async def contact(self, request: web.Request) -> web.StreamResponse:
+        row = await self._contact_for(request)
+
+        def load() -> tuple[Any, Any, Any]:
+            notes = self.store.records.notes(row.id)
+            history = self.store.records.history(
+                installation=row.installation, contact=row.customer_contact, but=row.id
+            )
+            events = self.store.room_events(row.sid) if row.sid else []
+            return notes, history, events
+
+        notes, history, events = await asyncio.to_thread(load)
+        me = request[ME]
+        history = [h for h in history if sees_contact(me.role, me.agent, h.agents or h.agent)]
+        return self._page(
+            request,
+            "contact.html",
+            {"c": row, "notes": notes, "history": history, "events": events},
+        )
+
+    async def add_note(self, request: web.Request) -> web.StreamResponse:
+        row = await self._contact_for(request)
+        me = request[ME]
+        note = str(request[FORM].get("text", ""))
+        try:
+            await asyncio.to_thread(
+                self.store.records.add_note, row.id, me.agent, note, time.time()
+            )
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther(f"/contacts/{row.id}#notes")
+
+    async def set_outcome(self, request: web.Request) -> web.StreamResponse:
+        row = await self._contact_for(request)
+        form = request[FORM]
+        resolved = {"yes": True, "no": False}.get(str(form.get("resolved", "")))
+        try:
+            await asyncio.to_thread(
+                lambda: self.store.records.set_outcome(
+                    row.id, resolved=resolved, tags=str(form.get("tags", "")), at=time.time()
+                )
+            )
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther(f"/contacts/{row.id}")
+
+    # ------------------------------------------------------------ the live desk
+
+    async def desk(self, request: web.Request) -> web.StreamResponse:
+        return self._page(request, "desk.html", {})
+
+    async def _picture(self) -> dict[str, Any]:
+        picture = self.host.desk_picture()
+        rooms, names = await asyncio.to_thread(self._rooms_and_names)
+        for a in picture.get("agents", []):
+            a["display"], a["team"] = names.get(a["name"], (a["name"], ""))
+        picture["rooms"] = rooms
+        return picture
+
+    def _rooms_and_names(self) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
+        now = time.time()
+        if now - self._names_at > 30:
+            self._names = {a.name: (a.display_name, a.team) for a in self.store.list_agents()}
+            self._names_at = now
+        rooms = [
+            {
+                "id": c.id,
+                "agent": c.agent,
+                "agents": c.agents.split(),
+                "queue": c.queue,
+                "customer": c.customer_name,
+                "started": c.started,
+            }
+            for c in self.store.records.open_sessions()
+        ]
+        return rooms, self._names
+
+    async def desk_events(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-store",
+                "X-Accel-Buffering": "no",
+            }
+        )
+        self._secure(request, response.headers)
+        await response.prepare(request)
+        q = self.live.watch()
+        try:
+            await response.write(b"retry: 2000\n\n")
+            while True:
+                try:
+                    data = await asyncio.wait_for(q.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    data = b": keep-alive\n\n"
+                if data is None:
+                    break
+                await response.write(data)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.live.unwatch(q)
+        return response
+
+    # ------------------------------------------------------------ admin
+
+    async def audit(self, request: web.Request) -> web.StreamResponse:
+        page = max(1, _int(request.query.get("page", "1"), 1))
+        rows, total = await asyncio.to_thread(
+            self.store.console.admin_log, PAGE * 2, (page - 1) * PAGE * 2
+        )
+        return self._page(
+            request,
+            "audit.html",
+            {"rows": rows, "total": total, "page": page, "pages": max(1, -(-total // (PAGE * 2)))},
+        )
+
+    async def agents(self, request: web.Request) -> web.StreamResponse:
+        def load() -> list[tuple[Any, bool]]:
+            return [(a, self.store.console.has_password(a.name)) for a in self.store.list_agents()]
+
+        rows = await asyncio.to_thread(load)
+        return self._page(request, "agents.html", {"rows": rows, "roles": ROLES})
+
+    async def change_agent(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        name = request.match_info["name"]
+        form = request[FORM]
+        lang = self._lang(request)
+        role = str(form.get("role", ""))
+        team = str(form.get("team", "")).strip()
+        password = str(form.get("password", ""))
+        changes: list[str] = []
+
+        def apply() -> None:
+            current = self.store.agent_record(name)
+            if role and role != current.role:
+                if name == me.agent and role != "admin":
+                    raise _Refused(
+                        400,
+                        text.t(
+                            lang, "You cannot take away your own admin role; ask another admin."
+                        ),
+                    )
+                self.store.set_role(name, role)
+                changes.append(f"role {current.role} -> {role}")
+            if team != current.team:
+                self.store.set_team(name, team)
+                changes.append(f"team {current.team!r} -> {team!r}")
+            if password:
+                self.store.console.set_password(name, password)
+                changes.append("console password set")
+            if changes:
+                self.store.console.log(
+                    me.agent, "changed agent", name, "; ".join(changes), self.address(request)
+                )
+
+        try:
+            await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(400, text.t(lang, text.store_sentence(str(exc)))) from None
+        raise web.HTTPSeeOther("/admin/agents")
+
+    async def privacy(self, request: web.Request) -> web.StreamResponse:
+        days = await asyncio.to_thread(self.store.console.retention_days)
+        done = request.query.get("erased")
+        return self._page(
+            request,
+            "privacy.html",
+            {"days": days, "erased": None if done is None else _int(done, 0)},
+        )
+
+    async def erase(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        form = request[FORM]
+        installation = str(form.get("installation", "")).strip()[:128]
+        contact = str(form.get("contact", "")).strip()[:128]
+        if str(form.get("confirm", "")) != "yes":
+            raise _Refused(
+                400,
+                text.t(self._lang(request), "Tick the box to confirm: erasing cannot be undone."),
+            )
+
+        def apply() -> int:
+            count = self.store.records.forget_customer(installation=installation, contact=contact)
+            self.store.console.log(
+                me.agent,
+                "erased a customer",
+                erasure_subject(installation, contact),
+                f"{count} contact(s)",
+                self.address(request),
+            )
+            return count
+
+        try:
+            count = await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther(f"/admin/privacy?erased={count}")
+
+    async def set_retention(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        days = _int(str(request[FORM].get("days", "")), -1)
+
+        def apply() -> None:
+            before = self.store.console.retention_days()
+            self.store.console.set_retention_days(days)
+            self.store.console.log(
+                me.agent, "set retention", "records", f"{before} -> {days} days",
+                self.address(request),
+            )  # fmt: skip
+
+        try:
+            await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther("/admin/privacy")
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h {s % 3600 // 60:02d}m"
+
+
+def _int(raw: str, default: int) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        return default
+
+
+def _day(raw: str, zone: dt.tzinfo, *, end: bool = False) -> float | None:
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+    if end:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), zone).timestamp()
+
+
+def _local(path: str) -> str:
+    """Only this site's own paths are followed after signing in (no open redirect)."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path[:500]
+    return ""
+
+
+def _query_without_page(q: Mapping[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in q.items() if k != "page" and v})

@@ -1,0 +1,294 @@
+"""The console over real HTTPS (a relay in process, port 0, the run's throwaway CA):
+every route's role check, sign-in and its limits, CSRF, the security headers, the
+records' pages, privacy requests and the live desk's stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+from yarl import URL
+
+from common.messages import Auth, AuthOk, Leave, Presence, PresenceState, Role, Standing, Take
+from relay.console.app import ROUTES
+from relay.store import Store
+from tests.console.harness import PASSWORD, Browser, Setup, ask, console_relay, prepare
+from tests.helpers.relay_harness import Client, run
+from tools.throwaway_ca import ThrowawayCA
+
+FILLED = {"{cid}": "nope", "{name}": "bob", "{lang}": "ko"}
+
+
+@pytest.fixture
+def setup(tmp_path: Path, throwaway_ca: ThrowawayCA) -> Setup:
+    return prepare(tmp_path, throwaway_ca)
+
+
+def _path(template: str) -> str:
+    for key, value in FILLED.items():
+        template = template.replace(key, value)
+    return template
+
+
+def test_every_route_refuses_anyone_below_its_role(setup: Setup) -> None:
+    """Walk the route table: signed out, as agent, supervisor and admin. Below the role:
+    GET pages send to the sign-in (signed out) or say 403; POSTs change nothing."""
+    assert all(r.role in ("public", "agent", "supervisor", "admin") for r in ROUTES)
+    rank = {"public": -1, "agent": 0, "supervisor": 1, "admin": 2}
+
+    async def main() -> None:
+        async with console_relay(setup) as (_, base):
+            browsers = {"": Browser(base, setup.ca)}
+            for who in ("alice", "sam", "ada"):
+                browsers[who] = Browser(base, setup.ca)
+                assert await browsers[who].sign_in(who) == 303
+            roles = {"": -1, "alice": 0, "sam": 1, "ada": 2}
+            try:
+                for route in ROUTES:
+                    if route.path in ("/desk/events", "/signout") or route.role == "public":
+                        continue  # the stream: its own test; signing out: at the end
+                    for who, b in browsers.items():
+                        path = _path(route.path)
+                        if route.method == "GET":
+                            status, body, r = await b.get(path)
+                        else:
+                            status, body, r = await b.post(path, {"role": "admin"})
+                        below = roles[who] < rank[route.role]
+                        where = f"{route.method} {route.path} as {who or 'nobody'}"
+                        if below and not who:
+                            if route.method == "GET":
+                                assert status == 303, where
+                                assert r.headers["Location"].startswith("/signin"), where
+                            else:
+                                assert status in (401, 403), where
+                        elif below:
+                            assert status == 403, where
+                            assert "may not open this page" in body, where
+                        else:
+                            assert status not in (401, 403), where
+                # The supervisor's POSTs above changed nothing: bob is still an agent.
+                status, body, _ = await browsers["ada"].get("/admin/agents")
+                assert status == 200
+            finally:
+                for b in browsers.values():
+                    await b.close()
+        store = Store.open(setup.data)
+        try:
+            assert store.agent_record("bob").role == "admin"  # only the admin's POST did
+            assert store.agent_record("alice").role == "agent"
+        finally:
+            store.close()
+
+    run(main())
+
+
+def test_sign_in_rejects_a_bad_password_and_slows_guessing(setup: Setup) -> None:
+    async def main() -> None:
+        async with console_relay(setup) as (_, base):
+            b = Browser(base, setup.ca)
+            try:
+                await b.get("/signin")
+                status, body, _ = await b.post("/signin", {"name": "alice", "password": "wrong"})
+                assert status == 401 and "do not match" in body
+                status, body, _ = await b.post("/signin", {"name": "nobody", "password": "x"})
+                assert status == 401 and "do not match" in body  # the same answer
+                for _ in range(5):
+                    status, body, _ = await b.post(
+                        "/signin", {"name": "alice", "password": "guess"}
+                    )
+                assert status == 429 and "Too many failed sign-ins" in body
+                # Even the right password waits now, for that account.
+                status, _, _ = await b.post("/signin", {"name": "alice", "password": PASSWORD})
+                assert status == 429
+                bob = Browser(base, setup.ca)
+                assert await bob.sign_in("bob") == 303  # another account is not held up
+                await bob.close()
+            finally:
+                await b.close()
+
+    run(main())
+
+
+def test_cookies_csrf_and_security_headers(setup: Setup) -> None:
+    async def main() -> None:
+        async with console_relay(setup) as (_, base):
+            b = Browser(base, setup.ca)
+            try:
+                await b.get("/signin")
+                # The sign-in form itself needs its token.
+                status, body, _ = await b.post(
+                    "/signin", {"name": "ada", "password": PASSWORD}, csrf="forged"
+                )
+                assert status == 403 and "expired" in body
+                await b.get("/signin")
+                status, _, r = await b.post("/signin", {"name": "ada", "password": PASSWORD})
+                assert status == 303
+                cookie = r.headers.getall("Set-Cookie")
+                session = next(c for c in cookie if c.startswith("__Host-assist="))
+                for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
+                    assert flag in session, session
+                status, body, r = await b.get("/admin/privacy")
+                assert status == 200
+                h = r.headers
+                assert "script-src 'self'" in h["Content-Security-Policy"]
+                assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+                assert h["X-Frame-Options"] == "DENY" and h["X-Content-Type-Options"] == "nosniff"
+                assert h["Cache-Control"] == "no-store"
+                assert h["Strict-Transport-Security"].startswith("max-age=")
+                # A form without the session's token, or from another site, changes nothing.
+                status, body, _ = await b.post("/admin/privacy/retention", {"days": "7"}, csrf="x")
+                assert status == 403
+                status, body, _ = await b.post(
+                    "/admin/privacy/retention",
+                    {"days": "7"},
+                    headers={"Origin": "https://evil.example"},
+                )
+                assert status == 403 and "another site" in body
+                status, body, _ = await b.get("/admin/privacy")
+                assert 'value="365"' in body
+                status, _, _ = await b.post("/admin/privacy/retention", {"days": "30"})
+                assert status == 303
+                status, body, _ = await b.get("/admin/privacy")
+                assert 'value="30"' in body
+                # Signing out ends the session on the server, not only in the browser.
+                token = b.session.cookie_jar.filter_cookies(URL(base))["__Host-assist"].value
+                await b.post("/signout")
+                other = Browser(base, setup.ca)
+                other.session.cookie_jar.update_cookies({"__Host-assist": token})
+                status, _, r = await other.get("/contacts")
+                assert status == 303 and r.headers["Location"].startswith("/signin")
+                await other.close()
+                status, _, _ = await b.get("/no/such/page")
+                assert status == 404
+            finally:
+                await b.close()
+
+    run(main())
+
+
+def test_records_pages_show_each_agent_only_their_contacts(setup: Setup) -> None:
+    async def main() -> None:
+        async with console_relay(setup) as (relay, base):
+            customer = await Client.connect(relay.url, Role.CUSTOMER, ssl=_ssl(setup))
+            await customer.send(ask("inst-00000001", "Kim Chulsoo 김철수", "프린터가 안 돼요"))
+            await customer.expect(Standing)
+            agent = await Client.connect(relay.url, Role.AGENT, ssl=_ssl(setup))
+            await agent.send(Auth(setup.tokens["alice"], bytes(32)))
+            await agent.expect(AuthOk)
+            await agent.send(Presence(PresenceState.AVAILABLE))
+            await agent.send(Take())
+            for _ in range(20):
+                if type(await agent.recv()).__name__ == "Paired":
+                    break
+            await asyncio.sleep(0.5)  # the audit writer has written the rows
+            alice, bob, sam = (Browser(base, setup.ca) for _ in range(3))
+            try:
+                for b, who in ((alice, "alice"), (bob, "bob"), (sam, "sam")):
+                    assert await b.sign_in(who) == 303
+                status, body, _ = await alice.get("/contacts?q=김철수")
+                assert status == 200 and "Kim Chulsoo 김철수" in body and "1 contacts" in body
+                cid = re.search(r'href="/contacts/([^"]+)"', body).group(1)  # type: ignore[union-attr]
+                status, body, _ = await alice.get(f"/contacts/{cid}")
+                assert status == 200 and "프린터가 안 돼요" in body
+                status, _, _ = await alice.post(
+                    f"/contacts/{cid}/notes", {"text": "Reinstalled the driver"}
+                )
+                assert status == 303
+                status, _, _ = await alice.post(
+                    f"/contacts/{cid}/outcome", {"resolved": "yes", "tags": "printer"}
+                )
+                assert status == 303
+                status, body, _ = await alice.get(f"/contacts/{cid}")
+                assert "Reinstalled the driver" in body and 'value="printer"' in body
+                # Bob was not part of it: not in his search, and not by its address.
+                status, body, _ = await bob.get("/contacts?q=김철수")
+                assert "0 contacts" in body
+                status, body, _ = await bob.get(f"/contacts/{cid}")
+                assert status == 404 and "not yours to see" in body
+                status, _, _ = await bob.post(f"/contacts/{cid}/notes", {"text": "sneaky"})
+                assert status == 404
+                # A supervisor sees it, and finds it by the note.
+                status, body, _ = await sam.get("/contacts?q=driver")
+                assert "Kim Chulsoo 김철수" in body
+                # Korean pages.
+                await sam.get("/lang/ko")
+                status, body, _ = await sam.get("/contacts")
+                assert "상담 기록" in body and "상담 1건" in body
+            finally:
+                for b in (alice, bob, sam):
+                    await b.close()
+
+    run(main())
+
+
+def test_an_admin_erases_a_customer_and_the_log_keeps_no_detail_of_them(setup: Setup) -> None:
+    async def main() -> None:
+        async with console_relay(setup) as (relay, base):
+            customer = await Client.connect(relay.url, Role.CUSTOMER, ssl=_ssl(setup))
+            await customer.send(ask("inst-00000002", "Lee Younghee"))
+            await customer.expect(Standing)
+            await customer.send(Leave())
+            await asyncio.sleep(0.5)
+            ada = Browser(base, setup.ca)
+            try:
+                await ada.sign_in("ada")
+                status, body, _ = await ada.get("/contacts?q=Younghee")
+                assert "1 contacts" in body
+                status, body, _ = await ada.post(
+                    "/admin/privacy/erase", {"contact": "010-1234-5678"}
+                )
+                assert status == 400 and "cannot be undone" in body  # not confirmed
+                status, _, r = await ada.post(
+                    "/admin/privacy/erase", {"contact": "010-1234-5678", "confirm": "yes"}
+                )
+                assert status == 303 and r.headers["Location"] == "/admin/privacy?erased=1"
+                status, body, _ = await ada.get("/contacts?q=Younghee")
+                assert "0 contacts" in body
+                status, body, _ = await ada.get("/audit")
+                assert "erased a customer" in body and "sha256:" in body
+                assert "010-1234-5678" not in body and "Younghee" not in body
+            finally:
+                await ada.close()
+
+    run(main())
+
+
+def test_the_live_desk_stream_shows_a_new_customer_within_two_seconds(setup: Setup) -> None:
+    async def main() -> None:
+        async with console_relay(setup) as (relay, base):
+            sam = Browser(base, setup.ca)
+            try:
+                await sam.sign_in("sam")
+                async with sam.session.get(base + "/desk/events") as stream:
+                    assert stream.headers["Content-Type"].startswith("text/event-stream")
+
+                    async def next_picture() -> dict[str, object]:
+                        while True:
+                            line = (await stream.content.readline()).decode()
+                            if line.startswith("data: "):
+                                return json.loads(line[6:])["desk"]  # type: ignore[no-any-return]
+
+                    first = await asyncio.wait_for(next_picture(), 5)
+                    assert first["waiting"] == []
+                    customer = await Client.connect(relay.url, Role.CUSTOMER, ssl=_ssl(setup))
+                    await customer.send(ask("inst-00000003", "Choi Minsu 최민수"))
+                    await customer.expect(Standing)
+                    loop = asyncio.get_running_loop()
+                    asked = loop.time()
+                    picture = await asyncio.wait_for(next_picture(), 5)
+                    assert loop.time() - asked <= 2.0
+                    assert [w["name"] for w in picture["waiting"]] == ["Choi Minsu 최민수"]  # type: ignore[index]
+                    assert picture["queues"][0]["waiting"] == 1  # type: ignore[index]
+            finally:
+                await sam.close()
+
+    run(main())
+
+
+def _ssl(setup: Setup) -> object:
+    import ssl
+
+    return ssl.create_default_context(cafile=str(setup.ca.cert_path))
