@@ -202,7 +202,7 @@ class Console:
         h["Content-Security-Policy"] = _CSP
         h["X-Content-Type-Options"] = "nosniff"
         h["X-Frame-Options"] = "DENY"
-        h["Referrer-Policy"] = "no-referrer"
+        h["Referrer-Policy"] = "same-origin"  # "no-referrer" makes forms send Origin: null
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if self.tls:
@@ -512,6 +512,7 @@ class Console:
                 "X-Accel-Buffering": "no",
             }
         )
+        response.force_close()  # a stream is not kept alive for another request
         self._secure(request, response.headers)
         await response.prepare(request)
         q = self.live.watch()
@@ -525,8 +526,8 @@ class Console:
                 if data is None:
                     break
                 await response.write(data)
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
+        except ConnectionResetError:
+            pass  # the browser went away
         finally:
             self.live.unwatch(q)
         return response

@@ -146,6 +146,7 @@ KO: dict[str, str] = {
     "resolved": "해결",
     "unchanged": "변경 안 함",
     "waited": "대기",
+    "not started; waited": "시작 안 됨, 대기",
     "waiting": "대기 중",
     "{n} contacts": "상담 {n}건",
     # roles, kinds, admin actions, states

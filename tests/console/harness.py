@@ -67,7 +67,7 @@ class Setup:
         }
 
 
-def prepare(tmp_path: Path, ca: ThrowawayCA) -> Setup:
+def prepare(tmp_path: Path, ca: ThrowawayCA, tls: Issued | None = None) -> Setup:
     data = tmp_path / "relay"
     desk = tmp_path / "desk.toml"
     desk.write_text(DESK, encoding="utf-8")
@@ -81,7 +81,7 @@ def prepare(tmp_path: Path, ca: ThrowawayCA) -> Setup:
             store.console.set_password(name, PASSWORD)
     finally:
         store.close()
-    return Setup(data, desk, tokens, ca.issue(f"console-{tmp_path.name}"), ca)
+    return Setup(data, desk, tokens, tls or ca.issue(f"console-{tmp_path.name}"), ca)
 
 
 def ask(
@@ -151,7 +151,7 @@ class RelayThread:
 
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self.relay: RelayServer | None = None
@@ -166,26 +166,28 @@ class RelayThread:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._stop is not None:
+        if self._stop is not None and self.loop is not None:
             self.loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(30)
 
     def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_until_complete(self._serve())
+            # asyncio.run: at the end, the browser's connections the console closed get
+            # the loop iterations that close their sockets.
+            asyncio.run(self._serve())
         except BaseException as exc:  # reported to the test through __enter__
             self._error = exc
             self._ready.set()
-        finally:
-            self.loop.close()
 
     async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         async with console_relay(self.setup) as (relay, base):
             self.relay, self.base = relay, base
             self._ready.set()
             await self._stop.wait()
+        await asyncio.sleep(0.1)
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        assert self.loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)

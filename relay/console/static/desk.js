@@ -27,6 +27,13 @@
     body.replaceChildren(...(rows.length ? rows :
       [el("tr", {}, el("td", {colspan: table.tHead.rows[0].cells.length, class: "empty"}, table.dataset.empty))]));
   }
+  function presence(table, x) {
+    // available (free or in a session), busy (at their limit), away or offline
+    const busy = x.presence === "busy" || (x.presence === "available" && x.sessions > 0);
+    const label = busy ? table.dataset.busy : x.presence === "available" ? table.dataset.available : table.dataset.away;
+    const cls = busy ? "s-in_session" : x.presence === "available" ? "s-ended" : "s-waiting";
+    return el("span", {class: "state " + cls}, label);
+  }
   function draw() {
     if (!picture) return;
     const t = now();
@@ -51,8 +58,7 @@
     const a = document.getElementById("agents");
     fill(a, picture.agents.map((x) => el("tr", {},
       el("td", {}, x.display, el("div", {class: "muted small mono"}, x.name)), el("td", {}, x.team || "–"),
-      el("td", {}, el("span", {class: "state " + (x.presence === "available" ? "s-ended" : "s-waiting")},
-        x.presence === "available" ? (x.sessions ? a.dataset.busy : a.dataset.available) : a.dataset.away)),
+      el("td", {}, presence(a, x)),
       el("td", {}, x.sessions + " / " + x.max_sessions))));
     const r = document.getElementById("rooms");
     fill(r, picture.rooms.map((x) => el("tr", {},
