@@ -22,14 +22,25 @@ customer history, and deletes them (retention, a customer's erasure request).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import secrets
 import time
+import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
 from relay.sql import Database, StoreError, Transaction
 
-__all__ = ["ContactRow", "NoteRow", "Records", "CONTACT_STATES", "MAX_NOTE"]
+__all__ = [
+    "CONTACT_STATES",
+    "GROUPS",
+    "MAX_NOTE",
+    "ContactRow",
+    "NoteRow",
+    "Records",
+    "ReportRow",
+    "Reports",
+]
 
 #: How a contact stands. ``waiting``: in a queue; ``in_session``: an agent has it;
 #: ``ended``: the session ended; ``abandoned``: the customer gave up their place (or
@@ -209,6 +220,7 @@ class Records:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.reports = Reports(db)
 
     def contact(self, cid: str) -> ContactRow | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (cid,)).fetchone()
@@ -443,3 +455,154 @@ class Records:
                 marks = ", ".join("?" * len(subjects))
                 db.execute(f"DELETE FROM desk_log WHERE subject IN ({marks})", sorted(subjects))
         return len(ids)
+
+
+# ---------------------------------------------------------------- reports
+
+#: How a report can group contacts.
+GROUPS = ("day", "week", "queue", "team", "agent")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One group of a report (a day, a week, a queue, a team or an agent)."""
+
+    key: str
+    contacts: int
+    served: int  # a session started
+    abandoned: int  # left the queue before anyone took them
+    callbacks: int  # callback requests
+    wait_p50: float | None  # seconds, of those served from a queue
+    wait_p90: float | None
+    handle_avg: float | None  # seconds, of sessions that ended
+    resolved_said: int  # contacts whose agent said whether it was resolved
+    resolved: int  # ... and said yes, on this contact
+    satisfaction_avg: float | None
+    satisfaction_count: int
+
+    @property
+    def abandon_rate(self) -> float | None:
+        asked = self.served + self.abandoned
+        return self.abandoned / asked if asked else None
+
+    @property
+    def fcr(self) -> float | None:
+        """First-contact resolution: resolved on this contact, of those the agent rated."""
+        return self.resolved / self.resolved_said if self.resolved_said else None
+
+
+def _group_sql(kind: str, group: str, zone: str, offset_s: int) -> tuple[str, list[object]]:
+    """The SQL expression of a report's group key, and its parameters. PostgreSQL knows
+    the zone's rules (summer time too); SQLite adds the zone's offset at the start."""
+    if group in ("queue", "team", "agent"):
+        return group, []
+    if kind == "postgresql":
+        unit = "day" if group == "day" else "week"
+        return (
+            f"to_char(date_trunc('{unit}', to_timestamp(asked) AT TIME ZONE ?), 'YYYY-MM-DD')",
+            [zone],
+        )
+    if group == "day":
+        return "strftime('%Y-%m-%d', asked + ?, 'unixepoch')", [offset_s]
+    # the Monday of the week
+    return "date(asked + ?, 'unixepoch', '-6 days', 'weekday 1')", [offset_s]
+
+
+class Reports:
+    """Reports over the contact records; one aggregate query per report (percentiles
+    by PostgreSQL's ``percentile_cont``, or in Python on SQLite)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def report(
+        self,
+        since: float,
+        until: float,
+        group: str = "day",
+        *,
+        zone: str = "UTC",
+        queue: str = "",
+        team: str = "",
+        agent: str = "",
+    ) -> list[ReportRow]:
+        """Contacts asked for in ``[since, until)``, grouped; days and weeks (from
+        Monday) in the desk's time ``zone``."""
+        if group not in GROUPS:
+            raise StoreError(f"a report groups by {', '.join(GROUPS)}, not {group!r}")
+        try:
+            tz = zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise StoreError(f"{zone!r} is not a time zone") from None
+        offset = dt.datetime.fromtimestamp(since, tz).utcoffset() or dt.timedelta()
+        key, key_params = _group_sql(self._db.kind, group, zone, int(offset.total_seconds()))
+        where = ["asked >= ?", "asked < ?"]
+        params: list[object] = [since, until]
+        for column, value in (("queue", queue), ("team", team), ("agent", agent)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        clause = " AND ".join(where)
+        pg = self._db.kind == "postgresql"
+        percentiles = (
+            ", percentile_cont(0.5) WITHIN GROUP (ORDER BY wait_s) FILTER (WHERE kind = 'queue'"
+            " AND started IS NOT NULL), percentile_cont(0.9) WITHIN GROUP (ORDER BY wait_s)"
+            " FILTER (WHERE kind = 'queue' AND started IS NOT NULL)"
+            if pg
+            else ""
+        )
+        rows = self._db.execute(
+            f"SELECT {key} AS k, COUNT(*),"
+            " SUM(CASE WHEN started IS NOT NULL THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN state = 'abandoned' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN kind = 'callback' THEN 1 ELSE 0 END),"
+            " AVG(CASE WHEN state = 'ended' THEN handle_s END),"
+            " SUM(CASE WHEN resolved IS NOT NULL THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN resolved = 1 THEN 1 ELSE 0 END),"
+            " AVG(satisfaction), COUNT(satisfaction)"
+            f"{percentiles} FROM contacts WHERE {clause} GROUP BY k ORDER BY k",
+            [*key_params, *params],
+        ).fetchall()
+        waits: dict[str, list[float]] = {}
+        if not pg:
+            for k, wait in self._db.execute(
+                f"SELECT {key} AS k, wait_s FROM contacts WHERE {clause} AND kind = 'queue'"
+                " AND started IS NOT NULL AND wait_s IS NOT NULL ORDER BY k, wait_s",
+                [*key_params, *params],
+            ).fetchall():
+                waits.setdefault(str(k), []).append(float(wait))
+        out = []
+        for r in rows:
+            k = "" if r[0] is None else str(r[0])
+            if pg:
+                p50 = None if r[10] is None else float(r[10])
+                p90 = None if r[11] is None else float(r[11])
+            else:
+                p50, p90 = _percentile(waits.get(k, []), 0.5), _percentile(waits.get(k, []), 0.9)
+            out.append(
+                ReportRow(
+                    k,
+                    int(r[1]),
+                    int(r[2] or 0),
+                    int(r[3] or 0),
+                    int(r[4] or 0),
+                    p50,
+                    p90,
+                    None if r[5] is None else float(r[5]),
+                    int(r[6] or 0),
+                    int(r[7] or 0),
+                    None if r[8] is None else float(r[8]),
+                    int(r[9] or 0),
+                )  # fmt: skip
+            )
+        return out
+
+
+def _percentile(ordered: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
+    if not ordered:
+        return None
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)

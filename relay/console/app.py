@@ -23,9 +23,11 @@ Security (docs/security.md, "The console"):
 from __future__ import annotations
 
 import asyncio
+import csv
 import dataclasses
 import datetime as dt
 import hmac
+import io
 import logging
 import secrets
 import ssl
@@ -39,11 +41,11 @@ import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from relay.console import text
+from relay.console import charts, text
 from relay.console.auth import SignInLimits, allowed, sees_contact
 from relay.console.data import ConsoleSession, erasure_subject
 from relay.console.live import KEEPALIVE_S, LiveDesk
-from relay.records import CONTACT_STATES, ContactRow
+from relay.records import CONTACT_STATES, GROUPS, ContactRow, ReportRow
 from relay.sql import DatabaseUnavailableError, StoreError
 from relay.store import ROLES, Store
 
@@ -96,6 +98,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/contacts/{cid}/outcome", "set_outcome", "agent"),
     Route("GET", "/desk", "desk", "supervisor"),
     Route("GET", "/desk/events", "desk_events", "supervisor"),
+    Route("GET", "/reports", "reports", "supervisor"),
+    Route("GET", "/reports.csv", "reports_csv", "supervisor"),
     Route("GET", "/audit", "audit", "admin"),
     Route("GET", "/admin/agents", "agents", "admin"),
     Route("POST", "/admin/agents/{name}", "change_agent", "admin"),
@@ -532,6 +536,116 @@ class Console:
             self.live.unwatch(q)
         return response
 
+    # ------------------------------------------------------------ reports
+
+    def _report_query(self, request: web.Request) -> dict[str, Any]:
+        q = request.query
+        zone = _zone(self.host.desk_zone)
+        today = dt.datetime.now(zone).date()
+        start = _date(q.get("from", "")) or today - dt.timedelta(days=13)
+        end = _date(q.get("to", "")) or today
+        if end < start:
+            start, end = end, start
+        end = min(end, start + dt.timedelta(days=400))
+        group = q.get("group", "day") if q.get("group", "day") in GROUPS else "day"
+        return {
+            "from": start,
+            "to": end,
+            "group": group,
+            "queue": q.get("queue", "")[:64],
+            "team": q.get("team", "")[:64],
+            "agent": q.get("agent", "")[:64],
+            "since": dt.datetime.combine(start, dt.time(), zone).timestamp(),
+            "until": dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).timestamp(),
+        }
+
+    async def _report_rows(self, p: dict[str, Any]) -> list[ReportRow]:
+        return await asyncio.to_thread(
+            lambda: self.store.records.reports.report(
+                p["since"], p["until"], p["group"], zone=self.host.desk_zone,
+                queue=p["queue"], team=p["team"], agent=p["agent"],
+            )
+        )  # fmt: skip
+
+    async def reports(self, request: web.Request) -> web.StreamResponse:
+        p = self._report_query(request)
+        rows = await self._report_rows(p)
+        lang = self._lang(request)
+        labels = [r.key or text.t(lang, "(none)") for r in rows]
+        contacts = charts.bars(
+            text.t(lang, "Contacts"),
+            labels,
+            [
+                (text.t(lang, "served"), [r.served for r in rows]),
+                (text.t(lang, "abandoned"), [r.abandoned for r in rows]),
+                (text.t(lang, "other"), [r.contacts - r.served - r.abandoned for r in rows]),
+            ],
+            stacked=True,
+        )
+        waits = charts.bars(
+            text.t(lang, "Wait before an agent took them (minutes)"),
+            labels,
+            [
+                ("p50", [None if r.wait_p50 is None else r.wait_p50 / 60 for r in rows]),
+                ("p90", [None if r.wait_p90 is None else r.wait_p90 / 60 for r in rows]),
+            ],
+        )
+        quality = charts.bars(
+            text.t(lang, "First-contact resolution and satisfaction (%)"),
+            labels,
+            [
+                (
+                    text.t(lang, "resolved on first contact"),
+                    [None if r.fcr is None else 100 * r.fcr for r in rows],
+                ),
+                (
+                    text.t(lang, "satisfaction"),
+                    [None if r.satisfaction_avg is None else 20 * r.satisfaction_avg for r in rows],
+                ),
+            ],
+        )
+        total = _total(rows)
+        return self._page(
+            request,
+            "reports.html",
+            {
+                "p": p,
+                "rows": rows,
+                "total": total,
+                "groups": GROUPS,
+                "charts": [
+                    (text.t(lang, "Contacts"), contacts),
+                    (text.t(lang, "Wait before an agent took them (minutes)"), waits),
+                    (text.t(lang, "First-contact resolution and satisfaction (%)"), quality),
+                ],
+                "csv": "/reports.csv?" + _query_without_page(request.query),
+            },
+        )
+
+    async def reports_csv(self, request: web.Request) -> web.StreamResponse:
+        p = self._report_query(request)
+        rows = await self._report_rows(p)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([
+            p["group"], "contacts", "served", "abandoned", "abandon_rate", "callbacks",
+            "wait_p50_s", "wait_p90_s", "handle_avg_s", "fcr", "satisfaction_avg",
+            "satisfaction_answers",
+        ])  # fmt: skip
+        for r in [*rows, _total(rows)]:
+            writer.writerow([
+                _cell(r.key), r.contacts, r.served, r.abandoned, _num(r.abandon_rate),
+                r.callbacks, _num(r.wait_p50), _num(r.wait_p90), _num(r.handle_avg),
+                _num(r.fcr), _num(r.satisfaction_avg), r.satisfaction_count,
+            ])  # fmt: skip
+        name = f"assist-report-{p['group']}-{p['from']}-{p['to']}.csv"
+        return web.Response(
+            body=("\ufeff" + out.getvalue()).encode(),  # a BOM: spreadsheets read UTF-8
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     # ------------------------------------------------------------ admin
 
     async def audit(self, request: web.Request) -> web.StreamResponse:
@@ -670,6 +784,45 @@ def _duration(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60}m {s % 60:02d}s"
     return f"{s // 3600}h {s % 3600 // 60:02d}m"
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _total(rows: list[ReportRow]) -> ReportRow:
+    """The whole period in one row (its percentiles: the largest group's, as shown)."""
+    said = sum(r.satisfaction_count for r in rows)
+    handled = [(r.handle_avg, r.served) for r in rows if r.handle_avg is not None]
+    weight = sum(n for _, n in handled)
+    return ReportRow(
+        "total",
+        sum(r.contacts for r in rows),
+        sum(r.served for r in rows),
+        sum(r.abandoned for r in rows),
+        sum(r.callbacks for r in rows),
+        None,
+        None,
+        sum(a * n for a, n in handled) / weight if weight else None,
+        sum(r.resolved_said for r in rows),
+        sum(r.resolved for r in rows),
+        sum((r.satisfaction_avg or 0) * r.satisfaction_count for r in rows) / said
+        if said
+        else None,
+        said,
+    )
+
+
+def _cell(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def _int(raw: str, default: int) -> int:

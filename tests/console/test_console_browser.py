@@ -206,6 +206,7 @@ def test_every_page_photographed(
     shot(page, f"desk-{lang}", tmp_path)
     for name, path in (
         ("contacts", "/contacts"),
+        ("reports", "/reports"),
         ("agents", "/admin/agents"),
         ("privacy", "/admin/privacy"),
         ("audit", "/audit"),
@@ -219,3 +220,26 @@ def test_every_page_photographed(
     if lang == "ko":
         expect(page.locator("header.top")).to_contain_text("상담 기록")
     relay.call(_close(customer, waiting, agent))
+
+
+def test_a_supervisor_exports_the_report_as_csv(
+    open_page: Callable[..., Page], relay: RelayThread, tmp_path: Path
+) -> None:
+    customer = relay.call(_customer_asks(relay, "inst-browser05", "Jung Hana 정하나"))
+    agent = relay.call(_agent_takes(relay, "bob"))
+    relay.call(asyncio.sleep(0.5))
+    page = open_page()
+    sign_in(page, relay.base, "sam")
+    page.get_by_role("link", name="Reports").click()
+    expect(page.locator("#report tr.total")).to_contain_text("1")
+    page.select_option("select[name=group]", "agent")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#report tbody")).to_contain_text("bob")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("assist-report-agent-")
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("agent,contacts,served") and lines[1].startswith("bob,1,1,0")
+    relay.call(_close(customer, agent))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,43 @@ def _ssl(setup: Setup) -> object:
     import ssl
 
     return ssl.create_default_context(cafile=str(setup.ca.cert_path))
+
+
+def test_reports_chart_and_export_what_the_desk_did(setup: Setup) -> None:
+    store = Store.open(setup.data)
+    try:
+        store.set_team("bob", "=HYPERLINK(evil)")  # a team name a spreadsheet must not run
+        now = time.time()
+        for i, wait in enumerate((30, 90, 600)):
+            store.contact_asked(
+                f"t{i}", queue="internet", installation=f"inst-{i:08}", name="x",
+                contact="", topic="y", at=now - 3600 + i,
+            )  # fmt: skip
+            store.session_started(f"s{i}", "bob", str(i), now - 3600 + i + wait, contact=f"t{i}")
+            store.session_ended(f"s{i}", now - 1200, "agent_left", 0, 0, 0)
+        store.records.set_outcome("t0", resolved=True, tags="", at=now)
+    finally:
+        store.close()
+
+    async def main() -> None:
+        async with console_relay(setup) as (_, base):
+            sam = Browser(base, setup.ca)
+            try:
+                await sam.sign_in("sam")
+                status, body, _ = await sam.get("/reports")
+                assert status == 200 and body.count("<svg") == 3
+                assert "100% <span" in body  # first-contact resolution, 1 of 1 rated
+                status, body, _ = await sam.get("/reports?group=team")
+                assert "=HYPERLINK(evil)" in body  # shown on the page as text
+                async with sam.session.get(base + "/reports.csv?group=team") as r:
+                    assert r.status == 200 and r.content_type == "text/csv"
+                    assert "attachment" in r.headers["Content-Disposition"]
+                    lines = (await r.text()).lstrip("\ufeff").splitlines()
+                assert lines[0].startswith("team,contacts,served,abandoned")
+                assert lines[1].startswith("'=HYPERLINK(evil),3,3,0")
+                assert lines[-1].startswith("total,3,3,0")
+                assert ",90," in lines[1]  # the median wait, in seconds
+            finally:
+                await sam.close()
+
+    run(main())

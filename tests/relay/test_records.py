@@ -3,7 +3,9 @@ console, the reports and the customer history read is what the desk did."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,38 @@ def test_a_crashed_relay_ends_its_contacts(store: Store) -> None:
         "relay_crashed",
         30,
     )
+
+
+def test_reports_count_waits_handle_times_resolution_and_satisfaction(store: Store) -> None:
+    """Two days in Seoul; the same figures from SQLite and PostgreSQL."""
+    day = 86400
+    start = 1_800_000_000.0 - (1_800_000_000 + 9 * 3600) % day  # a Seoul midnight
+    waits = [10, 20, 30, 40, 100]
+    for i, wait in enumerate(waits):
+        t = f"a{i}"
+        _ask(store, t, start + 3600 + i)
+        store.session_started(f"s{i}", "minji", str(i), start + 3600 + i + wait, contact=t)
+        store.session_ended(f"s{i}", start + 3600 + i + wait + 60 * (i + 1), "agent_left", 0, 0, 0)
+    store.records.set_outcome("a0", resolved=True, tags="", at=start)
+    store.records.set_outcome("a1", resolved=False, tags="", at=start)
+    store.records.set_survey("a0", 5, "", start)
+    store.records.set_survey("a1", 2, "", start)
+    _ask(store, "gone", start + day + 60)  # the next day: one abandoned, one code session
+    store.contact_left("gone", "abandoned", start + day + 90)
+    store.session_started("code", "jisoo", "9", start + day + 100)
+    rows = store.records.reports.report(start, start + 2 * day, "day", zone="Asia/Seoul")
+    first, second = rows
+    assert first.key == dt.datetime.fromtimestamp(start, ZoneInfo("Asia/Seoul")).date().isoformat()
+    assert (first.contacts, first.served, first.abandoned) == (5, 5, 0)
+    assert first.wait_p50 == 30 and first.wait_p90 == pytest.approx(76)
+    assert first.handle_avg == pytest.approx(180)  # 60..300 s
+    assert (first.resolved_said, first.resolved, first.fcr) == (2, 1, 0.5)
+    assert (first.satisfaction_avg, first.satisfaction_count) == (3.5, 2)
+    assert (second.contacts, second.served, second.abandoned) == (2, 1, 1)
+    assert second.abandon_rate == 0.5 and second.wait_p50 is None
+    by_agent = store.records.reports.report(start, start + 2 * day, "agent", zone="Asia/Seoul")
+    assert [(r.key, r.contacts) for r in by_agent] == [("", 1), ("jisoo", 1), ("minji", 5)]
+    weeks = store.records.reports.report(start, start + 2 * day, "week", zone="Asia/Seoul")
+    assert sum(r.contacts for r in weeks) == 7
+    with pytest.raises(StoreError, match="groups by"):
+        store.records.reports.report(start, start + day, "month")
