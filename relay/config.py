@@ -75,6 +75,13 @@ class Settings:
     console_host: str = dataclasses.field(
         default="127.0.0.1", metadata=_doc("Address for the console port.")
     )
+    app_download_url: str = dataclasses.field(
+        default="",
+        metadata=_doc(
+            "Where customers download the Assist app (shown on the public help page,"
+            " /help, when set)."
+        ),
+    )
     relay_name: str = dataclasses.field(
         default="assist-relay", metadata=_doc("Name sent to endpoints in Welcome.")
     )

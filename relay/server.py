@@ -28,6 +28,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import hashlib
 import ipaddress
 import json
 import logging
@@ -44,6 +45,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from common import identity
 from common.errors import ErrorCode, ProtocolError
 from common.messages import CALLBACK_TICKET, U32, Congestion, Kind, Layer, Skipped, parse
 from relay.actions import (
@@ -361,7 +363,12 @@ class RelayServer:
             _size_tls_buffers(st.tls_read_buffer_bytes)
         self.port = next(iter(self._server.sockets)).getsockname()[1]
         if st.console_port is not None:
-            self.console = Console(self, tls=st.tls, proxy_headers=st.proxy_headers)
+            self.console = Console(
+                self,
+                tls=st.tls,
+                proxy_headers=st.proxy_headers,
+                app_download_url=st.app_download_url,
+            )
             try:
                 await self.console.start(
                     st.console_host, st.console_port, _ssl_context(st) if st.tls else None
@@ -410,6 +417,68 @@ class RelayServer:
     @property
     def desk_zone(self) -> str:
         return self.core.desk.desk.zone if self.core.desk is not None else "UTC"
+
+    def help_queues(self) -> list[dict[str, Any]]:
+        """The queues as the public help page shows them."""
+        return self.core.desk.help_queues() if self.core.desk is not None else []
+
+    async def help_callback(
+        self,
+        address: str,
+        queue: str,
+        name: str,
+        contact: str,
+        description: str,
+        window_start: float | None,
+    ) -> CallbackRow | str:
+        """A callback request from the public help page: kept, in the agents' lists at
+        once (every node's, through the desk version on a cluster); or why not."""
+        desk = self.core.desk
+        if desk is None:
+            return "UNKNOWN_QUEUE"
+        window = desk.help_request(address, queue, contact, window_start)
+        if isinstance(window, str):
+            return window
+        # Requests from the web page have no app: the phone or address they gave
+        # stands for the installation (so a repeat from the same number is marked).
+        installation = "web-" + hashlib.sha256(contact.strip().lower().encode()).hexdigest()[:24]
+
+        def book() -> CallbackRow | None:
+            cid = self.store.add_callback(
+                queue=queue, installation=installation, name=name, contact=contact,
+                channel="phone", description=description, window=window, asked=time.time(),
+            )  # fmt: skip
+            return self.store.callback(cid)
+
+        try:
+            row = await asyncio.to_thread(book)
+        except DatabaseUnavailableError as exc:
+            self._database_down(exc)
+            return "UNAVAILABLE"
+        if row is None:  # pragma: no cover - written just above
+            return "UNAVAILABLE"
+        desk.help_booked(row)
+        if self.room is not None:
+            with contextlib.suppress(ClusterUnavailableError):
+                await self.room.changed()
+        return row
+
+    async def help_link(self, host: str) -> str | None:
+        """The support link for this relay's organisation (None: no organisation key
+        registered). ``host``: the name the page was opened with, for the relay's
+        address when no ``public_url`` is set."""
+        try:
+            org = await asyncio.to_thread(self.store.organisation)
+        except StoreError:
+            return None
+        if org is None:
+            return None
+        relay = self.settings.public_url.rstrip("/")
+        if not relay:
+            name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+            relay = f"{'wss' if self.settings.tls else 'ws'}://{name}:{self.port}"
+        pin = identity.Pin(org.name, identity.fingerprint(org.public_key))
+        return identity.support_link(relay, pin)
 
     async def _retention_loop(self) -> None:
         """Delete contact records older than the retention the admin set, hourly."""

@@ -73,6 +73,20 @@ class ConsoleHost(Protocol):
 
     def desk_picture(self) -> dict[str, Any]: ...
 
+    def help_queues(self) -> list[dict[str, Any]]: ...
+
+    async def help_callback(
+        self,
+        address: str,
+        queue: str,
+        name: str,
+        contact: str,
+        description: str,
+        window_start: float | None,
+    ) -> Any: ...
+
+    async def help_link(self, host: str) -> str | None: ...
+
     @property
     def desk_zone(self) -> str: ...
 
@@ -90,6 +104,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/signin", "signin_page", "public"),
     Route("POST", "/signin", "signin", "public"),
     Route("GET", "/lang/{lang}", "set_lang", "public"),
+    Route("GET", "/help", "help_page", "public"),
+    Route("POST", "/help", "help_ask", "public"),
     Route("POST", "/signout", "signout", "agent"),
     Route("GET", "/", "home", "agent"),
     Route("GET", "/contacts", "contacts", "agent"),
@@ -126,8 +142,16 @@ class _Refused(Exception):
 class Console:
     """The console's aiohttp application for one relay."""
 
-    def __init__(self, host: ConsoleHost, *, tls: bool, proxy_headers: bool = False) -> None:
+    def __init__(
+        self,
+        host: ConsoleHost,
+        *,
+        tls: bool,
+        proxy_headers: bool = False,
+        app_download_url: str = "",
+    ) -> None:
         self.host = host
+        self.app_download_url = app_download_url
         self.store = host.store
         self.tls = tls
         self.proxy_headers = proxy_headers
@@ -302,7 +326,10 @@ class Console:
         def when(ts: float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
             if ts is None:
                 return "–"
-            return dt.datetime.fromtimestamp(ts, zone).strftime(fmt)
+            moment = dt.datetime.fromtimestamp(ts, zone)
+            if lang == "ko" and "%a" in fmt:
+                fmt = fmt.replace("%a", "(" + "월화수목금토일"[moment.weekday()] + ")")
+            return moment.strftime(fmt)
 
         page = self.env.get_template(template).render(
             _=lambda s, **kw: text.t(lang, s, **kw),
@@ -377,6 +404,74 @@ class Console:
     async def home(self, request: web.Request) -> web.StreamResponse:
         me = request[ME]
         raise web.HTTPSeeOther("/desk" if allowed(me.role, "supervisor") else "/contacts")
+
+    # ------------------------------------------------------------ the public help page
+
+    async def help_page(self, request: web.Request) -> web.StreamResponse:
+        return await self._help_form(request, {}, "", 200)
+
+    async def _help_form(
+        self, request: web.Request, form: Mapping[str, str], error: str, status: int
+    ) -> web.Response:
+        pre = request.cookies.get(self.pre_cookie, "") or secrets.token_urlsafe(24)
+        request[PRE_CSRF] = pre
+        org = await asyncio.to_thread(self.store.organisation)
+        page = self._page(
+            request,
+            "help.html",
+            {
+                "queues": self.host.help_queues(),
+                "org": org.name if org is not None else "",
+                "link": await self.host.help_link(request.host),
+                "download": self.app_download_url,
+                "form": form,
+                "error": error,
+            },
+            status,
+        )
+        page.set_cookie(
+            self.pre_cookie, pre, path="/", secure=self.tls, httponly=True, samesite="Strict"
+        )
+        return page
+
+    async def help_ask(self, request: web.Request) -> web.StreamResponse:
+        raw = request[FORM]
+        form = {
+            k: str(raw.get(k, "")).strip()
+            for k in ("queue", "name", "contact", "question", "window", "website")
+        }
+        lang = self._lang(request)
+        if form["website"]:  # a field people never see: only robots fill it in
+            log.info("help page: a robot's request from %s ignored", self.address(request))
+            return self._page(request, "help_done.html", {"window": None, "org": ""})
+        if not form["name"] or not form["question"]:
+            return await self._help_form(
+                request, form, text.t(lang, "Please give your name and your question."), 400
+            )
+        if len(form["name"]) > 64 or len(form["contact"]) > 128 or len(form["question"]) > 1000:
+            return await self._help_form(
+                request,
+                form,
+                text.t(lang, "That is longer than we can keep; please shorten it."),
+                400,
+            )
+        window = _int(form["window"], 0) or None
+        got = await self.host.help_callback(
+            self.address(request), form["queue"], form["name"], form["contact"],
+            form["question"], window,
+        )  # fmt: skip
+        if isinstance(got, str):
+            status = 429 if got == "RATE_LIMITED" else 503 if got == "UNAVAILABLE" else 400
+            return await self._help_form(
+                request,
+                form,
+                text.t(lang, text.HELP_REFUSALS.get(got, text.HELP_REFUSALS["UNAVAILABLE"])),
+                status,
+            )
+        org = await asyncio.to_thread(self.store.organisation)
+        return self._page(
+            request, "help_done.html", {"window": got, "org": org.name if org is not None else ""}
+        )
 
     # ------------------------------------------------------------ contacts
 

@@ -656,6 +656,68 @@ class DeskFront:
             )
         ]
 
+    # ------------------------------------------------------------ the public help page
+
+    def help_queues(self) -> list[dict[str, Any]]:
+        """Each queue as the public help page shows it: open now, today's hours, the
+        wait someone asking now is told, when it opens next, and the callback windows
+        it offers (Unix seconds)."""
+        now = self._now_dt()
+        by_id = {q.id: q for q in self.desk.queues}
+        out: list[dict[str, Any]] = []
+        for info in self.queues().queues:
+            queue = by_id[info.id]
+            planner = self._planner(info.id)
+            offer = planner.offer(now, self._booked(info.id)) if planner is not None else []
+            zone = queue.hours.zone
+            today = now.astimezone(zone).date()
+            out.append(
+                {
+                    "id": info.id,
+                    "name": info.name,
+                    "name_ko": info.name_ko,
+                    "open": info.open,
+                    "always": queue.hours.always_open,
+                    "today": [
+                        (f"{a // 60:02d}:{a % 60:02d}", f"{b // 60:02d}:{b % 60:02d}")
+                        for a, b in queue.hours.spans_on(today)
+                    ],
+                    "zone": str(zone),
+                    "wait_min": info.wait_min,
+                    "opens_at": info.opens_at,
+                    "windows": [(w.timestamp(), e.timestamp()) for w, e in offer],
+                }
+            )
+        return out
+
+    def help_request(
+        self, address: str, queue_id: str, contact: str, window_start: float | None
+    ) -> tuple[float, float] | str:
+        """Someone asks from the public help page to be called back: the window (the
+        soonest offered when ``window_start`` is None), or a refusal's reason."""
+        if self._limited("ip:" + address, "contact:" + contact.strip().lower()):
+            return "RATE_LIMITED"
+        planner = self._planner(queue_id)
+        if planner is None:
+            return "UNKNOWN_QUEUE"
+        if len(contact.strip()) < 3:
+            return "NEED_CONTACT"
+        now, booked = self._now_dt(), self._booked(queue_id)
+        if window_start is None:
+            offer = planner.offer(now, booked)
+            if not offer:
+                return "WINDOW_FULL"
+            start, end = offer[0]
+            return start.timestamp(), end.timestamp()
+        got = planner.check(now, dt.datetime.fromtimestamp(window_start, dt.UTC), booked)
+        if isinstance(got, WindowRefusal):
+            return error_reason(got)
+        return got[0].timestamp(), got[1].timestamp()
+
+    def help_booked(self, row: CallbackRow) -> None:
+        """A callback asked for on the help page is in the database: agents see it."""
+        self.callbacks[row.id] = row
+
     def booked(self, cid: int, row: CallbackRow | None, why: str = "") -> list[Action]:
         """The answer to :class:`BookCallback`: the row kept, or None and a sentence code."""
         if row is None:

@@ -34,6 +34,7 @@ from tools.throwaway_ca import Issued, ThrowawayCA
 T = TypeVar("T")
 
 PASSWORD = "correct horse battery"
+ORG_KEY = bytes(range(32))
 AGENTS = {
     "ada": ("Ada Admin", "admin", ""),
     "sam": ("Sam Supervisor 샘", "supervisor", "network"),
@@ -79,6 +80,9 @@ def prepare(tmp_path: Path, ca: ThrowawayCA, tls: Issued | None = None) -> Setup
             store.set_role(name, role)
             store.set_team(name, team)
             store.console.set_password(name, PASSWORD)
+        # The organisation's public key (its support link is on the help page); agents
+        # sign in without certificates here.
+        store.register_organisation("Acme 지원", ORG_KEY, require=False)
     finally:
         store.close()
     return Setup(data, desk, tokens, tls or ca.issue(f"console-{tmp_path.name}"), ca)

@@ -20,7 +20,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from common.messages import Auth, AuthOk, Paired, Presence, PresenceState, Role, Standing, Take
+from common.messages import (
+    Auth,
+    AuthOk,
+    CallbackList,
+    Paired,
+    Presence,
+    PresenceState,
+    Role,
+    Standing,
+    Take,
+)
 from tests.console.harness import PASSWORD, RelayThread, ask, prepare
 from tests.helpers.relay_harness import Client
 from tools.throwaway_ca import Issued, ThrowawayCA
@@ -243,3 +253,47 @@ def test_a_supervisor_exports_the_report_as_csv(
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("agent,contacts,served") and lines[1].startswith("bob,1,1,0")
     relay.call(_close(customer, agent))
+
+
+async def _desk_open(rt: RelayThread, name: str) -> Client:
+    assert rt.relay is not None
+    agent = await Client.connect(rt.relay.url, Role.AGENT, ssl=_ssl(rt))
+    await agent.send(Auth(rt.setup.tokens[name], os.urandom(32)))
+    await agent.expect(AuthOk)
+    await agent.send(Presence(PresenceState.AVAILABLE))
+    return agent
+
+
+async def _callbacks_heard(agent: Client, name: str) -> CallbackList:
+    for _ in range(20):
+        msg = await agent.recv()
+        if isinstance(msg, CallbackList) and any(c.name == name for c in msg.items):
+            return msg
+    raise AssertionError(f"no callback for {name} in the agent's list")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_question_left_on_the_help_page_reaches_the_agents_list(
+    open_page: Callable[..., Page], relay: RelayThread, tmp_path: Path, lang: str
+) -> None:
+    agent = relay.call(_desk_open(relay, "alice"))
+    page = open_page(lang)
+    page.goto(relay.base + "/help")
+    expect(page.locator("[data-queue=internet]")).to_contain_text(
+        "인터넷" if lang == "ko" else "Internet"
+    )
+    shot(page, f"help-{lang}", tmp_path)
+    name = "Yoon Seoyeon 윤서연"
+    page.fill("input[name=name]", name)
+    page.fill("input[name=contact]", "seoyeon@example.org")
+    page.fill("textarea[name=question]", "프린터가 인쇄를 안 해요")
+    page.select_option("select[name=window]", index=2)  # a chosen time, not the soonest
+    page.locator("form button.primary").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "사이에 전화드리겠습니다" if lang == "ko" else "We will call you between"
+    )
+    shot(page, f"help-done-{lang}", tmp_path)
+    listed = relay.call(_callbacks_heard(agent, name))
+    (item,) = [c for c in listed.items if c.name == name]
+    assert item.contact == "seoyeon@example.org" and item.description == "프린터가 인쇄를 안 해요"
+    relay.call(_close(agent))

@@ -5,6 +5,7 @@ records' pages, privacy requests and the live desk's stream."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import time
@@ -13,10 +14,21 @@ from pathlib import Path
 import pytest
 from yarl import URL
 
-from common.messages import Auth, AuthOk, Leave, Presence, PresenceState, Role, Standing, Take
+from common import identity
+from common.messages import (
+    Auth,
+    AuthOk,
+    CallbackList,
+    Leave,
+    Presence,
+    PresenceState,
+    Role,
+    Standing,
+    Take,
+)
 from relay.console.app import ROUTES
 from relay.store import Store
-from tests.console.harness import PASSWORD, Browser, Setup, ask, console_relay, prepare
+from tests.console.harness import ORG_KEY, PASSWORD, Browser, Setup, ask, console_relay, prepare
 from tests.helpers.relay_harness import Client, run
 from tools.throwaway_ca import ThrowawayCA
 
@@ -331,5 +343,78 @@ def test_reports_chart_and_export_what_the_desk_did(setup: Setup) -> None:
                 assert ",90," in lines[1]  # the median wait, in seconds
             finally:
                 await sam.close()
+
+    run(main())
+
+
+def test_the_public_help_page_takes_a_question_at_any_hour_into_the_agents_list(
+    setup: Setup,
+) -> None:
+    async def main() -> None:
+        async with console_relay(setup) as (relay, base):
+            agent = await Client.connect(relay.url, Role.AGENT, ssl=_ssl(setup))
+            await agent.send(Auth(setup.tokens["alice"], bytes(32)))
+            await agent.expect(AuthOk)
+            await agent.send(Presence(PresenceState.AVAILABLE))
+            visitor = Browser(base, setup.ca)  # no sign-in
+            try:
+                status, body, r = await visitor.get("/help")
+                assert status == 200 and "Internet" in body and "Leave a question" in body
+                assert "Content-Security-Policy" in r.headers
+                # The support link opens the app with this relay and organisation pinned.
+                link = html.unescape(re.search(r'href="(assist://help\?[^"]+)"', body).group(1))  # type: ignore[union-attr]
+                address, pin = identity.parse_support_link(link)
+                assert address == relay.url and pin.org == "Acme 지원"
+                assert pin.fingerprint == identity.fingerprint(ORG_KEY)
+                # Nothing kept without a name and a question.
+                status, body, _ = await visitor.post(
+                    "/help", {"queue": "internet", "contact": "010-5555-0000"}
+                )
+                assert status == 400 and "name and your question" in body
+                status, body, _ = await visitor.post(
+                    "/help",
+                    {"queue": "internet", "name": "Oh Sejin 오세진", "contact": "010-5555-0000",
+                     "question": "공유기 설정을 도와주세요"},
+                )  # fmt: skip
+                assert status == 200 and "We will call you between" in body
+                for _ in range(10):
+                    listed = await agent.recv()
+                    if isinstance(listed, CallbackList) and listed.items:
+                        break
+                (item,) = listed.items
+                assert (item.name, item.contact) == ("Oh Sejin 오세진", "010-5555-0000")
+                # A robot filling the hidden field gets the same thanks; nothing is kept.
+                status, body, _ = await visitor.post(
+                    "/help",
+                    {"queue": "internet", "name": "bot", "contact": "bot@example.org",
+                     "question": "buy", "website": "http://spam.example"},
+                )  # fmt: skip
+                assert status == 200
+                # A form from another site is refused.
+                status, _, _ = await visitor.post("/help", {"name": "x"}, csrf="forged")
+                assert status == 403
+                # A flood from one address is slowed, in a sentence.
+                codes = []
+                for i in range(40):
+                    status, body, _ = await visitor.post(
+                        "/help",
+                        {"queue": "internet", "name": "n", "contact": f"c{i}@example.org",
+                         "question": "q"},
+                    )  # fmt: skip
+                    codes.append(status)
+                assert 429 in codes and "Too many requests" in body
+                status, body, _ = await visitor.get("/lang/ko?next=/help")
+                status, body, _ = await visitor.get("/help")
+                assert "문의를 남기시면 전화드립니다" in body and "인터넷" in body
+            finally:
+                await visitor.close()
+        store = Store.open(setup.data)
+        try:
+            names = [c.name for c in store.callbacks(state=None)]
+            assert "bot" not in names and "Oh Sejin 오세진" in names
+            contact = store.records.search("오세진")[0][0]
+            assert contact.kind == "callback" and contact.state == "callback_open"
+        finally:
+            store.close()
 
     run(main())

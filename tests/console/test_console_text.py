@@ -27,6 +27,7 @@ def test_every_sentence_has_its_korean() -> None:
     # "by " + a group is put together in the template: each whole phrase instead.
     strings = {s for s in shown() if not s.endswith(" ")}
     strings |= set(text.STATE_NAMES.values()) | set(ROLES) | {f"by {g}" for g in GROUPS}
+    strings |= set(text.HELP_REFUSALS.values())
     assert len(strings) > 100  # the patterns still find them
     missing = sorted(s for s in strings if s not in text.KO)
     assert not missing, missing
