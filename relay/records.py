@@ -29,6 +29,7 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
+from relay.integrations import enqueue
 from relay.sql import Database, StoreError, Transaction
 
 __all__ = [
@@ -116,6 +117,32 @@ class NoteRow:
 # ---------------------------------------------------------------- writes (audit writer)
 
 
+def payload(row: ContactRow, notes: Sequence[NoteRow] = ()) -> dict[str, Any]:
+    """A contact as webhooks and the API give it (JSON)."""
+    data = dataclasses.asdict(row)
+    data["agents"] = row.agents.split()
+    data["tags"] = [t.strip() for t in row.tags.split(",") if t.strip()]
+    data["notes"] = [{"at": n.at, "author": n.author, "text": n.text} for n in notes]
+    return data
+
+
+def _emit(db: Transaction, event: str, where: str, key: str, at: float) -> None:
+    """Webhook deliveries of ``event`` for the contact ``where = key`` (same transaction)."""
+    row = db.execute(f"SELECT {_COLUMNS} FROM contacts WHERE {where} = ?", (key,)).fetchone()
+    if row is None:
+        return
+    contact = ContactRow.of(row)
+    notes = [
+        NoteRow(*n)
+        for n in db.execute(
+            "SELECT id, contact, at, author, text FROM contact_notes WHERE contact = ?"
+            " ORDER BY at, id",
+            (contact.id,),
+        ).fetchall()
+    ]
+    enqueue(db, event, payload(contact, notes), at)
+
+
 def asked(
     db: Transaction,
     cid: str,
@@ -139,6 +166,8 @@ def asked(
         " asked = excluded.asked",
         (cid, kind, queue, installation, name.strip(), contact.strip(), topic, at, state, at),
     )
+    if kind == "callback":
+        _emit(db, "callback.requested", "id", cid, at)
 
 
 def started(db: Transaction, sid: str, agent: str, at: float, contact: str = "") -> None:
@@ -167,11 +196,13 @@ def started(db: Transaction, sid: str, agent: str, at: float, contact: str = "")
 
 
 def ended(db: Transaction, sid: str, at: float, reason: str) -> None:
-    db.execute(
+    changed = db.execute(
         "UPDATE contacts SET ended = ?, handle_s = ? - started, state = 'ended',"
         " end_reason = ?, updated = ? WHERE sid = ? AND ended IS NULL",
         (at, at, reason, at, sid),
-    )
+    ).rowcount
+    if changed:
+        _emit(db, "contact.ended", "sid", sid, at)
 
 
 def joined_room(db: Transaction, sid: str, agent: str, event: str, at: float) -> None:
@@ -189,22 +220,26 @@ def joined_room(db: Transaction, sid: str, agent: str, event: str, at: float) ->
 
 def left(db: Transaction, cid: str, state: str, at: float) -> None:
     """A waiting customer left the queue (``abandoned``) or was blocked."""
-    db.execute(
+    changed = db.execute(
         "UPDATE contacts SET state = ?, ended = ?, wait_s = ? - asked, updated = ?"
         " WHERE id = ? AND state = 'waiting'",
         (state, at, at, at, cid),
-    )
+    ).rowcount
+    if changed:
+        _emit(db, "contact.ended", "id", cid, at)
 
 
 def callback_outcome(db: Transaction, cid: str, outcome: str, agent: str, at: float) -> None:
     if outcome == "rescheduled":
         db.execute("UPDATE contacts SET updated = ? WHERE id = ?", (at, cid))
         return
-    db.execute(
+    changed = db.execute(
         "UPDATE contacts SET state = ?, agent = CASE WHEN agent = '' THEN ? ELSE agent END,"
         " ended = COALESCE(ended, ?), updated = ? WHERE id = ?",
         ("callback_" + outcome, agent, at, at, cid),
-    )
+    ).rowcount
+    if changed:
+        _emit(db, "contact.ended", "id", cid, at)
 
 
 # ---------------------------------------------------------------- reads and agents' writes
@@ -375,11 +410,13 @@ class Records:
         if not 1 <= score <= 5:
             raise StoreError("a satisfaction score is 1 to 5")
         with self._db.transaction() as db:
-            db.execute(
+            changed = db.execute(
                 "UPDATE contacts SET satisfaction = ?, comment = ?, updated = ?"
                 " WHERE id = ? AND satisfaction IS NULL",
                 (score, comment.strip()[:MAX_NOTE], at, cid),
-            )
+            ).rowcount
+            if changed:
+                _emit(db, "survey.answered", "id", cid, at)
 
     # ------------------------------------------------------------ deletion
 

@@ -97,6 +97,7 @@ from relay.org import Issuer, SignInCredentials, credentials_for, load_key, read
 from relay.sessions import Relay, address_key, fan_out
 from relay.sql import DatabaseUnavailableError
 from relay.store import AgentRecord, CallbackRow, Store, StoreError
+from relay.webhooks import WebhookSender
 
 log = logging.getLogger("relay.server")
 
@@ -268,6 +269,8 @@ class RelayServer:
         self.metrics_port: int | None = None
         #: The web console (``console_port``), or None.
         self.console: Console | None = None
+        #: Sends webhook deliveries (relay/webhooks.py); made at start.
+        self.webhooks: WebhookSender | None = None
         self._server: Server | None = None
         self._metrics_server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -404,6 +407,8 @@ class RelayServer:
             self._spawn(self._desk_loop())
             self._spawn(self._desk_flush_loop())
         self._spawn(self._retention_loop())
+        self.webhooks = WebhookSender(self.store.integrations, user_agent=st.relay_name)
+        self._spawn(self.webhooks.run())
         self._ticker = asyncio.create_task(self._tick_loop())
 
     # ------------------------------------------------------------ the console's view

@@ -285,6 +285,39 @@ MIGRATIONS: list[tuple[int, str]] = [
             address TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS admin_log_at ON admin_log (at);
+        CREATE TABLE IF NOT EXISTS api_tokens (
+            id         TEXT PRIMARY KEY,
+            name       TEXT NOT NULL,
+            scopes     TEXT NOT NULL,
+            token_hash BLOB NOT NULL,
+            created    REAL NOT NULL,
+            created_by TEXT NOT NULL,
+            last_used  REAL,
+            revoked    REAL
+        );
+        CREATE TABLE IF NOT EXISTS webhooks (
+            id      TEXT PRIMARY KEY,
+            url     TEXT NOT NULL,
+            events  TEXT NOT NULL,
+            secret  TEXT NOT NULL,
+            created REAL NOT NULL,
+            active  INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS webhook_deliveries (
+            id          TEXT PRIMARY KEY,
+            hook        TEXT NOT NULL,
+            event       TEXT NOT NULL,
+            payload     TEXT NOT NULL,
+            created     REAL NOT NULL,
+            state       TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_at     REAL NOT NULL,
+            last_status INTEGER,
+            last_error  TEXT NOT NULL DEFAULT '',
+            done_at     REAL
+        );
+        CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (state, next_at);
+        CREATE INDEX IF NOT EXISTS webhook_deliveries_hook ON webhook_deliveries (hook, created);
         """,
     ),
 ]

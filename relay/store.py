@@ -47,6 +47,7 @@ from pathlib import Path
 from common.messages import MAX_NAME
 from relay import records
 from relay.console.data import ConsoleData
+from relay.integrations import Integrations
 from relay.records import Records
 from relay.sql import Database, StoreError, Transaction, open_database
 
@@ -252,6 +253,8 @@ class Store:
         self.records = Records(db)
         #: The web console's passwords, browser sessions, admin log and settings.
         self.console = ConsoleData(db)
+        #: API tokens, webhooks and their delivery log.
+        self.integrations = Integrations(db, token_key)
 
     @property
     def where(self) -> str:

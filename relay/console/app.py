@@ -28,7 +28,9 @@ import dataclasses
 import datetime as dt
 import hmac
 import io
+import json
 import logging
+import math
 import secrets
 import ssl
 import time
@@ -45,7 +47,9 @@ from relay.console import charts, text
 from relay.console.auth import SignInLimits, allowed, sees_contact
 from relay.console.data import ConsoleSession, erasure_subject
 from relay.console.live import KEEPALIVE_S, LiveDesk
+from relay.integrations import EVENTS, SCOPES
 from relay.records import CONTACT_STATES, GROUPS, ContactRow, ReportRow
+from relay.records import payload as records_payload
 from relay.sql import DatabaseUnavailableError, StoreError
 from relay.store import ROLES, Store
 
@@ -57,6 +61,7 @@ HERE = Path(__file__).parent
 #: Requests larger than this are refused (forms are small).
 MAX_BODY = 64 * 1024
 PAGE = 50
+DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: What the middleware learnt of a request: who is signed in, the POSTed form, and
@@ -64,6 +69,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ME = web.RequestKey("me", ConsoleSession)
 FORM = web.RequestKey("form", MultiDictProxy)
 PRE_CSRF = web.RequestKey("pre_csrf", str)
+API_TOKEN = web.RequestKey("api_token", str)
 
 
 class ConsoleHost(Protocol):
@@ -120,6 +126,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/agents", "agents", "admin"),
     Route("POST", "/admin/agents/{name}", "change_agent", "admin"),
     Route("GET", "/admin/privacy", "privacy", "admin"),
+    Route("GET", "/admin/integrations", "integrations_page", "admin"),
+    Route("POST", "/admin/integrations/tokens", "add_token", "admin"),
+    Route("POST", "/admin/integrations/tokens/{tid}/revoke", "revoke_token", "admin"),
+    Route("POST", "/admin/integrations/hooks", "add_hook", "admin"),
+    Route("POST", "/admin/integrations/hooks/{hid}/{action}", "hook_action", "admin"),
+    Route("POST", "/admin/integrations/deliveries/{did}/again", "send_again", "admin"),
+    Route("GET", "/api/v1/contacts", "api_contacts", "token:contacts:read"),
+    Route("GET", "/api/v1/contacts/{cid}", "api_contact", "token:contacts:read"),
+    Route("GET", "/api/v1/reports", "api_reports", "token:reports:read"),
+    Route("GET", "/api/v1/queues", "api_queues", "token:queues:read"),
     Route("POST", "/admin/privacy/erase", "erase", "admin"),
     Route("POST", "/admin/privacy/retention", "set_retention", "admin"),
 )
@@ -246,6 +262,8 @@ class Console:
         route: Route | None = getattr(request.match_info.handler, "console_route", None)
         if route is None:  # no such page (aiohttp's own 404 or 405 handler)
             return await handler(request)
+        if route.role.startswith("token:"):
+            return await self._api_guard(request, handler, route.role.removeprefix("token:"))
         me = await self._session(request)
         if me is not None:
             request[ME] = me
@@ -285,6 +303,27 @@ class Console:
                     ),
                 )
         return await handler(request)
+
+    async def _api_guard(
+        self, request: web.Request, handler: Handler, scope: str
+    ) -> web.StreamResponse:
+        """The JSON API: a bearer token with the route's scope; no cookies, so no CSRF."""
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        row = await asyncio.to_thread(self.store.integrations.check_token, token) if token else None
+        if row is None:
+            return _json_error(
+                401, "no_token", "Send a valid API token: Authorization: Bearer at1_..."
+            )
+        if scope not in row.scopes:
+            return _json_error(
+                403, "scope", f"This token may not do this; it needs the {scope} scope."
+            )
+        request[API_TOKEN] = row.name
+        try:
+            return await handler(request)
+        except StoreError as exc:
+            return _json_error(400, "bad_request", text.store_sentence(str(exc)))
 
     def _origin(self, request: web.Request) -> str:
         scheme = "https" if self.tls else "http"
@@ -741,6 +780,188 @@ class Console:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    # ------------------------------------------------------------ the JSON API
+
+    async def api_contacts(self, request: web.Request) -> web.StreamResponse:
+        q = request.query
+        limit = min(500, max(1, _int(q.get("limit", "100"), 100)))
+        offset = max(0, _int(q.get("offset", "0"), 0))
+        since = _float(q.get("since", ""))
+        until = _float(q.get("until", ""))
+        rows, total = await asyncio.to_thread(
+            self.store.records.search, q.get("q", "")[:200], since=since, until=until,
+            queue=q.get("queue", "")[:64], agent=q.get("agent", "")[:64],
+            state=q.get("state", "") if q.get("state", "") in CONTACT_STATES else "",
+            limit=limit, offset=offset,
+        )  # fmt: skip
+        notes = await asyncio.to_thread(self.store.records.notes_of, [r.id for r in rows])
+        return web.json_response(
+            {
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "contacts": [records_payload(r, notes.get(r.id, ())) for r in rows],
+            },
+            dumps=_dumps,
+        )
+
+    async def api_contact(self, request: web.Request) -> web.StreamResponse:
+        cid = request.match_info["cid"]
+        row = await asyncio.to_thread(self.store.records.contact, cid)
+        if row is None:
+            return _json_error(404, "not_found", f"There is no contact {cid!r}.")
+        notes = await asyncio.to_thread(self.store.records.notes, cid)
+        return web.json_response(records_payload(row, notes), dumps=_dumps)
+
+    async def api_reports(self, request: web.Request) -> web.StreamResponse:
+        p = self._report_query(request)
+        rows = await self._report_rows(p)
+        return web.json_response(
+            {
+                "from": p["from"].isoformat(),
+                "to": p["to"].isoformat(),
+                "group": p["group"],
+                "zone": self.host.desk_zone,
+                "rows": [
+                    {**dataclasses.asdict(r), "abandon_rate": r.abandon_rate, "fcr": r.fcr}
+                    for r in rows
+                ],
+            },
+            dumps=_dumps,
+        )
+
+    async def api_queues(self, request: web.Request) -> web.StreamResponse:
+        picture = self.host.desk_picture()
+        return web.json_response({"queues": picture["queues"]}, dumps=_dumps)
+
+    # ------------------------------------------------------------ integrations (admin)
+
+    async def integrations_page(self, request: web.Request) -> web.StreamResponse:
+        q = request.query
+        state = q.get("state", "") if q.get("state", "") in DELIVERY_STATES else ""
+        page = max(1, _int(q.get("page", "1"), 1))
+
+        def load() -> tuple[Any, Any, Any, int]:
+            ints = self.store.integrations
+            deliveries, total = ints.deliveries(
+                q.get("hook", "")[:32], state, limit=PAGE, offset=(page - 1) * PAGE
+            )
+            return ints.tokens(), ints.hooks(), deliveries, total
+
+        tokens, hooks, deliveries, total = await asyncio.to_thread(load)
+        return self._page(
+            request,
+            "integrations.html",
+            {
+                "tokens": tokens,
+                "hooks": hooks,
+                "deliveries": deliveries,
+                "total": total,
+                "page": page,
+                "pages": max(1, -(-total // PAGE)),
+                "scopes": SCOPES,
+                "events": EVENTS,
+                "states": DELIVERY_STATES,
+                "q": q,
+                "new_token": "",
+                "new_hook": None,
+            },
+        )
+
+    async def add_token(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        form = request[FORM]
+        name = str(form.get("name", ""))
+        scopes = [str(v) for v in form.getall("scope", [])]
+
+        def apply() -> str:
+            token = self.store.integrations.add_token(name, scopes, me.agent)
+            self.store.console.log(
+                me.agent, "added API token", name.strip(), " ".join(scopes), self.address(request)
+            )
+            return token
+
+        try:
+            token = await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        return self._page(request, "token_made.html", {"token": token, "name": name.strip()})
+
+    async def revoke_token(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        tid = request.match_info["tid"]
+
+        def apply() -> None:
+            self.store.integrations.revoke_token(tid)
+            self.store.console.log(me.agent, "revoked API token", tid, "", self.address(request))
+
+        try:
+            await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther("/admin/integrations")
+
+    async def add_hook(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        form = request[FORM]
+        url = str(form.get("url", ""))
+        events = [str(v) for v in form.getall("event", [])]
+
+        def apply() -> Any:
+            hook = self.store.integrations.add_hook(url, events)
+            self.store.console.log(
+                me.agent, "added webhook", hook.url, " ".join(hook.events), self.address(request)
+            )
+            return hook
+
+        try:
+            hook = await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        return self._page(request, "hook_made.html", {"hook": hook})
+
+    async def hook_action(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        hid, action = request.match_info["hid"], request.match_info["action"]
+        if action not in ("pause", "resume"):
+            raise web.HTTPNotFound()
+
+        def apply() -> None:
+            self.store.integrations.set_hook_active(hid, action == "resume")
+            self.store.console.log(me.agent, f"{action}d webhook", hid, "", self.address(request))
+
+        try:
+            await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther("/admin/integrations")
+
+    async def send_again(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        did = request.match_info["did"]
+
+        def apply() -> None:
+            self.store.integrations.send_again(did, time.time())
+            self.store.console.log(
+                me.agent, "sent a delivery again", did, "", self.address(request)
+            )
+
+        try:
+            await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther("/admin/integrations#deliveries")
+
     # ------------------------------------------------------------ admin
 
     async def audit(self, request: web.Request) -> web.StreamResponse:
@@ -860,6 +1081,10 @@ class Console:
         raise web.HTTPSeeOther("/admin/privacy")
 
 
+def _json_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
 # ---------------------------------------------------------------- small helpers
 
 
@@ -918,6 +1143,18 @@ def _cell(value: str) -> str:
 
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _float(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _int(raw: str, default: int) -> int:

@@ -219,6 +219,7 @@ def test_every_page_photographed(
         ("reports", "/reports"),
         ("agents", "/admin/agents"),
         ("privacy", "/admin/privacy"),
+        ("integrations", "/admin/integrations"),
         ("audit", "/audit"),
     ):
         response = page.goto(relay.base + path)

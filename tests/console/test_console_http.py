@@ -32,7 +32,15 @@ from tests.console.harness import ORG_KEY, PASSWORD, Browser, Setup, ask, consol
 from tests.helpers.relay_harness import Client, run
 from tools.throwaway_ca import ThrowawayCA
 
-FILLED = {"{cid}": "nope", "{name}": "bob", "{lang}": "ko"}
+FILLED = {
+    "{cid}": "nope",
+    "{name}": "bob",
+    "{lang}": "ko",
+    "{tid}": "nope",
+    "{hid}": "nope",
+    "{action}": "pause",
+    "{did}": "nope",
+}
 
 
 @pytest.fixture
@@ -49,7 +57,10 @@ def _path(template: str) -> str:
 def test_every_route_refuses_anyone_below_its_role(setup: Setup) -> None:
     """Walk the route table: signed out, as agent, supervisor and admin. Below the role:
     GET pages send to the sign-in (signed out) or say 403; POSTs change nothing."""
-    assert all(r.role in ("public", "agent", "supervisor", "admin") for r in ROUTES)
+    assert all(
+        r.role in ("public", "agent", "supervisor", "admin") or r.role.startswith("token:")
+        for r in ROUTES
+    )
     rank = {"public": -1, "agent": 0, "supervisor": 1, "admin": 2}
 
     async def main() -> None:
@@ -63,6 +74,8 @@ def test_every_route_refuses_anyone_below_its_role(setup: Setup) -> None:
                 for route in ROUTES:
                     if route.path in ("/desk/events", "/signout") or route.role == "public":
                         continue  # the stream: its own test; signing out: at the end
+                    if route.role.startswith("token:"):
+                        continue  # the API: no cookies count there (its own test)
                     for who, b in browsers.items():
                         path = _path(route.path)
                         if route.method == "GET":
@@ -416,5 +429,71 @@ def test_the_public_help_page_takes_a_question_at_any_hour_into_the_agents_list(
             assert contact.kind == "callback" and contact.state == "callback_open"
         finally:
             store.close()
+
+    run(main())
+
+
+def test_the_api_needs_a_token_with_the_scope_and_webhooks_reach_a_crm(setup: Setup) -> None:
+    """An admin makes a token and a webhook in the console; a CRM reads contacts with
+    the token (and is refused what its scopes do not cover), and receives
+    contact.ended, signed, when a customer gives up their place."""
+    from tests.relay.test_webhooks import Receiver
+
+    async def main() -> None:
+        receiver = Receiver()
+        crm, hook_url = await receiver.start()
+        async with console_relay(setup) as (relay, base):
+            ada = Browser(base, setup.ca)
+            try:
+                await ada.sign_in("ada")
+                status, body, _ = await ada.post(
+                    "/admin/integrations/tokens", {"name": "CRM", "scope": "contacts:read"}
+                )
+                assert status == 200 and "shown only this once" in body
+                token = re.search(r'id="token">([^<]+)<', body).group(1)  # type: ignore[union-attr]
+                status, body, _ = await ada.post(
+                    "/admin/integrations/hooks", {"url": hook_url, "event": "contact.ended"}
+                )
+                assert status == 200
+                receiver.secret = re.search(r'id="secret">([^<]+)<', body).group(1)  # type: ignore[union-attr]
+                customer = await Client.connect(relay.url, Role.CUSTOMER, ssl=_ssl(setup))
+                await customer.send(ask("inst-00000009", "Han Jimin 한지민"))
+                await customer.expect(Standing)
+                await customer.send(Leave())
+                async with asyncio.timeout(10):
+                    while not receiver.got:
+                        await asyncio.sleep(0.05)
+                (event,) = receiver.got
+                assert event["event"] == "contact.ended" and receiver.bad_signatures == 0
+                assert event["data"]["customer_name"] == "Han Jimin 한지민"
+                assert event["data"]["state"] == "abandoned"
+                status, body, _ = await ada.get("/admin/integrations?state=delivered")
+                assert "contact.ended" in body and "HTTP 204" in body
+                # The API, with and without the token and its scopes.
+                api = ada.session  # cookies are ignored there: only the token counts
+                async with api.get(base + "/api/v1/contacts") as r:
+                    assert r.status == 401 and (await r.json())["error"] == "no_token"
+                bearer = {"Authorization": f"Bearer {token}"}
+                async with api.get(base + "/api/v1/contacts?q=지민", headers=bearer) as r:
+                    found = await r.json()
+                assert found["total"] == 1 and found["contacts"][0]["state"] == "abandoned"
+                cid = found["contacts"][0]["id"]
+                async with api.get(base + f"/api/v1/contacts/{cid}", headers=bearer) as r:
+                    assert (await r.json())["customer_name"] == "Han Jimin 한지민"
+                async with api.get(base + "/api/v1/reports", headers=bearer) as r:
+                    assert r.status == 403 and "reports:read" in (await r.json())["message"]
+                # Revoked in the console: refused at once.
+                tid = token.split("_", 1)[1].split(".")[0]
+                await ada.get("/admin/integrations")
+                status, _, _ = await ada.post(f"/admin/integrations/tokens/{tid}/revoke")
+                assert status == 303
+                async with api.get(base + "/api/v1/contacts", headers=bearer) as r:
+                    assert r.status == 401
+                status, body, _ = await ada.get("/audit")
+                assert "added API token" in body and "added webhook" in body
+                assert "revoked API token" in body and token not in body
+            finally:
+                await ada.close()
+        await crm.cleanup()
 
     run(main())

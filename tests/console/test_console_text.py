@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from relay.console import text
+from relay.integrations import EVENTS, SCOPES
 from relay.records import GROUPS
 from relay.store import ROLES
 
@@ -28,6 +29,7 @@ def test_every_sentence_has_its_korean() -> None:
     strings = {s for s in shown() if not s.endswith(" ")}
     strings |= set(text.STATE_NAMES.values()) | set(ROLES) | {f"by {g}" for g in GROUPS}
     strings |= set(text.HELP_REFUSALS.values())
+    strings |= {f"scope {s}" for s in SCOPES} | {f"event {e}" for e in EVENTS}
     assert len(strings) > 100  # the patterns still find them
     missing = sorted(s for s in strings if s not in text.KO)
     assert not missing, missing
