@@ -96,7 +96,7 @@ def test_claims_lease_retry_with_back_off_then_fail_and_can_be_sent_again(store:
     assert ints.claim(T0 + 2) == []  # leased: another node does not take it
     assert len(ints.claim(T0 + 2 + integ.LEASE_S)) == 1  # ... until the lease runs out
     now = T0 + 100
-    for i, wait in enumerate(integ.BACKOFF_S):
+    for wait in integ.BACKOFF_S:
         assert ints.attempted(d.id, 500, "server error", now) == "pending"
         assert ints.claim(now + wait - 1) == []
         assert [x.id for x in ints.claim(now + wait)] == [d.id]
