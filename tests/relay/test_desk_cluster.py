@@ -5,6 +5,7 @@ on another, simultaneous Take next on two nodes, and a node lost while customers
 from __future__ import annotations
 
 import asyncio
+import time
 import hashlib
 import os
 from pathlib import Path
@@ -245,8 +246,9 @@ def test_the_repeat_mark_shows_on_every_node(
 ) -> None:
     redis_url, database_url, tokens = urls
     store = Store.open(tmp_path, database_url)
-    for day in range(2):
-        store.customer_taken("inst-rrrr0001", "internet", agent="jisoo", waited_s=60, at=day)
+    for day in (1, 2):  # within the records' retention (older ones are deleted)
+        at = time.time() - day * 86400
+        store.customer_taken("inst-rrrr0001", "internet", agent="jisoo", waited_s=60, at=at)
     store.close()
 
     async def main() -> None:
