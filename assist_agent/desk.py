@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from assist_agent import agent_key
@@ -42,6 +42,10 @@ from common.messages import (
 from common.messages import Outcome as CallOutcome
 
 log = logging.getLogger(__name__)
+
+
+#: Notes go to the desk's records this long after the agent stops typing (ms).
+NOTES_SYNC_MS = 1500
 
 
 class Desk(QObject):
@@ -90,6 +94,11 @@ class Desk(QObject):
         self._sign_in.failed.connect(self._on_sign_in_failed)
         #: Presence and invitations while signed in (colleagues see us, ask us in).
         self.link = DeskLink(self)
+        self._notes_timer = QTimer(self)
+        self._notes_timer.setSingleShot(True)
+        self._notes_timer.setInterval(NOTES_SYNC_MS)
+        self._notes_timer.timeout.connect(self._sync_notes)
+        self._notes_sent: tuple[AgentSession | None, str] = (None, "")
         self._auto_away = False
         self.link.invited.connect(self._on_invited)
         drawing.messages_ready.connect(self.send)
@@ -281,6 +290,9 @@ class Desk(QObject):
         if outcome.ending is Ending.BAD_TOKEN and outcome.error is not None:
             self.identity = None
             self.sign_in_failed.emit(outcome.error)
+        if self._notes_timer.isActive():  # typed just before the end: sent now
+            self._notes_timer.stop()
+            self._sync_notes()
         if session.code is not None or session.is_seat or session.took is not None:
             shot = self.screenshot_source() if self.keep_screenshot else None
             self.recorder.record(session, self.guidance, shot)
@@ -290,6 +302,20 @@ class Desk(QObject):
         self.guidance.set_notes(text)
         if self.session is not None and self.session.outcome is not None:
             self.recorder.update_notes(text)
+        self._notes_timer.start()  # to the desk's records once typing pauses
+
+    def _sync_notes(self) -> None:
+        """The notes go to the desk's records: in the session through it, afterwards
+        through the desk connection (a customer from the queue: the contact's id is
+        known). Only what changed is sent."""
+        session, text = self.session, self.guidance.notes
+        if session is None or (session, text) == self._notes_sent:
+            return
+        if session.outcome is None and session.note(text):
+            self._notes_sent = (session, text)
+        elif session.contact:
+            self.link.note(session.contact, text)
+            self._notes_sent = (session, text)
 
     def shutdown(self) -> None:
         """The window is closing: end the session now and finish writing the history."""

@@ -91,6 +91,11 @@ class DeskLink(QObject):
         if self._net is not None:
             self._net.call_endpoint("callback_outcome", callback_id, outcome, window_start, note)
 
+    def note(self, contact: str, text: str) -> None:
+        """The agent's notes on a contact whose session has ended (the desk's records)."""
+        if self._net is not None:
+            self._net.call_endpoint("note", contact, text)
+
     def supervise(self, agent: str, reason: str = "") -> None:
         if self._net is not None:
             self._net.call_endpoint("supervise", agent, reason)

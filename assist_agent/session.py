@@ -45,6 +45,7 @@ from common.endpoint import (
     Closed,
     CodeReady,
     Congested,
+    ContactHistory,
     CustomerTaken,
     Endpoint,
     Event,
@@ -104,6 +105,8 @@ class AgentSession(QObject):
     customer_taken = Signal(object)  # Took
     notice = Signal(object)  # AssistError
     blocked = Signal(int)  # the customer is kept out of the queues until (Unix s)
+    #: The customer's earlier contacts with the desk (newest first), as the session starts.
+    history_received = Signal(object)  # tuple[HistoryItem, ...]
     customer_joined = Signal()
     secured = Signal()
     consent_given = Signal(bool, int)  # allow_draw, monitor index
@@ -163,6 +166,8 @@ class AgentSession(QObject):
         self.monitors: tuple[MonitorInfo, ...] = ()
         self.paused = False
         self.rating: tuple[int, str] | None = None
+        #: The contact's id in the desk's records (a customer from the queue), for notes.
+        self.contact = ""
         self.outcome: Outcome | None = None
         self.started_at = time.time()
         self.connected_at: float | None = None
@@ -233,6 +238,14 @@ class AgentSession(QObject):
         if self.took is None or self.state not in CONNECTED:
             return False
         self._net.call_endpoint("flag", kind, reason)
+        return True
+
+    def note(self, text: str, resolved: int = -1, tags: str = "") -> bool:
+        """The agent's notes on this contact, for the desk's records (the newest
+        replaces the last)."""
+        if self.state not in CONNECTED:
+            return False
+        self._net.call_endpoint("note", text, resolved, tags)
         return True
 
     def block(self, minutes: int, reason: str) -> bool:
@@ -351,6 +364,9 @@ class AgentSession(QObject):
                 self.notice.emit(err)
             case BlockSet(until=until):
                 self.blocked.emit(until)
+            case ContactHistory(contact=contact, items=items):
+                self.contact = contact
+                self.history_received.emit(items)
             case CustomerTaken(took=took):
                 self.took, self.nameplate = took, took.nameplate
                 self.customer_taken.emit(took)

@@ -372,6 +372,8 @@ class CustomerSession(QObject):
     def rate(self, stars: int, comment: str) -> None:
         if self._secured and self.state is State.ENDING and 1 <= stars <= 5:
             self._send(Rating(stars, comment[:1000]))
+            if self._net is not None:  # the desk's records too (its satisfaction reports)
+                self._net.call_endpoint("survey", stars, comment[:1000])
 
     @Slot()
     def finish(self) -> None:

@@ -51,6 +51,7 @@ from common.help import HelpAsk, HelpGiver, HelpRequest, HelpSeeker
 from common.messages import (
     CUSTOMER_MEMBER,
     LEAD_MEMBER,
+    MAX_TEXT,
     PROTOCOL_VERSION,
     Admit,
     Answer,
@@ -78,6 +79,8 @@ from common.messages import (
     Greeting,
     Hello,
     HelpAnswer,
+    History,
+    HistoryItem,
     Identity,
     Invite,
     InviteKind,
@@ -89,6 +92,7 @@ from common.messages import (
     Member,
     MemberRole,
     Message,
+    Note,
     Offer,
     Paired,
     PairingFailed,
@@ -109,6 +113,7 @@ from common.messages import (
     SessionEnd,
     Skipped,
     Standing,
+    Survey,
     Take,
     Took,
     Vouch,
@@ -189,6 +194,15 @@ class Notice(Event):
     """The relay refused something in a running session (e.g. a flag); it goes on."""
 
     error: AssistError
+
+
+@dataclasses.dataclass(frozen=True)
+class ContactHistory(Event):
+    """Agent, with a customer from the queue: the contact's id in the desk's records
+    (for notes after the session) and the customer's earlier contacts, newest first."""
+
+    contact: str
+    items: tuple[HistoryItem, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -548,6 +562,18 @@ class Endpoint:
         if self.role is Role.AGENT and self.channel is not None and not self.ended:
             self._send(Block("", minutes, reason.strip()[:500] or "-"))
 
+    def note(self, text: str, resolved: int = -1, tags: str = "") -> None:
+        """Agent, in a session: the notes on this contact for the desk's records (the
+        newest replaces the last), whether it was resolved on it (1, 0; -1 not said)
+        and its tags."""
+        if self.role is Role.AGENT and self.channel is not None and not self.ended:
+            self._send(Note("", text[:MAX_TEXT], resolved, tags[:200]))
+
+    def survey(self, score: int, comment: str) -> None:
+        """Customer, as the session ends: how satisfied they were, for the desk's records."""
+        if self.role is Role.CUSTOMER and self.channel is not None and 1 <= score <= 5:
+            self._send(Survey(score, comment[:1000]))
+
     def leave(self) -> None:
         """Customer: leave the queue (the relay forgets the place and closes)."""
         if self.queued:
@@ -621,6 +647,8 @@ class Endpoint:
                 self._events.append(Notice(DeskError(reason)))
             case Blocked(until=until) if self.role is Role.AGENT:
                 self._events.append(BlockSet(until))
+            case History(contact=contact, items=items) if self.role is Role.AGENT:
+                self._events.append(ContactHistory(contact, items))
             case DeskRefused(reason=reason, offer_callback=offer, opens_at=opens):
                 raise DeskError.refused(reason, offer, opens)
             case Paired(agent_display_name=display, agent_org=org):

@@ -52,6 +52,7 @@ from common.errors import (
 )
 from common.messages import (
     CUSTOMER_MEMBER,
+    MAX_TEXT,
     PROTOCOL_VERSION,
     Auth,
     AuthOk,
@@ -81,6 +82,7 @@ from common.messages import (
     ListQueues,
     Member,
     Message,
+    Note,
     Outcome,
     PeerAway,
     PeerBack,
@@ -286,6 +288,12 @@ class DeskEndpoint(_Base):
         """Record what came of a callback (RESCHEDULED with the new window's start)."""
         if not self.ended:
             self._send(CallbackOutcome(callback_id, outcome, window_start, note[:500]))
+
+    def note(self, contact: str, text: str, resolved: int = -1, tags: str = "") -> None:
+        """The agent's notes on a contact they took part in, after its session (the
+        contact's id came with :class:`~common.messages.History`)."""
+        if not self.ended and contact:
+            self._send(Note(contact, text[:MAX_TEXT], resolved, tags[:200]))
 
     def block(self, ticket: str, minutes: int, reason: str) -> None:
         """Supervisor: keep the customer waiting with ``ticket`` out of the queues for

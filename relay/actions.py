@@ -23,6 +23,9 @@ __all__ = [
     "BookCallback",
     "ContactAsked",
     "ContactLeft",
+    "KeepNote",
+    "KeepSurvey",
+    "LookUpHistory",
     "CustomerTaken",
     "DropTicket",
     "FlagContact",
@@ -299,6 +302,41 @@ class BlockInstallation:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class LookUpHistory:
+    """Send the agent who took a customer that customer's earlier contacts
+    (:class:`common.messages.History`), read in a worker thread."""
+
+    conn: int
+    contact: str  # this contact's id (the ticket, or the callback's id)
+    installation: str
+    phone_or_email: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeepNote:
+    """An agent's note, resolution and tags on a contact: in a session (``sid``) or
+    after it (``contact``). Kept only if the agent took part in the contact."""
+
+    sid: str
+    contact: str
+    agent: str
+    text: str
+    resolved: int
+    tags: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeepSurvey:
+    """The customer's satisfaction with session ``sid``."""
+
+    sid: str
+    score: int
+    comment: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ContactAsked:
     """Record a contact: a customer took a place in a queue (relay/records.py)."""
 
@@ -394,6 +432,9 @@ Action = (
     | CustomerTaken
     | ContactAsked
     | ContactLeft
+    | LookUpHistory
+    | KeepNote
+    | KeepSurvey
     | KeepTicket
     | DropTicket
     | FlagContact

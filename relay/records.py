@@ -405,6 +405,57 @@ class Records:
         assert row is not None
         return row
 
+    def keep_app_note(
+        self,
+        *,
+        sid: str,
+        contact: str,
+        agent: str,
+        text: str,
+        resolved: int,
+        tags: str,
+        at: float,
+    ) -> bool:
+        """The agent app's note on a contact (one per agent and contact: the newest
+        replaces it; empty text removes it), with the agent's say on resolution (-1: not
+        said) and tags. Only for an agent who took part; returns whether it was kept."""
+        where, key = ("sid", sid) if sid else ("id", contact)
+        with self._db.transaction() as db:
+            row = db.execute(
+                f"SELECT id, agents, agent FROM contacts WHERE {where} = ? ORDER BY asked DESC",
+                (key,),
+            ).fetchone()
+            if row is None or agent not in (str(row[1]).split() + [str(row[2])]):
+                return False
+            cid = str(row[0])
+            nid = f"app:{cid}:{agent}"[:200]
+            db.execute("DELETE FROM contact_notes WHERE id = ?", (nid,))
+            if text.strip():
+                db.execute(
+                    "INSERT INTO contact_notes (id, contact, at, author, text) VALUES (?, ?, ?, ?, ?)",
+                    (nid, cid, at, agent, text.strip()[:MAX_NOTE]),
+                )
+            clean = ", ".join(t.strip() for t in tags.split(",") if t.strip())[:MAX_TAGS]
+            if resolved in (0, 1):
+                db.execute(
+                    "UPDATE contacts SET resolved = ?, updated = ? WHERE id = ?",
+                    (resolved, at, cid),
+                )
+            if clean:
+                db.execute(
+                    "UPDATE contacts SET tags = ?, updated = ? WHERE id = ?", (clean, at, cid)
+                )
+            db.execute("UPDATE contacts SET updated = ? WHERE id = ?", (at, cid))
+        return True
+
+    def survey_of_session(self, sid: str, score: int, comment: str, at: float) -> None:
+        """The customer's satisfaction with the contact session ``sid`` served."""
+        row = self._db.execute(
+            "SELECT id FROM contacts WHERE sid = ? ORDER BY asked DESC", (sid,)
+        ).fetchone()
+        if row is not None:
+            self.set_survey(str(row[0]), score, comment, at)
+
     def set_survey(self, cid: str, score: int, comment: str, at: float) -> None:
         """The customer's satisfaction (1–5) and comment, once."""
         if not 1 <= score <= 5:

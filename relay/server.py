@@ -47,7 +47,18 @@ from websockets.http11 import Request, Response
 
 from common import identity
 from common.errors import ErrorCode, ProtocolError
-from common.messages import CALLBACK_TICKET, U32, Congestion, Kind, Layer, Skipped, parse
+from common.messages import (
+    CALLBACK_TICKET,
+    MAX_HISTORY,
+    U32,
+    Congestion,
+    History,
+    HistoryItem,
+    Kind,
+    Layer,
+    Skipped,
+    parse,
+)
 from relay.actions import (
     Action,
     AgentBusy,
@@ -66,9 +77,12 @@ from relay.actions import (
     Fanout,
     FlagContact,
     JoinShared,
+    KeepNote,
+    KeepSurvey,
     KeepTicket,
     Locate,
     LookUpEarlier,
+    LookUpHistory,
     MoveSession,
     RecheckAgent,
     RecordOutcome,
@@ -94,6 +108,7 @@ from relay.limits import congestion_level
 from relay.lograte import RepeatFilter
 from relay.metrics import Metrics, Timings, serve_metrics
 from relay.org import Issuer, SignInCredentials, credentials_for, load_key, read_passphrase
+from relay.records import ContactRow, NoteRow
 from relay.sessions import Relay, address_key, fan_out
 from relay.sql import DatabaseUnavailableError
 from relay.store import AgentRecord, CallbackRow, Store, StoreError
@@ -856,6 +871,8 @@ class RelayServer:
                 self._spawn(self._desk_write(action))
             elif isinstance(action, BlockInstallation):
                 self._spawn(self._desk_block(action))
+            elif isinstance(action, LookUpHistory):
+                self._spawn(self._history(action))
             elif isinstance(action, AskLimit):
                 await self._ask_limit(action.limit, action.key, action.per_minute)
                 await self._apply(self.core.receive(action.conn, action.message))
@@ -1027,6 +1044,21 @@ class RelayServer:
                     topic=event.topic,
                     at=event.at,
                 )
+        elif isinstance(event, KeepNote):
+
+            def call() -> None:
+                kept = st.records.keep_app_note(
+                    sid=event.sid, contact=event.contact, agent=event.agent, text=event.text,
+                    resolved=event.resolved, tags=event.tags, at=event.at,
+                )  # fmt: skip
+                if not kept:
+                    log.info(
+                        "note from %r on a contact they were not part of: not kept", event.agent
+                    )
+        elif isinstance(event, KeepSurvey):
+
+            def call() -> None:
+                st.records.survey_of_session(event.sid, event.score, event.comment, event.at)
         elif isinstance(event, ContactLeft):
 
             def call() -> None:
@@ -1381,6 +1413,37 @@ class RelayServer:
                 except ClusterUnavailableError:
                     pass  # they reload within _DESK_RELOAD_S anyway
         await self._apply(out)
+
+    async def _history(self, action: LookUpHistory) -> None:
+        """The earlier contacts of the customer an agent just took, to that agent."""
+
+        def load() -> tuple[list[ContactRow], dict[str, list[NoteRow]]]:
+            rows = self.store.records.history(
+                installation=action.installation,
+                contact=action.phone_or_email,
+                but=action.contact,
+                limit=MAX_HISTORY,
+            )
+            return rows, self.store.records.notes_of([r.id for r in rows])
+
+        try:
+            rows, notes = await asyncio.to_thread(load)
+        except StoreError as exc:
+            log.info("history: %s", exc)
+            rows, notes = [], {}
+        items = tuple(
+            HistoryItem(
+                int(r.asked),
+                r.queue[:32],
+                r.topic[:120],
+                r.state,
+                -1 if r.resolved is None else int(r.resolved),
+                r.agents[:200],
+                " / ".join(n.text for n in notes.get(r.id, []))[:300],
+            )  # fmt: skip
+            for r in rows
+        )
+        await self._apply([Send(action.conn, History(action.contact, items))])
 
     async def _desk_block(self, action: BlockInstallation) -> None:
         """A supervisor's block: kept in the database (the desk log says who and why),

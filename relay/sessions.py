@@ -107,6 +107,7 @@ from common.messages import (
     Member,
     MemberRole,
     Message,
+    Note,
     Paired,
     PairingFailed,
     PeerAway,
@@ -119,6 +120,7 @@ from common.messages import (
     Resume,
     Resumed,
     Role,
+    Survey,
     Take,
     Took,
     Welcome,
@@ -135,7 +137,10 @@ from relay.actions import (
     DeskTake,
     Fanout,
     FlagContact,
+    KeepNote,
+    KeepSurvey,
     Locate,
+    LookUpHistory,
     MoveSession,
     RecheckAgent,
     ReleaseNameplate,
@@ -441,6 +446,11 @@ class Relay:
                     return self._invite(conn, s, msg)
                 if isinstance(msg, Flag) and role is Role.AGENT:
                     return self._flag(conn, s, msg)
+                if isinstance(msg, Note) and role is Role.AGENT and conn.agent is not None:
+                    # This session's contact, or one it names (an earlier one of theirs).
+                    return [self._note(conn.agent.name, "" if msg.contact else s.sid, msg)]
+                if isinstance(msg, Survey) and role is Role.CUSTOMER:
+                    return [KeepSurvey(s.sid, msg.score, msg.comment, self.wall())]
                 if isinstance(msg, Block) and role is Role.AGENT and conn.agent is not None:
                     if self.desk is None:
                         return [Send(cid, DeskRefused("NO_DESK"))]
@@ -484,6 +494,8 @@ class Relay:
                         return self._enter(conn, msg)
                     if isinstance(msg, Take):
                         return self._take(conn, conn.agent, msg.ticket)
+                    if isinstance(msg, Note) and msg.contact:
+                        return [self._note(conn.agent.name, "", msg)]
                     if isinstance(msg, CallbackOutcome | ListQueues | Block) and self.desk is None:
                         return [Send(cid, DeskRefused("NO_DESK"))]
                     if isinstance(msg, Block) and self.desk is not None:
@@ -1814,7 +1826,18 @@ class Relay:
             Send(cid, took),
             Send(cid, paired),
             Send(customer.id, paired),
+            LookUpHistory(
+                cid,
+                taken.waiting.ticket.removeprefix(CALLBACK_TICKET),
+                ask.installation,
+                ask.contact,
+            ),
         ]
+
+    def _note(self, agent: str, sid: str, msg: Note) -> KeepNote:
+        """An agent's note on a contact: this session's (``sid``), or one they name
+        afterwards; the store keeps it only if they took part."""
+        return KeepNote(sid, msg.contact, agent, msg.text, msg.resolved, msg.tags, self.wall())
 
     def _flag(self, conn: Conn, s: Session, msg: Flag) -> list[Action]:
         """The agent flags this contact; only a customer from the queue has an

@@ -9,6 +9,7 @@ tabs; a status line with frame rate, latency, bandwidth and connection quality.
 from __future__ import annotations
 
 import html
+import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
@@ -56,6 +57,7 @@ from common.identity import CardState
 from common.messages import (
     Briefing,
     CallbackItem,
+    HistoryItem,
     Invited,
     InviteKind,
     Monitors,
@@ -284,6 +286,7 @@ class MainWindow(QMainWindow):
         session.handed_over.connect(self.on_handed_over)
         session.briefing_received.connect(self._on_briefing)
         session.customer_taken.connect(self.on_customer_taken)
+        session.history_received.connect(self.on_history)
         session.notice.connect(lambda err: self.status_label.setText(error_text(err)))
         session.blocked.connect(
             lambda until: self.status_label.setText(
@@ -358,6 +361,38 @@ class MainWindow(QMainWindow):
         self.customer_card.show()
         self.flag_button.show()
         self.block_button.setVisible(self.desk.supervisor)
+
+    def on_history(self, items: tuple[HistoryItem, ...]) -> None:
+        """The customer's earlier contacts, under what they wrote (newest first)."""
+        if not items or not self.customer_card.isVisible():
+            return
+        states = {
+            "ended": self.tr("ended"),
+            "abandoned": self.tr("left the queue"),
+            "callback_done": self.tr("called back"),
+            "callback_no_answer": self.tr("no answer"),
+            "callback_open": self.tr("callback booked"),
+            "in_session": self.tr("in a session"),
+        }
+        lines = [f"<br><b>{self.tr('Earlier contacts')}</b>"]
+        for item in items:
+            day = time.strftime("%Y-%m-%d", time.localtime(item.asked))
+            said = {1: self.tr("resolved"), 0: self.tr("not resolved")}.get(item.resolved, "")
+            what = " · ".join(
+                x
+                for x in (
+                    day,
+                    html.escape(item.queue),
+                    html.escape(states.get(item.state, item.state)),
+                    said,
+                    html.escape(item.agents.replace(" ", ", ")),
+                )
+                if x
+            )
+            lines.append(f"{what}<br>“{html.escape(item.topic)}”")
+            if item.note:
+                lines.append(f"<span style='color:#5f6368'>{html.escape(item.note)}</span>")
+        self.customer_card.setText(self.customer_card.text() + "<br>".join(lines))
 
     def _flag(self) -> None:
         session = self.session

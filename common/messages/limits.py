@@ -51,6 +51,8 @@ MAX_SYSTEM = 2000
 #: Most queues a desk has, and most entries in a list a desk connection is sent.
 MAX_DESK_QUEUES = 64
 MAX_DESK_LIST = 2000
+#: Earlier contacts the agent who takes a customer is shown (the newest).
+MAX_HISTORY = 10
 
 
 class Kind(enum.IntEnum):
@@ -111,6 +113,9 @@ class Kind(enum.IntEnum):
     FLAG = 0x34
     BLOCK = 0x35
     BLOCKED = 0x36
+    NOTE = 0x37
+    HISTORY = 0x38
+    SURVEY = 0x39
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41

@@ -639,3 +639,52 @@ class Blocked(Message):
 
     KIND = Kind.BLOCKED
     until: UInt64
+
+
+ContactId = Annotated[str, Meta(max_length=32)]
+#: The agent's say on a contact: resolved on it (1), not (0), not said (-1).
+Resolved = Annotated[int, Meta(ge=-1, le=1)]
+
+
+class Note(Message):
+    """agent -> relay: the agent's notes on a contact for the desk's records, whether it
+    was resolved on it, and its tags. In a session ``contact`` is empty (this one);
+    afterwards, on the desk connection, it is the id :class:`History` gave. The newest
+    replaces the agent's earlier note on that contact."""
+
+    KIND = Kind.NOTE
+    contact: ContactId
+    text: Annotated[str, Meta(max_length=MAX_TEXT)]
+    resolved: Resolved = -1
+    tags: Annotated[str, Meta(max_length=200)] = ""
+
+
+class HistoryItem(Record):
+    """One earlier contact of the customer (newest first in :class:`History`)."""
+
+    asked: UInt64
+    queue: Annotated[str, Meta(max_length=MAX_QUEUE_ID)]
+    topic: Annotated[str, Meta(max_length=120)]
+    state: Annotated[str, Meta(max_length=24)]
+    resolved: Resolved
+    agents: Annotated[str, Meta(max_length=200)]
+    note: Annotated[str, Meta(max_length=300)]
+
+
+class History(Message):
+    """relay -> the agent who leads a session, as it starts: the contact's id (for
+    :class:`Note`) and the customer's earlier contacts with this desk, recognised by
+    their installation or the phone or e-mail they gave (none for a code session)."""
+
+    KIND = Kind.HISTORY
+    contact: ContactId
+    items: Annotated[tuple[HistoryItem, ...], Meta(max_length=MAX_HISTORY)]
+
+
+class Survey(Message):
+    """customer -> relay as a session ends: how satisfied they were (1-5) and why, for
+    the desk's records. (The agent hears the same from the sealed ``Rating``.)"""
+
+    KIND = Kind.SURVEY
+    score: Annotated[int, Meta(ge=1, le=5)]
+    comment: Annotated[str, Meta(max_length=1000)] = ""

@@ -215,6 +215,12 @@ EXAMPLES: dict[str, m.Message] = {
     "FLAG": m.Flag(m.FlagKind.SPECIALIST, "라우터 설정은 네트워크 팀이 봐야 합니다 " * 5),
     "BLOCK": m.Block("t" * 64, m.MAX_BLOCK_MINUTES, "욕설과 위협 " * 10),
     "BLOCKED": m.Blocked(1 << 32),
+    "NOTE": m.Note("Jx3k0bq2Lr9mYp4A", "공유기를 재설정했더니 됩니다 " * 4, 1, "router, 인터넷"),
+    "HISTORY": m.History(
+        "0d8779c59708673c",
+        (m.HistoryItem(1796110100, "internet", "인터넷이 끊겨요", "ended", 1, "alice sam", "Reset"),),
+    ),
+    "SURVEY": m.Survey(5, "친절했어요"),
     "HELP_ANSWER": m.HelpAnswer(b"\x66" * 32, b"\x92" + b"c" * 300, b"", b"\x77" * 64),
 }
 
@@ -306,6 +312,9 @@ KNOWN = {
     "FLAG": (291, "c3502077e8b3b3ee017945983f77c49371b9aa59d84d54ba1c3f08e10e547cda"),
     "BLOCK": (245, "d507b2a78b9064157012267d6cad2f427b2f695ee341b02c1cc78afd061c9fdb"),
     "BLOCKED": (11, "01c239388f1ff7fd5f0dac58c1a1a02f1c45bbf9dda28e6b17ffc4f67d04f409"),
+    "NOTE": (208, "bd3201d9fc80fd525146a1382b814ba789230d1eb80c5969ce61157b63315125"),
+    "HISTORY": (81, "412def1eaa4583876e7f16861e388c99a3457c9aaa6f05b6820955f2fe5a1593"),
+    "SURVEY": (19, "d6aa3fbfdaab7e7d5a61d6345738164cccfdbec053fd903bdbd0b53183013a24"),
 }
 
 

@@ -5,9 +5,9 @@ on another, simultaneous Take next on two nodes, and a node lost while customers
 from __future__ import annotations
 
 import asyncio
-import time
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import msgspec

@@ -3,8 +3,10 @@ callbacks booked and recorded in the database, the agents' lists."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,10 +20,12 @@ from common.messages import (
     CallbackOutcome,
     CallMe,
     DeskRefused,
+    History,
     Leave,
     ListQueues,
     ListWindows,
     Message,
+    Note,
     Outcome,
     Paired,
     Presence,
@@ -29,6 +33,7 @@ from common.messages import (
     Queues,
     Role,
     Standing,
+    Survey,
     Take,
     Took,
     WaitingList,
@@ -162,6 +167,12 @@ def test_every_contact_is_on_record_from_ask_to_end(tmp_path: Path) -> None:
     token = add_agent(data, "minji", "Kim Minji", "Acme")
     store = Store.open(data)
     store.set_team("minji", "network")
+    store.contact_asked(
+        "old", queue="internet", installation="inst-bbbb0002", name="Park", contact="",
+        topic="old printer", at=time.time() - 86400,
+    )  # fmt: skip
+    store.records.add_note("old", "minji", "Swapped it", time.time() - 86000)
+    store.records.set_outcome("old", resolved=True, tags="", at=time.time())
     store.close()
 
     async def main() -> tuple[str, str]:
@@ -181,6 +192,24 @@ def test_every_contact_is_on_record_from_ask_to_end(tmp_path: Path) -> None:
             took = await next_of(agent, Took)
             assert took.ticket == served
             await next_of(agent, Paired)
+            # The customer's earlier contacts, newest first: the one who left a moment
+            # ago gave the same phone number; yesterday's has this installation.
+            history = await next_of(agent, History)
+            assert history.contact == served
+            left, earlier = history.items
+            assert left.state == "abandoned"
+            assert (earlier.topic, earlier.resolved, earlier.note) == (
+                "old printer",
+                1,
+                "Swapped it",
+            )
+            # Notes in the session, replaced by the newest; a survey from the customer.
+            await agent.send(Note("", "Router reset", 1, "router"))
+            await agent.send(Note("", "Router reset; line stable", 1, "router"))
+            await second.send(Survey(5, "빨랐어요"))
+            # A note on a contact the agent had no part in is not kept.
+            await agent.send(Note(gone, "not mine", 0, ""))
+            await asyncio.sleep(0.3)
             return gone, served
 
     gone, served = run(main())
@@ -198,6 +227,14 @@ def test_every_contact_is_on_record_from_ask_to_end(tmp_path: Path) -> None:
         )
         assert row.customer_name == "Park Jiwoo 박지우" and row.installation == "inst-bbbb0002"
         assert row.wait_s is not None and row.wait_s >= 0 and row.handle_s is not None
-        assert store.records.search()[1] == 2
+        assert (row.resolved, row.tags, row.satisfaction, row.comment) == (
+            True,
+            "router",
+            5,
+            "빨랐어요",
+        )
+        assert [n.text for n in store.records.notes(served)] == ["Router reset; line stable"]
+        assert store.records.notes(gone) == [] and store.records.contact(gone).resolved is None  # type: ignore[union-attr]
+        assert store.records.search()[1] == 3
     finally:
         store.close()
