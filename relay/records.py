@@ -432,7 +432,8 @@ class Records:
             db.execute("DELETE FROM contact_notes WHERE id = ?", (nid,))
             if text.strip():
                 db.execute(
-                    "INSERT INTO contact_notes (id, contact, at, author, text) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO contact_notes (id, contact, at, author, text)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (nid, cid, at, agent, text.strip()[:MAX_NOTE]),
                 )
             clean = ", ".join(t.strip() for t in tags.split(",") if t.strip())[:MAX_TAGS]

@@ -218,7 +218,11 @@ EXAMPLES: dict[str, m.Message] = {
     "NOTE": m.Note("Jx3k0bq2Lr9mYp4A", "공유기를 재설정했더니 됩니다 " * 4, 1, "router, 인터넷"),
     "HISTORY": m.History(
         "0d8779c59708673c",
-        (m.HistoryItem(1796110100, "internet", "인터넷이 끊겨요", "ended", 1, "alice sam", "Reset"),),
+        (
+            m.HistoryItem(
+                1796110100, "internet", "인터넷이 끊겨요", "ended", 1, "alice sam", "Reset"
+            ),
+        ),  # noqa: E501
     ),
     "SURVEY": m.Survey(5, "친절했어요"),
     "HELP_ANSWER": m.HelpAnswer(b"\x66" * 32, b"\x92" + b"c" * 300, b"", b"\x77" * 64),
