@@ -374,7 +374,8 @@ class MainWindow(QMainWindow):
             "callback_open": self.tr("callback booked"),
             "in_session": self.tr("in a session"),
         }
-        lines = [f"<br><b>{self.tr('Earlier contacts')}</b>"]
+        title = self.tr("Earlier contacts")
+        lines = [f"<br><b>{html.escape(title)}</b>"]
         for item in items:
             day = time.strftime("%Y-%m-%d", time.localtime(item.asked))
             said = {1: self.tr("resolved"), 0: self.tr("not resolved")}.get(item.resolved, "")

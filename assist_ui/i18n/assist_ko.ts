@@ -1453,6 +1453,42 @@
       <translation>이전에 {n}번 문의한 고객입니다.</translation>
     </message>
     <message>
+      <source>ended</source>
+      <translation>종료</translation>
+    </message>
+    <message>
+      <source>left the queue</source>
+      <translation>대기 중 나감</translation>
+    </message>
+    <message>
+      <source>called back</source>
+      <translation>콜백 완료</translation>
+    </message>
+    <message>
+      <source>no answer</source>
+      <translation>응답 없음</translation>
+    </message>
+    <message>
+      <source>callback booked</source>
+      <translation>콜백 예약</translation>
+    </message>
+    <message>
+      <source>in a session</source>
+      <translation>상담 중</translation>
+    </message>
+    <message>
+      <source>Earlier contacts</source>
+      <translation>이전 상담</translation>
+    </message>
+    <message>
+      <source>resolved</source>
+      <translation>해결</translation>
+    </message>
+    <message>
+      <source>not resolved</source>
+      <translation>미해결</translation>
+    </message>
+    <message>
       <source>The contact is flagged for your supervisor.</source>
       <translation>이 상담을 관리자가 볼 수 있도록 표시했습니다.</translation>
     </message>
