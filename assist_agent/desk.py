@@ -311,6 +311,8 @@ class Desk(QObject):
         session, text = self.session, self.guidance.notes
         if session is None or (session, text) == self._notes_sent:
             return
+        if not text and self._notes_sent[0] is not session:
+            return  # an empty editor at a session's start is not a note
         if session.outcome is None and session.note(text):
             self._notes_sent = (session, text)
         elif session.contact:

@@ -446,9 +446,11 @@ class Relay:
                     return self._invite(conn, s, msg)
                 if isinstance(msg, Flag) and role is Role.AGENT:
                     return self._flag(conn, s, msg)
-                if isinstance(msg, Note) and role is Role.AGENT and conn.agent is not None:
+                if isinstance(msg, Note) and role is Role.AGENT:
                     # This session's contact, or one it names (an earlier one of theirs).
-                    return [self._note(conn.agent.name, "" if msg.contact else s.sid, msg)]
+                    # A connection that resumed did not sign in again: the session's agent.
+                    name = (conn.agent or s.agent).name
+                    return [self._note(name, "" if msg.contact else s.sid, msg)]
                 if isinstance(msg, Survey) and role is Role.CUSTOMER:
                     return [KeepSurvey(s.sid, msg.score, msg.comment, self.wall())]
                 if isinstance(msg, Block) and role is Role.AGENT and conn.agent is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from common.errors import ErrorCode
 from common.messages import (
     Data,
+    Note,
     PeerAway,
     PeerBack,
     PeerLeft,
@@ -53,9 +54,16 @@ def test_resume_after_a_dropped_connection(tmp_path: Path) -> None:
             await customer.expect(PeerBack)
             await roundtrip(agent, customer)
             assert relay.metrics.resumes_total == 2
+            # A connection that resumed never signed in again: its notes still count as
+            # the session's agent's (and the session goes on).
+            await agent.send(Note("", "Wi-Fi driver reinstalled", 1, "wifi"))
+            await roundtrip(agent, customer)
 
         store = Store.open(tmp_path)
         (row,) = store.sessions()
+        contact = store.records.by_session(row.id)
+        assert contact is not None and contact.resolved is True and contact.tags == "wifi"
+        assert [n.text for n in store.records.notes(contact.id)] == ["Wi-Fi driver reinstalled"]
         store.close()
         assert row.resumes == 2 and row.end_reason == "relay_shutdown"
 
