@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import secrets
 import time
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from relay.integrations import enqueue
@@ -103,6 +104,23 @@ class ContactRow:
         values = list(row)
         values[17] = None if values[17] is None else bool(values[17])
         return cls(*values)
+
+
+#: The quality checklist supervisors review contacts against, in order.
+CHECKLIST = ("greeting", "diagnosis", "resolution", "manners")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReviewRow:
+    contact: str
+    reviewer: str
+    at: float
+    greeting: int
+    diagnosis: int
+    resolution: int
+    manners: int
+    score: float  # percent of the checklist's points
+    comment: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -457,6 +475,40 @@ class Records:
         if row is not None:
             self.set_survey(str(row[0]), score, comment, at)
 
+    def review(
+        self, cid: str, reviewer: str, marks: Mapping[str, int], comment: str, at: float
+    ) -> ReviewRow:
+        """A supervisor's quality review of a contact against the checklist (each item 0:
+        no, 1: partly, 2: yes), from its notes and times, never its screen. One review
+        per reviewer and contact: a second replaces the first."""
+        if set(marks) != set(CHECKLIST) or any(v not in (0, 1, 2) for v in marks.values()):
+            raise StoreError(f"score each of {', '.join(CHECKLIST)}: 0 (no), 1 (partly) or 2 (yes)")
+        score = 100 * sum(marks.values()) / (2 * len(CHECKLIST))
+        note = comment.strip()[:MAX_NOTE]
+        with self._db.transaction() as db:
+            if db.execute("SELECT id FROM contacts WHERE id = ?", (cid,)).fetchone() is None:
+                raise StoreError(f"there is no contact {cid!r}")
+            db.execute(
+                "DELETE FROM contact_reviews WHERE contact = ? AND reviewer = ?", (cid, reviewer)
+            )
+            db.execute(
+                "INSERT INTO contact_reviews (contact, reviewer, at, greeting, diagnosis,"
+                " resolution, manners, score, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (cid, reviewer, at, *(marks[k] for k in CHECKLIST), score, note),
+            )
+        return ReviewRow(
+            cid, reviewer, at, marks["greeting"], marks["diagnosis"], marks["resolution"],
+            marks["manners"], score, note,
+        )  # fmt: skip
+
+    def reviews(self, cid: str) -> list[ReviewRow]:
+        rows = self._db.execute(
+            "SELECT contact, reviewer, at, greeting, diagnosis, resolution, manners, score,"
+            " comment FROM contact_reviews WHERE contact = ? ORDER BY at",
+            (cid,),
+        ).fetchall()
+        return [ReviewRow(*r) for r in rows]
+
     def set_survey(self, cid: str, score: int, comment: str, at: float) -> None:
         """The customer's satisfaction (1–5) and comment, once."""
         if not 1 <= score <= 5:
@@ -476,11 +528,13 @@ class Records:
         """Retention: delete contacts asked for before ``before`` (ended ones only),
         their notes, and the desk's rows about them that are as old."""
         with self._db.transaction() as db:
-            db.execute(
-                "DELETE FROM contact_notes WHERE contact IN (SELECT id FROM contacts"
-                " WHERE asked < ? AND state NOT IN ('waiting', 'in_session', 'callback_open'))",
-                (before,),
-            )
+            for table in ("contact_notes", "contact_reviews"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE contact IN (SELECT id FROM contacts"
+                    " WHERE asked < ? AND state NOT IN ('waiting', 'in_session',"
+                    " 'callback_open'))",
+                    (before,),
+                )
             count = db.execute(
                 "DELETE FROM contacts WHERE asked < ?"
                 " AND state NOT IN ('waiting', 'in_session', 'callback_open')",
@@ -524,6 +578,7 @@ class Records:
             if ids:
                 marks = ", ".join("?" * len(ids))
                 db.execute(f"DELETE FROM contact_notes WHERE contact IN ({marks})", sorted(ids))
+                db.execute(f"DELETE FROM contact_reviews WHERE contact IN ({marks})", sorted(ids))
                 db.execute(f"DELETE FROM contacts WHERE id IN ({marks})", sorted(ids))
             cb_where = where.replace("customer_contact", "contact")
             found = db.execute(f"SELECT id FROM desk_callbacks WHERE {cb_where}", params)
@@ -568,6 +623,8 @@ class ReportRow:
     resolved: int  # ... and said yes, on this contact
     satisfaction_avg: float | None
     satisfaction_count: int
+    quality_avg: float | None = None  # percent of the checklist, over the reviews
+    quality_count: int = 0
 
     @property
     def abandon_rate(self) -> float | None:
@@ -660,6 +717,15 @@ class Reports:
                 [*key_params, *params],
             ).fetchall():
                 waits.setdefault(str(k), []).append(float(wait))
+        qkey = _qualified(key)
+        quality = {
+            ("" if k is None else str(k)): (float(avg), int(n))
+            for k, avg, n in self._db.execute(
+                f"SELECT {qkey} AS k, AVG(r.score), COUNT(*) FROM contact_reviews r"
+                f" JOIN contacts c ON c.id = r.contact WHERE {_qualified(clause)} GROUP BY k",
+                [*key_params, *params],
+            ).fetchall()
+        }
         out = []
         for r in rows:
             k = "" if r[0] is None else str(r[0])
@@ -682,9 +748,15 @@ class Reports:
                     int(r[7] or 0),
                     None if r[8] is None else float(r[8]),
                     int(r[9] or 0),
+                    *quality.get(k, (None, 0)),
                 )  # fmt: skip
             )
         return out
+
+
+def _qualified(sql: str) -> str:
+    """A report's SQL on ``contacts c`` joined with another table (columns named)."""
+    return re.sub(r"(?<![.\w'])(asked|queue|team|agent)\b(?!')", r"c.\1", sql)
 
 
 def _percentile(ordered: list[float], q: float) -> float | None:

@@ -267,6 +267,18 @@ MIGRATIONS: list[tuple[int, str]] = [
             text    TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS contact_notes_contact ON contact_notes (contact, at);
+        CREATE TABLE IF NOT EXISTS contact_reviews (
+            contact    TEXT NOT NULL,
+            reviewer   TEXT NOT NULL,
+            at         REAL NOT NULL,
+            greeting   INTEGER NOT NULL,
+            diagnosis  INTEGER NOT NULL,
+            resolution INTEGER NOT NULL,
+            manners    INTEGER NOT NULL,
+            score      REAL NOT NULL,
+            comment    TEXT NOT NULL,
+            PRIMARY KEY (contact, reviewer)
+        );
         ALTER TABLE agents ADD COLUMN password TEXT NOT NULL DEFAULT '';
         CREATE TABLE IF NOT EXISTS console_sessions (
             id_hash BLOB PRIMARY KEY,

@@ -48,7 +48,7 @@ from relay.console.auth import SignInLimits, allowed, sees_contact
 from relay.console.data import ConsoleSession, erasure_subject
 from relay.console.live import KEEPALIVE_S, LiveDesk
 from relay.integrations import EVENTS, SCOPES
-from relay.records import CONTACT_STATES, GROUPS, ContactRow, ReportRow
+from relay.records import CHECKLIST, CONTACT_STATES, GROUPS, ContactRow, ReportRow
 from relay.records import payload as records_payload
 from relay.sql import DatabaseUnavailableError, StoreError
 from relay.store import ROLES, Store
@@ -118,6 +118,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/contacts/{cid}", "contact", "agent"),
     Route("POST", "/contacts/{cid}/notes", "add_note", "agent"),
     Route("POST", "/contacts/{cid}/outcome", "set_outcome", "agent"),
+    Route("POST", "/contacts/{cid}/review", "review", "supervisor"),
     Route("GET", "/desk", "desk", "supervisor"),
     Route("GET", "/desk/events", "desk_events", "supervisor"),
     Route("GET", "/reports", "reports", "supervisor"),
@@ -564,21 +565,28 @@ class Console:
     async def contact(self, request: web.Request) -> web.StreamResponse:
         row = await self._contact_for(request)
 
-        def load() -> tuple[Any, Any, Any]:
+        def load() -> tuple[Any, Any, Any, Any]:
             notes = self.store.records.notes(row.id)
             history = self.store.records.history(
                 installation=row.installation, contact=row.customer_contact, but=row.id
             )
             events = self.store.room_events(row.sid) if row.sid else []
-            return notes, history, events
+            return notes, history, events, self.store.records.reviews(row.id)
 
-        notes, history, events = await asyncio.to_thread(load)
+        notes, history, events, reviews = await asyncio.to_thread(load)
         me = request[ME]
         history = [h for h in history if sees_contact(me.role, me.agent, h.agents or h.agent)]
         return self._page(
             request,
             "contact.html",
-            {"c": row, "notes": notes, "history": history, "events": events},
+            {
+                "c": row,
+                "notes": notes,
+                "history": history,
+                "events": events,
+                "reviews": reviews,
+                "checklist": CHECKLIST,
+            },
         )
 
     async def add_note(self, request: web.Request) -> web.StreamResponse:
@@ -610,6 +618,26 @@ class Console:
                 400, text.t(self._lang(request), text.store_sentence(str(exc)))
             ) from None
         raise web.HTTPSeeOther(f"/contacts/{row.id}")
+
+    async def review(self, request: web.Request) -> web.StreamResponse:
+        row = await self._contact_for(request)
+        me = request[ME]
+        form = request[FORM]
+        marks = {k: _int(str(form.get(k, "")), -1) for k in CHECKLIST}
+        try:
+            await asyncio.to_thread(
+                self.store.records.review,
+                row.id,
+                me.agent,
+                marks,
+                str(form.get("comment", "")),
+                time.time(),
+            )
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther(f"/contacts/{row.id}#review")
 
     # ------------------------------------------------------------ the live desk
 
@@ -725,9 +753,10 @@ class Console:
             ],
         )
         quality = charts.bars(
-            text.t(lang, "First-contact resolution and satisfaction (%)"),
+            text.t(lang, "First-contact resolution, satisfaction and quality (%)"),
             labels,
             [
+                (text.t(lang, "quality"), [r.quality_avg for r in rows]),
                 (
                     text.t(lang, "resolved on first contact"),
                     [None if r.fcr is None else 100 * r.fcr for r in rows],
@@ -750,7 +779,10 @@ class Console:
                 "charts": [
                     (text.t(lang, "Contacts"), contacts),
                     (text.t(lang, "Wait before an agent took them (minutes)"), waits),
-                    (text.t(lang, "First-contact resolution and satisfaction (%)"), quality),
+                    (
+                        text.t(lang, "First-contact resolution, satisfaction and quality (%)"),
+                        quality,
+                    ),
                 ],
                 "csv": "/reports.csv?" + _query_without_page(request.query),
             },
@@ -764,13 +796,14 @@ class Console:
         writer.writerow([
             p["group"], "contacts", "served", "abandoned", "abandon_rate", "callbacks",
             "wait_p50_s", "wait_p90_s", "handle_avg_s", "fcr", "satisfaction_avg",
-            "satisfaction_answers",
+            "satisfaction_answers", "quality_pct", "reviews",
         ])  # fmt: skip
         for r in [*rows, _total(rows)]:
             writer.writerow([
                 _cell(r.key), r.contacts, r.served, r.abandoned, _num(r.abandon_rate),
                 r.callbacks, _num(r.wait_p50), _num(r.wait_p90), _num(r.handle_avg),
                 _num(r.fcr), _num(r.satisfaction_avg), r.satisfaction_count,
+                _num(r.quality_avg), r.quality_count,
             ])  # fmt: skip
         name = f"assist-report-{p['group']}-{p['from']}-{p['to']}.csv"
         return web.Response(
@@ -1114,8 +1147,10 @@ def _date(raw: str) -> dt.date | None:
 
 
 def _total(rows: list[ReportRow]) -> ReportRow:
-    """The whole period in one row (its percentiles: the largest group's, as shown)."""
+    """The whole period in one row. Its wait percentiles are left out: percentiles of
+    groups do not add up to the whole's (the groups' rows have them)."""
     said = sum(r.satisfaction_count for r in rows)
+    reviewed = sum(r.quality_count for r in rows)
     handled = [(r.handle_avg, r.served) for r in rows if r.handle_avg is not None]
     weight = sum(n for _, n in handled)
     return ReportRow(
@@ -1133,6 +1168,8 @@ def _total(rows: list[ReportRow]) -> ReportRow:
         if said
         else None,
         said,
+        sum((r.quality_avg or 0) * r.quality_count for r in rows) / reviewed if reviewed else None,
+        reviewed,
     )
 
 

@@ -497,3 +497,45 @@ def test_the_api_needs_a_token_with_the_scope_and_webhooks_reach_a_crm(setup: Se
         await crm.cleanup()
 
     run(main())
+
+
+def test_a_supervisor_reviews_a_contact_and_the_report_shows_the_score(setup: Setup) -> None:
+    store = Store.open(setup.data)
+    try:
+        now = time.time()
+        store.contact_asked(
+            "t1", queue="internet", installation="inst-00000077", name="Kang", contact="",
+            topic="Printer", at=now - 600,
+        )  # fmt: skip
+        store.session_started("s1", "alice", "1", now - 500, contact="t1")
+        store.session_ended("s1", now - 100, "agent_left", 0, 0, 0)
+    finally:
+        store.close()
+
+    async def main() -> None:
+        async with console_relay(setup) as (_, base):
+            sam = Browser(base, setup.ca)
+            alice = Browser(base, setup.ca)
+            try:
+                await sam.sign_in("sam")
+                await alice.sign_in("alice")
+                status, body, _ = await alice.get("/contacts/t1")
+                assert "Quality review" not in body  # nothing to see, nothing to score
+                status, _, _ = await alice.post("/contacts/t1/review", {"greeting": "2"})
+                assert status == 403
+                status, body, _ = await sam.get("/contacts/t1")
+                assert 'name="diagnosis"' in body
+                marks = {"greeting": "2", "diagnosis": "2", "resolution": "1", "manners": "2"}
+                status, body, _ = await sam.post(
+                    "/contacts/t1/review", {**marks, "comment": "Good"}
+                )
+                assert status == 303
+                status, body, _ = await alice.get("/contacts/t1")  # the agent sees it
+                assert "88%" in body and "Good" in body
+                status, body, _ = await sam.get("/reports?group=agent")
+                assert "88% <span" in body
+            finally:
+                await sam.close()
+                await alice.close()
+
+    run(main())

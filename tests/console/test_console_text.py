@@ -7,7 +7,7 @@ from pathlib import Path
 
 from relay.console import text
 from relay.integrations import EVENTS, SCOPES
-from relay.records import GROUPS
+from relay.records import CHECKLIST, GROUPS
 from relay.store import ROLES
 
 CONSOLE = Path(text.__file__).parent
@@ -30,6 +30,7 @@ def test_every_sentence_has_its_korean() -> None:
     strings |= set(text.STATE_NAMES.values()) | set(ROLES) | {f"by {g}" for g in GROUPS}
     strings |= set(text.HELP_REFUSALS.values())
     strings |= {f"scope {s}" for s in SCOPES} | {f"event {e}" for e in EVENTS}
+    strings |= set(CHECKLIST)
     assert len(strings) > 100  # the patterns still find them
     missing = sorted(s for s in strings if s not in text.KO)
     assert not missing, missing

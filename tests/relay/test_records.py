@@ -243,3 +243,30 @@ def test_reports_count_waits_handle_times_resolution_and_satisfaction(store: Sto
     assert sum(r.contacts for r in weeks) == 7
     with pytest.raises(StoreError, match="groups by"):
         store.records.reports.report(start, start + day, "month")
+
+
+def test_quality_reviews_score_the_checklist_and_reports_show_them(store: Store) -> None:
+    day = 86400
+    start = 1_800_000_000.0 - (1_800_000_000 + 9 * 3600) % day
+    for i in range(3):
+        _ask(store, f"q{i}", start + 60 + i)
+        store.session_started(f"s{i}", "minji", str(i), start + 90 + i, contact=f"q{i}")
+        store.session_ended(f"s{i}", start + 900, "agent_left", 0, 0, 0)
+    full = {"greeting": 2, "diagnosis": 2, "resolution": 2, "manners": 2}
+    half = {"greeting": 1, "diagnosis": 1, "resolution": 1, "manners": 1}
+    assert store.records.review("q0", "sam", full, "Textbook", start + 2000).score == 100
+    store.records.review("q1", "sam", half, "", start + 2000)
+    store.records.review("q1", "sam", full, "Second look: fine", start + 2100)  # replaces
+    store.records.review("q2", "sam", half, "", start + 2000)
+    assert [r.comment for r in store.records.reviews("q1")] == ["Second look: fine"]
+    with pytest.raises(StoreError, match="score each of"):
+        store.records.review("q0", "sam", {"greeting": 3}, "", start)
+    with pytest.raises(StoreError, match="no contact"):
+        store.records.review("nope", "sam", full, "", start)
+    (row,) = store.records.reports.report(start, start + day, "agent", zone="Asia/Seoul")
+    assert (row.key, row.quality_count) == ("minji", 3)
+    assert row.quality_avg == pytest.approx((100 + 100 + 50) / 3)
+    (by_day,) = store.records.reports.report(start, start + day, "day", zone="Asia/Seoul")
+    assert by_day.quality_count == 3
+    assert store.records.forget_customer(installation="inst-0001") == 3
+    assert store.records.reviews("q0") == []
