@@ -256,7 +256,6 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX IF NOT EXISTS contacts_installation ON contacts (installation, asked);
         CREATE INDEX IF NOT EXISTS contacts_customer ON contacts (customer_contact);
         CREATE INDEX IF NOT EXISTS contacts_sid ON contacts (sid);
-        CREATE INDEX IF NOT EXISTS contacts_agent ON contacts (agent, asked);
         CREATE INDEX IF NOT EXISTS contacts_open ON contacts (state, asked)
             WHERE state IN ('waiting', 'in_session');
         CREATE TABLE IF NOT EXISTS contact_notes (
