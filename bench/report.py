@@ -184,6 +184,30 @@ TARGETS = (
         "ms",
     ),
     Target("desk_load_cluster", "take_p99_ms", "<=", 100, "… Take next p99 ≤ 100 ms", "ms"),
+    Target(
+        "console",
+        "reports_p95_s",
+        "<=",
+        1.0,
+        "reports over 1,000,000 contacts in PostgreSQL, p95 ≤ 1 s",
+        "s",
+    ),
+    Target(
+        "console",
+        "live_desk_cost_pct",
+        "<=",
+        5.0,
+        "the live desk open by 50 supervisors costs the relay ≤ 5 % of a core",
+        "%",
+    ),
+    Target(
+        "console",
+        "webhook_drained",
+        ">=",
+        1,
+        "a backlog of 10,000 webhook deliveries drains (the session's p99 beside it)",
+        "",
+    ),
 )
 
 
@@ -241,6 +265,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
             "rooms",
             "desk_load",
             "desk_load_cluster",
+            "console",
         ):
             section = results.get(t.where) or {}
         else:
@@ -365,6 +390,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _desk_load_table(
         results.get("desk_load") or {}, results.get("desk_load_cluster") or {}
     )
+    lines += _console_table(results.get("console") or {})
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     units = {(t.where, t.key): t.unit for t in TARGETS}
     for row in results.get("targets", []):
@@ -508,6 +534,49 @@ def _desk_table(d: dict[str, Any]) -> list[str]:
         f"{cell('shown_not_exceeded_pct', '%')} |",
         f"| within ±2 minutes or ±25 % | {cell('within_2min_or_25pct', '%')} |",
     ]
+
+
+def _console_table(c: dict[str, Any]) -> list[str]:
+    """The records and the console under load (bench/console_bench.py)."""
+    if not c:
+        return []
+    rep, live, hooks = c.get("reports") or {}, c.get("live_desk") or {}, c.get("webhooks") or {}
+    lines = ["", "Records and console under load (`bench/console_bench.py`):", ""]
+    lines += ["| measured | median (min–max) |", "|---|---|"]
+    if "error" in rep:
+        lines.append(f"| reports | failed: {rep['error']} |")
+    elif rep:
+        for name, q in (rep.get("queries") or {}).items():
+            lines.append(
+                f"| report over {rep.get('rows'):,} contacts: {name} ({q.get('n')} runs) | "
+                f"{_spread(q, 's')} |"
+            )
+        lines.append(f"| … p95 of every report run | **{_fmt(rep.get('p95_s'), 's')}** |")
+    if "error" in live:
+        lines.append(f"| live desk | failed: {live['error']} |")
+    elif live:
+        lines += [
+            f"| relay CPU, customers coming and going, nobody watching ({live.get('rounds')} "
+            f"rounds of {live.get('seconds')} s) | "
+            f"{_spread(live.get('relay_cpu_pct_unwatched') or {}, '%')} |",
+            f"| … with {live.get('supervisors')} supervisors' live desks open | "
+            f"{_spread(live.get('relay_cpu_pct_watched') or {}, '%')} |",
+            "| … what watching costs (the difference, same round) | "
+            f"**{_spread(live.get('watching_cost_pct_of_core') or {}, '%')}** of a core |",
+        ]
+    if "error" in hooks:
+        lines.append(f"| webhooks | failed: {hooks['error']} |")
+    elif hooks:
+        lines += [
+            f"| {hooks.get('deliveries'):,} webhook deliveries drained ({hooks.get('rounds')} "
+            f"rounds) | {_spread(hooks.get('drain_s') or {}, 's')} "
+            f"({_spread(hooks.get('per_s') or {})} a second) |",
+            "| a running session's round trip p99 before / during the drain | "
+            f"{_spread(hooks.get('session_rtt_p99_ms_before') or {}, 'ms')} / "
+            f"{_spread(hooks.get('session_rtt_p99_ms_during') or {}, 'ms')} "
+            f"(**{_spread(hooks.get('session_rtt_p99_ratio') or {}, '×')}**) |",
+        ]
+    return lines
 
 
 def _desk_load_table(d: dict[str, Any], c: dict[str, Any]) -> list[str]:

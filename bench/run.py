@@ -30,6 +30,7 @@ from typing import Any
 
 from bench import (
     cluster_bench,
+    console_bench,
     desk_bench,
     desk_load,
     identity_bench,
@@ -44,7 +45,16 @@ from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
-PARTS = (*report.WORKLOADS, "relay", "messages", "identity", "cluster", "rooms", "desk")
+PARTS = (
+    *report.WORKLOADS,
+    "relay",
+    "messages",
+    "identity",
+    "cluster",
+    "rooms",
+    "desk",
+    "console",
+)
 #: A full run repeats each screen workload (the machine is noisy) and reports medians.
 FULL_REPEAT = 5
 
@@ -110,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         "desk": {},
         "desk_load": {},
         "desk_load_cluster": {},
+        "console": {},
     }
     info = report.machine()
     results["machine"], results["machine_detail"] = info["summary"], info
@@ -211,6 +222,13 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc()
             results["desk_load_cluster"] = {"error": f"{type(exc).__name__}: {exc}"}
+    if "console" in parts:
+        print("console: reports over 1,000,000 contacts, 50 live desks, 10,000 webhooks ...")
+        try:
+            results["console"] = console_bench.run(work / "console", quick=args.quick)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["console"] = {"error": f"{type(exc).__name__}: {exc}"}
     results["targets"] = report.check(results)
     results["total_s"] = round(time.monotonic() - started, 1)
 

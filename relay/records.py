@@ -663,8 +663,9 @@ def _day_name(key: object) -> str:
 
 
 class Reports:
-    """Reports over the contact records; one aggregate query per report (percentiles
-    by PostgreSQL's ``percentile_cont``, or in Python on SQLite)."""
+    """Reports over the contact records: counts in one hash-aggregated pass, waits
+    counted in 5-second buckets in another (no sort of the rows), reviews in a third;
+    the same SQL on both engines."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -697,7 +698,6 @@ class Reports:
                 where.append(f"{column} = ?")
                 params.append(value)
         clause = " AND ".join(where)
-        pg = self._db.kind == "postgresql"
         # Counts in one pass (hash aggregation); the wait percentiles in another, over
         # the served rows only and sorted once for both (PostgreSQL), or in Python.
         rows = self._db.execute(
@@ -712,23 +712,16 @@ class Reports:
             f" FROM contacts WHERE {clause} GROUP BY k ORDER BY k",
             [*key_params, *params],
         ).fetchall()
-        waits: dict[str, list[float]] = {}
-        percentiles: dict[str, tuple[float | None, float | None]] = {}
-        if pg:
-            for k, both in self._db.execute(
-                f"SELECT {key} AS k, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP"
-                f" (ORDER BY wait_s) FROM contacts WHERE {clause} AND kind = 'queue'"
-                " AND started IS NOT NULL AND wait_s IS NOT NULL GROUP BY k",
-                [*key_params, *params],
-            ).fetchall():
-                percentiles[_day_name(k)] = (both[0], both[1])
-        else:
-            for k, wait in self._db.execute(
-                f"SELECT {key} AS k, wait_s FROM contacts WHERE {clause} AND kind = 'queue'"
-                " AND started IS NOT NULL AND wait_s IS NOT NULL ORDER BY k, wait_s",
-                [*key_params, *params],
-            ).fetchall():
-                waits.setdefault(_day_name(k), []).append(float(wait))
+        # Waits counted in buckets of WAIT_BUCKET_S seconds (hash aggregation, no sort
+        # of the rows), the percentiles interpolated within the bucket they fall in.
+        buckets: dict[str, list[tuple[int, int]]] = {}
+        for k, bucket, count in self._db.execute(
+            f"SELECT {key} AS k, CAST(wait_s / {WAIT_BUCKET_S} AS INTEGER) AS b, COUNT(*)"
+            f" FROM contacts WHERE {clause} AND kind = 'queue' AND started IS NOT NULL"
+            " AND wait_s IS NOT NULL GROUP BY k, b",
+            [*key_params, *params],
+        ).fetchall():
+            buckets.setdefault(_day_name(k), []).append((int(bucket), int(count)))
         qkey = _qualified(key)
         quality = {
             _day_name(k): (float(avg), int(n))
@@ -741,10 +734,8 @@ class Reports:
         out = []
         for r in rows:
             k = _day_name(r[0])
-            if pg:
-                p50, p90 = percentiles.get(k, (None, None))
-            else:
-                p50, p90 = _percentile(waits.get(k, []), 0.5), _percentile(waits.get(k, []), 0.9)
+            counted = sorted(buckets.get(k, []))
+            p50, p90 = _bucket_percentile(counted, 0.5), _bucket_percentile(counted, 0.9)
             out.append(
                 ReportRow(
                     k,
@@ -770,11 +761,29 @@ def _qualified(sql: str) -> str:
     return re.sub(r"(?<![.\w'])(asked|queue|team|agent)\b(?!')", r"c.\1", sql)
 
 
-def _percentile(ordered: list[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
-    if not ordered:
+#: Report percentiles of waits are exact to within this many seconds.
+WAIT_BUCKET_S = 5
+
+
+def _bucket_percentile(counted: list[tuple[int, int]], q: float) -> float | None:
+    """The ``q`` quantile, interpolated between the two nearest ranks as PostgreSQL's
+    ``percentile_cont`` does, of values counted in buckets of WAIT_BUCKET_S seconds
+    (``(bucket, count)`` in order): each value is taken as spread evenly within its
+    bucket, so the answer is within one bucket of the exact one."""
+    total = sum(n for _, n in counted)
+    if not total:
         return None
-    pos = (len(ordered) - 1) * q
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+    def value(i: int) -> float:  # the i-th smallest (0-based)
+        seen = 0
+        for bucket, n in counted:
+            if i < seen + n:
+                return WAIT_BUCKET_S * (bucket + (i - seen + 0.5) / n)
+            seen += n
+        return WAIT_BUCKET_S * (counted[-1][0] + 1.0)
+
+    rank = q * (total - 1)
+    low = int(rank)
+    if low + 1 >= total:
+        return value(low)
+    return value(low) + (value(low + 1) - value(low)) * (rank - low)

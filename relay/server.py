@@ -112,7 +112,7 @@ from relay.records import ContactRow, NoteRow
 from relay.sessions import Relay, address_key, fan_out
 from relay.sql import DatabaseUnavailableError
 from relay.store import AgentRecord, CallbackRow, Store, StoreError
-from relay.webhooks import WebhookSender
+from relay.webhooks import SenderThread, WebhookSender
 
 log = logging.getLogger("relay.server")
 
@@ -285,7 +285,7 @@ class RelayServer:
         #: The web console (``console_port``), or None.
         self.console: Console | None = None
         #: Sends webhook deliveries (relay/webhooks.py); made at start.
-        self.webhooks: WebhookSender | None = None
+        self.webhooks: SenderThread | None = None
         self._server: Server | None = None
         self._metrics_server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -422,8 +422,10 @@ class RelayServer:
             self._spawn(self._desk_loop())
             self._spawn(self._desk_flush_loop())
         self._spawn(self._retention_loop())
-        self.webhooks = WebhookSender(self.store.integrations, user_agent=st.relay_name)
-        self._spawn(self.webhooks.run())
+        self.webhooks = SenderThread(
+            WebhookSender(self.store.integrations, user_agent=st.relay_name)
+        )
+        self.webhooks.start()
         self._ticker = asyncio.create_task(self._tick_loop())
 
     # ------------------------------------------------------------ the console's view
@@ -599,6 +601,8 @@ class RelayServer:
             self._metrics_server.close()
         if self.console is not None:
             await self.console.stop()
+        if self.webhooks is not None:
+            await asyncio.to_thread(self.webhooks.stop)
         if self.coordinator is not None:
             await self.coordinator.stop()
         await asyncio.to_thread(self._audit.close, self.settings.shutdown_timeout_s)

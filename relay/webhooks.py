@@ -1,7 +1,9 @@
-"""Sends webhook deliveries (relay/integrations.py keeps them), inside the relay's
-event loop: HTTP with aiohttp, the database in worker threads, at most
-:data:`CONCURRENCY` requests at a time and each given :data:`TIMEOUT_S`, so a slow
-or dead receiver, or a backlog of thousands, never holds up sessions.
+"""Sends webhook deliveries (relay/integrations.py keeps them) from a thread of its
+own with its own event loop (:class:`SenderThread`): HTTP with aiohttp, the
+database in worker threads, at most :data:`CONCURRENCY` requests at a time, each
+given :data:`TIMEOUT_S`, and at most :data:`MAX_PER_S` a second. So a slow or dead
+receiver, or a backlog of thousands, never holds up the relay's loop, which carries
+the sessions (measured: docs/performance.md).
 
 Each POST carries the JSON event and these headers:
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 
 import aiohttp
@@ -25,10 +28,13 @@ from relay.sql import StoreError
 
 log = logging.getLogger("relay.webhooks")
 
-__all__ = ["CONCURRENCY", "TIMEOUT_S", "WebhookSender"]
+__all__ = ["CONCURRENCY", "MAX_PER_S", "TIMEOUT_S", "SenderThread", "WebhookSender"]
 
 #: Requests in flight at once, over every receiver.
-CONCURRENCY = 16
+CONCURRENCY = 8
+#: A backlog drains at most this fast (deliveries a second): steady for the
+#: receivers, and light beside the sessions.
+MAX_PER_S = 400.0
 #: One request's time limit (connect, send and answer), seconds.
 TIMEOUT_S = 10.0
 #: How often the database is asked for due deliveries when there were none.
@@ -59,6 +65,9 @@ class WebhookSender:
                 except StoreError as exc:
                     log.warning("webhooks: the database did not answer (%s); trying again", exc)
                     done = 0
+                except Exception:  # a bug or a closed pool must not end the sending for good
+                    log.exception("webhooks: sending failed; trying again")
+                    done = 0
                 if not done:
                     await asyncio.sleep(POLL_S)
         finally:
@@ -76,7 +85,10 @@ class WebhookSender:
             self._secrets = {h.id: (h.url, h.secret) for h in hooks}
             self._secrets_at = now
         limit = asyncio.Semaphore(CONCURRENCY)
+        started = time.monotonic()
         await asyncio.gather(*(self._send(d, limit) for d in batch))
+        # Paced: a batch takes at least its share of a second.
+        await asyncio.sleep(max(0.0, len(batch) / MAX_PER_S - (time.monotonic() - started)))
         return len(batch)
 
     async def _send(self, delivery: Delivery, limit: asyncio.Semaphore) -> None:
@@ -114,3 +126,35 @@ class WebhookSender:
                 "webhook delivery %s (%s) failed for good after its retries: %s",
                 delivery.id, delivery.event, error or status,
             )  # fmt: skip
+
+
+class SenderThread:
+    """A :class:`WebhookSender` on a thread with its own event loop."""
+
+    def __init__(self, sender: WebhookSender) -> None:
+        self.sender = sender
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="relay-webhooks", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(5)
+
+    def _main(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._task = asyncio.current_task()
+            self._ready.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sender.run()
+
+        asyncio.run(main())
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Cancel the sender (a delivery in flight is sent again later: its lease ends)."""
+        if self._loop is not None and self._task is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(timeout)

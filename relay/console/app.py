@@ -43,11 +43,13 @@ import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from common import identity
 from relay.console import charts, text
 from relay.console.auth import SignInLimits, allowed, sees_contact
 from relay.console.data import ConsoleSession, erasure_subject
 from relay.console.live import KEEPALIVE_S, LiveDesk
 from relay.integrations import EVENTS, SCOPES
+from relay.org import card_state
 from relay.records import CHECKLIST, CONTACT_STATES, GROUPS, ContactRow, ReportRow
 from relay.records import payload as records_payload
 from relay.sql import DatabaseUnavailableError, StoreError
@@ -125,7 +127,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reports.csv", "reports_csv", "supervisor"),
     Route("GET", "/audit", "audit", "admin"),
     Route("GET", "/admin/agents", "agents", "admin"),
+    Route("POST", "/admin/agents", "add_agent", "admin"),
     Route("POST", "/admin/agents/{name}", "change_agent", "admin"),
+    Route("POST", "/admin/agents/{name}/remove", "remove_agent", "admin"),
+    Route("POST", "/admin/agents/{name}/revoke", "revoke_cards", "admin"),
     Route("GET", "/admin/privacy", "privacy", "admin"),
     Route("GET", "/admin/integrations", "integrations_page", "admin"),
     Route("POST", "/admin/integrations/tokens", "add_token", "admin"),
@@ -1009,11 +1014,96 @@ class Console:
         )
 
     async def agents(self, request: web.Request) -> web.StreamResponse:
-        def load() -> list[tuple[Any, bool]]:
-            return [(a, self.store.console.has_password(a.name)) for a in self.store.list_agents()]
+        def load() -> tuple[list[tuple[Any, bool, str, float | None]], Any]:
+            now = time.time()
+            newest: dict[tuple[str, bytes], Any] = {}
+            for c in self.store.certificates():
+                newest.setdefault((c.agent, c.public_key), c)
+            rows = []
+            for a in self.store.list_agents():
+                key = self.store.newest_key(a.name)
+                card = newest.get((a.name, key)) if key is not None else None
+                rows.append(
+                    (
+                        a,
+                        self.store.console.has_password(a.name),
+                        card_state(card, now),
+                        card.not_after if card is not None else None,
+                    )
+                )
+            return rows, self.store.organisation()
 
-        rows = await asyncio.to_thread(load)
-        return self._page(request, "agents.html", {"rows": rows, "roles": ROLES})
+        rows, org = await asyncio.to_thread(load)
+        return self._page(
+            request,
+            "agents.html",
+            {
+                "rows": rows,
+                "roles": ROLES,
+                "org": org,
+                "fingerprint": identity.fingerprint(org.public_key) if org else "",
+            },
+        )
+
+    async def add_agent(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        form = request[FORM]
+        name = str(form.get("name", "")).strip()
+        role = str(form.get("role", "agent"))
+
+        def apply() -> str:
+            token = self.store.add_agent(
+                name, str(form.get("display_name", "")).strip() or None,
+                str(form.get("org", "")).strip(),
+            )  # fmt: skip
+            self.store.set_team(name, str(form.get("team", "")).strip())
+            if role in ROLES and role != "agent":
+                self.store.set_role(name, role)
+            self.store.console.log(me.agent, "added agent", name, role, self.address(request))
+            return token
+
+        try:
+            token = await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        return self._page(request, "agent_made.html", {"token": token, "name": name})
+
+    async def remove_agent(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        name = request.match_info["name"]
+        if name == me.agent:
+            raise _Refused(
+                400, text.t(self._lang(request), "You cannot remove yourself; ask another admin.")
+            )
+
+        def apply() -> None:
+            self.store.remove_agent(name)
+            self.store.console.log(me.agent, "removed agent", name, "", self.address(request))
+
+        try:
+            await asyncio.to_thread(apply)
+        except StoreError as exc:
+            raise _Refused(
+                400, text.t(self._lang(request), text.store_sentence(str(exc)))
+            ) from None
+        raise web.HTTPSeeOther("/admin/agents")
+
+    async def revoke_cards(self, request: web.Request) -> web.StreamResponse:
+        me = request[ME]
+        name = request.match_info["name"]
+
+        def apply() -> list[int]:
+            serials = self.store.revoke(agent=name)
+            self.store.console.log(
+                me.agent, "revoked certificates", name, " ".join(map(str, serials)),
+                self.address(request),
+            )  # fmt: skip
+            return serials
+
+        await asyncio.to_thread(apply)
+        raise web.HTTPSeeOther("/admin/agents")
 
     async def change_agent(self, request: web.Request) -> web.StreamResponse:
         me = request[ME]

@@ -357,6 +357,8 @@ async def crash(server: RelayServer) -> None:
     # fresh connection after it and leave it behind, to surface as an unraisable
     # warning in whichever test the garbage collector happens to run in.
     await asyncio.sleep(0)
+    if server.webhooks is not None:  # its own thread: stopped like the rest
+        await asyncio.to_thread(server.webhooks.stop)
     if server._ticker is not None:
         server._ticker.cancel()
         await asyncio.wait([server._ticker], timeout=3)

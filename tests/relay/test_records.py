@@ -9,6 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from relay.store import Store, StoreError
 
@@ -231,7 +233,9 @@ def test_reports_count_waits_handle_times_resolution_and_satisfaction(store: Sto
     first, second = rows
     assert first.key == dt.datetime.fromtimestamp(start, ZoneInfo("Asia/Seoul")).date().isoformat()
     assert (first.contacts, first.served, first.abandoned) == (5, 5, 0)
-    assert first.wait_p50 == 30 and first.wait_p90 == pytest.approx(76)
+    # Waits are counted in 5 s buckets: each percentile within 5 s of the exact one.
+    assert first.wait_p50 == pytest.approx(30, abs=5)
+    assert first.wait_p90 == pytest.approx(76, abs=5)
     assert first.handle_avg == pytest.approx(180)  # 60..300 s
     assert (first.resolved_said, first.resolved, first.fcr) == (2, 1, 0.5)
     assert (first.satisfaction_avg, first.satisfaction_count) == (3.5, 2)
@@ -270,3 +274,25 @@ def test_quality_reviews_score_the_checklist_and_reports_show_them(store: Store)
     assert by_day.quality_count == 3
     assert store.records.forget_customer(installation="inst-0001") == 3
     assert store.records.reviews("q0") == []
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=20_000, allow_nan=False), min_size=1, max_size=300)
+)
+def test_bucketed_percentiles_are_within_a_bucket_of_the_exact_ones(
+    waits: list[float],
+) -> None:
+    """What the reports show against what percentile_cont would say over the raw waits."""
+    from relay.records import WAIT_BUCKET_S, _bucket_percentile
+
+    counts: dict[int, int] = {}
+    for w in waits:
+        counts[int(w / WAIT_BUCKET_S)] = counts.get(int(w / WAIT_BUCKET_S), 0) + 1
+    ordered = sorted(waits)
+    for q in (0.5, 0.9):
+        pos = q * (len(ordered) - 1)
+        low = int(pos)
+        high = min(low + 1, len(ordered) - 1)
+        exact = ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+        got = _bucket_percentile(sorted(counts.items()), q)
+        assert got is not None and abs(got - exact) <= WAIT_BUCKET_S + 1e-9
