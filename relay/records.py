@@ -663,8 +663,8 @@ def _day_name(key: object) -> str:
 
 
 class Reports:
-    """Reports over the contact records: counts in one hash-aggregated pass, waits
-    counted in 5-second buckets in another (no sort of the rows), reviews in a third;
+    """Reports over the contact records: one hash-aggregated pass over the contacts
+    (by group and 5-second wait bucket: no sort of the rows), one over the reviews;
     the same SQL on both engines."""
 
     def __init__(self, db: Database) -> None:
@@ -698,30 +698,35 @@ class Reports:
                 where.append(f"{column} = ?")
                 params.append(value)
         clause = " AND ".join(where)
-        # Counts in one pass (hash aggregation); the wait percentiles in another, over
-        # the served rows only and sorted once for both (PostgreSQL), or in Python.
-        rows = self._db.execute(
-            f"SELECT {key} AS k, COUNT(*),"
+        # One pass over the rows, hash-aggregated by group and wait bucket (waits
+        # counted in WAIT_BUCKET_S-second buckets; -1: not served from a queue), summed
+        # up per group here; the percentiles are interpolated within the buckets.
+        served_wait = "kind = 'queue' AND started IS NOT NULL AND wait_s IS NOT NULL"
+        # A day's percentiles over more than two months: coarser buckets (fewer rows).
+        width = WAIT_BUCKET_S if group != "day" or until - since <= 62 * 86400 else 30
+        totals: dict[str, list[float]] = {}
+        buckets: dict[str, list[tuple[int, int]]] = {}
+        for k, bucket, *sums in self._db.execute(
+            f"SELECT {key} AS k,"
+            f" CASE WHEN {served_wait} THEN CAST(wait_s / {width} AS INTEGER)"
+            " ELSE -1 END AS b, COUNT(*),"
             " SUM(CASE WHEN started IS NOT NULL THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN state = 'abandoned' THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN kind = 'callback' THEN 1 ELSE 0 END),"
-            " AVG(CASE WHEN state = 'ended' THEN handle_s END),"
+            " SUM(CASE WHEN state = 'ended' THEN handle_s END),"
+            " COUNT(CASE WHEN state = 'ended' THEN handle_s END),"
             " SUM(CASE WHEN resolved IS NOT NULL THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN resolved = 1 THEN 1 ELSE 0 END),"
-            " AVG(satisfaction), COUNT(satisfaction)"
-            f" FROM contacts WHERE {clause} GROUP BY k ORDER BY k",
-            [*key_params, *params],
-        ).fetchall()
-        # Waits counted in buckets of WAIT_BUCKET_S seconds (hash aggregation, no sort
-        # of the rows), the percentiles interpolated within the bucket they fall in.
-        buckets: dict[str, list[tuple[int, int]]] = {}
-        for k, bucket, count in self._db.execute(
-            f"SELECT {key} AS k, CAST(wait_s / {WAIT_BUCKET_S} AS INTEGER) AS b, COUNT(*)"
-            f" FROM contacts WHERE {clause} AND kind = 'queue' AND started IS NOT NULL"
-            " AND wait_s IS NOT NULL GROUP BY k, b",
+            " SUM(satisfaction), COUNT(satisfaction)"
+            f" FROM contacts WHERE {clause} GROUP BY k, b",
             [*key_params, *params],
         ).fetchall():
-            buckets.setdefault(_day_name(k), []).append((int(bucket), int(count)))
+            name = _day_name(k)
+            acc = totals.setdefault(name, [0.0] * len(sums))
+            for i, value in enumerate(sums):
+                acc[i] += float(value or 0)
+            if bucket is not None and int(bucket) >= 0:
+                buckets.setdefault(name, []).append((int(bucket), int(sums[0])))
         qkey = _qualified(key)
         quality = {
             _day_name(k): (float(avg), int(n))
@@ -732,24 +737,25 @@ class Reports:
             ).fetchall()
         }
         out = []
-        for r in rows:
-            k = _day_name(r[0])
+        for k in sorted(totals):
+            n, served, abandoned, callbacks, handled, ended, said, resolved, stars, rated = totals[
+                k
+            ]
             counted = sorted(buckets.get(k, []))
-            p50, p90 = _bucket_percentile(counted, 0.5), _bucket_percentile(counted, 0.9)
             out.append(
                 ReportRow(
                     k,
-                    int(r[1]),
-                    int(r[2] or 0),
-                    int(r[3] or 0),
-                    int(r[4] or 0),
-                    p50,
-                    p90,
-                    None if r[5] is None else float(r[5]),
-                    int(r[6] or 0),
-                    int(r[7] or 0),
-                    None if r[8] is None else float(r[8]),
-                    int(r[9] or 0),
+                    int(n),
+                    int(served),
+                    int(abandoned),
+                    int(callbacks),
+                    _bucket_percentile(counted, 0.5, width),
+                    _bucket_percentile(counted, 0.9, width),
+                    handled / ended if ended else None,
+                    int(said),
+                    int(resolved),
+                    stars / rated if rated else None,
+                    int(rated),
                     *quality.get(k, (None, 0)),
                 )  # fmt: skip
             )
@@ -761,13 +767,16 @@ def _qualified(sql: str) -> str:
     return re.sub(r"(?<![.\w'])(asked|queue|team|agent)\b(?!')", r"c.\1", sql)
 
 
-#: Report percentiles of waits are exact to within this many seconds.
+#: Report percentiles of waits are exact to within this many seconds (30 for a
+#: report by day over more than two months).
 WAIT_BUCKET_S = 5
 
 
-def _bucket_percentile(counted: list[tuple[int, int]], q: float) -> float | None:
+def _bucket_percentile(
+    counted: list[tuple[int, int]], q: float, width: float = WAIT_BUCKET_S
+) -> float | None:
     """The ``q`` quantile, interpolated between the two nearest ranks as PostgreSQL's
-    ``percentile_cont`` does, of values counted in buckets of WAIT_BUCKET_S seconds
+    ``percentile_cont`` does, of values counted in buckets of ``width`` seconds
     (``(bucket, count)`` in order): each value is taken as spread evenly within its
     bucket, so the answer is within one bucket of the exact one."""
     total = sum(n for _, n in counted)
@@ -778,9 +787,9 @@ def _bucket_percentile(counted: list[tuple[int, int]], q: float) -> float | None
         seen = 0
         for bucket, n in counted:
             if i < seen + n:
-                return WAIT_BUCKET_S * (bucket + (i - seen + 0.5) / n)
+                return width * (bucket + (i - seen + 0.5) / n)
             seen += n
-        return WAIT_BUCKET_S * (counted[-1][0] + 1.0)
+        return width * (counted[-1][0] + 1.0)
 
     rank = q * (total - 1)
     low = int(rank)
