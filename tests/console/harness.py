@@ -58,9 +58,11 @@ class Setup:
     tokens: dict[str, str]
     tls: Issued
     ca: ThrowawayCA
+    database_url: str = ""
 
     def settings(self) -> dict[str, Any]:
         return {
+            "database_url": self.database_url,
             "desk_file": self.desk,
             "tls_cert": self.tls.cert,
             "tls_key": self.tls.key,
@@ -68,11 +70,14 @@ class Setup:
         }
 
 
-def prepare(tmp_path: Path, ca: ThrowawayCA, tls: Issued | None = None) -> Setup:
+def prepare(
+    tmp_path: Path, ca: ThrowawayCA, tls: Issued | None = None, database_url: str = ""
+) -> Setup:
+    """The relay's data (SQLite in ``tmp_path``, or the PostgreSQL ``database_url``)."""
     data = tmp_path / "relay"
     desk = tmp_path / "desk.toml"
     desk.write_text(DESK, encoding="utf-8")
-    store = Store.open(data)
+    store = Store.open(data, database_url)
     tokens = {}
     try:
         for name, (display, role, team) in AGENTS.items():
@@ -85,7 +90,7 @@ def prepare(tmp_path: Path, ca: ThrowawayCA, tls: Issued | None = None) -> Setup
         store.register_organisation("Acme 지원", ORG_KEY, require=False)
     finally:
         store.close()
-    return Setup(data, desk, tokens, tls or ca.issue(f"console-{tmp_path.name}"), ca)
+    return Setup(data, desk, tokens, tls or ca.issue(f"console-{tmp_path.name}"), ca, database_url)
 
 
 def ask(

@@ -435,11 +435,17 @@ def test_the_public_help_page_takes_a_question_at_any_hour_into_the_agents_list(
     run(main())
 
 
-def test_the_api_needs_a_token_with_the_scope_and_webhooks_reach_a_crm(setup: Setup) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_api_needs_a_token_with_the_scope_and_webhooks_reach_a_crm(
+    tmp_path: Path, throwaway_ca: ThrowawayCA, request: pytest.FixtureRequest, engine: str
+) -> None:
     """An admin makes a token and a webhook in the console; a CRM reads contacts with
     the token (and is refused what its scopes do not cover), and receives
     contact.ended, signed, when a customer gives up their place."""
     from tests.relay.test_webhooks import Receiver
+
+    database_url = request.getfixturevalue("postgres").new_database() if engine != "sqlite" else ""
+    setup = prepare(tmp_path, throwaway_ca, database_url=database_url)
 
     async def main() -> None:
         receiver = Receiver()

@@ -90,7 +90,7 @@ def add_agent(
 @contextlib.asynccontextmanager
 async def running_relay(data_dir: Path, **settings: Any) -> AsyncIterator[RelayServer]:
     """An in-process relay on 127.0.0.1, port 0, with ``settings`` overriding defaults."""
-    store = Store.open(data_dir)
+    store = Store.open(data_dir, settings.get("database_url", ""))
     server = RelayServer(Settings(host="127.0.0.1", port=0, data_dir=data_dir, **settings), store)
     await server.start()
     try:
