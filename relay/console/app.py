@@ -771,6 +771,7 @@ class Console:
                     [None if r.satisfaction_avg is None else 20 * r.satisfaction_avg for r in rows],
                 ),
             ],
+            floor=100,  # a percentage: the axis always reaches 100
         )
         total = _total(rows)
         return self._page(

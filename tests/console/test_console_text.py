@@ -45,3 +45,12 @@ def test_filled_in_and_store_sentences() -> None:
     assert text.t("en", "{n} contacts", n=3) == "3 contacts"
     assert text.t("ko", text.store_sentence("the note is empty")).startswith("메모가 비어")
     assert text.store_sentence("the note is empty") == "The note is empty."
+
+
+def test_a_chart_of_percentages_reaches_100_and_escapes_its_labels() -> None:
+    from relay.console import charts
+
+    svg = str(charts.bars("Quality <%>", ["<b>day</b>"], [("q", [50.0])], floor=100))
+    assert ">100<" in svg and ">0<" in svg  # the axis' top and bottom
+    assert "<b>day</b>" not in svg and "&lt;b&gt;" in svg
+    assert 'height="' in svg and "<title>Quality &lt;%&gt;</title>" in svg
