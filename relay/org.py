@@ -272,6 +272,19 @@ def list_age(raw: bytes, org_key: bytes, now: float) -> float | None:
         return None
 
 
+def agent_cards(store: Store) -> list[tuple[AgentRecord, CardRow | None, bool]]:
+    """Each agent with the newest certificate for the key their app last signed in
+    with (None: none issued for it), and whether they ever signed in with a key."""
+    newest: dict[tuple[str, bytes], CardRow] = {}
+    for c in store.certificates():  # newest first
+        newest.setdefault((c.agent, c.public_key), c)
+    out = []
+    for a in store.list_agents():
+        key = store.newest_key(a.name)
+        out.append((a, newest.get((a.name, key)) if key is not None else None, key is not None))
+    return out
+
+
 def card_state(card: CardRow | None, now: float) -> str:
     """A word for the admin's table: the agent window's word (``identity.card_state``),
     or ``revoked``, which only the relay's records know."""

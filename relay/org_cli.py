@@ -18,6 +18,7 @@ from typing import Any
 from common import identity
 from relay.org import (
     Issuer,
+    agent_cards,
     card_state,
     list_age,
     load_key,
@@ -194,14 +195,8 @@ def _issue(store: Store, args: argparse.Namespace, now: float) -> int:
 
 def _status(store: Store, as_json: bool, now: float) -> int:
     org = store.organisation()
-    cards = store.certificates()
-    newest: dict[tuple[str, bytes], Any] = {}
-    for c in cards:
-        newest.setdefault((c.agent, c.public_key), c)
     rows: list[dict[str, Any]] = []
-    for a in store.list_agents():
-        key = store.newest_key(a.name)
-        card = newest.get((a.name, key)) if key is not None else None
+    for a, card, signed_in in agent_cards(store):
         rows.append(
             {
                 "agent": a.name,
@@ -209,7 +204,7 @@ def _status(store: Store, as_json: bool, now: float) -> int:
                 "card": card_state(card, now),
                 "serial": card.serial if card else None,
                 "valid_until": card.not_after if card else None,
-                "signed_in_with_key": key is not None,
+                "signed_in_with_key": signed_in,
             }
         )
     age_s = list_age(org.revocations, org.public_key, now) if org is not None else None

@@ -49,7 +49,7 @@ from relay.console.auth import SignInLimits, allowed, sees_contact
 from relay.console.data import ConsoleSession, erasure_subject
 from relay.console.live import KEEPALIVE_S, LiveDesk
 from relay.integrations import EVENTS, SCOPES
-from relay.org import card_state
+from relay.org import agent_cards, card_state
 from relay.records import CHECKLIST, CONTACT_STATES, GROUPS, ContactRow, ReportRow
 from relay.records import payload as records_payload
 from relay.sql import DatabaseUnavailableError, StoreError
@@ -238,6 +238,9 @@ class Console:
                 "The database does not answer. Try again in a minute; if it goes on, tell the relay's admin.",
             )
             response = self._page(request, "error.html", {"message": message}, 503)
+        except StoreError as exc:  # what a person asked for cannot be done: say why
+            message = text.t(self._lang(request), text.store_sentence(str(exc)))
+            response = self._page(request, "error.html", {"message": message}, 400)
         except web.HTTPException as exc:
             if exc.status < 400 or exc.status == 405:  # redirects are raised, not returned
                 self._secure(request, exc.headers)
@@ -598,30 +601,18 @@ class Console:
         row = await self._contact_for(request)
         me = request[ME]
         note = str(request[FORM].get("text", ""))
-        try:
-            await asyncio.to_thread(
-                self.store.records.add_note, row.id, me.agent, note, time.time()
-            )
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(self.store.records.add_note, row.id, me.agent, note, time.time())
         raise web.HTTPSeeOther(f"/contacts/{row.id}#notes")
 
     async def set_outcome(self, request: web.Request) -> web.StreamResponse:
         row = await self._contact_for(request)
         form = request[FORM]
         resolved = {"yes": True, "no": False}.get(str(form.get("resolved", "")))
-        try:
-            await asyncio.to_thread(
-                lambda: self.store.records.set_outcome(
-                    row.id, resolved=resolved, tags=str(form.get("tags", "")), at=time.time()
-                )
+        await asyncio.to_thread(
+            lambda: self.store.records.set_outcome(
+                row.id, resolved=resolved, tags=str(form.get("tags", "")), at=time.time()
             )
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        )
         raise web.HTTPSeeOther(f"/contacts/{row.id}")
 
     async def review(self, request: web.Request) -> web.StreamResponse:
@@ -629,19 +620,14 @@ class Console:
         me = request[ME]
         form = request[FORM]
         marks = {k: _int(str(form.get(k, "")), -1) for k in CHECKLIST}
-        try:
-            await asyncio.to_thread(
-                self.store.records.review,
-                row.id,
-                me.agent,
-                marks,
-                str(form.get("comment", "")),
-                time.time(),
-            )
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(
+            self.store.records.review,
+            row.id,
+            me.agent,
+            marks,
+            str(form.get("comment", "")),
+            time.time(),
+        )
         raise web.HTTPSeeOther(f"/contacts/{row.id}#review")
 
     # ------------------------------------------------------------ the live desk
@@ -920,12 +906,7 @@ class Console:
             )
             return token
 
-        try:
-            token = await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        token = await asyncio.to_thread(apply)
         return self._page(request, "token_made.html", {"token": token, "name": name.strip()})
 
     async def revoke_token(self, request: web.Request) -> web.StreamResponse:
@@ -936,12 +917,7 @@ class Console:
             self.store.integrations.revoke_token(tid)
             self.store.console.log(me.agent, "revoked API token", tid, "", self.address(request))
 
-        try:
-            await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/integrations")
 
     async def add_hook(self, request: web.Request) -> web.StreamResponse:
@@ -957,12 +933,7 @@ class Console:
             )
             return hook
 
-        try:
-            hook = await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        hook = await asyncio.to_thread(apply)
         return self._page(request, "hook_made.html", {"hook": hook})
 
     async def hook_action(self, request: web.Request) -> web.StreamResponse:
@@ -975,12 +946,7 @@ class Console:
             self.store.integrations.set_hook_active(hid, action == "resume")
             self.store.console.log(me.agent, f"{action}d webhook", hid, "", self.address(request))
 
-        try:
-            await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/integrations")
 
     async def send_again(self, request: web.Request) -> web.StreamResponse:
@@ -993,12 +959,7 @@ class Console:
                 me.agent, "sent a delivery again", did, "", self.address(request)
             )
 
-        try:
-            await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/integrations#deliveries")
 
     # ------------------------------------------------------------ admin
@@ -1017,13 +978,8 @@ class Console:
     async def agents(self, request: web.Request) -> web.StreamResponse:
         def load() -> tuple[list[tuple[Any, bool, str, float | None]], Any]:
             now = time.time()
-            newest: dict[tuple[str, bytes], Any] = {}
-            for c in self.store.certificates():
-                newest.setdefault((c.agent, c.public_key), c)
             rows = []
-            for a in self.store.list_agents():
-                key = self.store.newest_key(a.name)
-                card = newest.get((a.name, key)) if key is not None else None
+            for a, card, _ in agent_cards(self.store):
                 rows.append(
                     (
                         a,
@@ -1063,12 +1019,7 @@ class Console:
             self.store.console.log(me.agent, "added agent", name, role, self.address(request))
             return token
 
-        try:
-            token = await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        token = await asyncio.to_thread(apply)
         return self._page(request, "agent_made.html", {"token": token, "name": name})
 
     async def remove_agent(self, request: web.Request) -> web.StreamResponse:
@@ -1083,12 +1034,7 @@ class Console:
             self.store.remove_agent(name)
             self.store.console.log(me.agent, "removed agent", name, "", self.address(request))
 
-        try:
-            await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/agents")
 
     async def revoke_cards(self, request: web.Request) -> web.StreamResponse:
@@ -1139,10 +1085,7 @@ class Console:
                     me.agent, "changed agent", name, "; ".join(changes), self.address(request)
                 )
 
-        try:
-            await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(400, text.t(lang, text.store_sentence(str(exc)))) from None
+        await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/agents")
 
     async def privacy(self, request: web.Request) -> web.StreamResponse:
@@ -1176,12 +1119,7 @@ class Console:
             )
             return count
 
-        try:
-            count = await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        count = await asyncio.to_thread(apply)
         raise web.HTTPSeeOther(f"/admin/privacy?erased={count}")
 
     async def set_retention(self, request: web.Request) -> web.StreamResponse:
@@ -1196,12 +1134,7 @@ class Console:
                 self.address(request),
             )  # fmt: skip
 
-        try:
-            await asyncio.to_thread(apply)
-        except StoreError as exc:
-            raise _Refused(
-                400, text.t(self._lang(request), text.store_sentence(str(exc)))
-            ) from None
+        await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/privacy")
 
 
