@@ -37,7 +37,7 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, Literal
 
@@ -100,7 +100,10 @@ from relay.actions import (
 from relay.cluster import ClusterError, ClusterUnavailableError, NodeInfo, RedisCoordinator
 from relay.config import ConfigError, Settings
 from relay.console.app import Console
-from relay.desk.config import read_desk
+from relay.desk.changes import QueueSettings
+from relay.desk.changes import apply as apply_changes
+from relay.desk.changes import change as change_queue
+from relay.desk.config import Desk, read_desk
 from relay.desk.front import FLUSH_S, SYNC_S
 from relay.desk.lobby import RemoteAgent, WhyNot
 from relay.desk.shared import MAX_TAKE_ATTEMPTS, Claimed, Join, SharedWaitingRoom
@@ -262,6 +265,9 @@ class RelayServer:
         self.metrics.node = self.node_id
         self.timings = Timings(self.metrics)
         desk = read_desk(settings.desk_file.expanduser()) if settings.desk_file else None
+        #: The desk as its file says; what was changed at run time (the database's
+        #: queue_settings) is laid over it at every reload (relay/desk/changes.py).
+        self._file_desk = desk
         self.core = Relay(settings, self.metrics, cluster=bool(settings.redis_url), desk=desk)
         self.coordinator: RedisCoordinator | None = None
         #: The cluster's waiting room (a cluster with a desk file), and the joins
@@ -1135,8 +1141,9 @@ class RelayServer:
         assert desk is not None
         try:
             now = time.time()
-            blocks, calls = await asyncio.to_thread(
-                lambda: (self.store.blocks(now), self.store.callbacks())
+            store = self.store
+            blocks, calls, changed = await asyncio.to_thread(
+                lambda: (store.blocks(now), store.callbacks(), store.queue_settings())
             )
         except DatabaseUnavailableError as exc:
             self._database_down(exc)
@@ -1144,6 +1151,41 @@ class RelayServer:
         self._database_up()
         desk.set_blocks(blocks)
         desk.set_callbacks(calls)
+        assert self._file_desk is not None
+        current = apply_changes(self._file_desk, changed)
+        if current != desk.desk:
+            desk.set_desk(current)
+
+    def queue_settings(self) -> tuple[Desk | None, list[QueueSettings]]:
+        """The desk file's queues and what was changed of them (a worker thread)."""
+        if self._file_desk is None:
+            return None, []
+        return self._file_desk, self.store.queue_settings()
+
+    async def change_queue(
+        self, queue: str, changes: Mapping[str, Any], *, actor: str, address: str
+    ) -> QueueSettings:
+        """Change a queue now (from the console, the API): checked, kept with its line
+        in the admin log, in force here at once and on every node within a second
+        (the desk version tells them to read it). Raises ConfigError with a sentence."""
+        file_desk = self._file_desk
+        if file_desk is None or self.core.desk is None:
+            raise ConfigError("this relay has no help desk (no desk_file in its settings)")
+
+        def save() -> QueueSettings:
+            before = {s.queue: s for s in self.store.queue_settings()}.get(queue)
+            after = change_queue(file_desk, before, queue, changes, now=time.time(), actor=actor)
+            detail = json.dumps(dict(changes), ensure_ascii=False, sort_keys=True)
+            self.store.save_queue_settings(after, detail=detail, address=address)
+            return after
+
+        after = await asyncio.to_thread(save)
+        await self._reload_desk()
+        await self._apply(self.core.desk.flush())
+        if self.room is not None:
+            with contextlib.suppress(ClusterUnavailableError):
+                await self.room.changed()
+        return after
 
     async def _restore_places(self) -> None:
         """One node: the places the last run kept, back in line (away until their

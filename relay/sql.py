@@ -331,6 +331,25 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX IF NOT EXISTS webhook_deliveries_hook ON webhook_deliveries (hook, created);
         """,
     ),
+    (
+        9,
+        # Queues changed at run time, over the desk file (relay/desk/changes.py):
+        # every node reads them, so the cluster follows one set.
+        """
+        CREATE TABLE IF NOT EXISTS queue_settings (
+            queue       TEXT PRIMARY KEY,
+            state       TEXT NOT NULL,
+            since       REAL NOT NULL,
+            until       REAL,
+            max_waiting INTEGER,
+            week        TEXT NOT NULL DEFAULT '',
+            days        TEXT NOT NULL DEFAULT '',
+            teams       TEXT NOT NULL DEFAULT '',
+            changed_at  REAL NOT NULL,
+            changed_by  TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -47,6 +47,7 @@ from pathlib import Path
 from common.messages import MAX_NAME
 from relay import records
 from relay.console.data import ConsoleData
+from relay.desk.changes import QueueSettings
 from relay.integrations import Integrations
 from relay.records import Records
 from relay.sql import Database, StoreError, Transaction, open_database
@@ -858,6 +859,37 @@ class Store:
             if gone.rowcount:
                 self._desk_log(db, at, "unblocked", installation, actor, "")
             return bool(gone.rowcount)
+
+    # ------------------------------------------------------------ queues changed at run time
+
+    def queue_settings(self) -> list[QueueSettings]:
+        """Every queue's changes over the desk file (relay/desk/changes.py)."""
+        rows = self._db.execute(
+            "SELECT queue, state, since, until, max_waiting, week, days, teams, changed_at,"
+            " changed_by FROM queue_settings ORDER BY queue"
+        ).fetchall()
+        return [QueueSettings.from_row(r) for r in rows]
+
+    def save_queue_settings(self, s: QueueSettings, *, detail: str, address: str) -> None:
+        """Keep ``s`` (replacing the queue's earlier settings) and, in the same
+        transaction, the admin log's line: who changed what, from where."""
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO queue_settings (queue, state, since, until, max_waiting, week,"
+                " days, teams, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (queue) DO UPDATE SET state = excluded.state,"
+                " since = excluded.since, until = excluded.until,"
+                " max_waiting = excluded.max_waiting, week = excluded.week,"
+                " days = excluded.days, teams = excluded.teams,"
+                " changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                s.row(),
+            )
+            db.execute(
+                "INSERT INTO admin_log (at, actor, action, subject, detail, address)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (s.changed_at, s.changed_by, "changed queue", s.queue, detail[:1000],
+                 address[:64]),
+            )  # fmt: skip
 
     def blocks(self, now: float) -> list[BlockRow]:
         """Blocks still in force at ``now``."""

@@ -19,5 +19,8 @@ clock (``tests/relay/test_desk_policy.py``):
   claim);
 * :mod:`relay.desk.config` — the desk file (``desk.toml``): queues, names in
   English and Korean, teams, limits, hours and holidays, checked with sentences
-  that name the key.
+  that name the key;
+* :mod:`relay.desk.changes` — what supervisors and admins change of a queue while
+  the relay runs (open or closed now, hours, special days, limits, teams), laid over
+  the desk file.
 """

@@ -186,6 +186,14 @@ class DeskFront:
         refused[msg.reason] = refused.get(msg.reason, 0) + 1
         return msg
 
+    def set_desk(self, desk: Desk) -> None:
+        """The desk file's queues with the changes made at run time laid over them
+        (relay/desk/changes.py). Whoever waits keeps their place; their standing, and
+        the agents' lists (teams may have changed), go out on the next tick."""
+        self.desk = desk
+        self.lobby.set_desk(desk)
+        self.dirty.update(q.id for q in desk.queues)
+
     # ------------------------------------------------------------ customers
 
     def _now_dt(self) -> dt.datetime:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["DAYS", "HoursError", "OpeningHours", "parse_hours"]
+__all__ = ["DAYS", "Forced", "HoursError", "OpeningHours", "parse_hours", "parse_spans"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_A_DAY = 24 * 60
@@ -39,18 +39,63 @@ class HoursError(ValueError):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Forced:
+    """Open (``open``) or closed from ``since`` until ``until`` (None: until changed)."""
+
+    open: bool
+    since: dt.datetime
+    until: dt.datetime | None = None
+
+    def covers(self, moment: dt.datetime) -> bool:
+        return self.since <= moment and (self.until is None or moment < self.until)
+
+
+#: Where "until changed" ends when periods are laid out (far beyond any look-ahead).
+_FOREVER = dt.timedelta(days=LOOK_AHEAD_DAYS + 2)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class OpeningHours:
     """See the module docstring. Build one with :func:`parse_hours`."""
 
     zone: ZoneInfo
     week: tuple[tuple[tuple[int, int], ...], ...]  # 7 days of (start, end) minutes
     holidays: frozenset[dt.date] = frozenset()
+    #: Local dates with spans of their own, in place of the weekday's (() = closed).
+    special: tuple[tuple[dt.date, tuple[tuple[int, int], ...]], ...] = ()
+    forced: Forced | None = None
 
     def spans_on(self, day: dt.date) -> tuple[tuple[int, int], ...]:
-        """The open spans of one local date (none on a holiday)."""
+        """The open spans of one local date by the calendar (a holiday has none; a
+        special day has its own), before any :attr:`forced` state."""
         if day in self.holidays:
             return ()
+        for date, spans in self.special:
+            if date == day:
+                return spans
         return self.week[day.weekday()]
+
+    def with_changes(
+        self,
+        *,
+        week: tuple[tuple[tuple[int, int], ...], ...] | None = None,
+        special: Mapping[dt.date, tuple[tuple[int, int], ...]] | None = None,
+        forced: Forced | None = None,
+    ) -> OpeningHours:
+        """These hours with another week, more special days (theirs win over the
+        holidays and special days already here) and a forced state."""
+        merged = dict(self.special)
+        holidays = set(self.holidays)
+        for day, spans in (special or {}).items():
+            merged[day] = tuple(spans)
+            holidays.discard(day)
+        return dataclasses.replace(
+            self,
+            week=self.week if week is None else week,
+            holidays=frozenset(holidays),
+            special=tuple(sorted(merged.items())),
+            forced=forced,
+        )
 
     def _local(self, day: dt.date, minute: int) -> dt.datetime:
         """That local wall-clock minute as an aware time (midnight ending the day included)."""
@@ -69,7 +114,57 @@ class OpeningHours:
 
     def periods(self, start: dt.datetime, days: int) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods (opening, closing) that end after ``start``, day by day for
-        ``days`` local days from ``start``'s; spans that touch across midnight are joined."""
+        ``days`` local days from ``start``'s; spans that touch across midnight are
+        joined, and a :attr:`forced` state is laid over them."""
+        calendar = self._calendar(start, days)
+        if self.forced is None:
+            yield from calendar
+            return
+        for opening, closing in self._laid_over(calendar, self.forced, start, days):
+            if closing > start and opening < closing:
+                yield opening, closing
+
+    def _laid_over(
+        self,
+        calendar: Iterator[tuple[dt.datetime, dt.datetime]],
+        forced: Forced,
+        start: dt.datetime,
+        days: int,
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        local = start.astimezone(self.zone)
+        limit = self._local(local.date() + dt.timedelta(days=days), 0)
+        f_start = forced.since
+        f_end = forced.until if forced.until is not None else max(start, f_start) + _FOREVER
+        if f_end <= start or f_start >= limit or f_end <= f_start:  # nothing to lay over
+            yield from calendar
+            return
+        if not forced.open:  # cut [f_start, f_end) out of every period
+            for opening, closing in calendar:
+                if opening < f_start:
+                    yield opening, min(closing, f_start)
+                if closing > f_end:
+                    yield max(opening, f_end), closing
+            return
+        # Open: [f_start, f_end) joined with the periods it overlaps or touches (the
+        # calendar's periods are sorted and apart, so one pass does it).
+        merged: tuple[dt.datetime, dt.datetime] | None = None
+        done = False
+        for opening, closing in calendar:
+            if done or closing < f_start:
+                yield opening, closing
+                continue
+            if opening > f_end:
+                yield merged or (f_start, f_end)
+                done = True
+                yield opening, closing
+                continue
+            base = merged or (f_start, f_end)
+            merged = (min(base[0], opening), max(base[1], closing))
+        if not done:
+            yield merged or (f_start, f_end)
+
+    def _calendar(self, start: dt.datetime, days: int) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """:meth:`periods` by the week, holidays and special days alone."""
         local = start.astimezone(self.zone)
         limit = self._local(local.date() + dt.timedelta(days=days), 0)
         pending: tuple[dt.datetime, dt.datetime] | None = None
@@ -93,12 +188,22 @@ class OpeningHours:
 
     @property
     def always_open(self) -> bool:
-        """Open around the clock every day, with no holidays."""
-        return not self.holidays and all(day == ((0, MINUTES_A_DAY),) for day in self.week)
+        """Open around the clock every day, with no holidays, special days or forced
+        state."""
+        return (
+            not self.holidays
+            and not self.special
+            and self.forced is None
+            and all(day == ((0, MINUTES_A_DAY),) for day in self.week)
+        )
 
     def closes_at(self, now: dt.datetime) -> dt.datetime | None:
-        """When the current open period ends, or None if closed now (a period longer
-        than :data:`CLOSES_LOOK_AHEAD_DAYS` is cut there; see :attr:`always_open`)."""
+        """When the current open period ends, or None if closed now or open with no
+        end in sight (forced open until changed; a period longer than
+        :data:`CLOSES_LOOK_AHEAD_DAYS` is cut there; see :attr:`always_open`)."""
+        forced = self.forced
+        if forced is not None and forced.open and forced.until is None and forced.covers(now):
+            return None
         for opening, closing in self.periods(now, CLOSES_LOOK_AHEAD_DAYS):
             if opening <= now:
                 return closing
@@ -177,6 +282,12 @@ def _days(key: str) -> list[int]:
     if last < first:
         raise HoursError(f"{key!r} runs backwards; write the earlier day first, e.g. 'mon-fri'")
     return list(range(first, last + 1))
+
+
+def parse_spans(key: str, value: str | Iterable[str]) -> tuple[tuple[int, int], ...]:
+    """One day's spans as written (``"09:00-13:00"``, a list of them, or
+    ``"closed"``); ``key`` names the day in the error. Raises :class:`HoursError`."""
+    return tuple(_spans(key, value))
 
 
 def _spans(key: str, value: str | Iterable[str]) -> list[tuple[int, int]]:

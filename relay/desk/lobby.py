@@ -183,6 +183,13 @@ class Lobby:
         self._handle = {q.id: HandleTimes(q.handle_s) for q in desk.queues}
         self._blocks: dict[str, Block] = {}
 
+    def set_desk(self, desk: Desk) -> None:
+        """The same queues with what was changed at run time (hours, limits, teams;
+        relay/desk/changes.py): places, agents and handle times stay as they are."""
+        assert [q.id for q in desk.queues] == [q.id for q in self.desk.queues]
+        self.desk = desk
+        self.router = Router({q.id: q.teams for q in desk.queues})
+
     # ------------------------------------------------------------ customers
 
     def join(

@@ -339,3 +339,41 @@ def test_a_supervisor_on_one_node_blocks_a_customer_waiting_on_another(
         )
     finally:
         store.close()
+
+
+def test_a_queue_closed_on_one_node_is_closed_on_every_node_within_a_second(
+    tmp_path: Path, urls: tuple[str, str, dict[str, str]]
+) -> None:
+    redis_url, database_url, _ = urls
+
+    async def forced_on(node: RelayServer, state: bool | None, timeout: float = 3.0) -> float:
+        """Seconds until ``node`` holds the queue forced open/closed (None: by the hours)."""
+        started = time.monotonic()
+        assert node.core.desk is not None
+        while True:
+            forced = node.core.desk.desk.queues[0].hours.forced
+            if (forced.open if forced is not None else None) == state:
+                return time.monotonic() - started
+            assert time.monotonic() - started < timeout, "the other node did not follow"
+            await asyncio.sleep(0.02)
+
+    async def main() -> None:
+        async with cluster(tmp_path, redis_url, database_url, desk_file=desk_file(tmp_path)) as (
+            a,
+            b,
+        ):
+            await asks(b, "inst-waiting-01", b"w" * 32)
+            await a.change_queue("internet", {"state": "closed"}, actor="hana", address="t")
+            assert await forced_on(b, False) < 1.5
+            refused = await Client.connect(b.url, Role.CUSTOMER)
+            await refused.send(ask("inst-new-0002", b"r" * 32))
+            assert (await refused.expect(DeskRefused)).reason == "CLOSED"
+            # The customer already waiting keeps the place.
+            assert b.core.desk is not None
+            assert len(b.core.desk.lobby.waiting("internet")) == 1
+            await b.change_queue("internet", {"state": "hours"}, actor="hana", address="t")
+            assert await forced_on(a, None) < 1.5
+            _, standing = await asks(a, "inst-new-0003", b"n" * 32)
+            assert standing.position == 2
+
+    run(main())

@@ -238,3 +238,72 @@ def test_every_contact_is_on_record_from_ask_to_end(tmp_path: Path) -> None:
         assert store.records.search()[1] == 3
     finally:
         store.close()
+
+
+def test_a_queue_changed_at_run_time_is_followed_at_once_and_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """Closing a queue now refuses newcomers (offering a callback when it opens again)
+    but keeps whoever waits; teams and limits change who is served and how many may
+    wait; all of it is kept in the database and read again at the next start."""
+    data, desk = tmp_path / "relay", desk_file(tmp_path)
+    token = add_agent(data, "minji", "Kim Minji", "Acme")
+    store = Store.open(data)
+    store.set_team("minji", "network")
+    store.close()
+
+    async def newcomer(url: str, installation: str) -> Standing | DeskRefused:
+        c = await Client.connect(url, Role.CUSTOMER)
+        await c.send(ask(installation, os.urandom(32)))
+        got = await c.recv()
+        assert isinstance(got, Standing | DeskRefused), got
+        return got
+
+    async def main() -> None:
+        async with running_relay(data, desk_file=desk) as relay:
+            agent = await Client.connect(relay.url, Role.AGENT)
+            await agent.send(Auth(token, os.urandom(32)))
+            await agent.expect(AuthOk)
+            await agent.send(Presence(PresenceState.AVAILABLE))
+            assert isinstance(await newcomer(relay.url, "inst-aaaa0001"), Standing)
+            assert len((await next_of(agent, WaitingList)).items) == 1
+            before = time.time()
+            await relay.change_queue(
+                "internet", {"state": "closed", "for_s": 1800}, actor="hana", address="test"
+            )
+            refused = await newcomer(relay.url, "inst-bbbb0002")
+            assert isinstance(refused, DeskRefused) and refused.reason == "CLOSED"
+            assert refused.offer_callback and before + 1790 < refused.opens_at < before + 1810
+            form = await Client.connect(relay.url, Role.CUSTOMER)
+            await form.send(ListQueues())
+            (info,) = (await form.expect(Queues)).queues
+            assert not info.open and info.opens_at == int(refused.opens_at)
+            # Another team serves it now: the agent's list empties; back, it fills.
+            await relay.change_queue("internet", {"teams": ["billing"]}, actor="hana", address="t")
+            assert (await next_of(agent, WaitingList)).items == ()
+            await relay.change_queue(
+                "internet", {"teams": None, "state": "hours", "max_waiting": 1}, actor="hana",
+                address="t",
+            )  # fmt: skip
+            assert len((await next_of(agent, WaitingList)).items) == 1
+            full = await newcomer(relay.url, "inst-cccc0003")
+            assert isinstance(full, DeskRefused) and full.reason == "FULL"
+
+    run(main())
+
+    async def restarted() -> None:
+        async with running_relay(data, desk_file=desk) as relay:
+            assert relay.core.desk is not None
+            assert relay.core.desk.desk.queues[0].max_waiting == 1
+            # The place kept over the restart (its customer away) fills the one slot.
+            full = await Client.connect(relay.url, Role.CUSTOMER)
+            await full.send(ask("inst-eeee0005", os.urandom(32)))
+            assert (await full.expect(DeskRefused)).reason == "FULL"
+
+    run(restarted())
+    store = Store.open(data)
+    try:
+        lines = [(r.actor, r.action, r.subject) for r in store.console.admin_log()[0]]
+        assert lines == [("hana", "changed queue", "internet")] * 3
+    finally:
+        store.close()

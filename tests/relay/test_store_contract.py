@@ -264,3 +264,27 @@ def test_blocks_last_until_their_time_and_flags_and_the_log_keep_who_and_why(
         ("flagged abusive", "pc-1", "minji"),
         ("flagged repeat", "pc-1", "joon"),
     ]
+
+
+def test_queue_settings_replace_per_queue_with_their_line_in_the_admin_log(store: Store) -> None:
+    from relay.desk.changes import QueueSettings
+
+    first = QueueSettings("internet", "closed", 100.0, 1900.0, None, None, {}, None, 100.0, "mina")
+    store.save_queue_settings(first, detail="closed for 30 min", address="10.0.0.7")
+    later = QueueSettings(
+        "internet", "hours", 200.0, None, 5, {"mon": ["09:00-18:00"]},
+        {"2026-12-24": ["09:00-13:00"]}, ("network", "billing"), 200.0, "jun",
+    )  # fmt: skip
+    store.save_queue_settings(later, detail="hours", address="api")
+    store.save_queue_settings(
+        QueueSettings("billing", changed_at=201.0, changed_by="jun"), detail="x", address="cli"
+    )
+    assert store.queue_settings() == [
+        QueueSettings("billing", changed_at=201.0, changed_by="jun"),
+        later,
+    ]
+    rows, total = store.console.admin_log()
+    assert total == 3
+    assert [(r.actor, r.action, r.subject, r.detail) for r in rows][-1] == (
+        "mina", "changed queue", "internet", "closed for 30 min",
+    )  # fmt: skip
