@@ -1,8 +1,8 @@
 """What the desk tells other systems: API tokens, webhooks and their delivery log.
 
 **API tokens** (``at1_<id>.<secret>``) carry scopes: ``contacts:read``,
-``reports:read``, ``queues:read``. Like agents' tokens, only an HMAC of the secret
-is kept, keyed by the database's own key; the id finds the row.
+``reports:read``, ``queues:read``, ``queues:manage``. Like agents' tokens, only an
+HMAC of the secret is kept, keyed by the database's own key; the id finds the row.
 
 **Webhooks** are a transactional outbox. When a contact ends, a callback is asked
 for, or a customer answers the survey, the row that says so and one delivery per
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 EVENTS = ("contact.ended", "callback.requested", "survey.answered")
-SCOPES = ("contacts:read", "reports:read", "queues:read")
+SCOPES = ("contacts:read", "reports:read", "queues:read", "queues:manage")
 TOKEN_PREFIX = "at1_"
 #: Seconds before each retry; after the last, a delivery has ``failed``.
 BACKOFF_S = (10, 30, 60, 300, 900, 3600, 3 * 3600, 6 * 3600)

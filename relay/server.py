@@ -446,6 +446,11 @@ class RelayServer:
     def desk_zone(self) -> str:
         return self.core.desk.desk.zone if self.core.desk is not None else "UTC"
 
+    @property
+    def current_desk(self) -> Desk | None:
+        """The queues as they are now: the desk file with the run-time changes."""
+        return self.core.desk.desk if self.core.desk is not None else None
+
     def help_queues(self) -> list[dict[str, Any]]:
         """The queues as the public help page shows them."""
         return self.core.desk.help_queues() if self.core.desk is not None else []

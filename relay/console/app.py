@@ -44,10 +44,14 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from common import identity
+from relay.config import ConfigError
 from relay.console import charts, text
 from relay.console.auth import SignInLimits, allowed, sees_contact
 from relay.console.data import ConsoleSession, erasure_subject
 from relay.console.live import KEEPALIVE_S, LiveDesk
+from relay.desk.changes import QueueSettings, day_text
+from relay.desk.config import Desk
+from relay.desk.hours import DAYS
 from relay.integrations import EVENTS, SCOPES
 from relay.org import agent_cards, card_state
 from relay.records import CHECKLIST, CONTACT_STATES, GROUPS, ContactRow, ReportRow
@@ -98,6 +102,15 @@ class ConsoleHost(Protocol):
     @property
     def desk_zone(self) -> str: ...
 
+    @property
+    def current_desk(self) -> Desk | None: ...
+
+    def queue_settings(self) -> tuple[Desk | None, list[QueueSettings]]: ...
+
+    async def change_queue(
+        self, queue: str, changes: Mapping[str, Any], *, actor: str, address: str
+    ) -> QueueSettings: ...
+
 
 @dataclasses.dataclass(frozen=True)
 class Route:
@@ -123,6 +136,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/contacts/{cid}/review", "review", "supervisor"),
     Route("GET", "/desk", "desk", "supervisor"),
     Route("GET", "/desk/events", "desk_events", "supervisor"),
+    Route("GET", "/queues", "queues_page", "supervisor"),
+    Route("POST", "/queues/{qid}/now", "queue_now", "supervisor"),
+    Route("POST", "/queues/{qid}", "queue_settings", "admin"),
+    Route("POST", "/queues/{qid}/days", "queue_add_day", "admin"),
+    Route("POST", "/queues/{qid}/days/{day}/remove", "queue_remove_day", "admin"),
     Route("GET", "/reports", "reports", "supervisor"),
     Route("GET", "/reports.csv", "reports_csv", "supervisor"),
     Route("GET", "/audit", "audit", "admin"),
@@ -142,6 +160,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/contacts/{cid}", "api_contact", "token:contacts:read"),
     Route("GET", "/api/v1/reports", "api_reports", "token:reports:read"),
     Route("GET", "/api/v1/queues", "api_queues", "token:queues:read"),
+    Route("PATCH", "/api/v1/queues/{qid}", "api_change_queue", "token:queues:manage"),
     Route("POST", "/admin/privacy/erase", "erase", "admin"),
     Route("POST", "/admin/privacy/retention", "set_retention", "admin"),
 )
@@ -857,7 +876,121 @@ class Console:
 
     async def api_queues(self, request: web.Request) -> web.StreamResponse:
         picture = self.host.desk_picture()
-        return web.json_response({"queues": picture["queues"]}, dumps=_dumps)
+        _, settings = await asyncio.to_thread(self.host.queue_settings)
+        by_queue = {x.queue: x for x in settings}
+        now = time.time()
+        queues = []
+        for q in picture["queues"]:
+            s = by_queue.get(q["id"]) or QueueSettings(q["id"])
+            queues.append({**q, "settings": s.as_json(now)})
+        return web.json_response({"queues": queues}, dumps=_dumps)
+
+    async def api_change_queue(self, request: web.Request) -> web.StreamResponse:
+        """PATCH a queue: a JSON object of the changes (relay/desk/changes.py)."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return _json_error(400, "bad_json", "Send the changes as a JSON object.")
+        if not isinstance(body, dict):
+            return _json_error(400, "bad_json", "Send the changes as a JSON object.")
+        try:
+            after = await self.host.change_queue(
+                request.match_info["qid"], body, actor="api:" + request[API_TOKEN],
+                address=self.address(request),
+            )  # fmt: skip
+        except ConfigError as exc:
+            return _json_error(400, "bad_change", text.store_sentence(str(exc)))
+        return web.json_response({"queue": after.queue, "settings": after.as_json(time.time())})
+
+    # ------------------------------------------------------------ queues (supervisor, admin)
+
+    async def queues_page(self, request: web.Request) -> web.StreamResponse:
+        file_desk, settings = await asyncio.to_thread(self.host.queue_settings)
+        current = self.host.current_desk
+        lang = self._lang(request)
+        rows: list[dict[str, Any]] = []
+        if file_desk is not None and current is not None:
+            by_queue = {x.queue: x for x in settings}
+            waiting = {q["id"]: q["waiting"] for q in self.host.desk_picture()["queues"]}
+            now = dt.datetime.now(dt.UTC)
+            for q in current.queues:
+                s = by_queue.get(q.id) or QueueSettings(q.id)
+                was = file_desk.queue(q.id)
+                assert was is not None
+                is_open = q.hours.is_open(now)
+                rows.append(
+                    {
+                        "id": q.id,
+                        "name": q.name_in(lang),
+                        "open": is_open,
+                        "closes": _ts(q.hours.closes_at(now)) if is_open else None,
+                        "opens": None if is_open else _ts(q.hours.next_opening(now)),
+                        "forced": s.forced_now(now.timestamp()),
+                        "s": s,
+                        "waiting": waiting.get(q.id, 0),
+                        "week": [(d, day_text(spans)) for d, spans in zip(DAY_KEYS, q.hours.week,
+                                                                            strict=True)],
+                        "file_week": [day_text(spans) for spans in was.hours.week],
+                        "days": sorted(s.days.items()),
+                        "holidays": sorted(d.isoformat() for d in was.hours.holidays),
+                        "max_waiting": q.max_waiting,
+                        "file_max_waiting": was.max_waiting,
+                        "teams": ", ".join(sorted(q.teams)),
+                        "file_teams": ", ".join(sorted(was.teams)),
+                        "zone": q.hours.zone.key,
+                    }
+                )  # fmt: skip
+        return self._page(
+            request,
+            "queues.html",
+            {
+                "rows": rows,
+                "has_desk": file_desk is not None,
+                "durations": DURATIONS,
+                "day_names": text.DAY_NAMES,
+            },
+        )
+
+    async def _change(self, request: web.Request, changes: Mapping[str, Any]) -> web.Response:
+        """Make the change as the signed-in person; back to the queue, or why not."""
+        qid = request.match_info["qid"]
+        try:
+            await self.host.change_queue(
+                qid, changes, actor=request[ME].agent, address=self.address(request)
+            )
+        except ConfigError as exc:
+            raise _Refused(400, text.change_sentence(self._lang(request), str(exc))) from None
+        raise web.HTTPSeeOther(f"/queues#q-{qid}")
+
+    async def queue_now(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        state = str(form.get("state", ""))
+        changes: dict[str, Any] = {"state": state}
+        minutes = str(form.get("for", "")).strip()
+        if state != "hours" and minutes:
+            changes["for_s"] = _int(minutes, 0) * 60
+        return await self._change(request, changes)
+
+    async def queue_settings(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        if form.get("reset") == "file":
+            return await self._change(request, {"week": None, "max_waiting": None, "teams": None})
+        return await self._change(
+            request,
+            {
+                "week": {d: _spans_of(str(form.get(d, ""))) for d in DAY_KEYS},
+                "max_waiting": str(form.get("max_waiting", "")).strip() or None,
+                "teams": str(form.get("teams", "")).strip() or None,
+            },
+        )
+
+    async def queue_add_day(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        hours = str(form.get("hours", "")).strip() or "closed"
+        return await self._change(request, {"add_day": {str(form.get("day", "")): hours}})
+
+    async def queue_remove_day(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(request, {"remove_day": request.match_info["day"]})
 
     # ------------------------------------------------------------ integrations (admin)
 
@@ -1136,6 +1269,22 @@ class Console:
 
         await asyncio.to_thread(apply)
         raise web.HTTPSeeOther("/admin/privacy")
+
+
+#: The weekdays as the forms and the desk file name them.
+DAY_KEYS = DAYS
+#: How long "close now" or "open now" lasts, in minutes ("": until changed).
+DURATIONS = ("15", "30", "60", "120", "240", "")
+
+
+def _spans_of(raw: str) -> list[str]:
+    """A day's field ("09:00-12:00, 13:00-18:00", "closed" or empty) as spans."""
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    return parts or ["closed"]
+
+
+def _ts(moment: dt.datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 def _json_error(status: int, code: str, message: str) -> web.Response:

@@ -24,7 +24,60 @@ STATE_NAMES = {
     "callback_cancelled": "callback cancelled",
 }
 
+#: The weekdays' names, by the key the desk file and the forms use.
+DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+
 KO: dict[str, str] = {
+    "empty: closed all day": "비우면 하루 휴무",
+    "Closed for now; leave your question below.": "지금은 닫혀 있습니다. 아래에 문의를 남겨 주세요.",
+    "This relay has no help desk: give it a desk file (desk_file in its settings) to have queues.": "이 릴레이에는 상담 창구가 없습니다. 대기열을 쓰려면 설정의 desk_file에 창구 파일을 지정하세요.",
+    "Changes here take effect at once on every relay node. Customers already waiting keep their place when a queue closes; newcomers are offered a callback.": "여기서 바꾼 내용은 모든 릴레이 노드에 바로 적용됩니다. 대기열을 닫아도 이미 기다리는 고객은 순서를 지키고, 새로 오는 고객에게는 다시 연락받기를 안내합니다.",
+    "Open now": "지금 운영 중",
+    "Closed now": "지금 닫힘",
+    "{n} waiting": "{n}명 대기",
+    "Opened by hand": "수동으로 열었습니다",
+    "Closed by hand": "수동으로 닫았습니다",
+    "until {time}": "{time}까지",
+    "until someone changes it": "다시 바꿀 때까지",
+    "By the opening hours.": "운영 시간대로 열고 닫습니다.",
+    "Closes {time}.": "{time}에 닫습니다.",
+    "No closing time ahead.": "닫는 시간이 정해져 있지 않습니다.",
+    "Opens {time}.": "{time}에 엽니다.",
+    "No opening ahead.": "다시 여는 시간이 정해져 있지 않습니다.",
+    "For how long": "기간",
+    "{n} min": "{n}분",
+    "until changed": "다시 바꿀 때까지",
+    "Close it now": "지금 닫기",
+    "Open it now": "지금 열기",
+    "Back to the opening hours": "운영 시간대로 되돌리기",
+    "Opening hours": "운영 시간",
+    "Monday": "월요일",
+    "Tuesday": "화요일",
+    "Wednesday": "수요일",
+    "Thursday": "목요일",
+    "Friday": "금요일",
+    "Saturday": "토요일",
+    "Sunday": "일요일",
+    "file:": "파일:",
+    "Write 09:00-18:00, several spans with commas, or closed.": "09:00-18:00처럼 쓰세요. 여러 구간은 쉼표로 나누고, 쉬는 날은 closed라고 씁니다.",
+    "At most waiting": "최대 대기 인원",
+    "Teams serving it": "담당 팀",
+    "As the desk file says": "창구 파일대로 되돌리기",
+    "The desk file says: at most {n} waiting; teams {teams}.": "창구 파일 설정: 최대 대기 {n}명, 담당 팀 {teams}.",
+    "Special days": "특별한 날",
+    "holiday in the desk file": "창구 파일의 휴일",
+    "No special days.": "특별한 날이 없습니다.",
+    "Date": "날짜",
+    "Hours that day": "그날 운영 시간",
+    "scope queues:manage": "대기열 관리(열기·닫기, 운영 시간)",
     "(code session)": "(코드 세션)",
     "Add a note": "메모 추가",
     "Add agents and give them their app token with the relay's command line (assist-relay agent add). Here you set their role, team and console password.": "상담원 추가와 앱 토큰 발급은 릴레이 명령줄(assist-relay agent add)에서 합니다. 여기서는 역할, 팀, 콘솔 비밀번호를 정합니다.",
@@ -350,6 +403,36 @@ _STORE_KO = (
     ("name the customer", "고객을 지정하세요: 설치 ID, 또는 전화나 이메일."),
     ("keep records 0", "보관 기간은 0(계속 보관)에서 3650일 사이입니다."),
 )
+
+
+#: Why a queue change was refused (relay/desk/changes.py), by a phrase in it.
+_CHANGE_KO = (
+    ("there is no queue", "그런 대기열이 없습니다. 목록을 새로 고쳐 보세요."),
+    ("no help desk", "이 릴레이에는 상담 창구가 없습니다(설정의 desk_file)."),
+    ("is not a date", "날짜를 읽을 수 없습니다. 2026-12-25처럼 쓰세요."),
+    ("at most 100 special days", "특별한 날은 100개까지입니다. 지난 날을 지우세요."),
+    ("'max_waiting'", "최대 대기 인원은 1에서 10000 사이의 정수입니다."),
+    ("'teams'", "담당 팀을 하나 이상, 공백 없이 쉼표로 나누어 쓰세요(16개까지)."),
+    ("'for_s'", "기간은 1분에서 1년 사이입니다."),
+    ("'until'", "끝나는 시각은 지금 이후, 1년 이내여야 합니다."),
+    ("'state'", "상태는 운영 시간대로, 열기, 닫기 중 하나입니다."),
+)
+_HOURS_WORDS = ("hours", "time span", "clock", "before it starts", "overlapping", "named twice")
+_HOURS_KO = "운영 시간을 읽을 수 없습니다. 09:00-18:00처럼 쓰고, 여러 구간은 쉼표로 나누고, 쉬는 날은 closed라고 쓰세요. 자정을 넘기면 이틀로 나눠 쓰세요."
+
+
+def change_sentence(lang: str, message: str) -> str:
+    """Why a queue change was refused, for a person in ``lang`` (the English names
+    the exact part; the Korean says what to write, with the English beside it)."""
+    english = store_sentence(message)
+    if lang != "ko":
+        return english
+    for phrase, korean in _CHANGE_KO:
+        if phrase in message:
+            return korean
+    if any(w in message for w in _HOURS_WORDS):
+        return f"{_HOURS_KO} ({english})"
+    return f"대기열을 바꾸지 못했습니다. ({english})"
 
 
 def store_sentence(message: str) -> str:

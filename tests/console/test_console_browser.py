@@ -218,6 +218,7 @@ def test_every_page_photographed(
         ("contacts", "/contacts"),
         ("reports", "/reports"),
         ("agents", "/admin/agents"),
+        ("queues", "/queues"),
         ("privacy", "/admin/privacy"),
         ("integrations", "/admin/integrations"),
         ("audit", "/audit"),
@@ -298,3 +299,46 @@ def test_a_question_left_on_the_help_page_reaches_the_agents_list(
     (item,) = [c for c in listed.items if c.name == name]
     assert item.contact == "seoyeon@example.org" and item.description == "프린터가 인쇄를 안 해요"
     relay.call(_close(agent))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_supervisor_closes_a_queue_and_the_help_page_says_so(
+    open_page: Callable[..., Page], relay: RelayThread, tmp_path: Path, lang: str
+) -> None:
+    """From the Queues page: closed for an hour, the help page shows it closed and
+    when it opens; an admin adds a special day; back to the opening hours."""
+    page = open_page(lang)
+    sign_in(page, relay.base, "ada")
+    page.goto(relay.base + "/queues")
+    card = page.locator("#q-internet")
+    close, reopen = ("Close it now", "Back to the opening hours")
+    if lang == "ko":
+        close, reopen = ("지금 닫기", "운영 시간대로 되돌리기")
+    try:
+        card.locator("select[name=for]").select_option("60")
+        card.get_by_role("button", name=close).click()
+        expect(card.locator("h2")).to_contain_text("Closed now" if lang == "en" else "지금 닫힘")
+        expect(card.locator("p.status")).to_contain_text("ada")
+        card.locator("input[name=day]").fill("2026-12-24")
+        card.locator("input[name=hours]").fill("09:00-13:00")
+        card.get_by_role("button", name="Add" if lang == "en" else "추가").click()
+        expect(page.locator("#q-internet .days")).to_contain_text("09:00-13:00")
+        shot(page, f"queues-closed-{lang}", tmp_path)
+        help_page = open_page(lang)
+        help_page.goto(relay.base + "/help")
+        queue = help_page.locator("[data-queue=internet]")
+        expect(queue).to_contain_text("closed" if lang == "en" else "운영 종료")
+        expect(queue).to_contain_text("Opens" if lang == "en" else "엽니다")
+        shot(help_page, f"help-closed-{lang}", tmp_path)
+        page.locator("#q-internet .days").get_by_role(
+            "button", name="Remove" if lang == "en" else "삭제"
+        ).click()
+    finally:
+        page.goto(relay.base + "/queues")
+        page.locator("#q-internet").get_by_role("button", name=reopen).click()
+    expect(page.locator("#q-internet h2")).to_contain_text(
+        "Open now" if lang == "en" else "지금 운영 중"
+    )
+    expect(page.locator("#q-internet .days")).to_contain_text(
+        "No special days." if lang == "en" else "특별한 날이 없습니다."
+    )

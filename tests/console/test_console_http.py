@@ -19,6 +19,7 @@ from common.messages import (
     Auth,
     AuthOk,
     CallbackList,
+    DeskRefused,
     Leave,
     Presence,
     PresenceState,
@@ -40,6 +41,8 @@ FILLED = {
     "{hid}": "nope",
     "{action}": "pause",
     "{did}": "nope",
+    "{qid}": "internet",
+    "{day}": "2026-12-24",
 }
 
 
@@ -583,6 +586,92 @@ def test_an_admin_adds_and_removes_an_agent_and_withdraws_certificates(setup: Se
                 status, body, _ = await ada.get("/audit")
                 assert "added agent" in body and "removed agent" in body
             finally:
+                await ada.close()
+
+    run(main())
+
+
+def test_queues_are_closed_and_changed_in_the_console_and_through_the_api(setup: Setup) -> None:
+    """A supervisor closes the queue for half an hour (a customer asking is refused);
+    only an admin changes hours, limits, teams and special days, with a sentence for
+    a mistake in both languages; a CRM token with queues:manage reopens it."""
+
+    async def main() -> None:
+        async with console_relay(setup) as (relay, base):
+            sam, ada = Browser(base, setup.ca), Browser(base, setup.ca)
+            try:
+                await sam.sign_in("sam")
+                await ada.sign_in("ada")
+                status, body, _ = await sam.get("/queues")
+                assert status == 200 and "Open now" in body and "By the opening hours." in body
+                assert 'action="/queues/internet"' not in body  # the admin's forms
+                closing = {"state": "closed", "for": "30"}
+                status, _, r = await sam.post("/queues/internet/now", closing)
+                assert status == 303 and r.headers["Location"] == "/queues#q-internet"
+                customer = await Client.connect(relay.url, Role.CUSTOMER, ssl=_ssl(setup))
+                await customer.send(ask("inst-0000000q"))
+                refused = await customer.expect(DeskRefused)
+                assert refused.reason == "CLOSED" and refused.offer_callback
+                status, body, _ = await sam.get("/queues")
+                assert "Closed now" in body and "Closed by hand" in body and "sam" in body
+                status, body, _ = await sam.post("/queues/internet", {"max_waiting": "3"})
+                assert status == 403
+                # The admin: a new week, a limit, teams; then a mistake, in both languages.
+                week = {d: "09:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")}
+                week |= {"sat": "10:00-12:00, 13:00-15:00", "sun": "closed"}
+                status, _, _ = await ada.post(
+                    "/queues/internet", {**week, "max_waiting": "3", "teams": "network, vip"}
+                )
+                assert status == 303
+                status, body, _ = await ada.post("/queues/internet", {**week, "mon": "9-18"})
+                assert status == 400 and "is not a time span" in body
+                await ada.get("/lang/ko?next=/queues")
+                status, body, _ = await ada.post("/queues/internet", {**week, "max_waiting": "0"})
+                assert status == 400 and "최대 대기 인원은 1에서 10000 사이" in body
+                status, _, _ = await ada.post(
+                    "/queues/internet/days", {"day": "2026-12-24", "hours": "09:00-13:00"}
+                )
+                assert status == 303
+                status, body, _ = await ada.get("/queues")
+                assert "특별한 날" in body and "2026-12-24" in body and "09:00-13:00" in body
+                assert "10:00-12:00, 13:00-15:00" in body and 'value="3"' in body
+                assert relay.current_desk is not None
+                queue = relay.current_desk.queues[0]
+                assert queue.max_waiting == 3 and queue.teams == {"network", "vip"}
+                status, _, _ = await ada.post("/queues/internet/days/2026-12-24/remove")
+                assert status == 303 and not relay.current_desk.queues[0].hours.special
+                # The API: a token that may read, and one that may manage.
+                tokens = {}
+                for scope in ("queues:read", "queues:manage"):
+                    status, body, _ = await ada.post(
+                        "/admin/integrations/tokens", {"name": scope, "scope": scope}
+                    )
+                    tokens[scope] = re.search(r'id="token">([^<]+)<', body).group(1)  # type: ignore[union-attr]
+                api = ada.session
+                url = base + "/api/v1/queues/internet"
+                read = {"Authorization": f"Bearer {tokens['queues:read']}"}
+                manage = {"Authorization": f"Bearer {tokens['queues:manage']}"}
+                async with api.patch(url, json={"state": "hours"}, headers=read) as r:
+                    assert r.status == 403 and "queues:manage" in (await r.json())["message"]
+                async with api.patch(url, json={"max_waiting": 0}, headers=manage) as r:
+                    assert r.status == 400 and "max_waiting" in (await r.json())["message"]
+                async with api.patch(url, data=b"[1,", headers=manage) as r:
+                    assert r.status == 400 and (await r.json())["error"] == "bad_json"
+                async with api.patch(
+                    url, json={"state": "hours", "teams": None, "max_waiting": 20}, headers=manage
+                ) as r:
+                    changed = await r.json()
+                assert r.status == 200 and changed["settings"]["in_force"] == "hours"
+                async with api.get(base + "/api/v1/queues", headers=read) as r:
+                    (listed,) = (await r.json())["queues"]
+                assert listed["settings"]["week"]["sun"] == ["closed"]
+                assert listed["settings"]["max_waiting"] == 20
+                assert listed["settings"]["changed_by"] == "api:queues:manage"
+                assert relay.current_desk.queues[0].teams == {"network"}
+                status, body, _ = await ada.get("/audit")
+                assert body.count("changed queue") == 5  # the refused ones are not there
+            finally:
+                await sam.close()
                 await ada.close()
 
     run(main())

@@ -31,6 +31,7 @@ def test_every_sentence_has_its_korean() -> None:
     strings |= set(text.HELP_REFUSALS.values())
     strings |= {f"scope {s}" for s in SCOPES} | {f"event {e}" for e in EVENTS}
     strings |= set(CHECKLIST)
+    strings |= set(text.DAY_NAMES.values())
     strings |= {
         f"card {k}"
         for k in ("valid", "expiring", "expired", "none", "revoked", "wrong_key", "unreadable")
@@ -54,3 +55,25 @@ def test_a_chart_of_percentages_reaches_100_and_escapes_its_labels() -> None:
     assert ">100<" in svg and ">0<" in svg  # the axis' top and bottom
     assert "<b>day</b>" not in svg and "&lt;b&gt;" in svg
     assert 'height="' in svg and "<title>Quality &lt;%&gt;</title>" in svg
+
+
+def test_a_refused_queue_change_is_a_sentence_in_korean_too() -> None:
+    from relay.config import ConfigError
+    from relay.desk.changes import change
+    from relay.desk.config import desk_from_mapping
+
+    desk = desk_from_mapping({"queue": [{"id": "internet", "name": "I", "teams": ["n"]}]})
+    for changes, korean in (
+        ({"week": {"mon": "9-18"}}, "운영 시간을 읽을 수 없습니다"),
+        ({"max_waiting": 0}, "최대 대기 인원은"),
+        ({"add_day": {"24/12": "closed"}}, "날짜를 읽을 수 없습니다"),
+        ({"teams": []}, "담당 팀을"),
+        ({"state": "open", "for_s": 1}, "기간은 1분에서 1년"),
+    ):
+        try:
+            change(desk, None, "internet", changes, now=1e9, actor="a")
+        except ConfigError as exc:
+            assert text.change_sentence("ko", str(exc)).startswith(korean), changes
+            assert text.change_sentence("en", str(exc)).startswith("Queue 'internet': ")
+        else:
+            raise AssertionError(f"{changes} was not refused")
