@@ -46,7 +46,10 @@ from typing import Any
 from common.pins import pin_of_certificate
 from relay.config import ConfigError, Settings, load_settings
 from relay.console.data import erasure_subject
-from relay.desk.config import read_desk
+from relay.desk.changes import apply as apply_changes
+from relay.desk.changes import change as change_queue
+from relay.desk.changes import week_text
+from relay.desk.config import Queue, read_desk
 from relay.org_cli import org_command
 from relay.org_cli import org_parser as _org_parser
 from relay.server import RelayServer
@@ -153,6 +156,29 @@ def _parser() -> argparse.ArgumentParser:
         help="read the desk file and show its queues, teams and whether each is open now",
     )
     check.add_argument("file", nargs="?", type=Path, help="the desk file (default: desk_file)")
+    queue = desk.add_parser(
+        "queue",
+        parents=[common],
+        help="change a queue while the relay runs (every node follows within 15 s); "
+        "with no change, show it",
+    )
+    queue.add_argument("queue", help="the queue's id, as in the desk file")
+    now = queue.add_mutually_exclusive_group()
+    now.add_argument("--close", metavar="MIN", nargs="?", type=int, const=0,
+                     help="close it now, for MIN minutes (none: until changed)")  # fmt: skip
+    now.add_argument("--open", metavar="MIN", nargs="?", type=int, const=0,
+                     help="open it now, for MIN minutes (none: until changed)")  # fmt: skip
+    now.add_argument("--by-hours", action="store_true", help="back to the opening hours")
+    queue.add_argument("--week", action="append", metavar="DAYS=HOURS",
+                       help='weekly hours, e.g. "mon-fri=09:00-18:00" (repeat per day '
+                       'or range; days not named are closed); "file" for its')  # fmt: skip
+    queue.add_argument("--day", action="append", metavar="DATE=HOURS",
+                       help='a special day, e.g. "2026-12-24=09:00-13:00" or '
+                       '"2026-12-25=closed" (repeatable)')  # fmt: skip
+    queue.add_argument("--remove-day", action="append", metavar="DATE",
+                       help="drop a special day (repeatable)")  # fmt: skip
+    queue.add_argument("--max-waiting", metavar="N", help='at most N waiting; "file" for its')
+    queue.add_argument("--teams", metavar="A,B", help='teams serving it; "file" for its')
     callbacks = desk.add_parser(
         "callbacks", parents=[common], help="callback requests, in the order agents work them"
     )
@@ -218,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return org_command(None, args)
         if args.command == "desk" and args.desk_command == "check":
             return _desk_check(settings, args.file)
+        if args.command == "desk" and args.desk_command == "queue":
+            return _desk_queue(settings, args)
         with _open_store(settings) as store:
             if args.command == "desk":
                 return _desk(store, args)
@@ -274,30 +302,100 @@ def _desk_check(settings: Settings, file: Path | None) -> int:
     path = file or settings.desk_file
     if path is None:
         raise ConfigError("no desk file: give its path, or set desk_file in the settings")
-    desk = read_desk(Path(path).expanduser())
+    file_desk = read_desk(Path(path).expanduser())
     with _open_store(settings) as store:
         teams = {a.team for a in store.list_agents() if a.team}
+        desk = apply_changes(file_desk, store.queue_settings())
     now = dt.datetime.now(dt.UTC)
     above = f"{desk.callback_offer_above_s:g} s"
     print(f"{path}: {len(desk.queues)} queue(s); a callback is offered above {above} of waiting")
     for q in desk.queues:
-        local = now.astimezone(q.hours.zone)
-        closes, opens = q.hours.closes_at(now), q.hours.next_opening(now)
-        if q.hours.always_open:
-            state = "open around the clock"
-        elif closes is not None:
-            state = f"open now, until {closes.astimezone(q.hours.zone):%a %d %b %H:%M}"
-        elif opens is not None:
-            state = f"closed now, opens {opens.astimezone(q.hours.zone):%a %d %b %H:%M}"
-        else:
-            state = "closed for at least a year"
-        names = q.name + (f" / {q.name_ko}" if q.name_ko else "")
-        clock = f"{q.hours.zone.key}, {local:%H:%M} there now"
-        served = f"teams {', '.join(sorted(q.teams))}; at most {q.max_waiting} waiting"
-        print(f"  {q.id}: {names}; {served}; {state} ({clock})")
+        changed = "" if q == file_desk.queue(q.id) else " [changed at run time: desk queue]"
+        print(f"  {q.id}: {_queue_line(q, now)}{changed}")
         for team in sorted(q.teams - teams):
             print(f"    note: no agent is in team {team!r} yet (agent set NAME --team {team})")
     return 0
+
+
+def _queue_changes(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The command line's changes, each as the API would send it (made in order)."""
+    out: list[dict[str, Any]] = []
+    for state, minutes in (("closed", args.close), ("open", args.open)):
+        if minutes is not None:
+            out.append({"state": state, "for_s": minutes * 60 if minutes else None})
+    if args.by_hours:
+        out.append({"state": "hours"})
+    if args.week:
+        if args.week != ["file"]:
+            week = dict(_pair(w, "--week", "mon-fri=09:00-18:00") for w in args.week)
+            out.append({"week": {k: [p.strip() for p in v.split(",")] for k, v in week.items()}})
+        else:
+            out.append({"week": None})
+    for d in args.day or ():
+        date, hours = _pair(d, "--day", "2026-12-24=09:00-13:00")
+        out.append({"add_day": {date: [p.strip() for p in hours.split(",")]}})
+    for d in args.remove_day or ():
+        out.append({"remove_day": d})
+    if args.max_waiting is not None:
+        out.append({"max_waiting": None if args.max_waiting == "file" else args.max_waiting})
+    if args.teams is not None:
+        out.append({"teams": None if args.teams == "file" else args.teams})
+    return out
+
+
+def _pair(raw: str, flag: str, example: str) -> tuple[str, str]:
+    key, sep, value = raw.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise ConfigError(f"{flag} {raw!r}: write it as {example}")
+    return key.strip(), value.strip()
+
+
+def _desk_queue(settings: Settings, args: argparse.Namespace) -> int:
+    """Change a queue in the database (every node reads it within its reload), and
+    show the queue as it then is."""
+    if settings.desk_file is None:
+        raise ConfigError("this relay has no desk file (desk_file in the settings)")
+    desk = read_desk(Path(settings.desk_file).expanduser())
+    with _open_store(settings) as store:
+        current = {s.queue: s for s in store.queue_settings()}.get(args.queue)
+        for changes in _queue_changes(args):
+            current = change_queue(desk, current, args.queue, changes, now=time.time(),
+                                   actor=_me())  # fmt: skip
+            detail = json.dumps(changes, ensure_ascii=False, sort_keys=True)
+            store.save_queue_settings(current, detail=detail, address="command line")
+        if current is None and desk.queue(args.queue) is None:
+            change_queue(desk, None, args.queue, {}, now=0.0, actor="")  # says which there are
+        laid = apply_changes(desk, [current] if current is not None else [])
+    q = laid.queue(args.queue)
+    assert q is not None
+    print(f"  {q.id}: {_queue_line(q, dt.datetime.now(dt.UTC))}")
+    if current is not None and current.forced_now(time.time()) != "hours":
+        until = f"until {_when(current.until)} UTC" if current.until else "until changed"
+        print(f"    {current.state} by hand, by {current.changed_by}, {until}")
+    for name, spans in week_text(q.hours).items():
+        print(f"    {name} {', '.join(spans)}")
+    for date, spans in current.days.items() if current is not None else ():
+        print(f"    {date} {', '.join(spans) or 'closed'} (special day)")
+    return 0
+
+
+def _queue_line(q: Queue, now: dt.datetime) -> str:
+    """Who serves it, how many may wait, and whether it is open now (on its clock)."""
+    closes, opens = q.hours.closes_at(now), q.hours.next_opening(now)
+    if q.hours.always_open:
+        state = "open around the clock"
+    elif q.hours.is_open(now):
+        state = "open now" + (f", until {closes.astimezone(q.hours.zone):%a %d %b %H:%M}"
+                              if closes is not None else "")  # fmt: skip
+    elif opens is not None:
+        state = f"closed now, opens {opens.astimezone(q.hours.zone):%a %d %b %H:%M}"
+    else:
+        state = "closed until someone opens it"
+    names = q.name + (f" / {q.name_ko}" if q.name_ko else "")
+    local = now.astimezone(q.hours.zone)
+    clock = f"{q.hours.zone.key}, {local:%H:%M} there now"
+    served = f"teams {', '.join(sorted(q.teams))}; at most {q.max_waiting} waiting"
+    return f"{names}; {served}; {state} ({clock})"
 
 
 def _desk(store: Store, args: argparse.Namespace) -> int:

@@ -314,3 +314,35 @@ def test_desk_commands_block_list_callbacks_and_show_the_log(
     log = capsys.readouterr().out
     assert "blocked pc-7 by sup: until" in log and "unblocked pc-7 by sup" in log
     assert "callback asked" in log
+
+
+def test_desk_queue_closes_a_queue_and_sets_special_days_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = tmp_path / "desk.toml"
+    desk.write_text(DESK_FILE, encoding="utf-8")
+    config = tmp_path / "relay.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\ndesk_file = "{desk}"\n', encoding="utf-8")
+    c = ["--config", str(config)]
+    assert main(["desk", "queue", "internet", *c, "--close", "30", "--day",
+                 "2026-12-24=09:00-13:00", "--max-waiting", "5"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "at most 5 waiting; closed now, opens" in out and "closed by hand, by cli:" in out
+    assert "2026-12-24 09:00-13:00 (special day)" in out
+    assert main(["desk", "check", *c]) == 0
+    assert "[changed at run time: desk queue]" in capsys.readouterr().out
+    assert main(["desk", "queue", "internet", *c, "--week", "mon-fri=9-18"]) == 1
+    assert "is not a time span; write it as '09:00-18:00'" in capsys.readouterr().err
+    assert main(["desk", "queue", "sales", *c]) == 1
+    assert "there is no queue 'sales'; the queues are internet" in capsys.readouterr().err
+    assert main(["desk", "queue", "internet", *c, "--by-hours", "--max-waiting", "file",
+                 "--remove-day", "2026-12-24"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "open around the clock" in out and "special day" not in out
+    store = Store.open(tmp_path)
+    try:
+        rows, _ = store.console.admin_log()
+        assert [r.action for r in rows].count("changed queue") == 6
+        assert {r.address for r in rows} == {"command line"}
+    finally:
+        store.close()
