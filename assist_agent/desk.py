@@ -32,6 +32,7 @@ from common.endpoint import SignedIn
 from common.errors import AssistError
 from common.identity import CardState
 from common.messages import (
+    NAMEPLATE_CONTACT,
     Invited,
     InviteKind,
     Message,
@@ -306,8 +307,8 @@ class Desk(QObject):
 
     def _sync_notes(self) -> None:
         """The notes go to the desk's records: in the session through it, afterwards
-        through the desk connection (a customer from the queue: the contact's id is
-        known). Only what changed is sent."""
+        through the desk connection (the contact's id, or the session's nameplate).
+        Only what changed is sent."""
         session, text = self.session, self.guidance.notes
         if session is None or (session, text) == self._notes_sent:
             return
@@ -315,8 +316,10 @@ class Desk(QObject):
             return  # an empty editor at a session's start is not a note
         if session.outcome is None and session.note(text):
             self._notes_sent = (session, text)
-        elif session.contact:
-            self.link.note(session.contact, text)
+        elif session.contact or session.nameplate:
+            # A session started with a code: the relay finds it by its nameplate.
+            contact = session.contact or f"{NAMEPLATE_CONTACT}{session.nameplate}"
+            self.link.note(contact, text)
             self._notes_sent = (session, text)
 
     def shutdown(self) -> None:

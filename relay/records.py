@@ -30,6 +30,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from common.messages import NAMEPLATE_CONTACT
 from relay.integrations import enqueue
 from relay.sql import Database, StoreError, Transaction
 
@@ -59,6 +60,9 @@ CONTACT_STATES = (
     "callback_no_answer",
     "callback_cancelled",
 )
+#: How long after a session started with a code its agent may still add notes to it
+#: by its nameplate (``np:<nameplate>``; relay/records.py ``keep_app_note``).
+NAMEPLATE_NOTE_S = 24 * 3600.0
 #: Longest note or comment kept.
 MAX_NOTE = 4000
 #: Longest list of tags (comma separated) kept.
@@ -436,9 +440,24 @@ class Records:
     ) -> bool:
         """The agent app's note on a contact (one per agent and contact: the newest
         replaces it; empty text removes it), with the agent's say on resolution (-1: not
-        said) and tags. Only for an agent who took part; returns whether it was kept."""
+        said) and tags. Only for an agent who took part; returns whether it was kept.
+
+        The contact is the session's (``sid``), an id :class:`History` gave, or
+        ``np:<nameplate>``: the agent's latest session with that nameplate in the last
+        :data:`NAMEPLATE_NOTE_S` (notes after a session started with a code)."""
         where, key = ("sid", sid) if sid else ("id", contact)
         with self._db.transaction() as db:
+            if not sid and contact.startswith(NAMEPLATE_CONTACT):
+                # After a session started with a code: the agent's latest session on
+                # that nameplate (the app knows the nameplate, not the session's id).
+                found = db.execute(
+                    "SELECT id FROM sessions WHERE nameplate = ? AND agent = ? AND started > ?"
+                    " ORDER BY started DESC",
+                    (contact.removeprefix(NAMEPLATE_CONTACT), agent, at - NAMEPLATE_NOTE_S),
+                ).fetchone()
+                if found is None:
+                    return False
+                where, key = "sid", str(found[0])
             row = db.execute(
                 f"SELECT id, agents, agent FROM contacts WHERE {where} = ? ORDER BY asked DESC",
                 (key,),

@@ -646,11 +646,17 @@ ContactId = Annotated[str, Meta(max_length=32)]
 Resolved = Annotated[int, Meta(ge=-1, le=1)]
 
 
+#: :class:`Note` to this, then a nameplate: the agent's latest session with it (one
+#: started with a code, whose contact id the app is never told).
+NAMEPLATE_CONTACT = "np:"
+
+
 class Note(Message):
     """agent -> relay: the agent's notes on a contact for the desk's records, whether it
     was resolved on it, and its tags. In a session ``contact`` is empty (this one);
-    afterwards, on the desk connection, it is the id :class:`History` gave. The newest
-    replaces the agent's earlier note on that contact."""
+    afterwards, on the desk connection, it is the id :class:`History` gave, or
+    :data:`NAMEPLATE_CONTACT` and the nameplate of a session started with a code. The
+    newest replaces the agent's earlier note on that contact."""
 
     KIND = Kind.NOTE
     contact: ContactId

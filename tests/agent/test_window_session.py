@@ -310,3 +310,41 @@ def test_ending_before_the_customer_decided_does_not_wait_for_a_rating(
     wait_state(qtbot, session, State.ENDED, timeout=3000)
     assert session.outcome is not None and session.outcome.ending is Ending.AGENT_ENDED
     assert fake.wait_for(SessionEnd)[0].reason is EndReason.AGENT_ENDED
+
+
+def test_notes_reach_the_desk_records_during_and_after_a_code_session(
+    make_agent: MakeAgent,
+    relay: RelayThread,
+    customers: Customers,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Typed in the Notes tab, the notes reach the relay's contact record once typing
+    pauses; after the session (the outcome screen) the newest replaces them."""
+    from relay.store import Store
+
+    def kept() -> list[str]:
+        store = Store.open(relay.data_dir)
+        try:
+            sessions = store.sessions()
+            contact = store.records.by_session(sessions[0].id) if sessions else None
+            return [n.text for n in store.records.notes(contact.id)] if contact else []
+        finally:
+            store.close()
+
+    agent = make_agent()
+    window = agent.window
+    session = open_session(agent, qtbot)
+    customers(relay.url, session.code, consent_delay=0.1)
+    wait_state(qtbot, session, State.SHARING)
+    editor = window.guidance_panel.notes.editor
+    editor.setPlainText("Printer queue stuck")
+    qtbot.waitUntil(lambda: kept() == ["Printer queue stuck"], timeout=10_000)
+    monkeypatch.setattr(EndConfirm, "ask", classmethod(lambda cls, parent: True))
+    qtbot.mouseClick(window.toolbar.end_button, Qt.MouseButton.LeftButton)
+    wait_state(qtbot, session, State.ENDED)
+    editor.setPlainText("Printer queue stuck; cleared the spooler, printing again")
+    qtbot.waitUntil(
+        lambda: kept() == ["Printer queue stuck; cleared the spooler, printing again"],
+        timeout=10_000,
+    )

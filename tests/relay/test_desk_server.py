@@ -11,15 +11,18 @@ from pathlib import Path
 from typing import TypeVar
 
 from common.messages import (
+    NAMEPLATE_CONTACT,
     Ask,
     Auth,
     AuthOk,
     Back,
+    Bye,
     CallbackBooked,
     CallbackList,
     CallbackOutcome,
     CallMe,
     DeskRefused,
+    EndReason,
     History,
     Leave,
     ListQueues,
@@ -40,7 +43,14 @@ from common.messages import (
     Windows,
 )
 from relay.store import Store
-from tests.helpers.relay_harness import Client, add_agent, run, running_relay
+from tests.helpers.relay_harness import (
+    Client,
+    add_agent,
+    establish,
+    pair,
+    run,
+    running_relay,
+)
 
 M = TypeVar("M", bound=Message)
 
@@ -305,5 +315,46 @@ def test_a_queue_changed_at_run_time_is_followed_at_once_and_after_a_restart(
     try:
         lines = [(r.actor, r.action, r.subject) for r in store.console.admin_log()[0]]
         assert lines == [("hana", "changed queue", "internet")] * 3
+    finally:
+        store.close()
+
+
+def test_notes_after_a_code_session_find_it_by_its_nameplate(tmp_path: Path) -> None:
+    """The agent app never learns a code session's contact id: after the session it
+    names the nameplate, and the relay keeps the note on the agent's latest session
+    with it; another agent naming the same nameplate keeps nothing."""
+    data = tmp_path / "relay"
+    token = add_agent(data, "minji", "Kim Minji", "Acme")
+    other = add_agent(data, "jisoo", "Lee Jisoo", "Acme")
+
+    async def desk_connection(url: str, t: str) -> Client:
+        c = await Client.connect(url, Role.AGENT)
+        await c.send(Auth(t, os.urandom(32)))
+        await c.expect(AuthOk)
+        return c
+
+    async def main() -> None:
+        async with running_relay(data) as relay:
+            agent, customer, nameplate = await pair(relay.url, token)
+            await establish(agent, customer)
+            await agent.send(Note("", "Printer driver", -1, ""))
+            await agent.send(Bye(EndReason.AGENT_ENDED))
+            await asyncio.sleep(0.2)
+            desk = await desk_connection(relay.url, token)
+            await desk.send(Note(NAMEPLATE_CONTACT + nameplate, "Printer driver reinstalled", 1,
+                                 "printer"))  # fmt: skip
+            stranger = await desk_connection(relay.url, other)
+            await stranger.send(Note(NAMEPLATE_CONTACT + nameplate, "not mine", 0, ""))
+            await stranger.send(Note(NAMEPLATE_CONTACT + "99999", "no such", 0, ""))
+            await asyncio.sleep(0.3)
+
+    run(main())
+    store = Store.open(data)
+    try:
+        (row,) = store.sessions()
+        contact = store.records.by_session(row.id)
+        assert contact is not None and contact.resolved is True and contact.tags == "printer"
+        notes = store.records.notes(contact.id)
+        assert [(n.author, n.text) for n in notes] == [("minji", "Printer driver reinstalled")]
     finally:
         store.close()
