@@ -466,6 +466,20 @@ class RedisCoordinator:
 
     # ------------------------------------------------------------ limits
 
+    async def failures(self, keys: list[str]) -> list[int]:
+        """How many failures each key has in its current window (see :meth:`failed`)."""
+        got = await self._call("failures", self._redis.mget([f"{PREFIX}fail:{k}" for k in keys]))
+        return [int(v or 0) for v in got]
+
+    async def failed(self, keys: list[str], window_s: int = 60) -> None:
+        """One more failure for each key, counted across the cluster in a window that
+        starts with the first (the console's sign-in limits)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for k in keys:
+                pipe.incr(f"{PREFIX}fail:{k}")
+                pipe.expire(f"{PREFIX}fail:{k}", window_s, nx=True)
+            await self._call("failures", pipe.execute())
+
     async def allow(self, limit: str, key: str, per_minute: int) -> bool:
         """One event of ``limit`` from ``key``, counted across the cluster: within it?"""
         if not per_minute:

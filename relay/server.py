@@ -446,6 +446,22 @@ class RelayServer:
     def desk_zone(self) -> str:
         return self.core.desk.desk.zone if self.core.desk is not None else "UTC"
 
+    async def cluster_failures_over(self, keys: list[str], limits: list[int]) -> bool:
+        """The console's sign-in limits across the cluster: has any key reached its
+        limit of failures this minute? (One node, or Redis away: its own limits hold.)"""
+        if self.coordinator is None:
+            return False
+        try:
+            counts = await self.coordinator.failures(keys)
+        except ClusterUnavailableError:
+            return False
+        return any(c >= limit for c, limit in zip(counts, limits, strict=True))
+
+    async def cluster_failed(self, keys: list[str]) -> None:
+        if self.coordinator is not None:
+            with contextlib.suppress(ClusterUnavailableError):
+                await self.coordinator.failed(keys)
+
     @property
     def current_desk(self) -> Desk | None:
         """The queues as they are now: the desk file with the run-time changes."""

@@ -267,12 +267,13 @@ class HAProxy:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def haproxy_config(port: int, backends: list[int], *, tls: bool) -> str:
+def haproxy_config(port: int, backends: list[int], *, tls: bool, check: str = "/readyz") -> str:
     """TLS passes through to the nodes (they terminate it); each node's ``/readyz``
-    decides whether it gets new connections. The same text is in docs/cluster.md."""
-    check = "check check-ssl verify none" if tls else "check"
+    decides whether it gets new connections (``check``: another page, such as the
+    console's ``/signin``). The same text is in docs/cluster.md."""
+    how = "check check-ssl verify none" if tls else "check"
     servers = "\n".join(
-        f"    server node{i + 1} 127.0.0.1:{p} {check} inter 500 fall 2 rise 1"
+        f"    server node{i + 1} 127.0.0.1:{p} {how} inter 500 fall 2 rise 1"
         for i, p in enumerate(backends)
     )
     return f"""global
@@ -293,18 +294,18 @@ frontend assist
 
 backend relays
     balance roundrobin
-    option httpchk GET /readyz
+    option httpchk GET {check}
     http-check expect status 200
 {servers}
 """
 
 
-def start_haproxy(backends: list[int], *, tls: bool = True) -> HAProxy:
+def start_haproxy(backends: list[int], *, tls: bool = True, check: str = "/readyz") -> HAProxy:
     exe = _binary("haproxy", "/usr/sbin/haproxy")
     folder = Path(tempfile.mkdtemp(prefix="assist-haproxy-"))
     port = free_port()
     cfg = folder / "haproxy.cfg"
-    cfg.write_text(haproxy_config(port, backends, tls=tls))
+    cfg.write_text(haproxy_config(port, backends, tls=tls, check=check))
     log = folder / "log.txt"
     with open(log, "wb") as out:
         proc = subprocess.Popen([exe, "-db", "-f", str(cfg)], stdout=out, stderr=subprocess.STDOUT)

@@ -99,6 +99,10 @@ class ConsoleHost(Protocol):
 
     async def help_link(self, host: str) -> str | None: ...
 
+    async def cluster_failures_over(self, keys: list[str], limits: list[int]) -> bool: ...
+
+    async def cluster_failed(self, keys: list[str]) -> None: ...
+
     @property
     def desk_zone(self) -> str: ...
 
@@ -432,7 +436,10 @@ class Console:
         name = str(form.get("name", "")).strip()[:64]
         password = str(form.get("password", ""))
         address, now, lang = self.address(request), time.time(), self._lang(request)
-        if self.limits.blocked(address, name, now):
+        keys, limits = self.limits.keys(address, name)
+        if self.limits.blocked(address, name, now) or await self.host.cluster_failures_over(
+            keys, limits
+        ):
             message = text.t(lang, "Too many failed sign-ins. Wait a minute and try again.")
             return self._signin_form(request, message, 429)
         ok = bool(name) and await asyncio.to_thread(
@@ -440,6 +447,7 @@ class Console:
         )
         if not ok:
             self.limits.failed(address, name, now)
+            await self.host.cluster_failed(keys)
             log.info("console: failed sign-in for %r from %s", name, address)
             message = text.t(lang, "That name and password do not match. Check them and try again.")
             return self._signin_form(request, message, 401)

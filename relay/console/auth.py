@@ -2,9 +2,11 @@
 
 Roles rank ``agent`` < ``supervisor`` < ``admin``: every page and action names the
 least role it needs (:func:`allowed`), and an agent sees only the contacts they
-were part of (:func:`sees_contact`). Sign-in attempts are limited per address and
+were part of (:func:`sees_contact`). Failed sign-ins are limited per address and
 per account name (:class:`SignInLimits`), so guessing is slow from one address and
-against one account from many.
+against one account from many; in a cluster the same limits are counted in Redis
+across every node (:meth:`SignInLimits.keys`), so more nodes do not mean more
+guesses.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class SignInLimits:
     def __post_init__(self) -> None:
         self._address = RateLimiter(self.per_address, max_keys=50_000)
         self._account = RateLimiter(self.per_account, max_keys=50_000)
+
+    def keys(self, address: str, name: str) -> tuple[list[str], list[int]]:
+        """The keys and limits a cluster counts failures under (relay/cluster.py)."""
+        return ["signin:a:" + address, "signin:n:" + name], [self.per_address, self.per_account]
 
     def blocked(self, address: str, name: str, now: float) -> bool:
         """True if a sign-in from ``address`` for ``name`` must wait (counts nothing)."""
