@@ -354,6 +354,10 @@ class Console:
         request[API_TOKEN] = row.name
         try:
             return await handler(request)
+        except DatabaseUnavailableError:
+            return _json_error(
+                503, "unavailable", "The database does not answer; try again in a minute."
+            )
         except StoreError as exc:
             return _json_error(400, "bad_request", text.store_sentence(str(exc)))
 
