@@ -935,7 +935,10 @@ class Console:
                         "id": q.id,
                         "name": q.name_in(lang),
                         "open": is_open,
-                        "closes": _ts(q.hours.closes_at(now)) if is_open else None,
+                        "always": q.hours.always_open,
+                        "closes": _ts(q.hours.closes_at(now))
+                        if is_open and not q.hours.always_open
+                        else None,
                         "opens": None if is_open else _ts(q.hours.next_opening(now)),
                         "forced": s.forced_now(now.timestamp()),
                         "s": s,
