@@ -328,12 +328,12 @@ def _queue_changes(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.week:
         if args.week != ["file"]:
             week = dict(_pair(w, "--week", "mon-fri=09:00-18:00") for w in args.week)
-            out.append({"week": {k: [p.strip() for p in v.split(",")] for k, v in week.items()}})
+            out.append({"week": week})
         else:
             out.append({"week": None})
     for d in args.day or ():
         date, hours = _pair(d, "--day", "2026-12-24=09:00-13:00")
-        out.append({"add_day": {date: [p.strip() for p in hours.split(",")]}})
+        out.append({"add_day": {date: hours}})
     for d in args.remove_day or ():
         out.append({"remove_day": d})
     if args.max_waiting is not None:

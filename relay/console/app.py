@@ -993,7 +993,7 @@ class Console:
         return await self._change(
             request,
             {
-                "week": {d: _spans_of(str(form.get(d, ""))) for d in DAY_KEYS},
+                "week": {d: str(form.get(d, "")) for d in DAY_KEYS},
                 "max_waiting": str(form.get("max_waiting", "")).strip() or None,
                 "teams": str(form.get("teams", "")).strip() or None,
             },
@@ -1290,12 +1290,6 @@ class Console:
 DAY_KEYS = DAYS
 #: How long "close now" or "open now" lasts, in minutes ("": until changed).
 DURATIONS = ("15", "30", "60", "120", "240", "")
-
-
-def _spans_of(raw: str) -> list[str]:
-    """A day's field ("09:00-12:00, 13:00-18:00", "closed" or empty) as spans."""
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    return parts or ["closed"]
 
 
 def _ts(moment: dt.datetime | None) -> float | None:

@@ -25,7 +25,15 @@ from typing import Any
 
 from relay.config import ConfigError
 from relay.desk.config import MAX_WAITING_LIMIT, Desk, Queue
-from relay.desk.hours import DAYS, Forced, HoursError, OpeningHours, parse_hours, parse_spans
+from relay.desk.hours import (
+    DAYS,
+    Forced,
+    HoursError,
+    OpeningHours,
+    hhmm,
+    parse_hours,
+    parse_spans,
+)
 
 __all__ = [
     "MAX_SPECIAL_DAYS",
@@ -242,8 +250,10 @@ def _week(where: str, raw: Any, zone: str) -> dict[str, list[str]] | None:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: 'week' must map days to hours, e.g. "
                           '{"mon-fri": "09:00-18:00", "sat": "closed"}')  # fmt: skip
+    # "09:00-12:00, 13:00-18:00" is two spans, as on a special day.
+    week = {k: _split(v) if isinstance(v, str) else v for k, v in raw.items()}
     try:
-        hours = parse_hours(raw, zone=zone)
+        hours = parse_hours(week, zone=zone)
     except HoursError as exc:
         raise ConfigError(f"{where}: hours: {exc}") from None
     return week_text(hours)
@@ -290,7 +300,7 @@ def _teams(where: str, raw: Any) -> tuple[str, ...] | None:
 
 
 def _span_text(a: int, b: int) -> str:
-    return f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+    return f"{hhmm(a)}-{hhmm(b)}"
 
 
 def day_text(spans: Iterable[tuple[int, int]]) -> str:

@@ -76,6 +76,7 @@ from relay.actions import (
 from relay.desk.callbacks import WINDOW_MINUTES, CallbackPlanner, WindowRefusal
 from relay.desk.config import Desk
 from relay.desk.estimate import shown_wait
+from relay.desk.hours import hhmm
 from relay.desk.lobby import Joined, Lobby, NotJoined, RemoteAgent, Taken, WhyNot
 from relay.desk.lobby import Standing as LobbyStanding
 from relay.desk.reasons import error_reason
@@ -686,10 +687,7 @@ class DeskFront:
                     "name_ko": info.name_ko,
                     "open": info.open,
                     "always": queue.hours.always_open,
-                    "today": [
-                        (f"{a // 60:02d}:{a % 60:02d}", f"{b // 60:02d}:{b % 60:02d}")
-                        for a, b in queue.hours.spans_on(today)
-                    ],
+                    "today": [(hhmm(a), hhmm(b)) for a, b in queue.hours.spans_on(today)],
                     "zone": str(zone),
                     "wait_min": info.wait_min,
                     "opens_at": info.opens_at,

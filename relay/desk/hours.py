@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["DAYS", "Forced", "HoursError", "OpeningHours", "parse_hours", "parse_spans"]
+__all__ = ["DAYS", "Forced", "HoursError", "OpeningHours", "hhmm", "parse_hours", "parse_spans"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_A_DAY = 24 * 60
@@ -284,6 +284,11 @@ def _days(key: str) -> list[int]:
     return list(range(first, last + 1))
 
 
+def hhmm(minute: int) -> str:
+    """Minutes since local midnight as a clock shows them ("09:30"; 1440 is "24:00")."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def parse_spans(key: str, value: str | Iterable[str]) -> tuple[tuple[int, int], ...]:
     """One day's spans as written (``"09:00-13:00"``, a list of them, or
     ``"closed"``); ``key`` names the day in the error. Raises :class:`HoursError`."""
@@ -291,7 +296,12 @@ def parse_spans(key: str, value: str | Iterable[str]) -> tuple[tuple[int, int], 
 
 
 def _spans(key: str, value: str | Iterable[str]) -> list[tuple[int, int]]:
-    texts = [value] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, list | tuple):
+        texts = list(value)
+    else:  # a number or a table where a span was meant (TOML, JSON)
+        raise HoursError(f"{key} = {value!r} is not a time span; write it as '09:00-18:00'")
     if len(texts) == 1 and texts[0].strip().lower() == "closed":
         return []
     spans: list[tuple[int, int]] = []

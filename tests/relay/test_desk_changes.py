@@ -199,6 +199,8 @@ def test_a_row_edited_by_hand_leaves_the_file_s_queue() -> None:
         ({"max_waiting": True}, "whole number"),
         ({"week": {"mon-fri": "9-18"}}, "not a time span"),
         ({"week": "always"}, "must map days"),
+        ({"week": {"mon": 9}}, "not a time span"),
+        ({"week": {"mon-fri": {"from": "09:00"}}}, "not a time span"),
         ({"days": {"24/12/2026": "closed"}}, "write it as 2026-12-25"),
         ({"days": {"2026-12-24": "13:00-09:00"}}, "ends before it starts"),
         ({"days": {"2026-12-24": 9}}, "must be text"),
@@ -228,10 +230,14 @@ json_values = st.recursive(
 )  # fmt: skip
 
 
+days_and_dates = st.sampled_from(["mon", "tue-fri", "sat-sun", "2026-12-24", "x"])
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(["state", "for_s", "until", "max_waiting", "week", "days",
                                         "add_day", "remove_day", "teams", "x"]),
-                       json_values, max_size=4))  # fmt: skip
+                       json_values | st.dictionaries(days_and_dates, json_values, max_size=3),
+                       max_size=4))  # fmt: skip
 def test_any_change_is_made_or_refused_with_a_sentence(changes: dict[str, Any]) -> None:
     """What the API hands over is any JSON: it is checked, never a traceback."""
     try:
