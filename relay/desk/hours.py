@@ -298,9 +298,9 @@ def parse_spans(key: str, value: str | Iterable[str]) -> tuple[tuple[int, int], 
 def _spans(key: str, value: str | Iterable[str]) -> list[tuple[int, int]]:
     if isinstance(value, str):
         texts = [value]
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, list | tuple) and all(isinstance(t, str) for t in value):
         texts = list(value)
-    else:  # a number or a table where a span was meant (TOML, JSON)
+    else:  # a number, a table or a list of them where a span was meant (TOML, JSON)
         raise HoursError(f"{key} = {value!r} is not a time span; write it as '09:00-18:00'")
     if len(texts) == 1 and texts[0].strip().lower() == "closed":
         return []

@@ -200,6 +200,7 @@ def test_a_row_edited_by_hand_leaves_the_file_s_queue() -> None:
         ({"week": {"mon-fri": "9-18"}}, "not a time span"),
         ({"week": "always"}, "must map days"),
         ({"week": {"mon": 9}}, "not a time span"),
+        ({"week": {"mon": [None]}}, "not a time span"),
         ({"week": {"mon-fri": {"from": "09:00"}}}, "not a time span"),
         ({"days": {"24/12/2026": "closed"}}, "write it as 2026-12-25"),
         ({"days": {"2026-12-24": "13:00-09:00"}}, "ends before it starts"),
@@ -236,7 +237,9 @@ days_and_dates = st.sampled_from(["mon", "tue-fri", "sat-sun", "2026-12-24", "x"
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(["state", "for_s", "until", "max_waiting", "week", "days",
                                         "add_day", "remove_day", "teams", "x"]),
-                       json_values | st.dictionaries(days_and_dates, json_values, max_size=3),
+                       json_values | st.dictionaries(days_and_dates, json_values, max_size=3)
+                       | st.dictionaries(days_and_dates, st.lists(json_values, max_size=3),
+                                         max_size=3),
                        max_size=4))  # fmt: skip
 def test_any_change_is_made_or_refused_with_a_sentence(changes: dict[str, Any]) -> None:
     """What the API hands over is any JSON: it is checked, never a traceback."""
