@@ -5,6 +5,11 @@ Everything here runs on its own thread (never the GUI thread). One
 
 * **Capture** with mss (its own instance, created on the capture thread), as a
   zero-copy numpy view of the BGRA bytes.
+* **Only when something was drawn.** On X11 the capture source carries a
+  :class:`~assist_client.damage.DamageWatcher`: the thread sleeps on the X
+  server's connection until something is drawn on the shared monitor (or the
+  pointer moves), and grabs only then; a pointer that moves over a still screen
+  costs a frame with no tiles and no grab. Elsewhere it polls as below.
 * **A static screen costs almost nothing.** A capture is first compared with
   the previous one as raw bytes (one ``memcmp``, ~1 ms at 1080p); when nothing
   moved, the encoder is not even called. For :data:`ACTIVE_S` after the last
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -43,6 +49,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from assist_client.damage import DamageWatcher, open_damage
 from common.messages import Frame
 from common.pacing import ADAPT_EVERY_S, STALL_S, Adaptation, CapturePace, FrameWindow
 from common.tiles import DEFAULT_QUALITY, FrameEncoder
@@ -76,6 +83,8 @@ class MssSource:
         import mss
 
         self._sct = mss.MSS()
+        #: What the X server says was drawn (None: not X11, or it cannot tell).
+        self.damage: DamageWatcher | None = open_damage()
 
     def grab(self, rect: Rect) -> tuple[Pixels, bytes | bytearray]:
         x, y, w, h = rect
@@ -85,6 +94,8 @@ class MssSource:
         return pixels, raw
 
     def close(self) -> None:
+        if self.damage is not None:
+            self.damage.close()
         self._sct.close()
 
 
@@ -107,6 +118,8 @@ class Stats:
     capture_ms: float = 0.0
     last_error: str = ""
     refreshes: int = 0  # whole pictures sent to one member who fell behind
+    undrawn: int = 0  # captures skipped: the X server said nothing was drawn
+    pointer_only: int = 0  # frames of a pointer moving over a still screen
 
 
 class Streamer:
@@ -149,6 +162,11 @@ class Streamer:
         self._window = FrameWindow(window, time.monotonic())
         self._adaptation = Adaptation(max_fps, DEFAULT_QUALITY)
         self.stats = Stats(fps_cap=max_fps)
+        # Wakes the capture thread when it sleeps on the X server's connection.
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._pipe_open = True
         self._thread = threading.Thread(target=self._main, name="assist-capture", daemon=True)
 
     # ------------------------------------------------------------ control (any thread)
@@ -160,7 +178,7 @@ class Streamer:
         """Stop at once: no frame is sent after this returns. Does not wait for the thread."""
         with self._cond:
             self._stopped = True
-            self._cond.notify_all()
+            self._notify()
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread.is_alive():
@@ -174,7 +192,7 @@ class Streamer:
         """No frame is sent after this returns, until :meth:`resume`."""
         with self._cond:
             self._paused = True
-            self._cond.notify_all()
+            self._notify()
 
     def resume(self) -> None:
         """Go on sharing, starting with a keyframe."""
@@ -182,7 +200,7 @@ class Streamer:
             self._paused = False
             self._keyframe = True
             self._window.clear()
-            self._cond.notify_all()
+            self._notify()
 
     @property
     def paused(self) -> bool:
@@ -194,7 +212,7 @@ class Streamer:
             self._rect = rect
             self._rect_changed = True
             self._keyframe = True
-            self._cond.notify_all()
+            self._notify()
 
     def set_masks(self, rects: Iterable[Rect]) -> None:
         """Rectangles of the shared monitor (physical pixels) that are never sent."""
@@ -203,14 +221,14 @@ class Streamer:
             if masks != self._masks:
                 self._masks = masks  # type: ignore[assignment]
                 self._masks_changed = True
-                self._cond.notify_all()
+                self._notify()
 
     def refresh(self, member: int) -> None:
         """``member`` missed frames (the relay skipped them for a slow link): send them
         alone a whole picture of what the others have, between two frames."""
         with self._cond:
             self._refresh.add(member)
-            self._cond.notify_all()
+            self._notify()
 
     def restart(self) -> None:
         """Back after our connection dropped (frames sent meanwhile are gone): start
@@ -218,12 +236,12 @@ class Streamer:
         with self._cond:
             self._keyframe = True
             self._window.clear()
-            self._cond.notify_all()
+            self._notify()
 
     def request_keyframe(self) -> None:
         with self._cond:
             self._keyframe = True
-            self._cond.notify_all()
+            self._notify()
 
     def on_ack(self, frame_id: int) -> None:
         """The agent displayed ``frame_id`` (and so everything before it)."""
@@ -233,13 +251,36 @@ class Streamer:
             if self._window.rtt_ms is not None:
                 self.stats.rtt_ms = self._window.rtt_ms
             self.stats.in_flight = len(self._window.in_flight)
-            self._cond.notify_all()
+            self._notify()
 
     def on_congestion(self, level: int) -> None:
         """The relay's congestion level for our data (0 clear .. 3 severe)."""
         with self._cond:
             self._adaptation.congested(level)
             self._show_adaptation()
+
+    def _notify(self) -> None:
+        """Wake the capture thread, wherever it sleeps (call with the lock held)."""
+        self._cond.notify_all()
+        if self._pipe_open:
+            try:
+                os.write(self._wake_w, b"!")
+            except BlockingIOError:
+                pass  # a wake is pending already
+
+    def _sleep(self, watcher: DamageWatcher, timeout: float) -> None:
+        """Sleep (lock released) until something is drawn, a control call, or
+        ``timeout``."""
+        self._cond.release()
+        try:
+            watcher.wait(timeout, self._wake_r)
+            try:
+                while os.read(self._wake_r, 64):
+                    pass
+            except BlockingIOError:
+                pass
+        finally:
+            self._cond.acquire()
 
     # ------------------------------------------------------------ the thread
 
@@ -261,8 +302,13 @@ class Streamer:
                 self._on_error(str(exc))
         finally:
             source.close()
+            with self._cond:
+                self._pipe_open = False
+                os.close(self._wake_r)
+                os.close(self._wake_w)
 
     def _loop(self, source: CaptureSource) -> None:
+        watcher: DamageWatcher | None = getattr(source, "damage", None)
         adaptation, window = self._adaptation, self._window
         encoder = FrameEncoder(quality=adaptation.quality)
         frame_id = 1
@@ -292,9 +338,13 @@ class Streamer:
                         self.stats.skipped_window_full += 1
                         self._cond.wait(1.0)
                         continue
-                    wait = pace.wait(now)
+                    drawn = watcher is not None and watcher.pending
+                    wait = pace.wait(now, drawn=drawn)
                     if wait > 0 and not self._keyframe and not self._rect_changed:
-                        self._cond.wait(wait)
+                        if watcher is not None and not drawn:
+                            self._sleep(watcher, wait)
+                        else:
+                            self._cond.wait(wait)
                         continue
                     break
                 refresh, self._refresh = self._refresh, set()
@@ -315,31 +365,51 @@ class Streamer:
                 continue
 
             started = time.monotonic()
-            t0 = time.perf_counter()
-            pixels, raw = source.grab(rect)
-            capture_ns = time.time_ns()
-            t1 = time.perf_counter()
-            self.stats.captures += 1
-            self.stats.capture_ms = (t1 - t0) * 1000.0
-            cursor = self._cursor() if self._cursor is not None else None
-            if masks_changed:
-                encoder.set_masks(masks)
-            if encoder.quality != quality:
-                encoder.set_quality(quality)
-            unchanged = (
-                not keyframe
+            frames: list[Frame] | None = None
+            if (
+                watcher is not None
+                and last_sent is not None
+                and not keyframe
                 and not masks_changed
-                and cursor == last_cursor
-                and previous is not None
-                and previous == raw
-            )
-            frames: list[Frame] = []
-            if not unchanged:
-                frames = encoder.encode(
-                    pixels, capture_ns, frame_id, force_keyframe=keyframe, cursor=cursor
+                and not watcher.take(rect)
+            ):
+                # Nothing drawn on this monitor: no grab; at most the pointer moved.
+                cursor = self._cursor() if self._cursor is not None else None
+                frames = encoder.move_cursor(time.time_ns(), frame_id, cursor)
+                if frames is not None:
+                    pixels = last_sent[0]
+                    capture_ns = time.time_ns()
+                    last_cursor = cursor
+                    if frames:
+                        self.stats.pointer_only += 1
+                    else:
+                        self.stats.undrawn += 1
+            if frames is None:
+                t0 = time.perf_counter()
+                pixels, raw = source.grab(rect)
+                capture_ns = time.time_ns()
+                t1 = time.perf_counter()
+                self.stats.captures += 1
+                self.stats.capture_ms = (t1 - t0) * 1000.0
+                cursor = self._cursor() if self._cursor is not None else None
+                if masks_changed:
+                    encoder.set_masks(masks)
+                if encoder.quality != quality:
+                    encoder.set_quality(quality)
+                unchanged = (
+                    not keyframe
+                    and not masks_changed
+                    and cursor == last_cursor
+                    and previous is not None
+                    and previous == raw
                 )
-                self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
-            previous, last_cursor = raw, cursor
+                frames = []
+                if not unchanged:
+                    frames = encoder.encode(
+                        pixels, capture_ns, frame_id, force_keyframe=keyframe, cursor=cursor
+                    )
+                    self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
+                previous, last_cursor = raw, cursor
             pace.captured(started, sent=bool(frames), keyframe=keyframe, fps_cap=fps_cap)
             if not frames:
                 if keyframe:

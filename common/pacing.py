@@ -8,6 +8,8 @@ seconds of a monotonic clock), driven by the capture thread in
   pace is the frame-rate cap; once nothing has changed for :data:`ACTIVE_S`
   (a typing pause), the interval grows by :data:`IDLE_BACKOFF` per unchanged
   capture up to :data:`IDLE_INTERVAL_S`, so a static screen costs almost nothing.
+  When the X server says the screen was drawn on (DAMAGE), a capture is due as
+  soon as the frame-rate cap allows, however long the idle interval had grown.
 * :class:`FrameWindow` — frames sent and not yet acknowledged. Acks are
   cumulative; at most ``size`` frames fly, so latency stays bounded by the
   window and a slow link gets fewer, fresher frames. An ack also gives a
@@ -55,10 +57,13 @@ class CapturePace:
         self.interval = 1.0 / fps_cap
         self.next_capture = now
         self.last_change = float("-inf")  # when a capture last differed
+        #: The earliest the frame-rate cap allows the next capture.
+        self.next_allowed = now
 
-    def wait(self, now: float) -> float:
-        """Seconds until the next capture is due (0: now)."""
-        return max(0.0, self.next_capture - now)
+    def wait(self, now: float, *, drawn: bool = False) -> float:
+        """Seconds until the next capture is due (0: now); ``drawn``: the screen is
+        known to have changed, so only the frame-rate cap holds it back."""
+        return max(0.0, (self.next_allowed if drawn else self.next_capture) - now)
 
     def captured(self, started: float, *, sent: bool, keyframe: bool, fps_cap: float) -> None:
         """A capture that began at ``started`` was done; ``sent``: it produced a frame."""
@@ -71,6 +76,7 @@ class CapturePace:
         else:
             self.interval = min(IDLE_INTERVAL_S, max(self.interval, 1.0 / fps_cap) * IDLE_BACKOFF)
         self.next_capture = started + self.interval
+        self.next_allowed = started + 1.0 / fps_cap
 
 
 class FrameWindow:

@@ -194,6 +194,20 @@ class FrameEncoder:
         self._cursor = cursor_xy
         return frames
 
+    def move_cursor(
+        self, capture_ns: int, frame_id: int, cursor: tuple[int, int] | None
+    ) -> list[Frame] | None:
+        """Only the pointer moved (the screen is known to be as last encoded, e.g. the
+        X server reported no drawing): a frame with no tiles, [] if the pointer did
+        not move either; None if a whole picture is due (call :meth:`encode`)."""
+        if self._keyframe_due or not self._ref_valid:
+            return None
+        cursor_xy = cursor if cursor is not None else (-1, -1)
+        if cursor_xy == self._cursor:
+            return []
+        self._cursor = cursor_xy
+        return self._pack([], [], False, frame_id, capture_ns, cursor_xy)
+
     # ------------------------------------------------------------ buffers
 
     @property

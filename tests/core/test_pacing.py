@@ -39,6 +39,20 @@ def test_the_pace_is_the_frame_rate_while_active_and_backs_off_when_static() -> 
     assert pace.interval == pytest.approx(1 / 60)
 
 
+def test_drawing_reported_by_the_server_is_due_at_the_frame_rate_cap_not_the_idle_pace() -> None:
+    pace = CapturePace(30.0, now=0.0)
+    t = 0.0
+    for _ in range(40):  # long still: the idle pace
+        pace.captured(t, sent=False, keyframe=False, fps_cap=30.0)
+        t += pace.interval
+    assert pace.interval == IDLE_INTERVAL_S
+    last = t - pace.interval
+    assert pace.wait(last + 0.01) == pytest.approx(IDLE_INTERVAL_S - 0.01)
+    # Something was drawn: only the cap (1/30 s after the last capture) holds it back.
+    assert pace.wait(last + 0.01, drawn=True) == pytest.approx(1 / 30 - 0.01)
+    assert pace.wait(last + 0.05, drawn=True) == 0.0
+
+
 def test_a_keyframe_is_not_activity() -> None:
     pace = CapturePace(60.0, now=0.0)
     pace.captured(10.0, sent=True, keyframe=True, fps_cap=60.0)

@@ -211,6 +211,26 @@ def test_cursor_move_alone_sends_an_empty_frame() -> None:
     assert (frame.cursor_x, frame.cursor_y, frame.tiles, frame.final) == (6, 9, (), True)
 
 
+def test_a_pointer_moving_over_a_still_screen_needs_no_pixels() -> None:
+    screen = text_page(300, 200)
+    encoder = FrameEncoder()
+    assert encoder.move_cursor(0, 1, (1, 1)) is None  # nothing sent yet: a picture first
+    encoder.encode(screen, 0, 1, cursor=(5, 5))
+    assert encoder.move_cursor(0, 2, (5, 5)) == []
+    [frame] = encoder.move_cursor(0, 2, (6, 9)) or []
+    assert (frame.cursor_x, frame.cursor_y, frame.tiles, frame.keyframe) == (6, 9, (), False)
+    # The encoder's picture is untouched: the next real change is sent as usual.
+    changed = screen.copy()
+    changed[10:20, 10:20, :3] = 0
+    decoder = FrameDecoder()
+    encoder.request_keyframe()
+    replay(encoder.encode(screen, 0, 3, cursor=(6, 9)), decoder)
+    replay(encoder.encode(changed, 0, 4, cursor=(6, 9)), decoder)
+    assert np.array_equal(decoder.pixels, changed)
+    encoder.request_keyframe()
+    assert encoder.move_cursor(0, 5, (7, 7)) is None
+
+
 def test_keyframe_on_request_force_and_resize() -> None:
     screen = text_page(320, 240)
     encoder = FrameEncoder()

@@ -1,0 +1,149 @@
+"""Capture driven by the X server's damage reports, on a real Xvfb: nothing is grabbed
+while nothing is drawn, a change after a still spell is sent at once, a change
+elsewhere is not grabbed, and a pointer moving over a still screen costs no grab."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import xcffib
+import xcffib.xproto
+
+from assist_client.damage import DamageWatcher, open_damage
+from assist_client.streamer import MssSource, Streamer
+from common.messages import Frame
+from common.tiles import FrameDecoder
+
+pytestmark = pytest.mark.xvfb
+
+
+class Painter:
+    """Windows of one colour drawn straight through XCB (no toolkit, no delay)."""
+
+    def __init__(self, display: str) -> None:
+        self.conn: Any = xcffib.connect(display=display)
+        self.screen = self.conn.get_setup().roots[self.conn.pref_screen]
+
+    def window(self, x: int, y: int, w: int, h: int, rgb: int) -> int:
+        wid = self.conn.generate_id()
+        self.conn.core.CreateWindow(
+            self.screen.root_depth, wid, self.screen.root, x, y, w, h, 0,
+            xcffib.xproto.WindowClass.InputOutput, self.screen.root_visual,
+            xcffib.xproto.CW.BackPixel | xcffib.xproto.CW.OverrideRedirect, [rgb, 1],
+        )  # fmt: skip
+        self.conn.core.MapWindow(wid)
+        self.conn.flush()
+        return wid
+
+    def recolour(self, wid: int, rgb: int) -> None:
+        self.conn.core.ChangeWindowAttributes(wid, xcffib.xproto.CW.BackPixel, [rgb])
+        self.conn.core.ClearArea(False, wid, 0, 0, 0, 0)
+        self.conn.flush()
+
+    def close(self) -> None:
+        self.conn.disconnect()
+
+
+@pytest.fixture
+def painter(xvfb_display: str) -> Iterator[Painter]:
+    p = Painter(xvfb_display)
+    yield p
+    p.close()
+
+
+def test_the_watcher_reports_what_was_drawn_and_where(xvfb_display: str, painter: Painter):
+    watcher = open_damage()
+    assert isinstance(watcher, DamageWatcher)
+    try:
+        watcher.take((0, 0, 1280, 800))  # whatever came before
+        assert not watcher.wait(0.2)  # a still screen: sleeps the whole timeout
+        started = time.monotonic()
+        painter.window(300, 200, 320, 240, 0xE53935)
+        assert watcher.wait(2.0)
+        assert time.monotonic() - started < 0.5
+        # Clipped to the monitor asked about; nothing there if it is elsewhere.
+        assert watcher.take((0, 0, 640, 400)) == [(300, 200, 320, 200)]
+        painter.window(900, 600, 50, 50, 0x00FF00)
+        assert watcher.wait(2.0)
+        assert watcher.take((0, 0, 640, 400)) == []
+        assert not watcher.pending
+    finally:
+        watcher.close()
+
+
+def test_no_damage_means_polling(monkeypatch: pytest.MonkeyPatch, xvfb_display: str):
+    monkeypatch.setenv("ASSIST_NO_DAMAGE", "1")
+    assert open_damage() is None
+    monkeypatch.delenv("ASSIST_NO_DAMAGE")
+    monkeypatch.delenv("DISPLAY")
+    assert open_damage() is None
+
+
+def test_a_still_screen_is_not_grabbed_and_a_change_after_a_pause_goes_at_once(
+    xvfb_display: str, painter: Painter
+):
+    frames: list[tuple[float, Frame]] = []
+    lock = threading.Lock()
+    decoder = FrameDecoder()
+    pointer = [(10, 10)]
+
+    def send(frame: Frame) -> None:
+        with lock:
+            frames.append((time.monotonic(), frame))
+
+    def settle(streamer: Streamer) -> list[tuple[float, Frame]]:
+        with lock:
+            got, frames[:] = list(frames), []
+        for _, f in got:
+            if decoder.apply(f):
+                streamer.on_ack(f.frame_id)
+        return got
+
+    streamer = Streamer(send, (0, 0, 1280, 800), cursor=lambda: pointer[0])
+    streamer.start()
+    try:
+        time.sleep(0.5)
+        settle(streamer)
+        assert decoder.pixels is not None  # the first picture arrived
+        # Still for 3 s: past the active spell (2 s) into the idle pace.
+        grabs = streamer.stats.captures
+        time.sleep(3.0)
+        assert not settle(streamer)
+        assert streamer.stats.captures == grabs  # not one grab of a still screen
+        # Drawn after the pause: on its way within a frame or two, not an idle interval.
+        drawn = time.monotonic()
+        wid = painter.window(300, 200, 320, 240, 0xE53935)
+        deadline = drawn + 2.0
+        first: float | None = None
+        while time.monotonic() < deadline and first is None:
+            for at, f in settle(streamer):
+                if f.tiles and first is None:
+                    first = at
+            time.sleep(0.005)
+        assert first is not None and first - drawn < 0.1, first
+        time.sleep(0.3)
+        settle(streamer)
+        assert tuple(decoder.pixels[300, 400, :3]) == (0x35, 0x39, 0xE5)
+        # The pointer moves over the still screen: a frame with no tiles, no grab.
+        grabs = streamer.stats.captures
+        pointer[0] = (640, 400)
+        time.sleep(0.5)
+        moved = settle(streamer)
+        assert moved and all(not f.tiles and f.cursor_x == 640 for _, f in moved)
+        assert streamer.stats.captures == grabs and streamer.stats.pointer_only >= 1
+        # Drawn again: what the agent rebuilds is the screen.
+        painter.recolour(wid, 0x1E88E5)
+        time.sleep(0.5)
+        settle(streamer)
+        source = MssSource()
+        real, _ = source.grab((0, 0, 1280, 800))
+        source.close()
+        assert np.array_equal(decoder.pixels[:, :, :3], real[:, :, :3])
+    finally:
+        streamer.stop()
+        streamer.join(5)
