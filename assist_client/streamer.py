@@ -66,6 +66,22 @@ DEFAULT_WINDOW = 3
 MAX_FPS = 60.0
 
 
+#: Drawn rectangles are grabbed one by one while they cover less than this share of
+#: their bounding box (a caret and a clock in a far corner), else as that box.
+SEPARATE_BELOW = 0.5
+MAX_SEPARATE = 8
+
+
+def _grab_rects(drawn: list[Rect]) -> list[Rect]:
+    """What to grab for these drawn rectangles: each, or their bounding box."""
+    x0, y0 = min(r[0] for r in drawn), min(r[1] for r in drawn)
+    x1, y1 = max(r[0] + r[2] for r in drawn), max(r[1] + r[3] for r in drawn)
+    box = (x1 - x0) * (y1 - y0)
+    if len(drawn) <= MAX_SEPARATE and sum(r[2] * r[3] for r in drawn) < SEPARATE_BELOW * box:
+        return drawn
+    return [(x0, y0, x1 - x0, y1 - y0)]
+
+
 class CaptureSource(Protocol):
     """Something that can grab a rectangle of the desktop (physical pixels)."""
 
@@ -315,7 +331,7 @@ class Streamer:
         previous: bytes | bytearray | None = None
         last_cursor: tuple[int, int] | None = None
         #: The last frame everyone got: its pixels and id (what a refresh shows).
-        last_sent: tuple[Pixels, int, int] | None = None
+        last_sent: tuple[Pixels | None, int, int] | None = None
         pace = CapturePace(adaptation.fps_cap, time.monotonic())
         next_adapt = time.monotonic() + ADAPT_EVERY_S
         while True:
@@ -361,29 +377,40 @@ class Streamer:
                         next_adapt = now + ADAPT_EVERY_S
                     quality, fps_cap = adaptation.quality, adaptation.fps_cap
             if private is not None:
-                self._serve_refresh(refresh, *private)
+                self._serve_refresh(refresh, encoder, *private)
                 continue
 
             started = time.monotonic()
             frames: list[Frame] | None = None
-            if (
-                watcher is not None
-                and last_sent is not None
-                and not keyframe
-                and not masks_changed
-                and not watcher.take(rect)
-            ):
-                # Nothing drawn on this monitor: no grab; at most the pointer moved.
+            pixels: Pixels | None = None
+            if watcher is not None and last_sent is not None and not keyframe and not masks_changed:
+                where = watcher.take(rect)
                 cursor = self._cursor() if self._cursor is not None else None
-                frames = encoder.move_cursor(time.time_ns(), frame_id, cursor)
-                if frames is not None:
-                    pixels = last_sent[0]
+                capture_ns = time.time_ns()
+                if not where:  # nothing drawn on this monitor: no grab; the pointer?
+                    frames = encoder.move_cursor(capture_ns, frame_id, cursor)
+                    if frames is not None:
+                        last_cursor = cursor
+                        if frames:
+                            self.stats.pointer_only += 1
+                        else:
+                            self.stats.undrawn += 1
+                else:  # grab only where it was drawn
+                    t0 = time.perf_counter()
+                    patches = [
+                        (x - rect[0], y - rect[1], source.grab((x, y, w, h))[0])
+                        for x, y, w, h in _grab_rects(where)
+                    ]
                     capture_ns = time.time_ns()
-                    last_cursor = cursor
-                    if frames:
-                        self.stats.pointer_only += 1
-                    else:
-                        self.stats.undrawn += 1
+                    t1 = time.perf_counter()
+                    self.stats.captures += 1
+                    self.stats.capture_ms = (t1 - t0) * 1000.0
+                    if encoder.quality != quality:
+                        encoder.set_quality(quality)
+                    frames = encoder.encode_patches(patches, capture_ns, frame_id, cursor=cursor)
+                    if frames is not None:
+                        self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
+                        previous, last_cursor = None, cursor
             if frames is None:
                 t0 = time.perf_counter()
                 pixels, raw = source.grab(rect)
@@ -442,7 +469,8 @@ class Streamer:
     def _serve_refresh(
         self,
         members: set[int],
-        last: tuple[Pixels, int, int],
+        shared: FrameEncoder,
+        last: tuple[Pixels | None, int, int],
         masks: tuple[Rect, ...],
         rect: Rect,
         quality: int,
@@ -452,6 +480,8 @@ class Streamer:
         if self._send_private is None:
             return
         pixels, frame_id, capture_ns = last
+        if pixels is None:  # the last frame was patches: the picture the encoder keeps
+            pixels = shared.picture()
         encoder = FrameEncoder(quality=quality)
         if masks:
             encoder.set_masks(masks)

@@ -126,6 +126,9 @@ class FrameEncoder:
         self._cur: Pixels = np.zeros((0, 0, 4), np.uint8)
         self._ref: Pixels = np.zeros((0, 0, 4), np.uint8)
         self._ref_valid = False  # does _ref hold what the agent has?
+        #: Does _cur hold the whole screen as last encoded? (After :meth:`encode` it
+        #: holds an older one: the buffers swap; :meth:`encode_patches` needs it.)
+        self._cur_is_screen = False
         self._ne: npt.NDArray[np.bool_] = np.zeros((0, 0), bool)
         self._keyframe_due = True
         self._cursor = (-1, -1)
@@ -190,9 +193,73 @@ class FrameEncoder:
         frames = self._pack(tiles, moves, keyframe, frame_id, capture_ns, cursor_xy)
         self._cur, self._ref = self._ref, self._cur
         self._ref_valid = True
+        self._cur_is_screen = False
         self._keyframe_due = False
         self._cursor = cursor_xy
         return frames
+
+    def encode_patches(
+        self,
+        patches: Iterable[tuple[int, int, Pixels]],
+        capture_ns: int,
+        frame_id: int,
+        *,
+        cursor: tuple[int, int] | None = None,
+    ) -> list[Frame] | None:
+        """Like :meth:`encode`, when only parts of the screen can have changed (the X
+        server said where it drew): ``patches`` are ``(x, y, pixels)`` of those parts,
+        the rest is as last encoded. Only the tile rows they touch are loaded and
+        compared. None if a whole picture is due (call :meth:`encode`)."""
+        if self._keyframe_due or not self._ref_valid:
+            return None
+        w, h = self._size
+        cur = u32(self._cur)
+        if not self._cur_is_screen:
+            np.copyto(self._cur, self._ref)
+            self._cur_is_screen = True
+        r0, r1 = h, 0
+        for x, y, pixels in patches:
+            ph, pw = pixels.shape[:2]
+            x1, y1 = min(x + pw, w), min(y + ph, h)
+            if x < 0 or y < 0 or x1 <= x or y1 <= y:
+                raise ValueError(f"patch at {x},{y} of {pw}x{ph} is outside the {w}x{h} screen")
+            np.bitwise_or(
+                u32(np.ascontiguousarray(pixels))[: y1 - y, : x1 - x], OPAQUE, out=cur[y:y1, x:x1]
+            )
+            r0, r1 = min(r0, y), max(r1, y1)
+        cursor_xy = cursor if cursor is not None else (-1, -1)
+        if r1 <= r0:
+            return self.move_cursor(capture_ns, frame_id, cursor)
+        ref = u32(self._ref)
+        for m in self._masks:  # what was sent under a mask stays
+            x0, y0 = max(m.x, 0), max(m.y, 0)
+            cur[y0 : max(y0, m.y + m.h), x0 : max(x0, m.x + m.w)] = ref[
+                y0 : max(y0, m.y + m.h), x0 : max(x0, m.x + m.w)
+            ]
+        self._pad(self._cur)
+        rows = slice(r0 // TILE, -(-r1 // TILE))
+        dirty = np.zeros(self._grid, bool)
+        dirty[rows] = self._changed_tiles(rows)
+        moves: list[Move] = []
+        if int(dirty.sum()) >= SCROLL_MIN_TILES:
+            move = self._find_scroll(dirty)
+            if move is not None:
+                dirty, moves = self._try_move(move, dirty, rows)
+        if not moves and not dirty.any() and cursor_xy == self._cursor:
+            return []
+        tiles = self._encode_changes(dirty, crop=True)
+        frames = self._pack(tiles, moves, False, frame_id, capture_ns, cursor_xy)
+        # The agent now has the screen: in these rows (a move stays within them),
+        # everything else was the same already.
+        band = slice(rows.start * TILE, rows.stop * TILE)
+        self._ref[band] = self._cur[band]
+        self._cursor = cursor_xy
+        return frames
+
+    def picture(self) -> Pixels:
+        """The screen as the agent has it now (a copy), for a whole picture elsewhere."""
+        w, h = self._size
+        return self._ref[:h, :w].copy()
 
     def move_cursor(
         self, capture_ns: int, frame_id: int, cursor: tuple[int, int] | None
@@ -242,19 +309,25 @@ class FrameEncoder:
         pixels[:h, w:] = pixels[:h, w - 1 : w]
         pixels[h:] = pixels[h - 1 : h]
 
-    def _changed_tiles(self) -> npt.NDArray[np.bool_]:
-        """Which tiles differ between the new screenshot and the reference: (rows, cols)."""
+    def _changed_tiles(self, rows: slice | None = None) -> npt.NDArray[np.bool_]:
+        """Which tiles differ between the new screenshot and the reference: (rows, cols);
+        with ``rows`` (of tiles), only those rows are compared and returned."""
         hp, wp = self._cur.shape[:2]
         words = wp // 2  # two pixels per uint64
+        if rows is None:
+            rows = slice(0, hp // TILE)
+        band = slice(rows.start * TILE, rows.stop * TILE)
+        n = rows.stop - rows.start
+        ne = self._ne[band]
         np.not_equal(
-            self._cur.reshape(hp, wp * 4).view(np.uint64),
-            self._ref.reshape(hp, wp * 4).view(np.uint64),
-            out=self._ne,
+            self._cur[band].reshape(n * TILE, wp * 4).view(np.uint64),
+            self._ref[band].reshape(n * TILE, wp * 4).view(np.uint64),
+            out=ne,
         )
         # 8 bools per uint64: TILE pixels = TILE/2 words = TILE/16 uint64 of bools per row.
-        flags = self._ne.view(np.uint64).reshape(hp // TILE, TILE, words // 8)
+        flags = ne.view(np.uint64).reshape(n, TILE, words // 8)
         per_row = np.bitwise_or.reduce(flags, axis=1)
-        return np.asarray(per_row.reshape(hp // TILE, wp // TILE, TILE // 16).any(axis=2))
+        return np.asarray(per_row.reshape(n, wp // TILE, TILE // 16).any(axis=2))
 
     # ------------------------------------------------------------ scrolling
 
@@ -263,14 +336,18 @@ class FrameEncoder:
         return find_scroll(self._cur, self._ref, self._ne, self._size, dirty, TILE)
 
     def _try_move(
-        self, move: Move, dirty: npt.NDArray[np.bool_]
+        self, move: Move, dirty: npt.NDArray[np.bool_], tile_rows: slice | None = None
     ) -> tuple[npt.NDArray[np.bool_], list[Move]]:
         rows = slice(move.y, move.y + move.h)
         cols = slice(move.x, move.x + move.w)
         saved = self._ref[rows, cols].copy()
         apply_move(self._ref, move)
         self._pad(self._ref)
-        after = self._changed_tiles()
+        if tile_rows is None:
+            after = self._changed_tiles()
+        else:
+            after = np.zeros_like(dirty)
+            after[tile_rows] = self._changed_tiles(tile_rows)
         if int(after.sum()) < int(dirty.sum()):
             return after, [move]
         self._ref[rows, cols] = saved

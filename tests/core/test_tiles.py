@@ -558,3 +558,68 @@ def test_image_of_another_size_is_refused(codec: Codec) -> None:
     with pytest.raises(ProtocolError):  # a PNG is not accepted as a JPEG and so on
         other = Codec.JPEG if codec == Codec.PNG else Codec.PNG
         codecs.decode_into(other, data, np.zeros((100, 200, 4), np.uint8))
+
+
+@given(
+    w=st.integers(1, 300),
+    h=st.integers(1, 300),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["fill", "scroll", "whole"]),
+            st.integers(0, 299),
+            st.integers(0, 299),
+            st.integers(-90, 90),
+            st.integers(0, 40),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    masked=st.booleans(),
+)
+@settings(max_examples=80, deadline=None)
+def test_patches_where_the_server_drew_rebuild_the_screen_exactly(
+    w: int, h: int, edits: list[tuple[str, int, int, int, int]], masked: bool
+) -> None:
+    """What the X server reports drawn (plus any margin) is all the encoder is given;
+    the agent's picture is still the screen, through scrolls, masks and whole
+    pictures in between."""
+    page = text_page(max(w, 40), 2 * h + 200, seed=h)
+    screen = np.ascontiguousarray(page[:h, :w])
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    if masked:
+        encoder.set_masks([(0, 0, min(w, 30), min(h, 10))])
+    replay(encoder.encode(screen, 0, 0), decoder)
+    expected = decoder.pixels.copy()
+    for frame_id, (kind, x, y, amount, margin) in enumerate(edits, 1):
+        x, y = min(x, w - 1), min(y, h - 1)
+        if kind == "scroll":  # from row y down the pane shows the page from another row
+            start = min(max(0, y + amount + 100), len(page) - (h - y))
+            screen[y:] = page[start : start + h - y, :w]
+            box = (0, y, w, h - y)
+        else:
+            bw, bh = min(w - x, abs(amount) + 1), min(h - y, abs(amount) // 2 + 1)
+            screen[y : y + bh, x : x + bw, :3] = (x % 256, y % 256, frame_id * 40 % 256)
+            box = (x, y, bw, bh)
+        bx, by = max(0, box[0] - margin), max(0, box[1] - margin)
+        bx1, by1 = min(w, box[0] + box[2] + margin), min(h, box[1] + box[3] + margin)
+        if kind == "whole":
+            frames = encoder.encode(screen, 0, frame_id)
+        else:
+            got = encoder.encode_patches([(bx, by, screen[by:by1, bx:bx1])], 0, frame_id)
+            assert got is not None
+            frames = got
+        replay(frames, decoder) if frames else None
+        expected = screen.copy()
+        if masked:  # under the mask the agent keeps what it had (grey: nothing yet)
+            expected[: min(h, 10), : min(w, 30)] = decoder.pixels[: min(h, 10), : min(w, 30)]
+        assert np.array_equal(decoder.pixels[:, :, :3], expected[:, :, :3])
+
+
+def test_patches_need_a_picture_first_and_stay_on_the_screen() -> None:
+    screen = text_page(200, 100)
+    encoder = FrameEncoder()
+    assert encoder.encode_patches([(0, 0, screen[:10, :10])], 0, 1) is None
+    encoder.encode(screen, 0, 1)
+    with pytest.raises(ValueError, match="outside"):
+        encoder.encode_patches([(205, 0, screen[:10, :10])], 0, 2)
+    assert encoder.encode_patches([(0, 0, screen[:10, :10])], 0, 2) == []  # drawn, same
