@@ -5,11 +5,14 @@ Everything here runs on its own thread (never the GUI thread). One
 
 * **Capture** with mss (its own instance, created on the capture thread), as a
   zero-copy numpy view of the BGRA bytes.
-* **Only when something was drawn.** On X11 the capture source carries a
-  :class:`~assist_client.damage.DamageWatcher`: the thread sleeps on the X
-  server's connection until something is drawn on the shared monitor (or the
-  pointer moves), and grabs only then; a pointer that moves over a still screen
-  costs a frame with no tiles and no grab. Elsewhere it polls as below.
+* **Only when and where something was drawn.** On X11 the capture source
+  carries a :class:`~assist_client.damage.DamageWatcher`: the thread sleeps on
+  the X server's connection until something is drawn on the shared monitor,
+  then grabs only the drawn rectangles and hands them to the encoder as patches
+  (:meth:`~common.tiles.FrameEncoder.encode_patches`: only the tile rows they
+  touch are compared); a pointer that moves over a still screen costs a frame
+  with no tiles and no grab. Whole pictures (keyframes, a new monitor, new
+  masks) are grabbed whole. Elsewhere it polls as below.
 * **A static screen costs almost nothing.** A capture is first compared with
   the previous one as raw bytes (one ``memcmp``, ~1 ms at 1080p); when nothing
   moved, the encoder is not even called. For :data:`ACTIVE_S` after the last
