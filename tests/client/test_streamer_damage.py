@@ -1,0 +1,126 @@
+"""The streamer's damage path with a scripted X server: it grabs only the rectangles
+reported drawn, a member who fell behind gets the whole picture even when the last
+frame was made of patches, and nothing drawn means nothing grabbed."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from assist_client.streamer import Streamer, _grab_rects
+from common.messages import Frame
+from common.tiles import FrameDecoder
+
+Rect = tuple[int, int, int, int]
+W, H = 320, 200
+
+
+class Screen:
+    """A screen the test draws on, a damage watcher that reports those drawings, and a
+    capture source that records what was grabbed (monitor at x=100 on the root)."""
+
+    LEFT = 100
+
+    def __init__(self) -> None:
+        self.pixels = np.full((H, W, 4), 255, np.uint8)
+        self.grabs: list[Rect] = []
+        self._drawn: list[Rect] = []
+        self._lock = threading.Lock()
+        self.damage = self  # the source carries its watcher, as MssSource does
+
+    def draw(self, x: int, y: int, w: int, h: int, bgr: tuple[int, int, int]) -> None:
+        with self._lock:
+            self.pixels[y : y + h, x : x + w, :3] = bgr
+            self._drawn.append((x + self.LEFT, y, w, h))
+
+    # the watcher
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return bool(self._drawn)
+
+    def wait(self, timeout: float, wake_fd: int | None = None) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not self.pending:
+            time.sleep(0.002)
+        return self.pending
+
+    def take(self, within: Rect) -> list[Rect]:
+        with self._lock:
+            drawn, self._drawn = self._drawn, []
+        return drawn
+
+    # the source
+    def grab(self, rect: Rect) -> tuple[np.ndarray, bytes]:
+        x, y, w, h = rect
+        with self._lock:
+            self.grabs.append(rect)
+            part = self.pixels[y : y + h, x - self.LEFT : x - self.LEFT + w].copy()
+        return part, part.tobytes()
+
+    def close(self) -> None:
+        pass
+
+
+def test_only_what_was_drawn_is_grabbed_and_a_refresh_is_still_whole() -> None:
+    screen = Screen()
+    shared: list[Frame] = []
+    private: list[tuple[int, Frame]] = []
+    lock = threading.Lock()
+    decoder = FrameDecoder()
+
+    def send(frame: Frame) -> None:
+        with lock:
+            shared.append(frame)
+
+    def send_private(member: int, frame: Frame) -> None:
+        with lock:
+            private.append((member, frame))
+
+    def settle(streamer: Streamer, seconds: float = 0.3) -> None:
+        time.sleep(seconds)
+        with lock:
+            got, shared[:] = list(shared), []
+        for f in got:
+            if decoder.apply(f):
+                streamer.on_ack(f.frame_id)
+
+    streamer = Streamer(
+        send, (Screen.LEFT, 0, W, H), source_factory=lambda: screen, send_private=send_private
+    )
+    streamer.start()
+    try:
+        settle(streamer)
+        assert screen.grabs == [(Screen.LEFT, 0, W, H)]  # the first picture, whole
+        screen.grabs.clear()
+        settle(streamer, 0.5)
+        assert screen.grabs == []  # nothing drawn: nothing grabbed
+        # A caret and a clock far apart: each grabbed alone.
+        screen.draw(10, 10, 2, 12, (0, 0, 0))
+        screen.draw(300, 190, 16, 8, (200, 0, 0))
+        settle(streamer)
+        assert sorted(screen.grabs) == [(110, 10, 2, 12), (400, 190, 16, 8)]
+        assert np.array_equal(decoder.pixels[:, :, :3], screen.pixels[:, :, :3])
+        # A member who fell behind gets the whole picture of the last frame.
+        streamer.refresh(7)
+        settle(streamer)
+        member = FrameDecoder()
+        with lock:
+            mine = [f for m, f in private if m == 7]
+        assert mine and mine[0].keyframe
+        for f in mine:
+            member.apply(f)
+        assert np.array_equal(member.pixels[:, :, :3], screen.pixels[:, :, :3])
+    finally:
+        streamer.stop()
+        streamer.join(5)
+
+
+def test_rectangles_that_fill_their_box_are_grabbed_as_one() -> None:
+    assert _grab_rects([(0, 0, 10, 10), (10, 0, 10, 10)]) == [(0, 0, 20, 10)]
+    far = [(0, 0, 4, 4), (500, 300, 4, 4)]
+    assert _grab_rects(far) == far
+    many = [(i * 20, 0, 4, 4) for i in range(9)]  # more than MAX_SEPARATE: one box
+    assert _grab_rects(many) == [(0, 0, 164, 4)]
