@@ -69,6 +69,11 @@ DEFAULT_WINDOW = 3
 MAX_FPS = 60.0
 
 
+#: With damage reports, the whole monitor is still grabbed and compared this often, in
+#: case the server drew without saying so; after DAMAGE_MISSES such changes the
+#: streamer polls instead.
+CHECK_DAMAGE_S = 3.0
+DAMAGE_MISSES = 2
 #: Drawn rectangles are grabbed one by one while they cover less than this share of
 #: their bounding box (a caret and a clock in a far corner), else as that box.
 SEPARATE_BELOW = 0.5
@@ -139,6 +144,7 @@ class Stats:
     refreshes: int = 0  # whole pictures sent to one member who fell behind
     undrawn: int = 0  # captures skipped: the X server said nothing was drawn
     pointer_only: int = 0  # frames of a pointer moving over a still screen
+    damage_missed: int = 0  # changes found by a whole grab that the server did not report
 
 
 class Streamer:
@@ -337,6 +343,7 @@ class Streamer:
         last_sent: tuple[Pixels | None, int, int] | None = None
         pace = CapturePace(adaptation.fps_cap, time.monotonic())
         next_adapt = time.monotonic() + ADAPT_EVERY_S
+        check_at = time.monotonic() + CHECK_DAMAGE_S
         while True:
             with self._cond:
                 while True:
@@ -386,7 +393,16 @@ class Streamer:
             started = time.monotonic()
             frames: list[Frame] | None = None
             pixels: Pixels | None = None
-            if watcher is not None and last_sent is not None and not keyframe and not masks_changed:
+            checking = False  # a whole grab to check what the server reported
+            by_damage = (
+                watcher is not None and last_sent is not None and not keyframe and not masks_changed
+            )
+            if by_damage and started >= check_at:
+                assert watcher is not None
+                check_at = started + CHECK_DAMAGE_S
+                checking = not watcher.take(rect)
+            elif by_damage:
+                assert watcher is not None
                 where = watcher.take(rect)
                 cursor = self._cursor() if self._cursor is not None else None
                 capture_ns = time.time_ns()
@@ -440,6 +456,14 @@ class Streamer:
                     )
                     self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
                 previous, last_cursor = raw, cursor
+                if checking and any(f.tiles or f.moves for f in frames):
+                    # Drawn, and the server did not say so (a compositor that paints
+                    # where DAMAGE does not look): after a second time, poll instead.
+                    self.stats.damage_missed += 1
+                    log.warning("the X server did not report a change it drew")
+                    if self.stats.damage_missed >= DAMAGE_MISSES:
+                        log.warning("its damage reports miss changes: polling the screen")
+                        watcher = None
             pace.captured(started, sent=bool(frames), keyframe=keyframe, fps_cap=fps_cap)
             if not frames:
                 if keyframe:

@@ -60,12 +60,16 @@ def test_the_watcher_reports_what_was_drawn_and_where(xvfb_display: str, painter
     watcher = open_damage()
     assert isinstance(watcher, DamageWatcher)
     try:
-        watcher.take((0, 0, 1280, 800))  # whatever came before
-        assert not watcher.wait(0.2)  # a still screen: sleeps the whole timeout
+        for _ in range(10):  # whatever the server drew as it started
+            watcher.take((0, 0, 1280, 800))
+            if not watcher.wait(0.3):  # a still screen: sleeps the whole timeout
+                break
+        else:
+            raise AssertionError("the screen never went still")
         started = time.monotonic()
         painter.window(300, 200, 320, 240, 0xE53935)
         assert watcher.wait(2.0)
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.0
         # Clipped to the monitor asked about; nothing there if it is elsewhere.
         assert watcher.take((0, 0, 640, 400)) == [(300, 200, 320, 200)]
         painter.window(900, 600, 50, 50, 0x00FF00)
@@ -114,7 +118,8 @@ def test_a_still_screen_is_not_grabbed_and_a_change_after_a_pause_goes_at_once(
         grabs = streamer.stats.captures
         time.sleep(3.0)
         assert not settle(streamer)
-        assert streamer.stats.captures == grabs  # not one grab of a still screen
+        # Not one grab of a still screen, but for the check every CHECK_DAMAGE_S.
+        assert streamer.stats.captures - grabs <= 1 and streamer.stats.damage_missed == 0
         # Drawn after the pause: on its way within a frame or two, not an idle interval.
         drawn = time.monotonic()
         wid = painter.window(300, 200, 320, 240, 0xE53935)
@@ -135,7 +140,7 @@ def test_a_still_screen_is_not_grabbed_and_a_change_after_a_pause_goes_at_once(
         time.sleep(0.5)
         moved = settle(streamer)
         assert moved and all(not f.tiles and f.cursor_x == 640 for _, f in moved)
-        assert streamer.stats.captures == grabs and streamer.stats.pointer_only >= 1
+        assert streamer.stats.captures - grabs <= 1 and streamer.stats.pointer_only >= 1
         # Drawn again: what the agent rebuilds is the screen.
         painter.recolour(wid, 0x1E88E5)
         time.sleep(0.5)

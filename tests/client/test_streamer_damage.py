@@ -8,7 +8,9 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
+from assist_client import streamer as streamer_module
 from assist_client.streamer import Streamer, _grab_rects
 from common.messages import Frame
 from common.tiles import FrameDecoder
@@ -29,11 +31,13 @@ class Screen:
         self._drawn: list[Rect] = []
         self._lock = threading.Lock()
         self.damage = self  # the source carries its watcher, as MssSource does
+        self.silent = False  # draws without reporting it
 
     def draw(self, x: int, y: int, w: int, h: int, bgr: tuple[int, int, int]) -> None:
         with self._lock:
             self.pixels[y : y + h, x : x + w, :3] = bgr
-            self._drawn.append((x + self.LEFT, y, w, h))
+            if not self.silent:
+                self._drawn.append((x + self.LEFT, y, w, h))
 
     # the watcher
     @property
@@ -124,3 +128,36 @@ def test_rectangles_that_fill_their_box_are_grabbed_as_one() -> None:
     assert _grab_rects(far) == far
     many = [(i * 20, 0, 4, 4) for i in range(9)]  # more than MAX_SEPARATE: one box
     assert _grab_rects(many) == [(0, 0, 164, 4)]
+
+
+def test_a_server_that_draws_without_saying_so_is_polled_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Some compositors paint where DAMAGE does not look: the regular whole grab
+    finds what was not reported, and after the second time the streamer polls."""
+    monkeypatch.setattr(streamer_module, "CHECK_DAMAGE_S", 0.2)
+    screen = Screen()
+    screen.silent = True
+    frames: list[Frame] = []
+    decoder = FrameDecoder()
+    streamer = Streamer(frames.append, (Screen.LEFT, 0, W, H), source_factory=lambda: screen)
+    streamer.start()
+    try:
+
+        def settle() -> None:
+            time.sleep(0.5)
+            while frames:
+                f = frames.pop(0)
+                if decoder.apply(f):
+                    streamer.on_ack(f.frame_id)
+
+        for i in range(4):
+            settle()
+            screen.draw(20 * i, 20, 10, 10, (0, 0, 200))
+        settle()
+        settle()
+        assert streamer.stats.damage_missed == 2
+        assert np.array_equal(decoder.pixels[:, :, :3], screen.pixels[:, :, :3])
+    finally:
+        streamer.stop()
+        streamer.join(5)
