@@ -49,6 +49,7 @@ class DamageWatcher:
             self._damage.QueryVersion(1, 1).reply()
             self._xfixes.QueryVersion(5, 0).reply()
             root = self._conn.get_setup().roots[self._conn.pref_screen].root
+            self._cm_name = f"_NET_WM_CM_S{self._conn.pref_screen}"
             self._id = self._conn.generate_id()
             self._damage.Create(self._id, root, xcb.damage.ReportLevel.NonEmpty)
             self._region = self._conn.generate_id()
@@ -60,6 +61,13 @@ class DamageWatcher:
         self._fd = self._conn.get_file_descriptor()
         #: The screen was drawn on since the last :meth:`take` (an event came).
         self._pending = True  # whatever happened before we watched
+
+    def composited(self) -> bool:
+        """A compositing manager runs (owns ``_NET_WM_CM_S<screen>``): windows are
+        painted off screen and copied by it, where some compositors' drawing escapes
+        DAMAGE on the root window, so the streamer checks more often."""
+        atom = self._conn.core.InternAtom(False, len(self._cm_name), self._cm_name).reply().atom
+        return bool(self._conn.core.GetSelectionOwner(atom).reply().owner)
 
     @property
     def pending(self) -> bool:

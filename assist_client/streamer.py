@@ -70,9 +70,10 @@ MAX_FPS = 60.0
 
 
 #: With damage reports, the whole monitor is still grabbed and compared this often, in
-#: case the server drew without saying so; after DAMAGE_MISSES such changes the
-#: streamer polls instead.
-CHECK_DAMAGE_S = 3.0
+#: case the server drew without saying so (more often under a compositing manager,
+#: where that can happen); after DAMAGE_MISSES such changes the streamer polls.
+CHECK_DAMAGE_S = 30.0
+CHECK_COMPOSITED_S = 3.0
 DAMAGE_MISSES = 2
 #: Drawn rectangles are grabbed one by one while they cover less than this share of
 #: their bounding box (a caret and a clock in a far corner), else as that box.
@@ -343,7 +344,7 @@ class Streamer:
         last_sent: tuple[Pixels | None, int, int] | None = None
         pace = CapturePace(adaptation.fps_cap, time.monotonic())
         next_adapt = time.monotonic() + ADAPT_EVERY_S
-        check_at = time.monotonic() + CHECK_DAMAGE_S
+        check_at = time.monotonic() + CHECK_COMPOSITED_S  # the first check comes soon
         while True:
             with self._cond:
                 while True:
@@ -399,8 +400,9 @@ class Streamer:
             )
             if by_damage and started >= check_at:
                 assert watcher is not None
-                check_at = started + CHECK_DAMAGE_S
                 checking = not watcher.take(rect)
+                every = CHECK_COMPOSITED_S if watcher.composited() else CHECK_DAMAGE_S
+                check_at = started + every
             elif by_damage:
                 assert watcher is not None
                 where = watcher.take(rect)

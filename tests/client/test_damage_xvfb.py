@@ -76,6 +76,14 @@ def test_the_watcher_reports_what_was_drawn_and_where(xvfb_display: str, painter
         assert watcher.wait(2.0)
         assert watcher.take((0, 0, 640, 400)) == []
         assert not watcher.pending
+        assert not watcher.composited()  # Xvfb alone: no compositing manager
+        # A compositing manager takes its selection: checked more often from then on.
+        owner = painter.window(0, 0, 1, 1, 0)
+        name = b"_NET_WM_CM_S0"
+        atom = painter.conn.core.InternAtom(False, len(name), name).reply().atom
+        painter.conn.core.SetSelectionOwner(owner, atom, 0)
+        painter.conn.flush()
+        assert watcher.composited()
     finally:
         watcher.close()
 
@@ -118,7 +126,7 @@ def test_a_still_screen_is_not_grabbed_and_a_change_after_a_pause_goes_at_once(
         grabs = streamer.stats.captures
         time.sleep(3.0)
         assert not settle(streamer)
-        # Not one grab of a still screen, but for the check every CHECK_DAMAGE_S.
+        # Not one grab of a still screen, but for the first check of the reports.
         assert streamer.stats.captures - grabs <= 1 and streamer.stats.damage_missed == 0
         # Drawn after the pause: on its way within a frame or two, not an idle interval.
         drawn = time.monotonic()

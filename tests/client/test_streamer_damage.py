@@ -51,6 +51,9 @@ class Screen:
             time.sleep(0.002)
         return self.pending
 
+    def composited(self) -> bool:
+        return False
+
     def take(self, within: Rect) -> list[Rect]:
         with self._lock:
             drawn, self._drawn = self._drawn, []
@@ -136,6 +139,7 @@ def test_a_server_that_draws_without_saying_so_is_polled_instead(
     """Some compositors paint where DAMAGE does not look: the regular whole grab
     finds what was not reported, and after the second time the streamer polls."""
     monkeypatch.setattr(streamer_module, "CHECK_DAMAGE_S", 0.2)
+    monkeypatch.setattr(streamer_module, "CHECK_COMPOSITED_S", 0.2)
     screen = Screen()
     screen.silent = True
     frames: list[Frame] = []
