@@ -42,12 +42,13 @@ class PreviewGrabber(QObject):
     def __init__(
         self,
         monitors: Sequence[Monitor],
-        source_factory: Callable[[], CaptureSource] = MssSource,
+        source_factory: Callable[[], CaptureSource] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._monitors = list(monitors)
-        self._source_factory = source_factory
+        #: One picture of each monitor: no need to ask the X server what it draws.
+        self._source_factory = source_factory or (lambda: MssSource(watch=False))
         self._thread = threading.Thread(target=self._main, name="assist-preview", daemon=True)
 
     def start(self) -> None:

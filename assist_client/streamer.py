@@ -104,12 +104,14 @@ class CaptureSource(Protocol):
 class MssSource:
     """Captures with mss. Create it on the thread that will use it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, watch: bool = True) -> None:
+        """``watch``: also ask the X server what it draws (for streaming, not for a
+        one-off picture)."""
         import mss
 
         self._sct = mss.MSS()
         #: What the X server says was drawn (None: not X11, or it cannot tell).
-        self.damage: DamageWatcher | None = open_damage()
+        self.damage: DamageWatcher | None = open_damage() if watch else None
 
     def grab(self, rect: Rect) -> tuple[Pixels, bytes | bytearray]:
         x, y, w, h = rect
