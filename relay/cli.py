@@ -359,10 +359,9 @@ def _desk_queue(settings: Settings, args: argparse.Namespace) -> int:
     with _open_store(settings) as store:
         current = {s.queue: s for s in store.queue_settings()}.get(args.queue)
         for changes in _queue_changes(args):
-            current = change_queue(desk, current, args.queue, changes, now=time.time(),
-                                   actor=_me())  # fmt: skip
-            detail = json.dumps(changes, ensure_ascii=False, sort_keys=True)
-            store.save_queue_settings(current, detail=detail, address="command line")
+            current = store.change_queue(
+                desk, args.queue, changes, actor=_me(), address="command line"
+            )
         if current is None and desk.queue(args.queue) is None:
             change_queue(desk, None, args.queue, {}, now=0.0, actor="")  # says which there are
         laid = apply_changes(desk, [current] if current is not None else [])

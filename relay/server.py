@@ -102,7 +102,6 @@ from relay.config import ConfigError, Settings
 from relay.console.app import Console
 from relay.desk.changes import QueueSettings
 from relay.desk.changes import apply as apply_changes
-from relay.desk.changes import change as change_queue
 from relay.desk.config import Desk, read_desk
 from relay.desk.front import FLUSH_S, SYNC_S
 from relay.desk.lobby import RemoteAgent, WhyNot
@@ -1193,14 +1192,9 @@ class RelayServer:
         if file_desk is None or self.core.desk is None:
             raise ConfigError("this relay has no help desk (no desk_file in its settings)")
 
-        def save() -> QueueSettings:
-            before = {s.queue: s for s in self.store.queue_settings()}.get(queue)
-            after = change_queue(file_desk, before, queue, changes, now=time.time(), actor=actor)
-            detail = json.dumps(dict(changes), ensure_ascii=False, sort_keys=True)
-            self.store.save_queue_settings(after, detail=detail, address=address)
-            return after
-
-        after = await asyncio.to_thread(save)
+        after = await asyncio.to_thread(
+            lambda: self.store.change_queue(file_desk, queue, changes, actor=actor, address=address)
+        )
         await self._reload_desk()
         await self._apply(self.core.desk.flush())
         if self.room is not None:

@@ -38,16 +38,20 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from common.messages import MAX_NAME
 from relay import records
 from relay.console.data import ConsoleData
 from relay.desk.changes import QueueSettings
+from relay.desk.changes import change as change_queue
+from relay.desk.config import Desk
 from relay.integrations import Integrations
 from relay.records import Records
 from relay.sql import Database, StoreError, Transaction, open_database
@@ -869,6 +873,26 @@ class Store:
             " changed_by FROM queue_settings ORDER BY queue"
         ).fetchall()
         return [QueueSettings.from_row(r) for r in rows]
+
+    def change_queue(
+        self,
+        desk: Desk,
+        queue: str,
+        changes: Mapping[str, Any],
+        *,
+        actor: str,
+        address: str,
+        now: float | None = None,
+    ) -> QueueSettings:
+        """Make ``changes`` to ``queue`` over what was set before (checked against the
+        desk file ``desk``; raises ConfigError with a sentence) and keep the result,
+        with the change as JSON in the admin log."""
+        before = {s.queue: s for s in self.queue_settings()}.get(queue)
+        now = time.time() if now is None else now
+        after = change_queue(desk, before, queue, changes, now=now, actor=actor)
+        detail = json.dumps(dict(changes), ensure_ascii=False, sort_keys=True)
+        self.save_queue_settings(after, detail=detail, address=address)
+        return after
 
     def save_queue_settings(self, s: QueueSettings, *, detail: str, address: str) -> None:
         """Keep ``s`` (replacing the queue's earlier settings) and, in the same
