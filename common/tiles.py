@@ -230,13 +230,7 @@ class FrameEncoder:
         cursor_xy = cursor if cursor is not None else (-1, -1)
         if r1 <= r0:
             return self.move_cursor(capture_ns, frame_id, cursor)
-        ref = u32(self._ref)
-        for m in self._masks:  # what was sent under a mask stays
-            x0, y0 = max(m.x, 0), max(m.y, 0)
-            cur[y0 : max(y0, m.y + m.h), x0 : max(x0, m.x + m.w)] = ref[
-                y0 : max(y0, m.y + m.h), x0 : max(x0, m.x + m.w)
-            ]
-        self._pad(self._cur)
+        self._mask_and_pad()
         rows = slice(r0 // TILE, -(-r1 // TILE))
         dirty = np.zeros(self._grid, bool)
         dirty[rows] = self._changed_tiles(rows)
@@ -293,7 +287,11 @@ class FrameEncoder:
         w, h = self._size
         cur = u32(self._cur)
         np.bitwise_or(u32(np.ascontiguousarray(pixels)), OPAQUE, out=cur[:h, :w])
-        ref = u32(self._ref)
+        self._mask_and_pad()
+
+    def _mask_and_pad(self) -> None:
+        """The masks over the new screenshot, then the padding."""
+        cur, ref = u32(self._cur), u32(self._ref)
         for m in self._masks:
             x0, y0 = max(m.x, 0), max(m.y, 0)
             x1, y1 = max(x0, m.x + m.w), max(y0, m.y + m.h)
