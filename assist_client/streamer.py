@@ -397,17 +397,14 @@ class Streamer:
             frames: list[Frame] | None = None
             pixels: Pixels | None = None
             checking = False  # a whole grab to check what the server reported
-            by_damage = (
-                watcher is not None and last_sent is not None and not keyframe and not masks_changed
-            )
-            if by_damage and started >= check_at:
-                assert watcher is not None
-                checking = not watcher.take(rect)
-                every = CHECK_COMPOSITED_S if watcher.composited() else CHECK_DAMAGE_S
+            whole = last_sent is None or keyframe or masks_changed  # a whole grab is due
+            damage = None if whole else watcher
+            if damage is not None and started >= check_at:
+                checking = not damage.take(rect)
+                every = CHECK_COMPOSITED_S if damage.composited() else CHECK_DAMAGE_S
                 check_at = started + every
-            elif by_damage:
-                assert watcher is not None
-                where = watcher.take(rect)
+            elif damage is not None:
+                where = damage.take(rect)
                 cursor = self._cursor() if self._cursor is not None else None
                 capture_ns = time.time_ns()
                 if not where:  # nothing drawn on this monitor: no grab; the pointer?

@@ -943,7 +943,7 @@ class Console:
                         "forced": s.forced_now(now.timestamp()),
                         "s": s,
                         "waiting": waiting.get(q.id, 0),
-                        "week": [(d, day_text(spans)) for d, spans in zip(DAY_KEYS, q.hours.week,
+                        "week": [(d, day_text(spans)) for d, spans in zip(DAYS, q.hours.week,
                                                                             strict=True)],
                         "file_week": [day_text(spans) for spans in was.hours.week],
                         "days": sorted(s.days.items()),
@@ -993,7 +993,7 @@ class Console:
         return await self._change(
             request,
             {
-                "week": {d: str(form.get(d, "")) for d in DAY_KEYS},
+                "week": {d: str(form.get(d, "")) for d in DAYS},
                 "max_waiting": str(form.get("max_waiting", "")).strip() or None,
                 "teams": str(form.get("teams", "")).strip() or None,
             },
@@ -1286,8 +1286,6 @@ class Console:
         raise web.HTTPSeeOther("/admin/privacy")
 
 
-#: The weekdays as the forms and the desk file name them.
-DAY_KEYS = DAYS
 #: How long "close now" or "open now" lasts, in minutes ("": until changed).
 DURATIONS = ("15", "30", "60", "120", "240", "")
 
