@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml
 # the X libraries Qt's xcb platform loads; xdotool and imagemagick to drive and photograph
 # windows in tests and the demo; PostgreSQL, Redis and HAProxy, which the cluster tests
 # start on loopback in temporary folders, and Chromium, which the console's browser tests
-# drive through Playwright (a missing one fails those tests, never skips).
-DEB_PACKAGES := xvfb xdotool x11-utils imagemagick fonts-nanum fontconfig \
+# drive through Playwright (a missing one fails those tests, never skips); x11vnc, the
+# reference peer `make bench` measures Assist against (its viewer is tested too).
+DEB_PACKAGES := xvfb xdotool x11-utils imagemagick fonts-nanum fontconfig x11vnc \
 	postgresql redis-server haproxy chromium \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xkb1 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0 \

@@ -23,6 +23,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from tools import procs
 from tools.procs import Process, RelayProcess
@@ -156,11 +157,17 @@ def pin(pid: int, cpus: set[int]) -> None:
             os.sched_setaffinity(tid, cpus)
 
 
+class Counters(Protocol):
+    """What the sampler reads counters from: a relay's ``/metrics``, or a viewer's socket."""
+
+    def metrics(self) -> dict[str, float]: ...
+
+
 class Sampler:
     """Samples CPU time of processes (and the relay's counters) on a thread; see the module."""
 
     def __init__(
-        self, pids: dict[str, int], relay: Relay | None = None, interval: float = 0.5
+        self, pids: dict[str, int], relay: Counters | None = None, interval: float = 0.5
     ) -> None:
         self.pids = dict(pids)
         self.relay = relay

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.run                  # everything, about 45 minutes
+    .venv/bin/python -m bench.run                  # everything, about two hours
     .venv/bin/python -m bench.run --quick          # a smoke run, about 2 minutes
     .venv/bin/python -m bench.run --only typing,relay --seconds 30
 
@@ -40,13 +40,14 @@ from bench import (
     report,
     room_bench,
 )
-from bench.screen_bench import Plan, run_workload
+from bench.screen_bench import ASSIST, Plan, references_for, run_workload
 from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 PARTS = (
     *report.WORKLOADS,
+    "x11vnc",
     "relay",
     "messages",
     "identity",
@@ -66,7 +67,8 @@ def plans(quick: bool, seconds: float | None) -> dict[str, Plan]:
         return {
             kind: Plan(10.0 if kind == "static" else 6.0, probes=3) for kind in report.WORKLOADS
         }
-    return {kind: Plan(20.0) for kind in report.WORKLOADS}
+    # Motion runs a minute: a backlog that grows must show in its last third.
+    return {kind: Plan(60.0 if kind == "motion" else 20.0) for kind in report.WORKLOADS}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "generated": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "command": "make bench" if full else "python -m bench.run " + " ".join(sys.argv[1:]),
         "workloads": {},
+        "reference": {},
         "relay": {},
         "messages": {},
         "identity": {},
@@ -138,20 +141,34 @@ def main(argv: list[str] | None = None) -> int:
         with running_xvfb() as display:
             for kind in kinds:
                 t = time.monotonic()
-                print(f"{kind}: running ({plan_for[kind].seconds:g} s) x{repeat} ...", flush=True)
-                runs = []
-                for i in range(repeat):
-                    try:
-                        runs.append(
-                            run_workload(kind, plan_for[kind], display, work / f"{kind}-{i}")
-                        )
-                    except Exception as exc:  # noqa: BLE001 - one broken part must not lose the rest
-                        traceback.print_exc()
-                        runs.append({"error": f"{type(exc).__name__}: {exc}"})
-                result = median_of(runs)
+                peers = [ASSIST] + (references_for(kind) if "x11vnc" in parts else [])
+                names = ", ".join(p.name for p in peers)
+                print(f"{kind}: {names} ({plan_for[kind].seconds:g} s) x{repeat} ...", flush=True)
+                runs: dict[str, list[dict[str, Any]]] = {p.name: [] for p in peers}
+                for i in range(repeat):  # the peers alternate, round by round
+                    for peer in peers:
+                        try:
+                            runs[peer.name].append(
+                                run_workload(
+                                    kind,
+                                    plan_for[kind],
+                                    display,
+                                    work / f"{kind}-{peer.name}-{i}",
+                                    peer,
+                                )
+                            )
+                        except Exception as exc:  # noqa: BLE001 - one broken part must not lose the rest
+                            traceback.print_exc()
+                            runs[peer.name].append({"error": f"{type(exc).__name__}: {exc}"})
+                result = median_of(runs.pop(ASSIST.name))
                 result["run_s"] = round(time.monotonic() - t, 1)
                 results["workloads"][kind] = result
                 print(f"{kind}: {_brief(result)}", flush=True)
+                if runs:
+                    results["reference"][kind] = {n: median_of(r) for n, r in runs.items()}
+                    for name, ref in results["reference"][kind].items():
+                        print(f"{kind} {name}: {_brief(ref)}", flush=True)
+        results["ratios"] = report.ratios(results)
     if "relay" in parts:
         print("relay: running ...", flush=True)
         try:

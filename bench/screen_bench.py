@@ -25,6 +25,7 @@ import dataclasses
 import json
 import math
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -70,6 +71,8 @@ class Plan:
     keys_per_s: float = 10.0
     step_px: int = 4
     step_hz: float = 40.0
+    drag_px: int = 12  # windowmove: pixels a step (and 0.6 of that down), at drag_hz
+    drag_hz: float = 30.0
     motion_fps: float = 30.0
 
 
@@ -85,7 +88,65 @@ def psnr(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
     return min(PSNR_CAP_DB, 10 * math.log10(255.0**2 / mse)), differing
 
 
-def run_workload(kind: str, plan: Plan, display: str, work: Path) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class Peer:
+    """Who carries the screen to the viewer in a run.
+
+    Assist: the relay, the headless agent and the headless customer (``x11vnc`` None).
+    A reference: Debian's ``x11vnc`` on the same display with these extra options, read
+    by :mod:`bench.rfb_viewer` over loopback. In a reference run the "customer" numbers
+    are x11vnc's and the "agent" numbers the viewer's; there is no relay, and the bytes
+    are what the viewer read from its socket.
+    """
+
+    name: str
+    x11vnc: tuple[str, ...] | None = None
+    encoding: str = "tight"
+    jpeg: int | None = None
+
+    @property
+    def lossless(self) -> bool:
+        return self.jpeg is None
+
+
+ASSIST = Peer("assist")
+#: x11vnc at its default pacing (``-wait 20 -defer 20``) and tuned for latency, with the
+#: lossless encodings a viewer would ask for; JPEG is the fair opponent only for motion.
+TUNED = ("-wait", "5", "-defer", "5")
+REFERENCES = {
+    "x11vnc": Peer("x11vnc", ()),
+    "x11vnc-tuned": Peer("x11vnc-tuned", TUNED),
+    "x11vnc-zrle": Peer("x11vnc-zrle", TUNED, encoding="zrle"),
+    "x11vnc-jpeg": Peer("x11vnc-jpeg", TUNED, jpeg=8),
+}
+
+
+def references_for(kind: str) -> list[Peer]:
+    """The reference peers a workload is compared with (JPEG only where things move)."""
+    return [p for p in REFERENCES.values() if p.lossless or kind == "motion"]
+
+
+class SocketBytes:
+    """The bytes the viewer has read from its socket, from the file it keeps them in, as a
+    counter the :class:`~bench.procs.Sampler` reads like the relay's."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def metrics(self) -> dict[str, float]:
+        text = self.path.read_bytes().strip() if self.path.exists() else b""
+        return {TO_AGENT: float(text)} if text else {}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_workload(
+    kind: str, plan: Plan, display: str, work: Path, peer: Peer = ASSIST
+) -> dict[str, Any]:
     """Run one workload end to end; returns its numbers (see the module docstring)."""
     work.mkdir(parents=True, exist_ok=True)
     home = {"XDG_CONFIG_HOME": str(work / "config"), "XDG_DATA_HOME": str(work / "data")}
@@ -93,32 +154,6 @@ def run_workload(kind: str, plan: Plan, display: str, work: Path) -> dict[str, A
     budget = plan.seconds + plan.probes * plan.probe_gap_s + 90
     sends: list[int] = []
     with children() as kids:
-        relay = Relay(work / "relay")
-        kids.append(relay)
-        token = add_agent(work / "relay")
-        agent = Child(
-            "agent",
-            command("assist-agent", "assist_agent.main")
-            + [
-                "--headless",
-                "--relay",
-                relay.url,
-                "--token",
-                token,
-                "--duration",
-                str(budget),
-                "--stats",
-                str(stats_path),
-                "--save-frame",
-                str(frame_path),
-                "--probe",
-                ",".join(map(str, probe.PROBE_RECT)),
-            ],  # fmt: skip
-            env={**home, "ASSIST_LANG": "en", "QT_QPA_PLATFORM": "offscreen"},
-            log=work / "agent.log",
-        )
-        kids.append(agent)
-        code = agent.wait_line(r"^code: (\S+)", 30).group(1)
         window = Child(
             "window",
             [
@@ -135,9 +170,9 @@ def run_workload(kind: str, plan: Plan, display: str, work: Path) -> dict[str, A
                 "--probe-gap",
                 str(plan.probe_gap_s),
                 "--step-px",
-                str(plan.step_px),
+                str(plan.drag_px if kind == "windowmove" else plan.step_px),
                 "--step-hz",
-                str(plan.step_hz),
+                str(plan.drag_hz if kind == "windowmove" else plan.step_hz),
                 "--fps",
                 str(plan.motion_fps),
             ],  # fmt: skip
@@ -147,31 +182,82 @@ def run_workload(kind: str, plan: Plan, display: str, work: Path) -> dict[str, A
         )
         kids.append(window)
         window.wait_line("^ready$", 60)
-        customer = Child(
-            "customer",
-            command("assist-client", "assist_client.main")
-            + [
-                "--headless",
-                "--relay",
-                relay.url,
-                "--code",
-                code,
-                "--consent",
-                "--duration",
-                str(budget),
-            ],  # fmt: skip
-            env={**home, "DISPLAY": display, "ASSIST_LANG": "en"},
-            log=work / "customer.log",
-        )
-        kids.append(customer)
-        customer.wait_line(r"^state: sharing", 60)
+        pids = {"window": window.pid}
+        counters: Relay | SocketBytes
+        if peer.x11vnc is None:
+            relay = Relay(work / "relay")
+            kids.append(relay)
+            token = add_agent(work / "relay")
+            viewer = Child(
+                "agent",
+                command("assist-agent", "assist_agent.main")
+                + [
+                    "--headless",
+                    "--relay",
+                    relay.url,
+                    "--token",
+                    token,
+                    "--duration",
+                    str(budget),
+                    "--stats",
+                    str(stats_path),
+                    "--save-frame",
+                    str(frame_path),
+                    "--probe",
+                    ",".join(map(str, probe.PROBE_RECT)),
+                ],  # fmt: skip
+                env={**home, "ASSIST_LANG": "en", "QT_QPA_PLATFORM": "offscreen"},
+                log=work / "agent.log",
+            )
+            kids.append(viewer)
+            code = viewer.wait_line(r"^code: (\S+)", 30).group(1)
+            server = Child(
+                "customer",
+                command("assist-client", "assist_client.main")
+                + [
+                    "--headless",
+                    "--relay",
+                    relay.url,
+                    "--code",
+                    code,
+                    "--consent",
+                    "--duration",
+                    str(budget),
+                ],  # fmt: skip
+                env={**home, "DISPLAY": display, "ASSIST_LANG": "en"},
+                log=work / "customer.log",
+            )
+            kids.append(server)
+            server.wait_line(r"^state: sharing", 60)
+            pids["relay"], counters = relay.pid, relay
+        else:
+            port = free_port()
+            server = Child(
+                "x11vnc",
+                ["x11vnc", "-display", display, "-rfbport", str(port), "-localhost", "-nopw"]
+                + ["-shared", "-forever", *peer.x11vnc],
+                log=work / "x11vnc.log",
+            )
+            kids.append(server)
+            server.wait_line(r"^PORT=", 30)
+            viewer = Child(
+                "viewer",
+                [sys.executable, "-m", "bench.rfb_viewer", "--port", str(port)]
+                + ["--encoding", peer.encoding, "--stats", str(stats_path)]
+                + ["--save-frame", str(frame_path), "--counter", str(work / "bytes")]
+                + ["--probe", ",".join(map(str, probe.PROBE_RECT))]
+                + ([] if peer.jpeg is None else ["--jpeg", str(peer.jpeg)]),
+                log=work / "viewer.log",
+            )
+            kids.append(viewer)
+            viewer.wait_line(r"^ready ", 30)
+            counters = SocketBytes(work / "bytes")
         time.sleep(plan.warmup_s)
-        pids = {"customer": customer.pid, "relay": relay.pid, "agent": agent.pid}
-        pids["window"] = window.pid
+        pids["customer"], pids["agent"] = server.pid, viewer.pid
         xvfb = server_pid(display)
         if xvfb is not None:
             pids["xvfb"] = xvfb
-        with Sampler(pids, relay) as sampler:
+        with Sampler(pids, counters) as sampler:
             window.send("go")
             window.wait_line("^started$", 10)
             if kind == "typing":
@@ -181,10 +267,11 @@ def run_workload(kind: str, plan: Plan, display: str, work: Path) -> dict[str, A
             window.wait_line("^frozen$", plan.seconds + plan.probes * plan.probe_gap_s + 60)
             time.sleep(plan.settle_s)
         truth = grab_screen(display)
-        agent.signal(signal.SIGTERM)
-        agent_code = agent.wait(30)
-        customer.wait(15)
-    return analyse(
+        viewer.signal(signal.SIGTERM)
+        agent_code = viewer.wait(30)
+        if peer.x11vnc is None:
+            server.wait(15)
+    result = analyse(
         kind,
         plan,
         stats=json.loads(stats_path.read_text()),
@@ -197,6 +284,8 @@ def run_workload(kind: str, plan: Plan, display: str, work: Path) -> dict[str, A
         truth=truth,
         agent_exit=agent_code,
     )
+    result["peer"] = peer.name
+    return result
 
 
 def type_text(display: str, plan: Plan) -> list[int]:
@@ -339,13 +428,16 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def main() -> None:
-    """Run one workload by hand: ``python -m bench.screen_bench KIND [SECONDS]``."""
+    """Run one workload by hand: ``python -m bench.screen_bench KIND [SECONDS [PEER]]``
+    (PEER: ``assist`` or one of :data:`REFERENCES`)."""
     from bench.xserver import running_xvfb
 
     kind = sys.argv[1]
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+    name = sys.argv[3] if len(sys.argv) > 3 else "assist"
+    peer = ASSIST if name == "assist" else REFERENCES[name]
     with running_xvfb() as display, tempfile.TemporaryDirectory() as tmp:
-        result = run_workload(kind, Plan(seconds, probes=4), display, Path(tmp))
+        result = run_workload(kind, Plan(seconds, probes=4), display, Path(tmp), peer)
     print(json.dumps(result, indent=2))
 
 

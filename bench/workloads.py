@@ -13,6 +13,9 @@ display (``QT_QPA_PLATFORM=xcb``). KIND is one of:
 * ``scrolling``: a long text page in a document window, scrolled by a timer
   ``--step-px`` pixels ``--step-hz`` times a second; the marker flips with
   every step;
+* ``windowmove``: a 760x520 dialog dragged across the document window,
+  ``--step-px`` pixels (and 0.6 of that down) ``--step-hz`` times a second,
+  bouncing at the edges; the marker flips with every step;
 * ``motion``: a full-screen video-like animation at ``--fps`` (a photo-like
   picture panning diagonally, with moving discs); the marker flips with every
   frame.
@@ -274,6 +277,76 @@ class Scrolling(Document):
         self.flip(QRegion(self.pane).united(self.scrollbar))
 
 
+class Dialog(QWidget):
+    """A 760x520 top-level window of text and buttons, moved by :class:`WindowMove`."""
+
+    def __init__(self, font: QFont) -> None:
+        super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.Tool)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.text_font = font
+        self.resize(760, 520)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setFont(self.text_font)
+        w, h = self.width(), self.height()
+        painter.fillRect(0, 0, w, h, QColor(248, 248, 250))
+        painter.fillRect(0, 0, w, 30, QColor(52, 101, 164))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(12, 20, "Printer properties - Office LaserJet 4th floor")
+        painter.setPen(QColor(30, 30, 30))
+        for i in range(20):
+            painter.drawText(
+                20, 60 + 20 * i, " ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(9))
+            )
+        for i, label in enumerate(("Print test page", "Apply", "Cancel")):
+            painter.fillRect(w - 160 * (3 - i) - 10, h - 50, 150, 34, QColor(225, 228, 235))
+            painter.drawText(w - 160 * (3 - i) + 4, h - 28, label)
+        painter.setPen(QColor(120, 120, 120))
+        painter.drawRect(0, 0, w - 1, h - 1)
+        painter.end()
+
+
+class WindowMove(Document):
+    """A dialog dragged across the document: ``--step-px`` a step, ``--step-hz`` steps a
+    second, bouncing inside the screen below the marker. The X server moves the dialog's
+    pixels itself; the document repaints what the dialog uncovers. Every step flips the
+    marker once the uncovered parts are painted."""
+
+    def __init__(self, app: QApplication, args: argparse.Namespace) -> None:
+        super().__init__(app, args)
+        self.app = app
+        self.dialog = Dialog(self.text_font)
+        self.at = [300.0, 200.0]
+        self.velocity = [args.step_px * 1.0, args.step_px * 0.6]
+
+    def shown(self) -> None:
+        self.dialog.move(int(self.at[0]), int(self.at[1]))
+        self.dialog.show()
+        QTimer.singleShot(300, super().shown)
+
+    def begin(self) -> None:
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._step)
+        self._timer.start(round(1000 / self.args.step_hz))
+
+    def halt(self) -> None:
+        self._timer.stop()
+
+    def _step(self) -> None:
+        bounds = (self.width() - self.dialog.width(), self.height() - self.dialog.height())
+        for axis in (0, 1):
+            self.at[axis] += self.velocity[axis]
+            if not 60 <= self.at[axis] <= bounds[axis]:
+                self.velocity[axis] = -self.velocity[axis]
+                self.at[axis] = min(max(self.at[axis], 60), bounds[axis])
+        self.dialog.move(int(self.at[0]), int(self.at[1]))
+        self._round_trip()  # the server has moved it and sent the exposures
+        self.app.processEvents()  # the document paints what was uncovered
+        self.flip()
+
+
 # ---------------------------------------------------------------- terminal
 
 
@@ -396,6 +469,7 @@ KINDS: dict[str, type[Workload]] = {
     "static": Static,
     "typing": Typing,
     "scrolling": Scrolling,
+    "windowmove": WindowMove,
     "motion": Motion,
 }
 
