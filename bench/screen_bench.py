@@ -122,8 +122,13 @@ REFERENCES = {
 
 
 def references_for(kind: str) -> list[Peer]:
-    """The reference peers a workload is compared with (JPEG only where things move)."""
-    return [p for p in REFERENCES.values() if p.lossless or kind == "motion"]
+    """The reference peers a workload is compared with: a still screen only with x11vnc at
+    its defaults (what it costs to wait); motion with the tuned lossless and JPEG modes."""
+    if kind == "static":
+        return [REFERENCES["x11vnc"]]
+    if kind == "motion":
+        return [REFERENCES["x11vnc-tuned"], REFERENCES["x11vnc-jpeg"]]
+    return [p for p in REFERENCES.values() if p.lossless]
 
 
 class SocketBytes:
