@@ -33,6 +33,11 @@ Everything here runs on its own thread (never the GUI thread). One
 * **Adaptation.** Once a second the smoothed ack round-trip time and the relay's
   congestion level pick the frame rate cap and the JPEG quality step for
   photo-like areas (text stays lossless at every step).
+* **Video where it moves.** When a region changes frame after frame (a video, a
+  window being dragged) the encoder sends it as H.264 (see :mod:`common.video`)
+  and the rest as tiles; :data:`common.tiles.REFINE_AFTER_NS` after the region
+  last changed, the thread wakes and sends it again without loss. Off with
+  ``ASSIST_NO_VIDEO=1`` or where PyAV has no libx264.
 * **Pause and stop** take the lock the thread holds while it hands a frame to
   the network, so once :meth:`Streamer.pause` or :meth:`Streamer.stop` returns,
   not one more frame is sent. An encoded frame that loses that race is dropped
@@ -56,6 +61,7 @@ from assist_client.damage import DamageWatcher, open_damage
 from common.messages import Frame
 from common.pacing import ADAPT_EVERY_S, STALL_S, Adaptation, CapturePace, FrameWindow
 from common.tiles import DEFAULT_QUALITY, FrameEncoder
+from common.video import available as video_available
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +85,11 @@ DAMAGE_MISSES = 2
 #: their bounding box (a caret and a clock in a far corner), else as that box.
 SEPARATE_BELOW = 0.5
 MAX_SEPARATE = 8
+
+
+def video_wanted() -> bool:
+    """H.264 for regions in motion, unless ``ASSIST_NO_VIDEO=1`` or PyAV lacks libx264."""
+    return os.environ.get("ASSIST_NO_VIDEO", "") in ("", "0") and video_available()
 
 
 def _grab_rects(drawn: list[Rect]) -> list[Rect]:
@@ -148,6 +159,9 @@ class Stats:
     undrawn: int = 0  # captures skipped: the X server said nothing was drawn
     pointer_only: int = 0  # frames of a pointer moving over a still screen
     damage_missed: int = 0  # changes found by a whole grab that the server did not report
+    video_pictures: int = 0  # H.264 pictures of a region in motion
+    video_streams: int = 0  # streams started (each begins with an IDR picture)
+    refinements: int = 0  # regions sent again without loss after their motion stopped
 
 
 class Streamer:
@@ -338,7 +352,7 @@ class Streamer:
     def _loop(self, source: CaptureSource) -> None:
         watcher: DamageWatcher | None = getattr(source, "damage", None)
         adaptation, window = self._adaptation, self._window
-        encoder = FrameEncoder(quality=adaptation.quality)
+        encoder = FrameEncoder(quality=adaptation.quality, video=video_wanted())
         frame_id = 1
         previous: bytes | bytearray | None = None
         last_cursor: tuple[int, int] | None = None
@@ -367,8 +381,15 @@ class Streamer:
                         self.stats.skipped_window_full += 1
                         self._cond.wait(1.0)
                         continue
+                    # A region in motion that went still is sent again without loss.
+                    refine_at = encoder.refine_due_ns()
+                    refine_in = None if refine_at is None else (refine_at - time.time_ns()) / 1e9
+                    if refine_in is not None and refine_in <= 0:
+                        break
                     drawn = watcher is not None and watcher.pending
                     wait = pace.wait(now, drawn=drawn)
+                    if refine_in is not None and wait > 0:
+                        wait = min(wait, refine_in)
                     if wait > 0 and not self._keyframe and not self._rect_changed:
                         if watcher is not None and not drawn:
                             self._sleep(watcher, wait)
@@ -399,7 +420,16 @@ class Streamer:
             checking = False  # a whole grab to check what the server reported
             whole = last_sent is None or keyframe or masks_changed  # a whole grab is due
             damage = None if whole else watcher
-            if damage is not None and started >= check_at:
+            refine_at = encoder.refine_due_ns()
+            if not whole and refine_at is not None and time.time_ns() >= refine_at:
+                cursor = self._cursor() if self._cursor is not None else None
+                capture_ns = time.time_ns()
+                t1 = time.perf_counter()
+                frames = encoder.refine(capture_ns, frame_id, cursor=cursor)
+                self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
+                self.stats.refinements += 1
+                last_cursor = cursor
+            elif damage is not None and started >= check_at:
                 checking = not damage.take(rect)
                 every = CHECK_COMPOSITED_S if damage.composited() else CHECK_DAMAGE_S
                 check_at = started + every
@@ -465,6 +495,8 @@ class Streamer:
                     if self.stats.damage_missed >= DAMAGE_MISSES:
                         log.warning("its damage reports miss changes: polling the screen")
                         watcher = None
+            self.stats.video_pictures = encoder.video_pictures
+            self.stats.video_streams = encoder.video_streams
             pace.captured(started, sent=bool(frames), keyframe=keyframe, fps_cap=fps_cap)
             if not frames:
                 if keyframe:
@@ -510,6 +542,9 @@ class Streamer:
         pixels, frame_id, capture_ns = last
         if pixels is None:  # the last frame was patches: the picture the encoder keeps
             pixels = shared.picture()
+        # Their decoder has no place in the stream of a region in motion: the next
+        # shared picture of it starts a new stream, which everyone can decode.
+        shared.restart_video()
         encoder = FrameEncoder(quality=quality)
         if masks:
             encoder.set_masks(masks)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.messages import Frame
+from common.messages import Codec, Frame
 from common.scroll import apply_move
 from common.tile_codecs import OPAQUE, Pixels, Rect, decode_into, protocol_error, u32
+from common.video import VideoDecoder
 
 __all__ = ["MAX_SCREEN_PIXELS", "FrameDecoder"]
 
@@ -23,6 +24,8 @@ class FrameDecoder:
         self._screen: Pixels = np.zeros((0, 0, 4), np.uint8)
         self._dirty: list[Rect] = []
         self._frame_id: int | None = None
+        #: The H.264 stream of the region in motion, if one is running.
+        self._video: VideoDecoder | None = None
 
     @property
     def pixels(self) -> Pixels:
@@ -63,6 +66,8 @@ class FrameDecoder:
             self._check_inside(Rect(m.x, m.y, m.w, m.h), size)
         for t in frame.tiles:
             self._check_inside(Rect(t.x, t.y, t.w, t.h), size)
+        if frame.keyframe:
+            self._video = None  # a whole picture: any stream is over
         if resized:
             self._screen = np.zeros((frame.height, frame.width, 4), np.uint8)
             u32(self._screen)[...] = OPAQUE
@@ -72,7 +77,18 @@ class FrameDecoder:
                 apply_move(self._screen, m)
                 self._dirty.append(Rect(m.x, m.y, m.w, m.h))
         for t in frame.tiles:
-            decode_into(t.codec, t.data, self._screen[t.y : t.y + t.h, t.x : t.x + t.w])
+            region = self._screen[t.y : t.y + t.h, t.x : t.x + t.w]
+            if t.codec == Codec.H264:
+                rect = Rect(t.x, t.y, t.w, t.h)
+                if self._video is None or self._video.rect != rect:
+                    self._video = VideoDecoder(rect)  # a new stream (starts with an IDR)
+                try:
+                    self._video.decode_into(t.data, region)
+                except Exception:
+                    self._video = None
+                    raise
+            else:
+                decode_into(t.codec, t.data, region)
             self._dirty.append(Rect(t.x, t.y, t.w, t.h))
         if frame.final:
             self._frame_id = frame.frame_id

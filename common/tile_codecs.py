@@ -90,9 +90,10 @@ def encode_png(pixels: Pixels, level: int = 1) -> bytes:
     return out.getvalue()
 
 
-def encode_jpeg(pixels: Pixels, quality: int) -> bytes:
+def encode_jpeg(pixels: Pixels, quality: int, subsampling: int = 2) -> bytes:
+    """Baseline JPEG; ``subsampling`` 2 is 4:2:0 (colour at half size), 0 is 4:4:4."""
     out = io.BytesIO()
-    _rgb_image(pixels).save(out, "JPEG", quality=quality, subsampling=2)
+    _rgb_image(pixels).save(out, "JPEG", quality=quality, subsampling=subsampling)
     return out.getvalue()
 
 

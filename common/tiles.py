@@ -72,6 +72,7 @@ from common.tile_codecs import (
     encode_webp,
     u32,
 )
+from common.video import CRF_FOR_QUALITY, MotionTracker, VideoEncoder, VideoRegion
 
 __all__ = [
     "DEFAULT_MESSAGE_BYTES",
@@ -101,6 +102,12 @@ MIN_MESSAGE_BYTES = 16 * 1024
 SCROLL_MIN_TILES = 4
 #: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
 MAX_TILE_SIDE = 4096
+#: A region in motion that stayed still this long is sent again without loss.
+REFINE_AFTER_NS = 300_000_000
+#: JPEG quality (4:4:4) for photo-like tiles of such a refinement: 45 dB on a noisy photo.
+REFINE_JPEG_QUALITY = 97
+#: After a picture too big for a message, the encoder keeps to tiles this long.
+VIDEO_BACKOFF_NS = 10_000_000_000
 
 # Upper bounds of msgpack framing, so a packed message never exceeds the budget.
 _FRAME_OVERHEAD = 64
@@ -114,7 +121,11 @@ class FrameEncoder:
     """Turns screenshots into Frame messages. Not thread-safe; one per shared monitor."""
 
     def __init__(
-        self, *, max_message_bytes: int = DEFAULT_MESSAGE_BYTES, quality: int = DEFAULT_QUALITY
+        self,
+        *,
+        max_message_bytes: int = DEFAULT_MESSAGE_BYTES,
+        quality: int = DEFAULT_QUALITY,
+        video: bool = False,
     ) -> None:
         if not MIN_MESSAGE_BYTES <= max_message_bytes <= MAX_APP_BYTES:
             raise ValueError(f"max_message_bytes must be {MIN_MESSAGE_BYTES}..{MAX_APP_BYTES}")
@@ -132,6 +143,14 @@ class FrameEncoder:
         self._ne: npt.NDArray[np.bool_] = np.zeros((0, 0), bool)
         self._keyframe_due = True
         self._cursor = (-1, -1)
+        #: H.264 for a region in motion (see common/video.py); off: tiles everywhere.
+        self._video_on = video
+        self._motion = MotionTracker()
+        self._video: VideoRegion | None = None
+        self._refining = False
+        self._video_off_until_ns = 0
+        self.video_pictures = 0
+        self.video_streams = 0
 
     @property
     def quality(self) -> int:
@@ -179,17 +198,20 @@ class FrameEncoder:
         self._load(pixels)
         cursor_xy = cursor if cursor is not None else (-1, -1)
         moves: list[Move] = []
+        video: list[Tile] = []
         if keyframe:
             dirty = np.ones(self._grid, bool)
+            self._end_video()
         else:
             dirty = self._changed_tiles()
-            if int(dirty.sum()) >= SCROLL_MIN_TILES:
-                move = self._find_scroll(dirty)
-                if move is not None:
+            if int(self._outside_video(dirty).sum()) >= SCROLL_MIN_TILES:
+                move = self._find_scroll(self._outside_video(dirty))
+                if move is not None and not self._touches_video(move):
                     dirty, moves = self._try_move(move, dirty)
             if not moves and not dirty.any() and cursor_xy == self._cursor:
                 return []
-        tiles = self._encode_changes(dirty, crop=not keyframe)
+            dirty, video = self._video_step(dirty, capture_ns)
+        tiles = video + self._encode_changes(dirty, crop=not keyframe)
         frames = self._pack(tiles, moves, keyframe, frame_id, capture_ns, cursor_xy)
         self._cur, self._ref = self._ref, self._cur
         self._ref_valid = True
@@ -235,13 +257,14 @@ class FrameEncoder:
         dirty = np.zeros(self._grid, bool)
         dirty[rows] = self._changed_tiles(rows)
         moves: list[Move] = []
-        if int(dirty.sum()) >= SCROLL_MIN_TILES:
-            move = self._find_scroll(dirty)
-            if move is not None:
+        if int(self._outside_video(dirty).sum()) >= SCROLL_MIN_TILES:
+            move = self._find_scroll(self._outside_video(dirty))
+            if move is not None and not self._touches_video(move):
                 dirty, moves = self._try_move(move, dirty, rows)
         if not moves and not dirty.any() and cursor_xy == self._cursor:
             return []
-        tiles = self._encode_changes(dirty, crop=True)
+        dirty, video = self._video_step(dirty, capture_ns)
+        tiles = video + self._encode_changes(dirty, crop=True)
         frames = self._pack(tiles, moves, False, frame_id, capture_ns, cursor_xy)
         # The agent now has the screen: in these rows (a move stays within them),
         # everything else was the same already.
@@ -269,6 +292,117 @@ class FrameEncoder:
         self._cursor = cursor_xy
         return self._pack([], [], False, frame_id, capture_ns, cursor_xy)
 
+    # ------------------------------------------------------------ video
+
+    @property
+    def video_active(self) -> bool:
+        """Is a region of the screen going as H.264 (so its pixels are not exact yet)?"""
+        return self._video is not None
+
+    def refine_due_ns(self) -> int | None:
+        """When the region in motion, still since, is due to go again without loss (wall
+        clock ns, as ``capture_ns``); None when no region is in motion."""
+        if self._video is None:
+            return None
+        return self._video.changed_ns + REFINE_AFTER_NS
+
+    def refine(
+        self, capture_ns: int, frame_id: int, *, cursor: tuple[int, int] | None = None
+    ) -> list[Frame]:
+        """End the region in motion: its tiles as they are now, text and UI lossless and
+        photo-like parts at :data:`REFINE_JPEG_QUALITY`. [] when there is none."""
+        video = self._video
+        if video is None or self._keyframe_due or not self._ref_valid:
+            return []
+        if not self._cur_is_screen:
+            np.copyto(self._cur, self._ref)
+            self._cur_is_screen = True
+        dirty = video.tiles(self._grid)
+        self._end_video()
+        self._refining = True
+        try:
+            tiles = self._encode_changes(dirty, crop=False)
+        finally:
+            self._refining = False
+        cursor_xy = cursor if cursor is not None else (-1, -1)
+        self._cursor = cursor_xy
+        return self._pack(tiles, [], False, frame_id, capture_ns, cursor_xy)
+
+    def restart_video(self) -> None:
+        """A viewer joins or catches up: the region in motion starts a new stream (its
+        first picture is an IDR), so that viewer can decode it too."""
+        if self._video is not None and self._video.encoder is not None:
+            self._video.encoder.close()
+            self._video.encoder = None
+
+    def _end_video(self) -> None:
+        if self._video is not None and self._video.encoder is not None:
+            self._video.encoder.close()
+        self._video = None
+        self._motion.reset(self._grid)
+
+    def _outside_video(self, dirty: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """The changed tiles a scroll could explain: those outside the region in motion."""
+        if self._video is None:
+            return dirty
+        return dirty & ~self._video.tiles(self._grid)
+
+    def _touches_video(self, move: Move) -> bool:
+        """Would this move copy pixels into or out of the region in motion? (The agent
+        has lossy pixels there, so it must not spread them, nor cover them.)"""
+        v = self._video
+        if v is None:
+            return False
+        x0, x1 = v.cols[0] * TILE, v.cols[1] * TILE
+        y0, y1 = v.rows[0] * TILE, v.rows[1] * TILE
+        return any(
+            x < x1 and x0 < x + move.w and y < y1 and y0 < y + move.h
+            for x, y in ((move.src_x, move.src_y), (move.x, move.y))
+        )
+
+    def _video_step(
+        self, dirty: npt.NDArray[np.bool_], capture_ns: int
+    ) -> tuple[npt.NDArray[np.bool_], list[Tile]]:
+        """Note what changed; while a region moves, its tiles go as one H.264 picture."""
+        if not self._video_on:
+            return dirty, []
+        self._motion.note(dirty)
+        region = self._motion.region() if capture_ns >= self._video_off_until_ns else None
+        v = self._video
+        if region is not None and (v is None or not v.dead):
+            c0, r0, c1, r1 = region
+            if v is not None:  # a stream only grows: a smaller region would mean refining
+                c0, r0 = min(c0, v.cols[0]), min(r0, v.rows[0])
+                c1, r1 = max(c1, v.cols[1]), max(r1, v.rows[1])
+            fits = max(c1 - c0, r1 - r0) * TILE <= MAX_TILE_SIDE
+            if fits and (v is None or (c0, c1, r0, r1) != (*v.cols, *v.rows)):
+                if v is not None and v.encoder is not None:
+                    v.encoder.close()
+                v = self._video = VideoRegion((c0, c1), (r0, r1), None, capture_ns)
+        if v is None or v.dead:
+            return dirty, []
+        inside = v.tiles(self._grid)
+        if v.encoder is not None and not (dirty & inside).any():
+            return dirty, []  # the agent's picture of the region stands
+        x0, y0 = v.cols[0] * TILE, v.rows[0] * TILE
+        x1, y1 = v.cols[1] * TILE, v.rows[1] * TILE
+        if v.encoder is None:
+            v.encoder = VideoEncoder(x1 - x0, y1 - y0, CRF_FOR_QUALITY[self._quality])
+            self.video_streams += 1
+        data = v.encoder.encode(self._cur[y0:y1, x0:x1])
+        if len(data) > MAX_APP_BYTES - _FRAME_OVERHEAD - 64 * _MOVE_OVERHEAD - _TILE_OVERHEAD:
+            # Too big for a message (a huge, noisy screen): tiles it is, for a while. The
+            # region is refined at once (what the agent has there is lossy).
+            v.encoder.close()
+            v.encoder, v.dead, v.changed_ns = None, True, capture_ns - REFINE_AFTER_NS
+            self._video_off_until_ns = capture_ns + VIDEO_BACKOFF_NS
+            return dirty, []
+        v.changed_ns = capture_ns
+        self.video_pictures += 1
+        w, h = self._size
+        tile = Tile(x0, y0, min(x1, w) - x0, min(y1, h) - y0, Codec.H264, data)
+        return dirty & ~inside, [tile]
+
     # ------------------------------------------------------------ buffers
 
     @property
@@ -282,6 +416,7 @@ class FrameEncoder:
         self._ref = np.zeros((hp, wp, 4), np.uint8)
         self._ref_valid = False
         self._ne = np.zeros((hp, wp // 2), bool)
+        self._end_video()
 
     def _load(self, pixels: Pixels) -> None:
         w, h = self._size
@@ -465,7 +600,9 @@ class FrameEncoder:
 
     def _encode_rect(self, r: Rect, kind: int) -> list[Tile]:
         pixels = self._cur[r.y : r.y + r.h, r.x : r.x + r.w]
-        if kind == _PHOTO:
+        if kind == _PHOTO and self._refining:
+            codec, data = Codec.JPEG, encode_jpeg(pixels, REFINE_JPEG_QUALITY, subsampling=0)
+        elif kind == _PHOTO:
             codec, data = Codec.JPEG, encode_jpeg(pixels, JPEG_QUALITIES[self._quality])
         else:
             data = encode_webp(

@@ -7,7 +7,8 @@ import enum
 #: 2: agents sign in with a public key and prove who they are inside the channel (Identity).
 #: 3: relay nodes may redirect. 4: rooms (helpers, hand-over, supervisors; docs/protocol.md).
 #: 5: the help desk (customers ask from the app, queues, callbacks; no code).
-PROTOCOL_VERSION = 5
+#: 6: H.264 tiles for the part of the screen in motion (Codec.H264).
+PROTOCOL_VERSION = 6
 #: Largest message on the relay websocket (the relay closes with 1009 beyond it).
 MAX_MESSAGE_BYTES = 1 << 20
 #: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
@@ -206,6 +207,7 @@ class Codec(enum.IntEnum):
     JPEG = 4  # lossy, for photo-like content
     WEBP = 5  # lossless WebP for text and UI (smallest measured), lossy where noted
     PALETTE = 6  # data: zlib of (palette size, BGR palette, packed indices): lossless
+    H264 = 7  # data: one H.264 access unit of the region in motion (common/video.py)
 
 
 class ShapeTool(enum.IntEnum):
