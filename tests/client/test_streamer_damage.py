@@ -12,7 +12,7 @@ import pytest
 
 from assist_client import streamer as streamer_module
 from assist_client.streamer import Streamer, _grab_rects
-from common.messages import Frame
+from common.messages import Codec, Frame
 from common.tiles import FrameDecoder
 
 Rect = tuple[int, int, int, int]
@@ -161,6 +161,61 @@ def test_a_server_that_draws_without_saying_so_is_polled_instead(
         settle()
         settle()
         assert streamer.stats.damage_missed == 2
+        assert np.array_equal(decoder.pixels[:, :, :3], screen.pixels[:, :, :3])
+    finally:
+        streamer.stop()
+        streamer.join(5)
+
+
+@pytest.mark.skipif(not streamer_module.video_available(), reason="PyAV without libx264")
+def test_motion_goes_as_video_and_is_sent_again_without_loss_when_it_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A region redrawn frame after frame goes as H.264; once it stays still, the thread
+    wakes by itself (nothing is drawn) and sends it again, and the agent's picture is the
+    screen's."""
+    monkeypatch.delenv("ASSIST_NO_VIDEO", raising=False)
+    screen = Screen()
+    screen.pixels = np.full((448, 640, 4), 255, np.uint8)
+    frames: list[Frame] = []
+    lock = threading.Lock()
+    decoder = FrameDecoder()
+
+    def send(frame: Frame) -> None:
+        with lock:
+            frames.append(frame)
+
+    def drain(streamer: Streamer) -> list[Frame]:
+        with lock:
+            got, frames[:] = list(frames), []
+        for f in got:
+            if decoder.apply(f):
+                streamer.on_ack(f.frame_id)
+        return got
+
+    streamer = Streamer(send, (Screen.LEFT, 0, 640, 448), source_factory=lambda: screen)
+    streamer.start()
+    try:
+        time.sleep(0.3)
+        drain(streamer)
+        rng = np.random.default_rng(5)
+        for _ in range(30):  # a 320x256 "video" at about 30 frames a second
+            block = rng.integers(0, 255, (8, 10, 3), dtype=np.uint8).repeat(32, 0).repeat(32, 1)
+            with screen._lock:
+                screen.pixels[64:320, 128:448, :3] = block
+                screen._drawn.append((Screen.LEFT + 128, 64, 320, 256))
+            time.sleep(0.033)
+            drain(streamer)
+        assert streamer.stats.video_pictures >= 10 and streamer.stats.video_streams >= 1
+        assert streamer.stats.refinements == 0
+        deadline = time.monotonic() + 2.0
+        while streamer.stats.refinements == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            drain(streamer)
+        time.sleep(0.2)
+        last = drain(streamer)
+        assert streamer.stats.refinements == 1
+        assert all(t.codec != Codec.H264 for f in last for t in f.tiles)
         assert np.array_equal(decoder.pixels[:, :, :3], screen.pixels[:, :, :3])
     finally:
         streamer.stop()
