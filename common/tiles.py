@@ -106,6 +106,8 @@ MAX_TILE_SIDE = 4096
 REFINE_AFTER_NS = 300_000_000
 #: JPEG quality (4:4:4) for photo-like tiles of such a refinement: 45 dB on a noisy photo.
 REFINE_JPEG_QUALITY = 97
+#: Tiles added on each side where a region in motion starts or grows.
+GROW_TILES = 1
 #: After a picture too big for a message, the encoder keeps to tiles this long.
 VIDEO_BACKOFF_NS = 10_000_000_000
 
@@ -263,13 +265,15 @@ class FrameEncoder:
                 dirty, moves = self._try_move(move, dirty, rows)
         if not moves and not dirty.any() and cursor_xy == self._cursor:
             return []
+        changed = dirty
         dirty, video = self._video_step(dirty, capture_ns)
         tiles = video + self._encode_changes(dirty, crop=True)
         frames = self._pack(tiles, moves, False, frame_id, capture_ns, cursor_xy)
-        # The agent now has the screen: in these rows (a move stays within them),
-        # everything else was the same already.
-        band = slice(rows.start * TILE, rows.stop * TILE)
-        self._ref[band] = self._cur[band]
+        # The agent now has the screen: the buffers differ only in the tiles that
+        # changed (a move was applied to the reference already).
+        for r, c0, c1 in _tile_runs(changed):
+            band, cols = slice(r * TILE, (r + 1) * TILE), slice(c0 * TILE, c1 * TILE)
+            self._ref[band, cols] = self._cur[band, cols]
         self._cursor = cursor_xy
         return frames
 
@@ -369,11 +373,35 @@ class FrameEncoder:
         self._motion.note(dirty)
         region = self._motion.region() if capture_ns >= self._video_off_until_ns else None
         v = self._video
+        if v is not None and not v.dead:
+            # What moved just past its edge (the leading edge of a dragged window)
+            # joins it now rather than going as tiles until it turns hot.
+            c0, r0, c1, r1 = v.cols[0], v.rows[0], v.cols[1], v.rows[1]
+            near = dirty[max(r0 - 1, 0) : r1 + 1, max(c0 - 1, 0) : c1 + 1]
+            if near.sum() > dirty[r0:r1, c0:c1].sum():
+                rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
+                edge = (
+                    max(c0 - 1, 0) + int(cols[0]), max(r0 - 1, 0) + int(rows[0]),
+                    max(c0 - 1, 0) + int(cols[-1]) + 1, max(r0 - 1, 0) + int(rows[-1]) + 1,
+                )  # fmt: skip
+                region = edge if region is None else _union(region, edge)
         if region is not None and (v is None or not v.dead):
             c0, r0, c1, r1 = region
             if v is not None:  # a stream only grows: a smaller region would mean refining
-                c0, r0 = min(c0, v.cols[0]), min(r0, v.rows[0])
-                c1, r1 = max(c1, v.cols[1]), max(r1, v.rows[1])
+                c0, r0, c1, r1 = _union(
+                    (c0, r0, c1, r1), (v.cols[0], v.rows[0], *v.cols[1:], v.rows[1])
+                )
+            if v is None or (c0, c1, r0, r1) != (*v.cols, *v.rows):
+                # A margin where it grows, so that a region in motion restarts its
+                # stream (an IDR) a few times, not on every frame.
+                old = (
+                    (c0, r0, c1, r1) if v is None else (v.cols[0], v.rows[0], v.cols[1], v.rows[1])
+                )
+                rows_n, cols_n = self._grid
+                c0 = max(c0 - GROW_TILES, 0) if v is None or c0 < old[0] else c0
+                r0 = max(r0 - GROW_TILES, 0) if v is None or r0 < old[1] else r0
+                c1 = min(c1 + GROW_TILES, cols_n) if v is None or c1 > old[2] else c1
+                r1 = min(r1 + GROW_TILES, rows_n) if v is None or r1 > old[3] else r1
             fits = max(c1 - c0, r1 - r0) * TILE <= MAX_TILE_SIDE
             if fits and (v is None or (c0, c1, r0, r1) != (*v.cols, *v.rows)):
                 if v is not None and v.encoder is not None:
@@ -386,10 +414,16 @@ class FrameEncoder:
             return dirty, []  # the agent's picture of the region stands
         x0, y0 = v.cols[0] * TILE, v.rows[0] * TILE
         x1, y1 = v.cols[1] * TILE, v.rows[1] * TILE
+        changed: list[Rect] | None = None  # all of it, for a new stream
         if v.encoder is None:
             v.encoder = VideoEncoder(x1 - x0, y1 - y0, CRF_FOR_QUALITY[self._quality])
             self.video_streams += 1
-        data = v.encoder.encode(self._cur[y0:y1, x0:x1])
+        else:
+            changed = [
+                Rect((c0 - v.cols[0]) * TILE, (r - v.rows[0]) * TILE, (c1 - c0) * TILE, TILE)
+                for r, c0, c1 in _tile_runs(dirty & inside)
+            ]
+        data = v.encoder.encode(self._cur[y0:y1, x0:x1], changed)
         if len(data) > MAX_APP_BYTES - _FRAME_OVERHEAD - 64 * _MOVE_OVERHEAD - _TILE_OVERHEAD:
             # Too big for a message (a huge, noisy screen): tiles it is, for a while. The
             # region is refined at once (what the agent has there is lossy).
@@ -654,6 +688,20 @@ class FrameEncoder:
             )
             for i, group in enumerate(groups)
         ]
+
+
+def _tile_runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int, int]]:
+    """(row, first col, end col) of each run of True tiles, row by row."""
+    runs: list[tuple[int, int, int]] = []
+    for r in np.flatnonzero(mask.any(axis=1)):
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], mask[r].view(np.int8), [0]))))
+        runs.extend((int(r), int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True))
+    return runs
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The bounding box of two (col0, row0, col1, row1) boxes."""
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
 def _flat_pixels(pixels: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:

@@ -155,11 +155,16 @@ class VideoEncoder:
         self._pts = 0
         self.pictures = 0
 
-    def encode(self, pixels: Pixels) -> bytes:
-        """One picture of BGRA ``pixels`` (the stream's size) as an Annex B access unit."""
+    def encode(self, pixels: Pixels, changed: list[Rect] | None = None) -> bytes:
+        """One picture of BGRA ``pixels`` (the stream's size) as an Annex B access unit;
+        ``changed``: where it differs from the last picture (None: anywhere)."""
         if pixels.shape[:2] != (self.size[1], self.size[0]):
             raise ValueError(f"picture {pixels.shape[1::-1]} is not the stream's {self.size}")
-        np.copyto(self._view, pixels)
+        if changed is None or not self.pictures:
+            np.copyto(self._view, pixels)
+        else:
+            for x, y, w, h in changed:
+                self._view[y : y + h, x : x + w] = pixels[y : y + h, x : x + w]
         frame = self._reformatter.reformat(self._bgra, format="yuv420p", interpolation="POINT")
         frame.pts = self._pts
         self._pts += 1
