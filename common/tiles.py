@@ -25,7 +25,14 @@ How the encoder builds one update (the numbers are medians from
    columns that follow it on nearly every row (so a title bar, status line,
    scroll bar or fixed sidebar is left out). The move is applied to the
    reference, changes are detected again, and it is kept only if fewer tiles
-   remain. The receiver applies moves before tiles, exactly like the reference.
+   remain; then the same is tried on what is left, up to :data:`MAX_MOVES`
+   scrolls a frame (two panes scrolled apart). The receiver applies moves before
+   tiles, in order, exactly like the reference.
+3b. Motion (``video=True``, :mod:`common.video`): the tiles that changed frame
+   after frame form a region sent as one H.264 picture; the rest goes on below.
+   Moves that would copy into or out of that region are not used (the agent's
+   pixels there are lossy). :meth:`FrameEncoder.refine` sends the region again
+   without loss once it is still.
 4. Each changed tile is classified: *solid* (one colour), *photo-like* (fewer
    than :data:`PHOTO_FLAT` of its pixels equal their left or upper neighbour:
    photos are noisy, text and UI have flat runs) or *lossless*.
@@ -100,6 +107,8 @@ MAX_RECT_PIXELS = 1 << 19
 DEFAULT_MESSAGE_BYTES = 256 * 1024
 MIN_MESSAGE_BYTES = 16 * 1024
 SCROLL_MIN_TILES = 4
+#: Scrolls found in one frame at most (the Frame message carries up to 64 moves).
+MAX_MOVES = 4
 #: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
 MAX_TILE_SIDE = 4096
 #: A region in motion that stayed still this long is sent again without loss.
@@ -206,10 +215,7 @@ class FrameEncoder:
             self._end_video()
         else:
             dirty = self._changed_tiles()
-            if int(self._outside_video(dirty).sum()) >= SCROLL_MIN_TILES:
-                move = self._find_scroll(self._outside_video(dirty))
-                if move is not None and not self._touches_video(move):
-                    dirty, moves = self._try_move(move, dirty)
+            dirty, moves = self._find_moves(dirty)
             if not moves and not dirty.any() and cursor_xy == self._cursor:
                 return []
             dirty, video = self._video_step(dirty, capture_ns)
@@ -258,11 +264,7 @@ class FrameEncoder:
         rows = slice(r0 // TILE, -(-r1 // TILE))
         dirty = np.zeros(self._grid, bool)
         dirty[rows] = self._changed_tiles(rows)
-        moves: list[Move] = []
-        if int(self._outside_video(dirty).sum()) >= SCROLL_MIN_TILES:
-            move = self._find_scroll(self._outside_video(dirty))
-            if move is not None and not self._touches_video(move):
-                dirty, moves = self._try_move(move, dirty, rows)
+        dirty, moves = self._find_moves(dirty, rows)
         if not moves and not dirty.any() and cursor_xy == self._cursor:
             return []
         changed = dirty
@@ -498,6 +500,35 @@ class FrameEncoder:
 
     # ------------------------------------------------------------ scrolling
 
+    def _find_moves(
+        self, dirty: npt.NDArray[np.bool_], tile_rows: slice | None = None
+    ) -> tuple[npt.NDArray[np.bool_], list[Move]]:
+        """Scrolls that explain changed tiles: up to :data:`MAX_MOVES` (two panes
+        scrolled apart, a list beside a document), each kept only if it leaves fewer
+        changed tiles; applied to the reference in order, as the agent applies them."""
+        moves: list[Move] = []
+        while len(moves) < MAX_MOVES:
+            candidates = self._outside_video(dirty)
+            if int(candidates.sum()) < SCROLL_MIN_TILES:
+                break
+            # All of it first; failing that, each group of changed columns apart
+            # (panes side by side: on a row, half the pixels follow each offset).
+            groups = _column_groups(candidates)
+            kept: list[Move] = []
+            for part in [candidates] + (groups if len(groups) > 1 else []):
+                if int(part.sum()) < SCROLL_MIN_TILES:
+                    continue
+                move = self._find_scroll(part)
+                if move is None or self._touches_video(move):
+                    continue
+                dirty, kept = self._try_move(move, dirty, tile_rows)
+                if kept:
+                    break
+            if not kept:
+                break
+            moves += kept
+        return dirty, moves
+
     def _find_scroll(self, dirty: npt.NDArray[np.bool_]) -> Move | None:
         """A vertical move of the reference that explains many changed pixels, if any."""
         return find_scroll(self._cur, self._ref, self._ne, self._size, dirty, TILE)
@@ -688,6 +719,18 @@ class FrameEncoder:
             )
             for i, group in enumerate(groups)
         ]
+
+
+def _column_groups(mask: npt.NDArray[np.bool_]) -> list[npt.NDArray[np.bool_]]:
+    """``mask`` split at tile columns with nothing in them, largest part first."""
+    used = mask.any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], used.view(np.int8), [0]))))
+    parts = []
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        part = np.zeros_like(mask)
+        part[:, a:b] = mask[:, a:b]
+        parts.append(part)
+    return sorted(parts, key=lambda p: -int(p.sum()))
 
 
 def _tile_runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int, int]]:

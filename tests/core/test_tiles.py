@@ -283,6 +283,29 @@ def test_scroll_sends_a_move_and_the_new_strip(step: int, saving: int) -> None:
     assert np.array_equal(decoder.pixels, scrolled)
 
 
+def test_two_panes_scrolled_apart_in_one_frame_are_two_moves() -> None:
+    """A mail list and the open message side by side, both scrolled between captures:
+    each is a move, and only the two new strips go as tiles."""
+    left, right = text_page(600, 2000, seed=5), text_page(600, 2000, seed=6)
+
+    def screen(a: int, b: int) -> np.ndarray:
+        both = np.concatenate([window(left, a, 600, 700), window(right, b, 600, 700)], axis=1)
+        return np.ascontiguousarray(both)
+
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    replay(encoder.encode(screen(300, 500), 0, 1), decoder)
+    scrolled = screen(300 + 20, 500 - 45)
+    frames = encoder.encode(scrolled, 0, 2)
+    moves = frames[0].moves
+    assert sorted(m.src_y - m.y for m in moves) == [-45, 20]
+    assert {m.x < 700 for m in moves} == {True, False}  # one in each window
+    one_move = wire_bytes(frames)
+    resend = wire_bytes(FrameEncoder().encode(scrolled, 0, 1))
+    assert one_move < resend / 5
+    replay(frames, decoder)
+    assert np.array_equal(decoder.pixels, scrolled)
+
+
 def test_smooth_scrolling_at_30_fps_stays_under_250_kb_per_second() -> None:
     content = text_page(1800, 4000, seed=4)
     encoder, decoder = FrameEncoder(), FrameDecoder()
