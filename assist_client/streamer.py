@@ -38,6 +38,10 @@ Everything here runs on its own thread (never the GUI thread). One
   and the rest as tiles; :data:`common.tiles.REFINE_AFTER_NS` after the region
   last changed, the thread wakes and sends it again without loss. Off with
   ``ASSIST_NO_VIDEO=1`` or where PyAV has no libx264.
+* **Encoding in parallel.** The capture thread hands a big frame's rectangles,
+  and the picture of a region in motion, to :data:`ENCODE_WORKERS` threads at
+  once (the codecs release the GIL) and waits for them: a frame is still
+  finished before the next capture, so the flow-control window is unchanged.
 * **Pause and stop** take the lock the thread holds while it hands a frame to
   the network, so once :meth:`Streamer.pause` or :meth:`Streamer.stop` returns,
   not one more frame is sent. An encoded frame that loses that race is dropped
@@ -52,6 +56,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -70,6 +75,8 @@ Rect = tuple[int, int, int, int]
 
 #: Frames that may be in flight without an ack.
 DEFAULT_WINDOW = 3
+#: Encoding workers beside the capture thread (one per core, at most 4).
+ENCODE_WORKERS = max(1, min(4, os.cpu_count() or 1))
 #: Frame rate cap (lowered by adaptation). It also sets the polling pace while the screen
 #: is active, so it bounds how long a change waits to be seen: 1/60 s.
 MAX_FPS = 60.0
@@ -209,6 +216,7 @@ class Streamer:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._pipe_open = True
+        self._pool: ThreadPoolExecutor | None = None  # made on the capture thread
         self._thread = threading.Thread(target=self._main, name="assist-capture", daemon=True)
 
     # ------------------------------------------------------------ control (any thread)
@@ -335,6 +343,9 @@ class Streamer:
             if self._on_error is not None:
                 self._on_error(str(exc))
             return
+        # Encoding workers: the rectangles of a big frame, and the picture of a region
+        # in motion beside the tiles, at once (Pillow and PyAV release the GIL).
+        self._pool = ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assist-encode")
         try:
             self._loop(source)
         except Exception as exc:  # noqa: BLE001
@@ -343,6 +354,7 @@ class Streamer:
             if self._on_error is not None and not self._stopped:
                 self._on_error(str(exc))
         finally:
+            self._pool.shutdown(wait=True)
             source.close()
             with self._cond:
                 self._pipe_open = False
@@ -352,7 +364,7 @@ class Streamer:
     def _loop(self, source: CaptureSource) -> None:
         watcher: DamageWatcher | None = getattr(source, "damage", None)
         adaptation, window = self._adaptation, self._window
-        encoder = FrameEncoder(quality=adaptation.quality, video=video_wanted())
+        encoder = FrameEncoder(quality=adaptation.quality, video=video_wanted(), pool=self._pool)
         frame_id = 1
         previous: bytes | bytearray | None = None
         last_cursor: tuple[int, int] | None = None
@@ -545,7 +557,7 @@ class Streamer:
         # Their decoder has no place in the stream of a region in motion: the next
         # shared picture of it starts a new stream, which everyone can decode.
         shared.restart_video()
-        encoder = FrameEncoder(quality=quality)
+        encoder = FrameEncoder(quality=quality, pool=self._pool)
         if masks:
             encoder.set_masks(masks)
         frames = encoder.encode(pixels, capture_ns, frame_id, force_keyframe=True)

@@ -62,7 +62,8 @@ the reference no longer matches the agent's screen: call
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 
 import numpy as np
 import numpy.typing as npt
@@ -107,6 +108,8 @@ MAX_RECT_PIXELS = 1 << 19
 DEFAULT_MESSAGE_BYTES = 256 * 1024
 MIN_MESSAGE_BYTES = 16 * 1024
 SCROLL_MIN_TILES = 4
+#: Below this many changed pixels a frame's rectangles are encoded on one thread.
+PARALLEL_MIN_PIXELS = 64 * 64 * 8
 #: Scrolls found in one frame at most (the Frame message carries up to 64 moves).
 MAX_MOVES = 4
 #: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
@@ -137,6 +140,7 @@ class FrameEncoder:
         max_message_bytes: int = DEFAULT_MESSAGE_BYTES,
         quality: int = DEFAULT_QUALITY,
         video: bool = False,
+        pool: Executor | None = None,
     ) -> None:
         if not MIN_MESSAGE_BYTES <= max_message_bytes <= MAX_APP_BYTES:
             raise ValueError(f"max_message_bytes must be {MIN_MESSAGE_BYTES}..{MAX_APP_BYTES}")
@@ -154,6 +158,9 @@ class FrameEncoder:
         self._ne: npt.NDArray[np.bool_] = np.zeros((0, 0), bool)
         self._keyframe_due = True
         self._cursor = (-1, -1)
+        #: Workers for the codecs (they release the GIL): rectangles of one frame, and
+        #: the picture of the region in motion beside them. None: all on this thread.
+        self._pool = pool
         #: H.264 for a region in motion (see common/video.py); off: tiles everywhere.
         self._video_on = video
         self._motion = MotionTracker()
@@ -209,7 +216,7 @@ class FrameEncoder:
         self._load(pixels)
         cursor_xy = cursor if cursor is not None else (-1, -1)
         moves: list[Move] = []
-        video: list[Tile] = []
+        video = None
         if keyframe:
             dirty = np.ones(self._grid, bool)
             self._end_video()
@@ -219,7 +226,7 @@ class FrameEncoder:
             if not moves and not dirty.any() and cursor_xy == self._cursor:
                 return []
             dirty, video = self._video_step(dirty, capture_ns)
-        tiles = video + self._encode_changes(dirty, crop=not keyframe)
+        tiles = self._encode_all(dirty, video, crop=not keyframe)
         frames = self._pack(tiles, moves, keyframe, frame_id, capture_ns, cursor_xy)
         self._cur, self._ref = self._ref, self._cur
         self._ref_valid = True
@@ -269,7 +276,7 @@ class FrameEncoder:
             return []
         changed = dirty
         dirty, video = self._video_step(dirty, capture_ns)
-        tiles = video + self._encode_changes(dirty, crop=True)
+        tiles = self._encode_all(dirty, video, crop=True)
         frames = self._pack(tiles, moves, False, frame_id, capture_ns, cursor_xy)
         # The agent now has the screen: the buffers differ only in the tiles that
         # changed (a move was applied to the reference already).
@@ -368,10 +375,11 @@ class FrameEncoder:
 
     def _video_step(
         self, dirty: npt.NDArray[np.bool_], capture_ns: int
-    ) -> tuple[npt.NDArray[np.bool_], list[Tile]]:
-        """Note what changed; while a region moves, its tiles go as one H.264 picture."""
+    ) -> tuple[npt.NDArray[np.bool_], Callable[[], list[Tile]] | None]:
+        """Note what changed; while a region moves, its tiles go as one H.264 picture:
+        returns the tiles left for the tile codecs and the job that encodes the picture."""
         if not self._video_on:
-            return dirty, []
+            return dirty, None
         self._motion.note(dirty)
         region = self._motion.region() if capture_ns >= self._video_off_until_ns else None
         v = self._video
@@ -410,10 +418,10 @@ class FrameEncoder:
                     v.encoder.close()
                 v = self._video = VideoRegion((c0, c1), (r0, r1), None, capture_ns)
         if v is None or v.dead:
-            return dirty, []
+            return dirty, None
         inside = v.tiles(self._grid)
         if v.encoder is not None and not (dirty & inside).any():
-            return dirty, []  # the agent's picture of the region stands
+            return dirty, None  # the agent's picture of the region stands
         x0, y0 = v.cols[0] * TILE, v.rows[0] * TILE
         x1, y1 = v.cols[1] * TILE, v.rows[1] * TILE
         changed: list[Rect] | None = None  # all of it, for a new stream
@@ -425,19 +433,24 @@ class FrameEncoder:
                 Rect((c0 - v.cols[0]) * TILE, (r - v.rows[0]) * TILE, (c1 - c0) * TILE, TILE)
                 for r, c0, c1 in _tile_runs(dirty & inside)
             ]
-        data = v.encoder.encode(self._cur[y0:y1, x0:x1], changed)
-        if len(data) > MAX_APP_BYTES - _FRAME_OVERHEAD - 64 * _MOVE_OVERHEAD - _TILE_OVERHEAD:
-            # Too big for a message (a huge, noisy screen): tiles it is, for a while. The
-            # region is refined at once (what the agent has there is lossy).
-            v.encoder.close()
-            v.encoder, v.dead, v.changed_ns = None, True, capture_ns - REFINE_AFTER_NS
-            self._video_off_until_ns = capture_ns + VIDEO_BACKOFF_NS
-            return dirty, []
-        v.changed_ns = capture_ns
-        self.video_pictures += 1
+        encoder, picture = v.encoder, self._cur[y0:y1, x0:x1]
         w, h = self._size
-        tile = Tile(x0, y0, min(x1, w) - x0, min(y1, h) - y0, Codec.H264, data)
-        return dirty & ~inside, [tile]
+
+        def job() -> list[Tile]:  # may run on a worker while the tiles are encoded
+            assert v is not None
+            data = encoder.encode(picture, changed)
+            if len(data) > MAX_APP_BYTES - _FRAME_OVERHEAD - 64 * _MOVE_OVERHEAD - _TILE_OVERHEAD:
+                # Too big for a message (a huge, noisy screen): tiles it is, for a while.
+                # The region is refined at once (what the agent has there is lossy).
+                encoder.close()
+                v.encoder, v.dead, v.changed_ns = None, True, capture_ns - REFINE_AFTER_NS
+                self._video_off_until_ns = capture_ns + VIDEO_BACKOFF_NS
+                return []
+            self.video_pictures += 1
+            return [Tile(x0, y0, min(x1, w) - x0, min(y1, h) - y0, Codec.H264, data)]
+
+        v.changed_ns = capture_ns
+        return dirty & ~inside, job
 
     # ------------------------------------------------------------ buffers
 
@@ -622,9 +635,27 @@ class FrameEncoder:
             done.append((c0, top, c1, dirty.shape[0], kind, colour))
         return done
 
+    def _encode_all(
+        self,
+        dirty: npt.NDArray[np.bool_],
+        video: Callable[[], list[Tile]] | None,
+        *,
+        crop: bool,
+    ) -> list[Tile]:
+        """The picture of the region in motion first, then the tiles; with a pool, the
+        picture is encoded on a worker while the tiles are (the codecs release the GIL)."""
+        if video is None:
+            return self._encode_changes(dirty, crop=crop)
+        if self._pool is None:
+            return video() + self._encode_changes(dirty, crop=crop)
+        picture = self._pool.submit(video)
+        tiles = self._encode_changes(dirty, crop=crop)
+        return picture.result() + tiles
+
     def _encode_changes(self, dirty: npt.NDArray[np.bool_], *, crop: bool) -> list[Tile]:
         w, h = self._size
         tiles: list[Tile] = []
+        jobs: list[tuple[int, Rect, int]] = []  # (place in tiles, rect, kind)
         for c0, r0, c1, r1, kind, colour in self._merge(dirty):
             x, y = c0 * TILE, r0 * TILE
             rect = Rect(x, y, min(c1 * TILE, w) - x, min(r1 * TILE, h) - y)
@@ -641,8 +672,19 @@ class FrameEncoder:
                 if kind == _LOSSLESS and cropped != rect and self._looks_like_photo(cropped):
                     kind = _PHOTO
                 rect = cropped
-            tiles.extend(self._encode_rect(rect, kind))
-        return tiles
+            jobs.append((len(tiles), rect, kind))
+        pixels = sum(r.w * r.h for _, r, _ in jobs)
+        if self._pool is not None and len(jobs) > 1 and pixels >= PARALLEL_MIN_PIXELS:
+            encoded = list(self._pool.map(lambda j: self._encode_rect(j[1], j[2]), jobs))
+        else:
+            encoded = [self._encode_rect(r, kind) for _, r, kind in jobs]
+        # Back in screen order, solid runs where they were.
+        out: list[Tile] = []
+        done = 0
+        for (place, _, _), parts in zip(jobs, encoded, strict=True):
+            out += tiles[done:place] + parts
+            done = place
+        return out + tiles[done:]
 
     def _looks_like_photo(self, r: Rect) -> bool:
         if min(r.w, r.h) < RECHECK_MIN_SIDE:

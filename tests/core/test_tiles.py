@@ -646,3 +646,20 @@ def test_patches_need_a_picture_first_and_stay_on_the_screen() -> None:
     with pytest.raises(ValueError, match="outside"):
         encoder.encode_patches([(205, 0, screen[:10, :10])], 0, 2)
     assert encoder.encode_patches([(0, 0, screen[:10, :10])], 0, 2) == []  # drawn, same
+
+
+def test_a_pool_of_workers_gives_the_same_messages_as_one_thread() -> None:
+    """The rectangles of a frame encoded on workers come back in screen order: the
+    messages are byte for byte those of one thread, keyframe and changes alike."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = text_page(1280, 720, seed=8)
+    first[300:600, 200:900] = photo(700, 300, seed=2)[:, :, :4]
+    second = first.copy()
+    second[40:90, 100:1200] = text_page(1100, 50, seed=9)
+    second[300:600, 200:900] = photo(700, 300, seed=4)[:, :, :4]
+    with ThreadPoolExecutor(3) as pool:
+        serial, parallel = FrameEncoder(), FrameEncoder(pool=pool)
+        for i, screen in enumerate((first, second), 1):
+            a, b = serial.encode(screen, 0, i), parallel.encode(screen, 0, i)
+            assert [f.serialize() for f in a] == [f.serialize() for f in b]
