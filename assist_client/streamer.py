@@ -75,8 +75,9 @@ Rect = tuple[int, int, int, int]
 
 #: Frames that may be in flight without an ack.
 DEFAULT_WINDOW = 3
-#: Encoding workers beside the capture thread (one per core, at most 4).
-ENCODE_WORKERS = max(1, min(4, os.cpu_count() or 1))
+#: Encoding workers beside the capture thread: one per core, at most 4;
+#: ``ASSIST_ENCODE_WORKERS=0`` encodes on the capture thread alone.
+ENCODE_WORKERS = int(os.environ.get("ASSIST_ENCODE_WORKERS", max(1, min(4, os.cpu_count() or 1))))
 #: Frame rate cap (lowered by adaptation). It also sets the polling pace while the screen
 #: is active, so it bounds how long a change waits to be seen: 1/60 s.
 MAX_FPS = 60.0
@@ -345,7 +346,8 @@ class Streamer:
             return
         # Encoding workers: the rectangles of a big frame, and the picture of a region
         # in motion beside the tiles, at once (Pillow and PyAV release the GIL).
-        self._pool = ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assist-encode")
+        if ENCODE_WORKERS > 0:
+            self._pool = ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assist-encode")
         try:
             self._loop(source)
         except Exception as exc:  # noqa: BLE001
@@ -354,7 +356,8 @@ class Streamer:
             if self._on_error is not None and not self._stopped:
                 self._on_error(str(exc))
         finally:
-            self._pool.shutdown(wait=True)
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
             source.close()
             with self._cond:
                 self._pipe_open = False
@@ -428,6 +431,7 @@ class Streamer:
 
             started = time.monotonic()
             frames: list[Frame] | None = None
+            pointer_before = last_cursor
             pixels: Pixels | None = None
             checking = False  # a whole grab to check what the server reported
             whole = last_sent is None or keyframe or masks_changed  # a whole grab is due
@@ -509,7 +513,11 @@ class Streamer:
                         watcher = None
             self.stats.video_pictures = encoder.video_pictures
             self.stats.video_streams = encoder.video_streams
-            pace.captured(started, sent=bool(frames), keyframe=keyframe, fps_cap=fps_cap)
+            # Watched by DAMAGE: drawing wakes the thread itself; polling is for the pointer.
+            active = None if watcher is None else last_cursor != pointer_before
+            pace.captured(
+                started, sent=bool(frames), keyframe=keyframe, fps_cap=fps_cap, active=active
+            )
             if not frames:
                 if keyframe:
                     with self._cond:

@@ -9,7 +9,10 @@ seconds of a monotonic clock), driven by the capture thread in
   (a typing pause), the interval grows by :data:`IDLE_BACKOFF` per unchanged
   capture up to :data:`IDLE_INTERVAL_S`, so a static screen costs almost nothing.
   When the X server says the screen was drawn on (DAMAGE), a capture is due as
-  soon as the frame-rate cap allows, however long the idle interval had grown.
+  soon as the frame-rate cap allows, however long the idle interval had grown;
+  then polling is only for the pointer (the server does not report it moving),
+  so only pointer moves keep the pace at the frame rate: typing with the pointer
+  at rest costs a wake-up per key, not 60 a second.
 * :class:`FrameWindow` — frames sent and not yet acknowledged. Acks are
   cumulative; at most ``size`` frames fly, so latency stays bounded by the
   window and a slow link gets fewer, fresher frames. An ack also gives a
@@ -65,9 +68,22 @@ class CapturePace:
         known to have changed, so only the frame-rate cap holds it back."""
         return max(0.0, (self.next_allowed if drawn else self.next_capture) - now)
 
-    def captured(self, started: float, *, sent: bool, keyframe: bool, fps_cap: float) -> None:
-        """A capture that began at ``started`` was done; ``sent``: it produced a frame."""
-        if sent:
+    def captured(
+        self,
+        started: float,
+        *,
+        sent: bool,
+        keyframe: bool,
+        fps_cap: float,
+        active: bool | None = None,
+    ) -> None:
+        """A capture that began at ``started`` was done; ``sent``: it produced a frame.
+        ``active`` (default: ``sent``) is whether it saw what polling must keep up with:
+        when the X server reports drawing, only the pointer needs polling, so only its
+        moves keep the pace at the frame rate."""
+        if active is None:
+            active = sent
+        if active:
             if not keyframe:  # a keyframe is sent because of us, not because of activity
                 self.last_change = started
             self.interval = 1.0 / fps_cap

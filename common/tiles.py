@@ -567,9 +567,14 @@ class FrameEncoder:
 
     # ------------------------------------------------------------ tiles
 
-    def _classify(self, row: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint32]]:
-        """Class (solid, lossless, photo) and first colour of every tile in one tile row."""
-        band = u32(self._cur)[row * TILE : (row + 1) * TILE]
+    def _classify(
+        self, row: int, c0: int = 0, c1: int | None = None
+    ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint32]]:
+        """Class (solid, lossless, photo) and first colour of the tiles ``c0:c1`` of one
+        tile row (all of it by default)."""
+        band = u32(self._cur)[
+            row * TILE : (row + 1) * TILE, c0 * TILE : None if c1 is None else c1 * TILE
+        ]
         cols = band.shape[1] // TILE
         blocks = band.reshape(TILE, cols, TILE)
         first = blocks[0, :, 0]
@@ -580,10 +585,16 @@ class FrameEncoder:
 
     def _runs(self, row: int, dirty_row: npt.NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
         """(first col, end col, class, colour) of the runs of changed tiles in a tile row."""
-        kind, colour = self._classify(row)
-        out: list[tuple[int, int, int, int]] = []
+        # Only the span of changed tiles is classified (a keystroke: one or two tiles).
+        changed = np.flatnonzero(dirty_row)
+        first, end_col = int(changed[0]), int(changed[-1]) + 1
+        span_kind, span_colour = self._classify(row, first, end_col)
         cols = len(dirty_row)
-        c = 0
+        kind = np.zeros(cols, np.int8)
+        colour = np.zeros(cols, np.uint32)
+        kind[first:end_col], colour[first:end_col] = span_kind, span_colour
+        out: list[tuple[int, int, int, int]] = []
+        c = first
         max_run = MAX_TILE_SIDE // TILE
         while c < cols:
             if not dirty_row[c]:

@@ -100,3 +100,23 @@ def test_adaptation_steps_down_on_trouble_and_back_up_when_clear() -> None:
     a.congested(1)
     a.tick(rtt_ms=200.0)  # neither trouble nor all clear: hold
     assert (a.quality, a.fps_cap) == (3, 60.0)
+
+
+def test_watched_by_damage_only_pointer_moves_keep_the_frame_rate() -> None:
+    """Typing with the pointer at rest: every key is a frame, but the X server wakes the
+    thread for those, so between keys the pace backs off as if nothing happened; a
+    pointer that moves brings the frame rate back."""
+    pace = CapturePace(60.0, 0.0)
+    t = 0.0
+    for _ in range(30):  # frames of drawing, the pointer still
+        pace.captured(t, sent=True, keyframe=False, fps_cap=60.0, active=False)
+        t += 0.1
+    assert pace.interval == pytest.approx(IDLE_INTERVAL_S)
+    assert pace.wait(t, drawn=True) == 0.0  # drawing is still captured at once
+    pace.captured(t, sent=True, keyframe=False, fps_cap=60.0, active=True)  # it moved
+    assert pace.interval == pytest.approx(1 / 60)
+    # Polling (no DAMAGE): a frame is activity, as before.
+    polled = CapturePace(60.0, 0.0)
+    for i in range(30):
+        polled.captured(i * 0.1, sent=True, keyframe=False, fps_cap=60.0)
+    assert polled.interval == pytest.approx(1 / 60)
