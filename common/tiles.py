@@ -254,7 +254,7 @@ class FrameEncoder:
         if not self._cur_is_screen:
             np.copyto(self._cur, self._ref)
             self._cur_is_screen = True
-        r0, r1 = h, 0
+        r0, r1, c0, c1 = h, 0, w, 0
         for x, y, pixels in patches:
             ph, pw = pixels.shape[:2]
             x1, y1 = min(x + pw, w), min(y + ph, h)
@@ -263,14 +263,16 @@ class FrameEncoder:
             np.bitwise_or(
                 u32(np.ascontiguousarray(pixels))[: y1 - y, : x1 - x], OPAQUE, out=cur[y:y1, x:x1]
             )
-            r0, r1 = min(r0, y), max(r1, y1)
+            r0, r1, c0, c1 = min(r0, y), max(r1, y1), min(c0, x), max(c1, x1)
         cursor_xy = cursor if cursor is not None else (-1, -1)
         if r1 <= r0:
             return self.move_cursor(capture_ns, frame_id, cursor)
         self._mask_and_pad()
         rows = slice(r0 // TILE, -(-r1 // TILE))
+        # The last column's changes reach the padding, in the same tile column.
+        cols = slice(c0 // TILE, -(-c1 // TILE))
         dirty = np.zeros(self._grid, bool)
-        dirty[rows] = self._changed_tiles(rows)
+        dirty[rows, cols] = self._changed_tiles(rows, cols)
         dirty, moves = self._find_moves(dirty, rows)
         if not moves and not dirty.any() and cursor_xy == self._cursor:
             return []
@@ -491,25 +493,29 @@ class FrameEncoder:
         pixels[:h, w:] = pixels[:h, w - 1 : w]
         pixels[h:] = pixels[h - 1 : h]
 
-    def _changed_tiles(self, rows: slice | None = None) -> npt.NDArray[np.bool_]:
+    def _changed_tiles(
+        self, rows: slice | None = None, cols: slice | None = None
+    ) -> npt.NDArray[np.bool_]:
         """Which tiles differ between the new screenshot and the reference: (rows, cols);
-        with ``rows`` (of tiles), only those rows are compared and returned."""
+        with ``rows`` and ``cols`` (of tiles), only those are compared and returned."""
         hp, wp = self._cur.shape[:2]
-        words = wp // 2  # two pixels per uint64
         if rows is None:
             rows = slice(0, hp // TILE)
+        if cols is None:
+            cols = slice(0, wp // TILE)
         band = slice(rows.start * TILE, rows.stop * TILE)
-        n = rows.stop - rows.start
-        ne = self._ne[band]
+        xs = slice(cols.start * TILE, cols.stop * TILE)
+        n, width = rows.stop - rows.start, (cols.stop - cols.start) * TILE
+        ne = self._ne[band, xs.start // 2 : xs.stop // 2]  # two pixels per uint64
         np.not_equal(
-            self._cur[band].reshape(n * TILE, wp * 4).view(np.uint64),
-            self._ref[band].reshape(n * TILE, wp * 4).view(np.uint64),
+            self._cur[band, xs].reshape(n * TILE, width * 4).view(np.uint64),
+            self._ref[band, xs].reshape(n * TILE, width * 4).view(np.uint64),
             out=ne,
         )
         # 8 bools per uint64: TILE pixels = TILE/2 words = TILE/16 uint64 of bools per row.
-        flags = ne.view(np.uint64).reshape(n, TILE, words // 8)
+        flags = ne.view(np.uint64).reshape(n, TILE, width // 16)
         per_row = np.bitwise_or.reduce(flags, axis=1)
-        return np.asarray(per_row.reshape(n, wp // TILE, TILE // 16).any(axis=2))
+        return np.asarray(per_row.reshape(n, width // TILE, TILE // 16).any(axis=2))
 
     # ------------------------------------------------------------ scrolling
 
