@@ -112,6 +112,8 @@ SCROLL_MIN_TILES = 4
 PARALLEL_MIN_PIXELS = 64 * 64 * 8
 #: Scrolls found in one frame at most (the Frame message carries up to 64 moves).
 MAX_MOVES = 4
+#: After a scroll, another is looked for only if this many changed tiles are left.
+MORE_MOVES_MIN_TILES = 24
 #: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
 MAX_TILE_SIDE = 4096
 #: A region in motion that stayed still this long is sent again without loss.
@@ -225,7 +227,7 @@ class FrameEncoder:
             dirty, moves = self._find_moves(dirty)
             if not moves and not dirty.any() and cursor_xy == self._cursor:
                 return []
-            dirty, video = self._video_step(dirty, capture_ns)
+            dirty, video = self._video_step(dirty, capture_ns, scrolled=bool(moves))
         tiles = self._encode_all(dirty, video, crop=not keyframe)
         frames = self._pack(tiles, moves, keyframe, frame_id, capture_ns, cursor_xy)
         self._cur, self._ref = self._ref, self._cur
@@ -277,7 +279,7 @@ class FrameEncoder:
         if not moves and not dirty.any() and cursor_xy == self._cursor:
             return []
         changed = dirty
-        dirty, video = self._video_step(dirty, capture_ns)
+        dirty, video = self._video_step(dirty, capture_ns, scrolled=bool(moves))
         tiles = self._encode_all(dirty, video, crop=True)
         frames = self._pack(tiles, moves, False, frame_id, capture_ns, cursor_xy)
         # The agent now has the screen: the buffers differ only in the tiles that
@@ -376,13 +378,15 @@ class FrameEncoder:
         )
 
     def _video_step(
-        self, dirty: npt.NDArray[np.bool_], capture_ns: int
+        self, dirty: npt.NDArray[np.bool_], capture_ns: int, *, scrolled: bool = False
     ) -> tuple[npt.NDArray[np.bool_], Callable[[], list[Tile]] | None]:
         """Note what changed; while a region moves, its tiles go as one H.264 picture:
-        returns the tiles left for the tile codecs and the job that encodes the picture."""
+        returns the tiles left for the tile codecs and the job that encodes the picture.
+        A frame with a scroll is no motion: moves carry it, and the strips they uncover
+        change frame after frame without being video."""
         if not self._video_on:
             return dirty, None
-        self._motion.note(dirty)
+        self._motion.note(np.zeros_like(dirty) if scrolled else dirty)
         region = self._motion.region() if capture_ns >= self._video_off_until_ns else None
         v = self._video
         if v is not None and not v.dead:
@@ -546,6 +550,10 @@ class FrameEncoder:
             if not kept:
                 break
             moves += kept
+            # What a scroll leaves (the uncovered strip, a scroll bar) is not worth
+            # another search; a second pane scrolled apart is.
+            if int(self._outside_video(dirty).sum()) < MORE_MOVES_MIN_TILES:
+                break
         return dirty, moves
 
     def _find_scroll(self, dirty: npt.NDArray[np.bool_]) -> Move | None:

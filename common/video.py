@@ -112,6 +112,8 @@ class MotionTracker:
         if int(hot.sum()) < MIN_HOT_TILES:
             return None
         rows, cols = np.flatnonzero(hot.any(axis=1)), np.flatnonzero(hot.any(axis=0))
+        if len(rows) < 2 or len(cols) < 2:
+            return None  # a line (a ticker, the strip a scroll uncovers) is no video
         return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
