@@ -811,13 +811,19 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         # would flatter it. Bytes are held only against peers whose viewer kept up.
         lossless = {
             name: r for name, r in refs.items()
-            if name != "x11vnc-jpeg" and r and isinstance(r.get("bytes_per_s"), int | float)
+            if name.startswith("x11vnc") and name != "x11vnc-jpeg" and r and isinstance(r.get("bytes_per_s"), int | float)
             and (r.get("agent_cpu_pct") or 0) < VIEWER_KEPT_UP_PCT
         }  # fmt: skip
         if lossless:
             best = min(lossless, key=lambda name: lossless[name]["bytes_per_s"])
             out[f"{kind}_best_encoding"] = best
             put(f"{kind}_bytes_vs_best", per_round(mine, rounds(lossless[best]), "bytes_per_s"))
+        tiles = rounds(refs.get("assist-tiles"))
+        if tiles:  # what H.264 brings, Assist against itself
+            put(f"{kind}_cpu_vs_tiles", per_round(mine, tiles, "client_cpu_pct"))
+            put(f"{kind}_fps_vs_tiles", per_round(mine, tiles, "fps"))
+            put(f"{kind}_bytes_vs_tiles", per_round(mine, tiles, "bytes_per_s"))
+            put(f"{kind}_p95_vs_tiles", per_round(mine, tiles, "input_latency_ms_p95"))
         jpeg = rounds(refs.get("x11vnc-jpeg"))
         if jpeg:
             put(f"{kind}_cpu_vs_jpeg", per_round(mine, jpeg, "client_cpu_pct"))
@@ -864,6 +870,10 @@ def _reference_table(results: dict[str, Any]) -> list[str]:
         ("agent_vs_customer_cpu", "Assist's agent CPU ÷ its customer CPU"),
         ("cpu_vs_jpeg", "customer CPU ÷ x11vnc JPEG"),
         ("fps_vs_jpeg", "fps ÷ x11vnc JPEG"),
+        ("cpu_vs_tiles", "customer CPU ÷ Assist without H.264"),
+        ("fps_vs_tiles", "fps ÷ without H.264"),
+        ("bytes_vs_tiles", "bytes ÷ without H.264"),
+        ("p95_vs_tiles", "input→display p95 ÷ without H.264"),
     )
     cells = []
     for kind in WORKLOADS:

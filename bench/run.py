@@ -40,7 +40,7 @@ from bench import (
     report,
     room_bench,
 )
-from bench.screen_bench import ASSIST, Plan, references_for, run_workload
+from bench.screen_bench import ASSIST, ASSIST_TILES, Plan, references_for, run_workload
 from bench.xserver import running_xvfb
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -48,6 +48,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 PARTS = (
     *report.WORKLOADS,
     "x11vnc",
+    "no-video",
     "relay",
     "messages",
     "identity",
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             for kind in kinds:
                 t = time.monotonic()
                 peers = [ASSIST] + (references_for(kind) if "x11vnc" in parts else [])
+                if "no-video" in parts and kind in ("windowmove", "motion"):
+                    peers.append(ASSIST_TILES)
                 names = ", ".join(p.name for p in peers)
                 print(f"{kind}: {names} ({plan_for[kind].seconds:g} s) x{repeat} ...", flush=True)
                 runs: dict[str, list[dict[str, Any]]] = {p.name: [] for p in peers}

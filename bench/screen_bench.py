@@ -103,6 +103,7 @@ class Peer:
     x11vnc: tuple[str, ...] | None = None
     encoding: str = "tight"
     jpeg: int | None = None
+    env: tuple[tuple[str, str], ...] = ()  # for the customer's app (Assist only)
 
     @property
     def lossless(self) -> bool:
@@ -110,6 +111,8 @@ class Peer:
 
 
 ASSIST = Peer("assist")
+#: Assist without H.264 (tiles everywhere), to measure what the video codec brings.
+ASSIST_TILES = Peer("assist-tiles", env=(("ASSIST_NO_VIDEO", "1"),))
 #: x11vnc at its default pacing (``-wait 20 -defer 20``) and tuned for latency, with the
 #: lossless encodings a viewer would ask for; JPEG is the fair opponent only for motion.
 TUNED = ("-wait", "5", "-defer", "5")
@@ -229,7 +232,7 @@ def run_workload(
                     "--duration",
                     str(budget),
                 ],  # fmt: skip
-                env={**home, "DISPLAY": display, "ASSIST_LANG": "en"},
+                env={**home, "DISPLAY": display, "ASSIST_LANG": "en", **dict(peer.env)},
                 log=work / "customer.log",
             )
             kids.append(server)
@@ -440,7 +443,7 @@ def main() -> None:
     kind = sys.argv[1]
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
     name = sys.argv[3] if len(sys.argv) > 3 else "assist"
-    peer = ASSIST if name == "assist" else REFERENCES[name]
+    peer = {"assist": ASSIST, "assist-tiles": ASSIST_TILES}.get(name) or REFERENCES[name]
     with running_xvfb() as display, tempfile.TemporaryDirectory() as tmp:
         result = run_workload(kind, Plan(seconds, probes=4), display, Path(tmp), peer)
     print(json.dumps(result, indent=2))
