@@ -811,7 +811,8 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         # would flatter it. Bytes are held only against peers whose viewer kept up.
         lossless = {
             name: r for name, r in refs.items()
-            if name.startswith("x11vnc") and name != "x11vnc-jpeg" and r and isinstance(r.get("bytes_per_s"), int | float)
+            if name.startswith("x11vnc") and name != "x11vnc-jpeg" and r
+            and isinstance(r.get("bytes_per_s"), int | float)
             and (r.get("agent_cpu_pct") or 0) < VIEWER_KEPT_UP_PCT
         }  # fmt: skip
         if lossless:
