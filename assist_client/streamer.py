@@ -63,7 +63,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assist_client.damage import DamageWatcher, open_damage
-from common.messages import Frame
+from common.messages import Frame, Move
 from common.pacing import ADAPT_EVERY_S, STALL_S, Adaptation, CapturePace, FrameWindow
 from common.tiles import DEFAULT_QUALITY, FrameEncoder
 from common.video import available as video_available
@@ -75,6 +75,8 @@ Rect = tuple[int, int, int, int]
 
 #: Frames that may be in flight without an ack.
 DEFAULT_WINDOW = 3
+#: Moved windows smaller than this (a side, in pixels) are not worth a move.
+MIN_HINT_SIDE = 32
 #: Encoding workers beside the capture thread: one per core, at most 4;
 #: ``ASSIST_ENCODE_WORKERS=0`` encodes on the capture thread alone.
 ENCODE_WORKERS = int(os.environ.get("ASSIST_ENCODE_WORKERS", max(1, min(4, os.cpu_count() or 1))))
@@ -98,6 +100,24 @@ MAX_SEPARATE = 8
 def video_wanted() -> bool:
     """H.264 for regions in motion, unless ``ASSIST_NO_VIDEO=1`` or PyAV lacks libx264."""
     return os.environ.get("ASSIST_NO_VIDEO", "") in ("", "0") and video_available()
+
+
+def _move_hints(moved: list[tuple[int, int, int, int, int, int]], rect: Rect) -> list[Move]:
+    """Windows the X server moved, as moves within the shared monitor ``rect``: each
+    clipped so that both its source and its destination lie on the monitor."""
+    mx, my, mw, mh = rect
+    out = []
+    for sx, sy, dx, dy, w, h in moved:
+        sx, sy, dx, dy = sx - mx, sy - my, dx - mx, dy - my
+        # Clip by both ends at once: a column or row is kept if it is on the monitor
+        # at the source and at the destination.
+        left = max(0, -sx, -dx)
+        top = max(0, -sy, -dy)
+        right = min(w, mw - sx, mw - dx)
+        bottom = min(h, mh - sy, mh - dy)
+        if right - left >= MIN_HINT_SIDE and bottom - top >= MIN_HINT_SIDE:
+            out.append(Move(sx + left, sy + top, dx + left, dy + top, right - left, bottom - top))
+    return out
 
 
 def _grab_rects(drawn: list[Rect]) -> list[Rect]:
@@ -463,9 +483,18 @@ class Streamer:
                             self.stats.undrawn += 1
                 else:  # grab only where it was drawn
                     t0 = time.perf_counter()
+                    # Windows dragged meanwhile: read the newest positions, and grab
+                    # both ends of each too, so the move and the pixels agree.
+                    _ = damage.pending
+                    hints = _move_hints(damage.moves(), rect)
+                    ends = [
+                        (rect[0] + x, rect[1] + y, m.w, m.h)
+                        for m in hints
+                        for x, y in ((m.src_x, m.src_y), (m.x, m.y))
+                    ]
                     patches = [
                         (x - rect[0], y - rect[1], source.grab((x, y, w, h))[0])
-                        for x, y, w, h in _grab_rects(where)
+                        for x, y, w, h in _grab_rects(where + ends)
                     ]
                     capture_ns = time.time_ns()
                     t1 = time.perf_counter()
@@ -473,7 +502,9 @@ class Streamer:
                     self.stats.capture_ms = (t1 - t0) * 1000.0
                     if encoder.quality != quality:
                         encoder.set_quality(quality)
-                    frames = encoder.encode_patches(patches, capture_ns, frame_id, cursor=cursor)
+                    frames = encoder.encode_patches(
+                        patches, capture_ns, frame_id, cursor=cursor, hints=hints
+                    )
                     if frames is not None:
                         self.stats.encode_ms = (time.perf_counter() - t1) * 1000.0
                         previous, last_cursor = None, cursor

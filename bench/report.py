@@ -151,6 +151,22 @@ TARGETS = (
         "typing: key→picture p50 no slower than x11vnc -wait 5 -defer 5",
         "×",
     ),
+    Target(
+        "video",
+        "psnr_moving_min",
+        ">=",
+        32,
+        "motion: PSNR ≥ 32 dB on every frame while it moves (real frames of the workload)",
+        "dB",
+    ),
+    Target(
+        "video",
+        "psnr_after_refine",
+        ">=",
+        45,
+        "… and ≥ 45 dB (or lossless) once it stops (the refinement 0.3 s after)",
+        "dB",
+    ),
     Target("relay", "throughput_ratio", ">=", 0.9, "throughput ≥ 0.9× bare forwarder", "×"),
     Target("relay", "sessions", ">=", 200, "200 paired sessions at 10 msg/s × 20 KB", ""),
     Target("relay", "p99_added_ms", "<=", 5, "… with relay-added p99 ≤ 5 ms", "ms"),
@@ -343,6 +359,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
     for t in TARGETS:
         if t.where in (
             "ratios",
+            "video",
             "relay",
             "messages",
             "identity",
@@ -468,6 +485,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"**{_fmt(relay.get('idle_conn_kb'))} KB** |",
         ]
     lines += _reference_table(results)
+    lines += _video_line(results.get("video") or {})
     lines += _message_table(results.get("messages") or {})
     lines += _identity_line(results.get("identity") or {})
     lines += _cluster_table(results.get("cluster") or {})
@@ -891,6 +909,28 @@ def _reference_table(results: dict[str, Any]) -> list[str]:
         lines += ["", "| Assist ÷ x11vnc, median of per-round ratios (min–max) | |", "|---|---|"]
         lines += cells
     return lines
+
+
+def _video_line(v: dict[str, Any]) -> list[str]:
+    if not v or "error" in v:
+        return [] if not v else ["", f"Video quality: failed: {v['error']}"]
+    h, t = v["video"], v["tiles"]
+    return [
+        "",
+        "| motion, real frames replayed (bench/video_quality.py) | with H.264 | tiles only |",
+        "|---|---|---|",
+        f"| frames (sent as video) | {h['frames']} ({h['video_frames']}) | {t['frames']} |",
+        f"| PSNR while it moves, min / median | **{_fmt(h['psnr_moving_min'], 'dB')}** / "
+        f"{_fmt(h['psnr_moving_median'], 'dB')} | {_fmt(t['psnr_moving_min'], 'dB')} / "
+        f"{_fmt(t['psnr_moving_median'], 'dB')} |",
+        f"| PSNR once it stops (refined) | **{_fmt(h['psnr_after_refine'], 'dB')}** "
+        f"({_fmt(h['refine_bytes'], 'B')}) | {_fmt(t['psnr_after_refine'], 'dB')} |",
+        f"| bytes a frame, median | {_fmt(h['bytes_per_frame_median'], 'B')} | "
+        f"{_fmt(t['bytes_per_frame_median'], 'B')} |",
+        f"| encode ms a frame, median (min–max) | {h['encode_ms_median']} "
+        f"({_range(h['encode_ms_range'])}) | {t['encode_ms_median']} "
+        f"({_range(t['encode_ms_range'])}) |",
+    ]
 
 
 def _range(values: Any) -> str:

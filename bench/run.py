@@ -39,6 +39,7 @@ from bench import (
     relay_bench,
     report,
     room_bench,
+    video_quality,
 )
 from bench.screen_bench import ASSIST, ASSIST_TILES, Plan, references_for, run_workload
 from bench.xserver import running_xvfb
@@ -49,6 +50,7 @@ PARTS = (
     *report.WORKLOADS,
     "x11vnc",
     "no-video",
+    "video",
     "relay",
     "messages",
     "identity",
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "make bench" if full else "python -m bench.run " + " ".join(sys.argv[1:]),
         "workloads": {},
         "reference": {},
+        "video": {},
         "relay": {},
         "messages": {},
         "identity": {},
@@ -172,6 +175,15 @@ def main(argv: list[str] | None = None) -> int:
                     for name, ref in results["reference"][kind].items():
                         print(f"{kind} {name}: {_brief(ref)}", flush=True)
         results["ratios"] = report.ratios(results)
+    if "video" in parts:
+        print("video: PSNR while the motion workload moves and after it stops ...", flush=True)
+        try:
+            with running_xvfb() as display:
+                results["video"] = video_quality.run(display, 30 if args.quick else 90)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["video"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"video: {_brief(results['video'])}", flush=True)
     if "relay" in parts:
         print("relay: running ...", flush=True)
         try:
@@ -301,6 +313,7 @@ def _brief(result: dict[str, Any]) -> str:
         *("typing_p95_ratio", "scrolling_p95_ratio", "typing_fps_ratio", "scrolling_fps_ratio"),
         *("typing_split_p95_ratio", "scrolling_split_p95_ratio"),
         *("abs_error_min_median_of_days",),
+        *("psnr_moving_min", "psnr_after_refine", "bytes_ratio"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

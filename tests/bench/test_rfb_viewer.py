@@ -251,3 +251,18 @@ w.show()
 QTimer.singleShot(400, lambda: print("painted", flush=True))
 app.exec()
 """
+
+
+@pytest.mark.xvfb
+def test_the_video_quality_bench_sees_motion_and_its_refinement() -> None:
+    """The ``video`` part of make bench on a few real frames: motion goes as H.264 and
+    the refinement brings the picture to 45 dB or better."""
+    from bench import video_quality
+    from tools.xvfb import running_xvfb
+
+    with running_xvfb() as display:
+        out = video_quality.run(display, frames=14)
+    assert out["video"]["video_frames"] >= 5
+    assert out["psnr_moving_min"] >= 30
+    assert out["psnr_after_refine"] >= 45
+    assert out["bytes_ratio"] < 0.5

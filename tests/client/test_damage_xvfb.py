@@ -88,6 +88,34 @@ def test_the_watcher_reports_what_was_drawn_and_where(xvfb_display: str, painter
         watcher.close()
 
 
+def test_a_window_moved_by_the_server_is_reported_as_a_move(xvfb_display: str, painter: Painter):
+    """Dragged (moved at the same size), a window is a move from where it was first to
+    where it is last; resized, it is not."""
+    wid = painter.window(100, 100, 300, 200, 0x336699)
+    other = painter.window(700, 500, 120, 80, 0x993366)
+    watcher = open_damage()
+    assert isinstance(watcher, DamageWatcher)
+    xy = xcffib.xproto.ConfigWindow.X | xcffib.xproto.ConfigWindow.Y
+    size = xcffib.xproto.ConfigWindow.Width | xcffib.xproto.ConfigWindow.Height
+    try:
+        for _ in range(10):  # whatever the server drew as the windows came up
+            watcher.take((0, 0, 1280, 800))
+            if not watcher.wait(0.3):
+                break
+        assert watcher.moves() == []
+        for x, y in ((120, 110), (150, 130)):  # two steps of one drag
+            painter.conn.core.ConfigureWindow(wid, xy, [x, y])
+        painter.conn.core.ConfigureWindow(other, size, [200, 80])  # resized, not moved
+        painter.conn.flush()
+        assert watcher.wait(2.0)
+        time.sleep(0.1)
+        watcher.take((0, 0, 1280, 800))
+        assert watcher.moves() == [(100, 100, 150, 130, 300, 200)]
+        assert watcher.moves() == []  # handed over once
+    finally:
+        watcher.close()
+
+
 def test_no_damage_means_polling(monkeypatch: pytest.MonkeyPatch, xvfb_display: str):
     monkeypatch.setenv("ASSIST_NO_DAMAGE", "1")
     assert open_damage() is None

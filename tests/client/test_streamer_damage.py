@@ -54,6 +54,9 @@ class Screen:
     def composited(self) -> bool:
         return False
 
+    def moves(self) -> list[tuple[int, int, int, int, int, int]]:
+        return []  # windows are not moved here
+
     def take(self, within: Rect) -> list[Rect]:
         with self._lock:
             drawn, self._drawn = self._drawn, []
@@ -220,3 +223,22 @@ def test_motion_goes_as_video_and_is_sent_again_without_loss_when_it_stops(
     finally:
         streamer.stop()
         streamer.join(5)
+
+
+def test_a_moved_window_becomes_a_move_on_the_shared_monitor_only() -> None:
+    """Root coordinates to the monitor's, clipped so that both ends lie on it."""
+    from assist_client.streamer import _move_hints
+    from common.messages import Move
+
+    monitor = (1920, 0, 1280, 800)  # the second monitor
+    assert _move_hints([(2000, 100, 2050, 120, 400, 300)], monitor) == [
+        Move(80, 100, 130, 120, 400, 300)
+    ]
+    # 120 px of it on the first monitor at the source: the 280 px on this one at both ends.
+    assert _move_hints([(1800, 100, 2000, 100, 400, 300)], monitor) == [
+        Move(0, 100, 200, 100, 280, 300)
+    ]
+    # Dragged off the monitor's right edge: what stays on it.
+    assert _move_hints([(2900, 0, 3000, 0, 300, 200)], monitor) == [Move(980, 0, 1080, 0, 200, 200)]
+    assert _move_hints([(0, 0, 50, 0, 300, 200)], monitor) == []  # another monitor
+    assert _move_hints([(2000, 0, 2010, 0, 20, 200)], monitor) == []  # too small to bother

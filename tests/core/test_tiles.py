@@ -663,3 +663,45 @@ def test_a_pool_of_workers_gives_the_same_messages_as_one_thread() -> None:
         for i, screen in enumerate((first, second), 1):
             a, b = serial.encode(screen, 0, i), parallel.encode(screen, 0, i)
             assert [f.serialize() for f in a] == [f.serialize() for f in b]
+
+
+def test_a_window_the_server_moved_is_a_move_and_only_what_it_uncovered_goes() -> None:
+    """The X server said a window moved (a hint): the encoder tries it like a scroll and
+    keeps it when the pixels agree; then only the uncovered strips go as tiles. A hint
+    that does not agree with the pixels, or whose ends were not grabbed, changes
+    nothing but the cost: the agent's picture is the screen either way."""
+    desk = text_page(1280, 720, seed=11)
+    dialog = window(text_page(600, 900, seed=12), 0, 300, 420)
+
+    def screen(x: int, y: int) -> np.ndarray:
+        out = desk.copy()
+        out[y : y + 300, x : x + 420] = dialog
+        return out
+
+    def patch(px: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[int, int, np.ndarray]:
+        return x, y, np.ascontiguousarray(px[y : y + h, x : x + w])
+
+    before, after = screen(200, 150), screen(236, 171)
+    area = (200, 150, 420 + 36, 300 + 21)  # both places: what DAMAGE reports
+    hint = Move(200, 150, 236, 171, 420, 300)
+    results = {}
+    for name, hints in (
+        ("hint", [hint]),
+        ("none", []),
+        ("wrong", [Move(200, 150, 240, 171, 420, 300)]),
+    ):
+        encoder, decoder = FrameEncoder(), FrameDecoder()
+        replay(encoder.encode(before, 0, 1), decoder)
+        frames = encoder.encode_patches([patch(after, *area)], 0, 2, hints=hints)
+        assert frames is not None
+        replay(frames, decoder)
+        assert np.array_equal(decoder.pixels, after), name
+        results[name] = (wire_bytes(frames), [m for f in frames for m in f.moves])
+    assert results["hint"][1] == [hint]
+    assert results["hint"][0] < results["none"][0] / 2
+    assert results["wrong"][1] == [] or results["wrong"][0] > results["hint"][0]
+    # The destination was not grabbed: the hint is not even tried.
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    replay(encoder.encode(before, 0, 1), decoder)
+    frames = encoder.encode_patches([patch(after, 200, 150, 100, 100)], 0, 2, hints=[hint])
+    assert frames is not None and not [m for f in frames for m in f.moves]
