@@ -101,7 +101,8 @@ JPEG_QUALITIES = (30, 45, 60, 75, 88)
 DEFAULT_QUALITY = 3
 LOSSLESS_EFFORT = 30
 LOSSLESS_METHOD = 1
-#: Rectangles narrower than this are encoded with WebP method 0 (see _encode_rect).
+#: Rectangles narrower than this and 4 times as tall are encoded with WebP method 0
+#: (see _encode_rect).
 NARROW_STRIP = 32
 PHOTO_FLAT = 0.4
 #: A cropped lossless rectangle at least this tall and wide is classified again.
@@ -767,7 +768,9 @@ class FrameEncoder:
             # WebP's method 1 takes 7x as long on a tall, narrow strip (what a window
             # dragged sideways uncovers: 4.7 against 0.7 ms for 12x520) for 35 % fewer
             # bytes; there the faster method is the better buy.
-            method = LOSSLESS_METHOD if r.w >= NARROW_STRIP else 0
+            # (A glyph is narrow too, but short: method 1 stays, 108 bytes against 150.)
+            tall_strip = r.w < NARROW_STRIP and r.h >= 4 * NARROW_STRIP
+            method = 0 if tall_strip else LOSSLESS_METHOD
             data = encode_webp(pixels, lossless=True, quality=LOSSLESS_EFFORT, method=method)
             codec = Codec.WEBP
         room = self._max_bytes - _FRAME_OVERHEAD - 64 * _MOVE_OVERHEAD - _TILE_OVERHEAD
