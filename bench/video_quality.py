@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import time
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import screen_bench
 from bench.encode_profile import grab_frames
 from bench.xserver import running_xvfb
 from common.messages import Codec
@@ -35,9 +35,8 @@ from common.tiles import FrameDecoder, FrameEncoder
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    d = a[..., :3].astype(np.float64) - b[..., :3]
-    mse = float(np.mean(d * d))
-    return 100.0 if mse == 0 else min(100.0, 10 * math.log10(255.0**2 / mse))
+    """PSNR of the colour channels of two BGRA screens (the bench's one definition)."""
+    return screen_bench.psnr(a[..., :3], b[..., :3])[0]
 
 
 def replay(frames: list[np.ndarray], *, video: bool) -> dict[str, Any]:
