@@ -12,7 +12,8 @@ something on a noisy machine.
 2. **Sessions**: ``sessions`` paired sessions split over several load
    processes (:mod:`bench.relay_load`), each sending ``rate`` messages a second
    of ``size`` bytes. Three phases with the same load: ``direct`` (sender to
-   receiver, no hop), ``bare`` (through the forwarder) and ``relay``. The
+   receiver, no hop), ``bare`` (through the forwarder) and ``relay``; five
+   rounds of the three in a full run, each round in a rotated order. The
    relay-added latency is p99(relay) − p99(direct); p99(bare) − p99(direct)
    beside it says what any Python hop costs on this machine.
 3. **Idle connections**: the relay's RSS before and after opening ``count``
@@ -232,32 +233,59 @@ def _pcts(values: list[float]) -> dict[str, float | None]:
     return {"p50_ms": rank(50), "p95_ms": rank(95), "p99_ms": rank(99), "max_ms": rank(100)}
 
 
-def bench_sessions(work: Path, load: Load) -> dict[str, Any]:
-    phases: dict[str, dict[str, Any]] = {}
-    phases["direct"] = _load_phase("direct", "", "", load, work, {})
+def bench_sessions(work: Path, load: Load, *, rounds: int = 1) -> dict[str, Any]:
+    """``rounds`` rounds of the three phases, each round in a rotated order, against one
+    relay and one forwarder kept up throughout; the figures are medians over the rounds
+    (min–max in ``*_rounds``), and ``phases`` holds each phase's medians."""
+    rounds_out: list[dict[str, dict[str, Any]]] = []
     with children() as kids:
         fwd, fwd_url = _forwarder(work)
         kids.append(fwd)
-        phases["bare"] = _load_phase("bare", fwd_url, "", load, work, {"forwarder": fwd.pid})
-    with children() as kids:
         relay = Relay(work / "relay-sessions", env=NO_IP_LIMITS)
         kids.append(relay)
         token = add_agent(work / "relay-sessions")
-        phases["relay"] = _load_phase("relay", relay.url, token, load, work, {"relay": relay.pid})
-    direct, bare, via = phases["direct"], phases["bare"], phases["relay"]
+        order = ["direct", "bare", "relay"]
+        for i in range(rounds):
+            phases: dict[str, dict[str, Any]] = {}
+            for target in order[i % 3 :] + order[: i % 3]:
+                if target == "direct":
+                    phases[target] = _load_phase("direct", "", "", load, work, {})
+                elif target == "bare":
+                    phases[target] = _load_phase(
+                        "bare", fwd_url, "", load, work, {"forwarder": fwd.pid}
+                    )
+                else:
+                    phases[target] = _load_phase(
+                        "relay", relay.url, token, load, work, {"relay": relay.pid}
+                    )
+            rounds_out.append(phases)
 
-    def added(p: dict[str, Any], key: str) -> float | None:
-        if p[key] is None or direct[key] is None:
+    def added(phases: dict[str, dict[str, Any]], target: str, key: str) -> float | None:
+        there, direct = phases[target][key], phases["direct"][key]
+        if there is None or direct is None:
             return None
-        return round(float(p[key]) - float(direct[key]), 2)
+        return round(float(there) - float(direct), 2)
 
+    def median(values: list[float | None]) -> float | None:
+        kept = [v for v in values if v is not None]
+        return round(statistics.median(kept), 2) if kept else None
+
+    p99_added = [added(r, "relay", "p99_ms") for r in rounds_out]
+    bare_added = [added(r, "bare", "p99_ms") for r in rounds_out]
+    summary: dict[str, dict[str, Any]] = {}
+    for target in order:
+        keys = [k for k, v in rounds_out[0][target].items() if isinstance(v, (int, float))]
+        summary[target] = {k: median([r[target][k] for r in rounds_out]) for k in keys}
     return {
         "sessions": load.sessions,
-        "p99_added_ms": added(via, "p99_ms"),
-        "p50_added_ms": added(via, "p50_ms"),
-        "bare_p99_added_ms": added(bare, "p99_ms"),
+        "p99_added_ms": median(p99_added),
+        "p99_added_ms_rounds": p99_added,
+        "p50_added_ms": median([added(r, "relay", "p50_ms") for r in rounds_out]),
+        "bare_p99_added_ms": median(bare_added),
+        "bare_p99_added_ms_rounds": bare_added,
         "load": dataclasses.asdict(load),
-        "phases": phases,
+        "phases": summary,
+        "rounds": rounds_out,
     }
 
 
@@ -319,7 +347,7 @@ def run(work: Path, *, quick: bool = False) -> dict[str, Any]:
     out.update(bench_throughput(work, rounds=rounds, messages=messages, size=1 << 18))
     out["throughput_s"] = round(time.monotonic() - t, 1)
     t = time.monotonic()
-    out.update(bench_sessions(work, Load(seconds=5.0 if quick else 12.0)))
+    out.update(bench_sessions(work, Load(seconds=5.0 if quick else 12.0), rounds=1 if quick else 5))
     out["sessions_s"] = round(time.monotonic() - t, 1)
     out.update(bench_idle(work, count=200 if quick else 500))
     return out

@@ -479,7 +479,10 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {relay.get('sessions')} sessions × 10 msg/s × 20 KB: delivery p50 / p99 | "
             f"{delivery('direct')}, {delivery('bare')}, {delivery('relay')} |",
             f"| relay-added p99 (relay − direct) | **{_fmt(relay.get('p99_added_ms'))} ms** "
-            f"(bare forwarder: {_fmt(relay.get('bare_p99_added_ms'))} ms); "
+            f"({_range(relay.get('p99_added_ms_rounds'))}, "
+            f"{len(relay.get('p99_added_ms_rounds') or ())} rounds; bare forwarder: "
+            f"{_fmt(relay.get('bare_p99_added_ms'))} ms, "
+            f"{_range(relay.get('bare_p99_added_ms_rounds'))}); "
             f"relay CPU {relay_cpu} % of one core |",
             f"| memory per idle connection ({relay.get('idle_connections')} after Hello) | "
             f"**{_fmt(relay.get('idle_conn_kb'))} KB** |",
@@ -934,6 +937,7 @@ def _video_line(v: dict[str, Any]) -> list[str]:
 
 
 def _range(values: Any) -> str:
+    values = [v for v in values or () if v is not None]
     if not values:
         return "-"
     return f"{_fmt(min(values))}–{_fmt(max(values))}"
