@@ -276,6 +276,10 @@ class FrameEncoder:
         if not loaded:
             return self.move_cursor(capture_ns, frame_id, cursor)
         self._mask_and_pad()
+        if not hints:
+            small = self._small_change(loaded, capture_ns, frame_id, cursor_xy)
+            if small is not None:
+                return small
         dirty = np.zeros(self._grid, bool)
         for r in loaded:  # only the tiles under what was grabbed (not their bounding box)
             under = (
@@ -310,6 +314,57 @@ class FrameEncoder:
             self._ref[band, xs] = self._cur[band, xs]
         self._cursor = cursor_xy
         return frames
+
+    def _small_change(
+        self, loaded: list[Rect], capture_ns: int, frame_id: int, cursor_xy: tuple[int, int]
+    ) -> list[Frame] | None:
+        """A keystroke, a caret, a clock: the frame for a change of less than a tile's
+        pixels, straight from the pixels that differ in what was grabbed, with no tile
+        grid, no scroll search and no merging (a fraction of the numpy calls of the
+        general path, which is what such a frame costs). None: not small, or a region
+        in motion is about; the general path takes it."""
+        if self._video is not None:
+            return None
+        cur, ref = u32(self._cur), u32(self._ref)
+        boxes: list[Rect] = []
+        area = 0
+        for r in loaded:
+            diff = cur[r.y : r.y + r.h, r.x : r.x + r.w] != ref[r.y : r.y + r.h, r.x : r.x + r.w]
+            cols = np.flatnonzero(diff.any(axis=0))
+            if not len(cols):
+                continue
+            # Changes far apart on one grabbed line (a glyph here, the caret there)
+            # are boxes of their own.
+            cuts = np.flatnonzero(np.diff(cols) > TILE) + 1
+            for part in np.split(cols, cuts) if len(cuts) else (cols,):
+                c0, c1 = int(part[0]), int(part[-1]) + 1
+                rows = np.flatnonzero(diff[:, c0:c1].any(axis=1))
+                box = Rect(r.x + c0, r.y + int(rows[0]), c1 - c0, int(rows[-1]) + 1 - int(rows[0]))
+                boxes.append(box)
+                area += box.w * box.h
+                if area > TILE * TILE:
+                    return None
+        dirty = np.zeros(self._grid, bool)
+        for b in boxes:
+            dirty[b.y // TILE : -(-(b.y + b.h) // TILE), b.x // TILE : -(-(b.x + b.w) // TILE)] = (
+                True
+            )
+        if self._video_on:
+            if self._motion.could_move(dirty):
+                return None
+            self._motion.note(dirty)
+        if not boxes and cursor_xy == self._cursor:
+            return []
+        tiles: list[Tile] = []
+        for b in boxes:
+            pixels = cur[b.y : b.y + b.h, b.x : b.x + b.w]
+            if min(b.w, b.h) >= RECHECK_MIN_SIDE and _flat_fraction(pixels) < PHOTO_FLAT:
+                tiles += self._encode_rect(b, _PHOTO)
+            else:
+                tiles += self._encode_rect(b, _LOSSLESS)
+            ref[b.y : b.y + b.h, b.x : b.x + b.w] = pixels
+        self._cursor = cursor_xy
+        return self._pack(tiles, [], False, frame_id, capture_ns, cursor_xy)
 
     def picture(self) -> Pixels:
         """The screen as the agent has it now (a copy), for a whole picture elsewhere."""
@@ -760,6 +815,12 @@ class FrameEncoder:
 
     def _encode_rect(self, r: Rect, kind: int) -> list[Tile]:
         pixels = self._cur[r.y : r.y + r.h, r.x : r.x + r.w]
+        if kind == _LOSSLESS:
+            # A crop of one colour (a marker, a button's new face, a cleared field).
+            flat = u32(pixels)
+            first = flat[0, 0]
+            if (flat == first).all():
+                return [Tile(*r, Codec.SOLID, encode_solid(int(first)))]
         if kind == _PHOTO and self._refining:
             codec, data = Codec.JPEG, encode_jpeg(pixels, REFINE_JPEG_QUALITY, subsampling=0)
         elif kind == _PHOTO:

@@ -100,6 +100,13 @@ class MotionTracker:
         mask = np.uint8((1 << HISTORY) - 1)
         self._history = ((self._history << np.uint8(1)) | changed.astype(np.uint8)) & mask
 
+    def could_move(self, changed: npt.NDArray[np.bool_]) -> bool:
+        """Could noting ``changed`` make a region (are there enough tiles with any
+        change in their history)? A cheap test before the whole one."""
+        if changed.shape != self._history.shape:
+            return False
+        return int(np.count_nonzero(self._history | changed)) >= MIN_HOT_TILES
+
     def hot(self) -> npt.NDArray[np.bool_]:
         counts = np.zeros(self._history.shape, np.uint8)
         for bit in range(HISTORY):
@@ -108,6 +115,8 @@ class MotionTracker:
 
     def region(self) -> tuple[int, int, int, int] | None:
         """The tiles in motion as (col0, row0, col1, row1), or None if too few."""
+        if int(np.count_nonzero(self._history)) < MIN_HOT_TILES:
+            return None  # too few tiles changed at all lately: the whole test is moot
         hot = self.hot()
         if int(hot.sum()) < MIN_HOT_TILES:
             return None

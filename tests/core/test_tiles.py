@@ -17,6 +17,7 @@ from common.errors import ProtocolError
 from common.messages import Codec, Frame, Layer, Move, Tile, parse
 from common.scroll import apply_move
 from common.tiles import NEUTRAL, FrameDecoder, FrameEncoder
+from common.video import available as video_available
 
 WORDS = (
     "remote assistance screen agent customer relay consent annotation laser "
@@ -588,7 +589,7 @@ def test_image_of_another_size_is_refused(codec: Codec) -> None:
     h=st.integers(1, 300),
     edits=st.lists(
         st.tuples(
-            st.sampled_from(["fill", "scroll", "whole"]),
+            st.sampled_from(["fill", "glyph", "scroll", "whole"]),
             st.integers(0, 299),
             st.integers(0, 299),
             st.integers(-90, 90),
@@ -599,13 +600,13 @@ def test_image_of_another_size_is_refused(codec: Codec) -> None:
     ),
     masked=st.booleans(),
 )
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_patches_where_the_server_drew_rebuild_the_screen_exactly(
     w: int, h: int, edits: list[tuple[str, int, int, int, int]], masked: bool
 ) -> None:
     """What the X server reports drawn (plus any margin) is all the encoder is given;
-    the agent's picture is still the screen, through scrolls, masks and whole
-    pictures in between."""
+    the agent's picture is still the screen, through typed glyphs, fills, scrolls,
+    masks and whole pictures in between."""
     page = text_page(max(w, 40), 2 * h + 200, seed=h)
     screen = np.ascontiguousarray(page[:h, :w])
     encoder, decoder = FrameEncoder(), FrameDecoder()
@@ -619,6 +620,11 @@ def test_patches_where_the_server_drew_rebuild_the_screen_exactly(
             start = min(max(0, y + amount + 100), len(page) - (h - y))
             screen[y:] = page[start : start + h - y, :w]
             box = (0, y, w, h - y)
+        elif kind == "glyph":  # a few characters' worth of text from elsewhere
+            bw, bh = min(w - x, abs(amount) // 3 + 1), min(h - y, margin // 2 + 1)
+            src = (y + amount + 100) % (len(page) - bh)
+            screen[y : y + bh, x : x + bw] = page[src : src + bh, :bw]
+            box = (x, y, bw, bh)
         else:
             bw, bh = min(w - x, abs(amount) + 1), min(h - y, abs(amount) // 2 + 1)
             screen[y : y + bh, x : x + bw, :3] = (x % 256, y % 256, frame_id * 40 % 256)
@@ -646,6 +652,41 @@ def test_patches_need_a_picture_first_and_stay_on_the_screen() -> None:
     with pytest.raises(ValueError, match="outside"):
         encoder.encode_patches([(205, 0, screen[:10, :10])], 0, 2)
     assert encoder.encode_patches([(0, 0, screen[:10, :10])], 0, 2) == []  # drawn, same
+
+
+def test_a_keystroke_is_one_tile_the_size_of_the_glyph() -> None:
+    """The terminal repaints its whole line for a keystroke and the server reports that
+    line: the frame carries the glyph, cropped to its pixels, and the caret moved far
+    along the line as a tile of its own; a marker that changed colour is one SOLID.
+    Nothing else is sent, and the agent's picture is the screen."""
+    screen = text_page(1920, 1080, seed=5)
+    encoder, decoder = FrameEncoder(video=video_available()), FrameDecoder()
+    replay(encoder.encode(screen, 0, 1), decoder)
+    typed = screen.copy()
+    rng = np.random.default_rng(6)
+    ink = rng.integers(0, 2, (16, 9, 1), dtype=np.uint8) * 200  # a glyph, anti-aliasing aside
+    typed[700:716, 300:309] = np.concatenate([ink, ink, ink, np.full_like(ink, 255)], axis=2)
+    typed[700:716, 900:902] = (0, 0, 0, 255)  # the caret, far along the line
+    typed[0:32, 0:32] = (10, 200, 30, 255)  # the marker
+    line = (0, 700, np.ascontiguousarray(typed[700:716]))
+    marker = (0, 0, np.ascontiguousarray(typed[0:32, 0:32]))
+    frames = encoder.encode_patches([marker, line], 0, 2)
+    assert frames is not None
+    replay(frames, decoder)
+    assert np.array_equal(decoder.pixels, typed)
+    tiles = sorted((t.x, t.y, t.w, t.h, t.codec) for f in frames for t in f.tiles)
+    assert tiles[0] == (0, 0, 32, 32, Codec.SOLID)
+    glyph, caret = tiles[1], tiles[2]
+    assert 300 <= glyph[0] and glyph[0] + glyph[2] <= 309 and glyph[4] == Codec.WEBP
+    assert caret == (900, 700, 2, 16, Codec.SOLID)
+    # Typing on and on never looks like motion: no H.264 stream starts.
+    for i in range(40):
+        typed[720:736, 10 + 9 * i : 19 + 9 * i, :3] = rng.integers(0, 256, (16, 9, 3))
+        frames = encoder.encode_patches([(0, 720, np.ascontiguousarray(typed[720:736]))], 0, i + 3)
+        assert frames is not None
+        replay(frames, decoder)
+    assert np.array_equal(decoder.pixels, typed)
+    assert encoder.video_streams == 0
 
 
 def test_a_pool_of_workers_gives_the_same_messages_as_one_thread() -> None:
