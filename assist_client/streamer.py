@@ -318,11 +318,13 @@ class Streamer:
         """The agent displayed ``frame_id`` (and so everything before it)."""
         now = time.monotonic()
         with self._cond:
+            full = self._window.full
             self._window.acked(frame_id, now)
             if self._window.rtt_ms is not None:
                 self.stats.rtt_ms = self._window.rtt_ms
             self.stats.in_flight = len(self._window.in_flight)
-            self._notify()
+            if full:  # only a full window waits on acks: else no wake (one per frame)
+                self._notify()
 
     def on_congestion(self, level: int) -> None:
         """The relay's congestion level for our data (0 clear .. 3 severe)."""

@@ -338,7 +338,8 @@ class Connection:
                     await ws.close()
                     break
                 self._dispatch()
-                self._wake.set()
+                if self.endpoint.has_output or self._bye_pending is not None:
+                    self._wake.set()  # (not for every frame ack: nothing to write then)
                 if self.final is not None:
                     await self._flush(ws)
                     await ws.close()
@@ -357,7 +358,10 @@ class Connection:
     async def _write_loop(self, ws: ClientConnection) -> None:
         while True:
             try:
-                await asyncio.wait_for(self._wake.wait(), _IDLE_ACK_S)
+                # (asyncio.timeout, not wait_for: no task made per wake, and the writer
+                # wakes for every frame and every ack.)
+                async with asyncio.timeout(_IDLE_ACK_S):
+                    await self._wake.wait()
             except TimeoutError:
                 self.endpoint.idle()
             self._wake.clear()

@@ -435,6 +435,11 @@ class Endpoint:
 
     # ------------------------------------------------------------ outputs
 
+    @property
+    def has_output(self) -> bool:
+        """Is anything waiting in :meth:`data_to_send`?"""
+        return bool(self._out)
+
     def data_to_send(self) -> list[bytes]:
         out, self._out = self._out, []
         return out
