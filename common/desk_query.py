@@ -110,6 +110,11 @@ class DeskQuery:
         if not self.ended and self.redirect_to is None:
             self._finish(Failed(ConnectionLostError()))
 
+    @property
+    def has_output(self) -> bool:
+        """Is anything waiting in :meth:`data_to_send`?"""
+        return bool(self._out)
+
     def data_to_send(self) -> list[bytes]:
         out, self._out = self._out, []
         return out

@@ -184,6 +184,11 @@ class _Base:
         self.revocations = b""
         self.signed_in: SignedIn | None = None
 
+    @property
+    def has_output(self) -> bool:
+        """Is anything waiting in :meth:`data_to_send`?"""
+        return bool(self._out)
+
     def data_to_send(self) -> list[bytes]:
         out, self._out = self._out, []
         return out
