@@ -17,7 +17,7 @@ import numpy.typing as npt
 from common.messages import Move
 from common.tile_codecs import Pixels, u32
 
-__all__ = ["SCROLL_COLUMN_GAP", "SCROLL_MIN_ROWS", "apply_move", "find_scroll"]
+__all__ = ["SCROLL_COLUMN_GAP", "SCROLL_MIN_ROWS", "RowHashes", "apply_move", "find_scroll"]
 
 SCROLL_MIN_ROWS = 32
 SCROLL_COLUMN_GAP = 16
@@ -48,6 +48,37 @@ def apply_move(screen: Pixels, move: Move) -> None:
     screen[move.y : move.y + move.h, move.x : move.x + move.w] = src
 
 
+class RowHashes:
+    """The row hashes of the last area searched, kept for the next search: once a
+    frame is encoded the reference *is* that screenshot, so the reference's hashes of
+    the same columns next time are these (a scroll in progress searches the same
+    pane frame after frame: one pass over it saved). The owner says when they hold
+    (:meth:`settle`, at the end of every frame that changed the reference).
+    A stale entry could only propose a wrong offset, which the caller's check of
+    the pixels rejects."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[int, int, int, npt.NDArray[np.uint32]] | None = None
+        self._fresh = False  # kept during the frame being encoded
+        self._valid = False
+
+    def settle(self) -> None:
+        """A frame is done: the reference is now its screenshot, so what was hashed
+        during it (if anything) is the reference's; anything older is not."""
+        self._valid, self._fresh = self._fresh, False
+
+    def reference(self, y0: int, y1: int, x0: int, x1: int) -> npt.NDArray[np.uint32] | None:
+        if not self._valid or self._kept is None:
+            return None
+        top, left, right, hashes = self._kept
+        if (left, right) != (x0, x1) or y0 < top or y1 > top + len(hashes):
+            return None
+        return hashes[y0 - top : y1 - top]
+
+    def keep(self, y0: int, x0: int, x1: int, hashes: npt.NDArray[np.uint32]) -> None:
+        self._kept, self._valid, self._fresh = (y0, x0, x1, hashes), False, True
+
+
 def find_scroll(
     cur_screen: Pixels,
     ref_screen: Pixels,
@@ -55,6 +86,7 @@ def find_scroll(
     size: tuple[int, int],
     dirty: npt.NDArray[np.bool_],
     tile: int,
+    hashes: RowHashes | None = None,
 ) -> Move | None:
     """A vertical move of ``ref_screen`` that explains many changed pixels, if any.
 
@@ -79,7 +111,13 @@ def find_scroll(
         x1 -= 1
     cur, ref = cur_all[:, x0:x1], ref_all[:, x0:x1]
     weights = _WEIGHTS[: x1 - x0]
-    offset = _vote_offset(_row_hashes(cur, weights), _row_hashes(ref, weights))
+    ref_hashes = None if hashes is None else hashes.reference(y0, y1, x0, x1)
+    if ref_hashes is None:
+        ref_hashes = _row_hashes(ref, weights)
+    cur_hashes = _row_hashes(cur, weights)
+    if hashes is not None:
+        hashes.keep(y0, x0, x1, cur_hashes)
+    offset = _vote_offset(cur_hashes, ref_hashes)
     if offset is None:
         return None
     # The rows where most pixels follow the offset, then the columns that follow

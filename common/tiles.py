@@ -70,7 +70,7 @@ import numpy.typing as npt
 
 from common.frame_decoder import FrameDecoder
 from common.messages import MAX_APP_BYTES, MAX_TILES, Codec, Frame, Move, Tile
-from common.scroll import apply_move, find_scroll
+from common.scroll import RowHashes, apply_move, find_scroll
 from common.tile_codecs import (
     OPAQUE,
     Pixels,
@@ -115,6 +115,9 @@ SCROLL_MIN_TILES = 4
 PARALLEL_MIN_PIXELS = 64 * 64 * 8
 #: Scrolls found in one frame at most (the Frame message carries up to 64 moves).
 MAX_MOVES = 4
+#: Grabs up to this many pixels in all (a line of text at 1920 px is 30 K) are first
+#: tried as a small change; on a bigger grab the tile compare finds the change faster.
+SMALL_GRAB_PIXELS = 1 << 17
 #: After a scroll, another is looked for only if this many changed tiles are left.
 MORE_MOVES_MIN_TILES = 24
 #: Largest screen a decoder accepts (an 8K monitor is 33.2 million pixels).
@@ -169,6 +172,8 @@ class FrameEncoder:
         #: H.264 for a region in motion (see common/video.py); off: tiles everywhere.
         self._video_on = video
         self._motion = MotionTracker()
+        #: Row hashes of the last scroll search (the reference's, once a frame is done).
+        self._hashes = RowHashes()
         self._video: VideoRegion | None = None
         self._refining = False
         self._video_off_until_ns = 0
@@ -238,6 +243,7 @@ class FrameEncoder:
         self._cur_is_screen = False
         self._keyframe_due = False
         self._cursor = cursor_xy
+        self._hashes.settle()
         return frames
 
     def encode_patches(
@@ -276,7 +282,7 @@ class FrameEncoder:
         if not loaded:
             return self.move_cursor(capture_ns, frame_id, cursor)
         self._mask_and_pad()
-        if not hints:
+        if not hints and sum(r.w * r.h for r in loaded) <= SMALL_GRAB_PIXELS:
             small = self._small_change(loaded, capture_ns, frame_id, cursor_xy)
             if small is not None:
                 return small
@@ -313,6 +319,7 @@ class FrameEncoder:
             band, xs = slice(row * TILE, (row + 1) * TILE), slice(c0 * TILE, c1 * TILE)
             self._ref[band, xs] = self._cur[band, xs]
         self._cursor = cursor_xy
+        self._hashes.settle()
         return frames
 
     def _small_change(
@@ -364,6 +371,7 @@ class FrameEncoder:
                 tiles += self._encode_rect(b, _LOSSLESS)
             ref[b.y : b.y + b.h, b.x : b.x + b.w] = pixels
         self._cursor = cursor_xy
+        self._hashes.settle()
         return self._pack(tiles, [], False, frame_id, capture_ns, cursor_xy)
 
     def picture(self) -> Pixels:
@@ -634,7 +642,7 @@ class FrameEncoder:
 
     def _find_scroll(self, dirty: npt.NDArray[np.bool_]) -> Move | None:
         """A vertical move of the reference that explains many changed pixels, if any."""
-        return find_scroll(self._cur, self._ref, self._ne, self._size, dirty, TILE)
+        return find_scroll(self._cur, self._ref, self._ne, self._size, dirty, TILE, self._hashes)
 
     def _try_move(
         self, move: Move, dirty: npt.NDArray[np.bool_], *, local: bool = False
@@ -642,9 +650,20 @@ class FrameEncoder:
         """Apply ``move`` to the reference; keep it if fewer tiles differ then. ``local``:
         only the tiles under its destination are compared again (the reference changed
         nowhere else; for patch frames, where the rest was compared already)."""
-        rows = slice(move.y, move.y + move.h)
         cols = slice(move.x, move.x + move.w)
-        saved = self._ref[rows, cols].copy()
+        shift = move.y - move.src_y
+        if move.src_x == move.x and 0 < abs(shift) < move.h:
+            # A scroll: only the rows of the destination outside the source are lost
+            # (the rest comes back by moving back), so only they are saved, not the
+            # whole area: one pass over it fewer per frame of a scroll.
+            lost = (
+                slice(move.src_y + move.h, move.y + move.h)
+                if shift > 0
+                else slice(move.y, move.src_y)
+            )
+        else:
+            lost = slice(move.y, move.y + move.h)
+        saved = self._ref[lost, cols].copy()
         apply_move(self._ref, move)
         self._pad(self._ref)
         if local:
@@ -658,7 +677,10 @@ class FrameEncoder:
             after = self._changed_tiles()
         if int(after.sum()) < int(dirty.sum()):
             return after, [move]
-        self._ref[rows, cols] = saved
+        if lost.stop - lost.start < move.h:  # undo a scroll: move back, then the lost rows
+            back = Move(move.x, move.y, move.src_x, move.src_y, move.w, move.h)
+            apply_move(self._ref, back)
+        self._ref[lost, cols] = saved
         self._pad(self._ref)
         return dirty, []
 

@@ -321,6 +321,31 @@ def test_smooth_scrolling_at_30_fps_stays_under_250_kb_per_second() -> None:
     assert sent < 100_000  # one second of scrolling, well under the 250 KB/s goal
 
 
+def test_scrolling_where_the_server_drew_is_a_move_every_frame_hashing_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pane scrolled step by step, as DAMAGE reports it (the pane redrawn): each frame
+    is one move and a strip, the picture stays exact, and the reference's row hashes
+    are the previous frame's (one hashing pass per frame, not two)."""
+    from common import scroll
+
+    calls = []
+    real = scroll._row_hashes
+    monkeypatch.setattr(scroll, "_row_hashes", lambda p, w: calls.append(1) or real(p, w))
+    content = text_page(1200, 3000, seed=14)
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    screen = window(content, 0, 800, 1280)
+    replay(encoder.encode(screen, 0, 0), decoder)
+    for i in range(1, 21):
+        screen = window(content, 6 * i, 800, 1280)
+        frames = encoder.encode_patches([(0, 0, np.ascontiguousarray(screen))], 0, i)
+        assert frames is not None
+        assert len([m for f in frames for m in f.moves]) == 1
+        replay(frames, decoder)
+        assert np.array_equal(decoder.pixels, screen)
+    assert len(calls) <= 20 + 2  # the first search hashes both screens
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     src_y=st.integers(0, 90),
@@ -687,6 +712,32 @@ def test_a_keystroke_is_one_tile_the_size_of_the_glyph() -> None:
         replay(frames, decoder)
     assert np.array_equal(decoder.pixels, typed)
     assert encoder.video_streams == 0
+
+
+@pytest.mark.parametrize("shift", [-40, -3, 5, 60])
+def test_a_scroll_that_does_not_pay_leaves_the_reference_as_it_was(shift: int) -> None:
+    """A vertical move tried and dropped (here a hint the pixels do not follow) is
+    undone by moving back and restoring only the rows it overwrote: the next frames
+    still rebuild the screen exactly."""
+    screen = text_page(640, 480, seed=21)
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    replay(encoder.encode(screen, 0, 1), decoder)
+    changed = screen.copy()
+    changed[100:400, 50:450] = text_page(400, 300, seed=22)  # new text, not a scroll
+    area = (0, 0, np.ascontiguousarray(changed))
+    wrong = Move(450, 100, 450, 100 + shift, 190, 250)  # over text that did not change
+    frames = encoder.encode_patches([area], 0, 2, hints=[wrong])
+    assert frames is not None and not [m for f in frames for m in f.moves]
+    replay(frames, decoder)
+    assert np.array_equal(decoder.pixels, changed)
+    later = changed.copy()
+    later[300:310, 0:640] = (0, 0, 255, 255)
+    frames = encoder.encode_patches([(0, 300, np.ascontiguousarray(later[300:310]))], 0, 3)
+    assert frames is not None
+    replay(frames, decoder)
+    assert np.array_equal(decoder.pixels, later)
+    # Only what changed in that last frame went: the reference was intact.
+    assert all(t.y >= 300 and t.y + t.h <= 310 for f in frames for t in f.tiles)
 
 
 def test_a_pool_of_workers_gives_the_same_messages_as_one_thread() -> None:
