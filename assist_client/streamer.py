@@ -57,7 +57,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -159,10 +159,51 @@ class MssSource:
         pixels = np.frombuffer(raw, np.uint8).reshape(shot.height, shot.width, 4)
         return pixels, raw
 
+    def grab_view(self, rect: Rect) -> Pixels:
+        """Like :meth:`grab`, without a copy where mss grabs through MIT-SHM: a view of
+        the shared segment, valid until the next grab (use it at once). For a drawn
+        area that is a pass over its pixels and an allocation saved per frame."""
+        if self._shm:
+            try:
+                return self._shm_view(rect)
+            except Exception as exc:  # noqa: BLE001 - mss changed inside, or no MIT-SHM
+                log.info("grabbing without a copy failed (%s): copying", exc)
+                self._shm = False
+        return self.grab(rect)[0]
+
+    _shm = True
+
+    def _shm_view(self, rect: Rect) -> Pixels:
+        # mss 10's XShmGetImage path (mss/linux/xshmgetimage.py) without its final
+        # copy into a new bytearray. Anything unexpected raises, and grab_view copies.
+        from mss.linux import xcb
+        from mss.linux.base import ALL_PLANES
+        from mss.linux.xshmgetimage import ShmStatus
+
+        impl: Any = self._sct._impl
+        shm_get_image: Any = getattr(xcb, "shm_get_image")  # noqa: B009 - not exported
+        z_pixmap = getattr(xcb, "ImageFormat").ZPixmap  # noqa: B009
+        if getattr(impl, "shm_status", None) is not ShmStatus.AVAILABLE:
+            self.grab(rect)  # lets mss settle whether MIT-SHM works here
+            if impl.shm_status is not ShmStatus.AVAILABLE:
+                raise OSError("MIT-SHM is not in use")
+        x, y, w, h = rect
+        if w * h * 4 > impl._bufsize:
+            raise OSError("the area is larger than the shared segment")
+        reply = shm_get_image(
+            impl.conn, impl.drawable, x, y, w, h, ALL_PLANES, z_pixmap, impl._shmseg, 0
+        )
+        if reply.depth != impl.drawable_depth:
+            raise OSError(f"the server sent depth {reply.depth}")
+        return np.frombuffer(impl._buf, np.uint8, count=w * h * 4).reshape(h, w, 4)
+
     def close(self) -> None:
         if self.damage is not None:
             self.damage.close()
-        self._sct.close()
+        try:
+            self._sct.close()
+        except BufferError:  # a view from grab_view is still held: the OS frees it at exit
+            log.info("the capture segment is still in use; left to the process's exit")
 
 
 @dataclasses.dataclass
@@ -494,10 +535,13 @@ class Streamer:
                         for m in hints
                         for x, y in ((m.src_x, m.src_y), (m.x, m.y))
                     ]
-                    patches = [
-                        (x - rect[0], y - rect[1], source.grab((x, y, w, h))[0])
+                    # Each rectangle is grabbed as the encoder loads it (a grab may be
+                    # a view that the next grab overwrites).
+                    grab = getattr(source, "grab_view", None) or (lambda r: source.grab(r)[0])
+                    patches = (
+                        (x - rect[0], y - rect[1], grab((x, y, w, h)))
                         for x, y, w, h in _grab_rects(where + ends)
-                    ]
+                    )
                     capture_ns = time.time_ns()
                     t1 = time.perf_counter()
                     self.stats.captures += 1

@@ -70,6 +70,26 @@ def test_real_capture_is_rebuilt_exactly_by_the_agent(xvfb_display: str):
             streamer.join(5)
 
 
+def test_a_grab_without_a_copy_is_the_same_picture(xvfb_display: str):
+    """Drawn areas are grabbed as views of mss's shared segment: the pixels are those
+    of a copying grab, at any place and size, and the copy-free path stays in use."""
+    with show_window(xvfb_display, "#1e88e5", 100, 120, 300, 200):
+        time.sleep(0.3)
+        source = MssSource(watch=False)
+        try:
+            for rect in ((0, 0, 1280, 800), (90, 110, 40, 30), (350, 300, 17, 9)):
+                copied = source.grab(rect)[0].copy()
+                view = source.grab_view(rect)
+                assert view.shape == copied.shape
+                assert np.array_equal(view, copied)
+            del view  # (a view held open would keep mss from closing its segment)
+            assert source._shm  # not fallen back to copying
+            blue = (0xE5, 0x88, 0x1E)  # BGR of #1e88e5
+            assert tuple(source.grab_view((200, 200, 1, 1))[0, 0, :3]) == blue
+        finally:
+            source.close()
+
+
 def test_the_stop_key_works_from_anywhere(xvfb_display: str):
     pressed = threading.Event()
     hotkey = X11Hotkey(pressed.set)
