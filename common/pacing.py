@@ -12,7 +12,10 @@ seconds of a monotonic clock), driven by the capture thread in
   soon as the frame-rate cap allows, however long the idle interval had grown;
   then polling is only for the pointer (the server does not report it moving),
   so only pointer moves keep the pace at the frame rate: typing with the pointer
-  at rest costs a wake-up per key, not 60 a second.
+  at rest costs a wake-up per key, not 60 a second. Drawing comes in bursts (a
+  repaint in several requests, a window moved and then the area it uncovered
+  painted): the capture waits :data:`DRAW_SETTLE_S` after the first report, so a
+  burst is one frame, not two or three (x11vnc's ``-defer``, tuned: 5 ms).
 * :class:`FrameWindow` — frames sent and not yet acknowledged. Acks are
   cumulative; at most ``size`` frames fly, so latency stays bounded by the
   window and a slow link gets fewer, fresher frames. An ack also gives a
@@ -28,6 +31,7 @@ from __future__ import annotations
 __all__ = [
     "ACTIVE_S",
     "ADAPT_EVERY_S",
+    "DRAW_SETTLE_S",
     "IDLE_BACKOFF",
     "IDLE_INTERVAL_S",
     "MIN_FPS",
@@ -46,6 +50,8 @@ ACTIVE_S = 2.0
 IDLE_INTERVAL_S = 0.35
 #: How fast the interval grows while nothing changes.
 IDLE_BACKOFF = 1.5
+#: After the server first reports drawing, wait this long for the rest of the burst.
+DRAW_SETTLE_S = 0.004
 #: With the window full this long and no ack, assume the acks were lost: start over.
 STALL_S = 15.0
 ADAPT_EVERY_S = 1.0
@@ -62,11 +68,18 @@ class CapturePace:
         self.last_change = float("-inf")  # when a capture last differed
         #: The earliest the frame-rate cap allows the next capture.
         self.next_allowed = now
+        #: When drawing was first reported since the last capture.
+        self.drawn_at: float | None = None
 
     def wait(self, now: float, *, drawn: bool = False) -> float:
         """Seconds until the next capture is due (0: now); ``drawn``: the screen is
-        known to have changed, so only the frame-rate cap holds it back."""
-        return max(0.0, (self.next_allowed if drawn else self.next_capture) - now)
+        known to have changed, so only the frame-rate cap and the settling time after
+        the first report hold it back."""
+        if not drawn:
+            return max(0.0, self.next_capture - now)
+        if self.drawn_at is None:
+            self.drawn_at = now
+        return max(0.0, max(self.next_allowed, self.drawn_at + DRAW_SETTLE_S) - now)
 
     def captured(
         self,
@@ -93,6 +106,7 @@ class CapturePace:
             self.interval = min(IDLE_INTERVAL_S, max(self.interval, 1.0 / fps_cap) * IDLE_BACKOFF)
         self.next_capture = started + self.interval
         self.next_allowed = started + 1.0 / fps_cap
+        self.drawn_at = None
 
 
 class FrameWindow:

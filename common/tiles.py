@@ -704,14 +704,22 @@ class FrameEncoder:
 
     def _runs(self, row: int, dirty_row: npt.NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
         """(first col, end col, class, colour) of the runs of changed tiles in a tile row."""
-        # Only the span of changed tiles is classified (a keystroke: one or two tiles).
+        # Only the span of changed tiles is classified (a keystroke: one or two tiles);
+        # where it is mostly unchanged (the two edges of a dragged window), each group
+        # of changed tiles apart.
         changed = np.flatnonzero(dirty_row)
         first, end_col = int(changed[0]), int(changed[-1]) + 1
-        span_kind, span_colour = self._classify(row, first, end_col)
         cols = len(dirty_row)
         kind = np.zeros(cols, np.int8)
         colour = np.zeros(cols, np.uint32)
-        kind[first:end_col], colour[first:end_col] = span_kind, span_colour
+        if end_col - first > 2 * len(changed):
+            breaks = np.flatnonzero(np.diff(changed) > 1)
+            starts = np.concatenate(([0], breaks + 1))
+            ends = np.concatenate((breaks, [len(changed) - 1]))
+            for a, b in zip(changed[starts].tolist(), (changed[ends] + 1).tolist(), strict=True):
+                kind[a:b], colour[a:b] = self._classify(row, a, b)
+        else:
+            kind[first:end_col], colour[first:end_col] = self._classify(row, first, end_col)
         out: list[tuple[int, int, int, int]] = []
         c = first
         max_run = MAX_TILE_SIDE // TILE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from common.pacing import (
+    DRAW_SETTLE_S,
     ACTIVE_S,
     IDLE_BACKOFF,
     IDLE_INTERVAL_S,
@@ -51,6 +52,22 @@ def test_drawing_reported_by_the_server_is_due_at_the_frame_rate_cap_not_the_idl
     # Something was drawn: only the cap (1/30 s after the last capture) holds it back.
     assert pace.wait(last + 0.01, drawn=True) == pytest.approx(1 / 30 - 0.01)
     assert pace.wait(last + 0.05, drawn=True) == 0.0
+
+
+def test_a_burst_of_drawing_after_a_pause_is_caught_whole() -> None:
+    """After a pause the first report of drawing waits DRAW_SETTLE_S for the rest of
+    the burst (one frame, not two); during steady drawing the cap is later anyway."""
+    pace = CapturePace(60.0, now=0.0)
+    pace.captured(0.0, sent=True, keyframe=False, fps_cap=60.0)
+    first = 1.0  # long after the last capture
+    assert pace.wait(first, drawn=True) == pytest.approx(DRAW_SETTLE_S)
+    assert pace.wait(first + 0.001, drawn=True) == pytest.approx(DRAW_SETTLE_S - 0.001)
+    assert pace.wait(first + DRAW_SETTLE_S, drawn=True) == 0.0
+    pace.captured(first + DRAW_SETTLE_S, sent=True, keyframe=False, fps_cap=60.0)
+    # Drawn again 5 ms later: the cap (1/60 s after that capture) is what holds it.
+    later = first + DRAW_SETTLE_S + 0.005
+    assert pace.wait(later, drawn=True) == pytest.approx(1 / 60 - 0.005)
+    assert DRAW_SETTLE_S <= 0.005  # never slower to react than x11vnc tuned for latency
 
 
 def test_a_keyframe_is_not_activity() -> None:
@@ -112,7 +129,8 @@ def test_watched_by_damage_only_pointer_moves_keep_the_frame_rate() -> None:
         pace.captured(t, sent=True, keyframe=False, fps_cap=60.0, active=False)
         t += 0.1
     assert pace.interval == pytest.approx(IDLE_INTERVAL_S)
-    assert pace.wait(t, drawn=True) == 0.0  # drawing is still captured at once
+    # Drawing is still captured at once (once its burst settled).
+    assert pace.wait(t, drawn=True) == pytest.approx(DRAW_SETTLE_S)
     pace.captured(t, sent=True, keyframe=False, fps_cap=60.0, active=True)  # it moved
     assert pace.interval == pytest.approx(1 / 60)
     # Polling (no DAMAGE): a frame is activity, as before.
