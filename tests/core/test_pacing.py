@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from common.pacing import (
-    DRAW_SETTLE_S,
     ACTIVE_S,
+    DRAW_SETTLE_S,
     IDLE_BACKOFF,
     IDLE_INTERVAL_S,
     MIN_FPS,
