@@ -14,8 +14,10 @@ seconds of a monotonic clock), driven by the capture thread in
   so only pointer moves keep the pace at the frame rate: typing with the pointer
   at rest costs a wake-up per key, not 60 a second. Drawing comes in bursts (a
   repaint in several requests, a window moved and then the area it uncovered
-  painted): the capture waits :data:`DRAW_SETTLE_S` after the first report, so a
-  burst is one frame, not two or three (x11vnc's ``-defer``, tuned: 5 ms).
+  painted): after a pause, the capture waits :data:`DRAW_SETTLE_S` after the
+  first report, so a burst is one frame, not two or three (x11vnc's ``-defer``,
+  tuned: 5 ms). Drawing that came while the last frame was being encoded has
+  settled by then, so steady motion is not slowed by it.
 * :class:`FrameWindow` — frames sent and not yet acknowledged. Acks are
   cumulative; at most ``size`` frames fly, so latency stays bounded by the
   window and a slow link gets fewer, fresher frames. An ack also gives a
@@ -70,15 +72,21 @@ class CapturePace:
         self.next_allowed = now
         #: When drawing was first reported since the last capture.
         self.drawn_at: float | None = None
+        #: No :meth:`wait` since the last capture yet.
+        self._first_check = True
 
     def wait(self, now: float, *, drawn: bool = False) -> float:
         """Seconds until the next capture is due (0: now); ``drawn``: the screen is
         known to have changed, so only the frame-rate cap and the settling time after
         the first report hold it back."""
+        first, self._first_check = self._first_check, False
         if not drawn:
             return max(0.0, self.next_capture - now)
         if self.drawn_at is None:
-            self.drawn_at = now
+            # Drawn already when the last frame was done: it came while that frame was
+            # encoded (steady motion), so it has settled; waiting would only slow the
+            # frame rate. Else it is the start of a burst after a pause.
+            self.drawn_at = float("-inf") if first else now
         return max(0.0, max(self.next_allowed, self.drawn_at + DRAW_SETTLE_S) - now)
 
     def captured(
@@ -107,6 +115,7 @@ class CapturePace:
         self.next_capture = started + self.interval
         self.next_allowed = started + 1.0 / fps_cap
         self.drawn_at = None
+        self._first_check = True
 
 
 class FrameWindow:

@@ -3,7 +3,10 @@
 Per connection there is one reader (the websockets handler) and one writer task.
 The reader feeds control messages to :class:`relay.sessions.Relay` and routes
 ``Data`` messages itself: the very ``bytes`` object websockets handed us goes
-into the peer's outgoing queue, unparsed and uncopied.
+into the peer's outgoing queue, unparsed and uncopied — or, while that queue is
+empty and the peer's socket takes it without pausing, straight to the peer's
+websocket from the reader, as a bare forwarder would (no turn of the writer task
+per message; the order and the back-pressure below are the same).
 
 Memory stays bounded without dropping anything the endpoints need:
 

@@ -59,6 +59,7 @@ def test_a_burst_of_drawing_after_a_pause_is_caught_whole() -> None:
     the burst (one frame, not two); during steady drawing the cap is later anyway."""
     pace = CapturePace(60.0, now=0.0)
     pace.captured(0.0, sent=True, keyframe=False, fps_cap=60.0)
+    assert pace.wait(0.001) > 0  # nothing drawn: it sleeps
     first = 1.0  # long after the last capture
     assert pace.wait(first, drawn=True) == pytest.approx(DRAW_SETTLE_S)
     assert pace.wait(first + 0.001, drawn=True) == pytest.approx(DRAW_SETTLE_S - 0.001)
@@ -68,6 +69,16 @@ def test_a_burst_of_drawing_after_a_pause_is_caught_whole() -> None:
     later = first + DRAW_SETTLE_S + 0.005
     assert pace.wait(later, drawn=True) == pytest.approx(1 / 60 - 0.005)
     assert DRAW_SETTLE_S <= 0.005  # never slower to react than x11vnc tuned for latency
+
+
+def test_drawing_that_came_during_the_last_frame_is_not_held_back() -> None:
+    """Steady motion: the next picture was drawn while the last frame was encoded (30
+    ms here); it is captured at once, the settling wait would only cost frame rate."""
+    pace = CapturePace(60.0, now=0.0)
+    pace.captured(0.0, sent=True, keyframe=False, fps_cap=60.0)
+    assert pace.wait(0.030, drawn=True) == 0.0
+    pace.captured(0.030, sent=True, keyframe=False, fps_cap=60.0)
+    assert pace.wait(0.035, drawn=True) == pytest.approx(1 / 60 - 0.005)  # the cap alone
 
 
 def test_a_keyframe_is_not_activity() -> None:
@@ -129,8 +140,7 @@ def test_watched_by_damage_only_pointer_moves_keep_the_frame_rate() -> None:
         pace.captured(t, sent=True, keyframe=False, fps_cap=60.0, active=False)
         t += 0.1
     assert pace.interval == pytest.approx(IDLE_INTERVAL_S)
-    # Drawing is still captured at once (once its burst settled).
-    assert pace.wait(t, drawn=True) == pytest.approx(DRAW_SETTLE_S)
+    assert pace.wait(t, drawn=True) == 0.0  # drawing is still captured at once
     pace.captured(t, sent=True, keyframe=False, fps_cap=60.0, active=True)  # it moved
     assert pace.interval == pytest.approx(1 / 60)
     # Polling (no DAMAGE): a frame is activity, as before.
