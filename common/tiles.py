@@ -351,17 +351,16 @@ class FrameEncoder:
                 area += box.w * box.h
                 if area > TILE * TILE:
                     return None
+        if not boxes and cursor_xy == self._cursor:
+            return []  # (as the general path: a frame with nothing in it is no frame)
         dirty = np.zeros(self._grid, bool)
         for b in boxes:
-            dirty[b.y // TILE : -(-(b.y + b.h) // TILE), b.x // TILE : -(-(b.x + b.w) // TILE)] = (
-                True
-            )
+            rows = slice(b.y // TILE, -(-(b.y + b.h) // TILE))
+            dirty[rows, b.x // TILE : -(-(b.x + b.w) // TILE)] = True
         if self._video_on:
             if self._motion.could_move(dirty):
                 return None
             self._motion.note(dirty)
-        if not boxes and cursor_xy == self._cursor:
-            return []
         tiles: list[Tile] = []
         for b in boxes:
             pixels = cur[b.y : b.y + b.h, b.x : b.x + b.w]
