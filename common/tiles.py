@@ -355,8 +355,8 @@ class FrameEncoder:
             return []  # (as the general path: a frame with nothing in it is no frame)
         dirty = np.zeros(self._grid, bool)
         for b in boxes:
-            rows = slice(b.y // TILE, -(-(b.y + b.h) // TILE))
-            dirty[rows, b.x // TILE : -(-(b.x + b.w) // TILE)] = True
+            band = slice(b.y // TILE, -(-(b.y + b.h) // TILE))
+            dirty[band, b.x // TILE : -(-(b.x + b.w) // TILE)] = True
         if self._video_on:
             if self._motion.could_move(dirty):
                 return None
