@@ -151,6 +151,8 @@ class MssSource:
         self._sct = mss.MSS()
         #: What the X server says was drawn (None: not X11, or it cannot tell).
         self.damage: DamageWatcher | None = open_damage() if watch else None
+        #: Grab drawn areas without a copy (until that fails once: see grab_view).
+        self._shm = True
 
     def grab(self, rect: Rect) -> tuple[Pixels, bytes | bytearray]:
         x, y, w, h = rect
@@ -170,8 +172,6 @@ class MssSource:
                 log.info("grabbing without a copy failed (%s): copying", exc)
                 self._shm = False
         return self.grab(rect)[0]
-
-    _shm = True
 
     def _shm_view(self, rect: Rect) -> Pixels:
         # mss 10's XShmGetImage path (mss/linux/xshmgetimage.py) without its final
