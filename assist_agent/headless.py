@@ -24,6 +24,17 @@ completed frame changed that rectangle, the ``--stats`` file gets one entry
 ``[shown_ns, "#rrggbb", frames]`` under ``probe.changes``: the wall clock when
 the frame counted as shown (headless: decoded), the rectangle's mean colour,
 and how many frames had completed by then.
+
+Remote control (``--control REASON``): once the first frame is in, ask the customer
+for control and print ``control: granted`` / ``control: denied`` and every later
+change (``control: stopped``, ``control: blocked (KeePass)`` ...). Once granted:
+``--control-click X,Y`` clicks there (repeatable, in order), then
+``--control-type TEXT`` types the text (characters as keys, what the layout lacks —
+Korean syllables — as committed text, a backslash-n as Return), then ``--control-burst N``
+sends N keystrokes ("x") 5 ms apart, and ``--control-rtt N`` types N characters
+one at a time, each when the ``--probe`` rectangle showed the last one (or after a
+second), for the keystroke round trip; the ``--stats`` file gets ``control.keys_ns``
+(when each key went) and ``control.sent``. ``control: done`` follows the script.
 """
 
 from __future__ import annotations
@@ -118,6 +129,17 @@ class Probe:
 
 
 @dataclasses.dataclass(frozen=True)
+class ControlPlan:
+    """What the headless agent does with remote control (``--control``)."""
+
+    reason: str
+    clicks: tuple[tuple[int, int], ...] = ()
+    text: str = ""
+    burst: int = 0
+    rtt: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class RoomPlan:
     """Who the lead asks in once the customer shares (headless rooms)."""
 
@@ -178,9 +200,13 @@ class HeadlessRun(QObject):
         invited: Invited | None = None,
         key: Any = None,
         take: str | None = None,
+        control: ControlPlan | None = None,
     ) -> None:
         super().__init__()
         assert settings.token is not None
+        self.control_plan = control
+        self._control_started = False
+        self.keys_ns: list[int] = []
         self.room = room or RoomPlan()
         self._asked = False
         self.settings = settings
@@ -218,6 +244,7 @@ class HeadlessRun(QObject):
         self.session.secured.connect(self.on_secured)
         self.session.first_frame_decoded.connect(self.on_first_frame)
         self.session.session_ended.connect(self.on_ended)
+        self.session.control.told.connect(self.on_control_told)
         self.probe = Probe(probe) if probe is not None else None
         if self.probe is not None:
             self.session.pipeline.on_shown = self.probe.on_shown
@@ -286,7 +313,73 @@ class HeadlessRun(QObject):
                 self.room.handover, InviteKind.HANDOVER, self.room.reason, self.room.note
             )
 
+    # ------------------------------------------------------------ remote control
+
+    def on_control_told(self, state: Any) -> None:
+        if state.member != self.session.member and state.holder != self.session.member:
+            return
+        words = state.change.name.lower().replace("_", " ")
+        if state.change.name == "BLOCKED":
+            words += f" ({state.detail})"
+        print(f"control: {words}", flush=True)
+        if self.session.control.mine and not self._control_started:
+            self._control_started = True
+            QTimer.singleShot(200, self._run_control)
+
+    def _key(self, ch: str) -> None:
+        control = self.session.control
+        if ch == "\n":
+            control.key(0, 0xFF0D, True)
+            control.key(0, 0xFF0D, False)
+        elif 0x20 <= ord(ch) <= 0x7E and not ch.isupper():
+            control.key(0, ord(ch), True)
+            control.key(0, ord(ch), False)
+        else:  # capitals and characters the keyboard lacks: as committed text
+            control.text(ch)
+        self.keys_ns.append(time.time_ns())
+
+    def _run_control(self) -> None:
+        plan = self.control_plan
+        control = self.session.control
+        if plan is None or not control.mine:
+            return
+        for x, y in plan.clicks:
+            control.button(x, y, 1, True)
+            control.button(x, y, 1, False)
+        for ch in plan.text:
+            self._key(ch)
+        control.flush()
+        self._burst_left = plan.burst
+        self._rtt_left = plan.rtt
+        QTimer.singleShot(300, self._next_burst)
+
+    def _next_burst(self) -> None:
+        if self._burst_left > 0 and self.session.control.mine:
+            self._burst_left -= 1
+            self._key("x")
+            QTimer.singleShot(5, self._next_burst)
+            return
+        self._next_rtt()
+
+    def _next_rtt(self) -> None:
+        if self._rtt_left > 0 and self.session.control.mine:
+            self._rtt_left -= 1
+            seen = len(self.probe.changes) if self.probe is not None else 0
+            self._key("ab"[self._rtt_left % 2])
+            self._wait_probe(seen, time.monotonic() + 1.0)
+            return
+        print("control: done", flush=True)
+
+    def _wait_probe(self, seen: int, deadline: float) -> None:
+        shown = self.probe is not None and len(self.probe.changes) > seen
+        if shown or time.monotonic() > deadline:
+            QTimer.singleShot(30, self._next_rtt)  # a gap, as between typed keys
+        else:
+            QTimer.singleShot(1, lambda: self._wait_probe(seen, deadline))
+
     def on_first_frame(self) -> None:
+        if self.control_plan is not None:
+            self.session.control.request(self.control_plan.reason)
         self._ask_colleagues()
         if self.draw_test:
             decoder = self.session.pipeline.decoder
@@ -326,6 +419,11 @@ class HeadlessRun(QObject):
             summary["exit_code"] = self.exit_code
             if self.probe is not None:
                 summary["probe"] = self.probe.summary()
+            if self.control_plan is not None:
+                summary["control"] = {
+                    "keys_ns": self.keys_ns,
+                    "sent": self.session.control.sent_events,
+                }
             self.stats_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         return notes
 
@@ -342,6 +440,7 @@ def run(
     room: RoomPlan | None = None,
     wait_invite_s: float | None = None,
     take: str | None = None,
+    control: ControlPlan | None = None,
 ) -> int:
     try:
         key = agent_key.load_or_create()
@@ -362,6 +461,7 @@ def run(
             invited=invited,
             key=key,
             take=take,
+            control=control,
         )
     except AssistError as err:  # this computer's key file cannot be used
         print(f"assist-agent: {err}", file=sys.stderr, flush=True)

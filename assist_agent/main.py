@@ -73,6 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X,Y,W,H",
         help="note in --stats when this rectangle of the screen changes (benchmarks)",
     )
+    c = p.add_argument_group("headless remote control (the customer is asked first)")
+    c.add_argument("--control", metavar="REASON", help="ask the customer for control")
+    c.add_argument(
+        "--control-click",
+        type=_point,
+        metavar="X,Y",
+        action="append",
+        default=[],
+        help="once granted, click here (screen pixels; repeatable)",
+    )
+    c.add_argument("--control-type", metavar="TEXT", default="", help="once granted, type this")
+    c.add_argument(
+        "--control-burst", type=int, default=0, metavar="N", help="then send N keys 5 ms apart"
+    )
+    c.add_argument(
+        "--control-rtt",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then type N keys, each after --probe showed the last (benchmarks)",
+    )
     d = p.add_argument_group("headless help desk (customers who asked from the app)")
     d.add_argument(
         "--take-next",
@@ -108,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _point(text: str) -> tuple[int, int]:
+    try:
+        x, y = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not X,Y in pixels") from None
+    if x < 0 or y < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: X and Y must be 0 or more")
+    return x, y
+
+
 def _rect(text: str) -> tuple[int, int, int, int]:
     try:
         x, y, w, h = (int(v) for v in text.split(","))
@@ -129,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             ("--stats", args.stats),
             ("--draw-test", args.draw_test or None),
             ("--probe", args.probe),
+            ("--control", args.control),
         )
         if value is not None
     ]
@@ -210,6 +242,17 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
             ),
             wait_invite_s=args.wait_invite,
             take=args.take if args.take else ("" if args.take_next else None),
+            control=(
+                headless.ControlPlan(
+                    args.control,
+                    tuple(args.control_click),
+                    args.control_type.replace("\\n", "\n"),
+                    args.control_burst,
+                    args.control_rtt,
+                )
+                if args.control is not None
+                else None
+            ),
         )
     except Exception as exc:  # noqa: BLE001 - one line for people, the traceback to the log
         logging.getLogger("assist_agent").exception("headless run failed")

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from assist_agent.control import AgentControl
 from assist_agent.frames import FramePipeline, FrameUpdate, MakeImage
 from assist_agent.model import (
     CONNECTED,
@@ -70,6 +71,8 @@ from common.messages import (
     Chat,
     Consent,
     ConsentState,
+    ControlChange,
+    ControlState,
     DrawPermission,
     EndReason,
     FlagKind,
@@ -180,6 +183,8 @@ class AgentSession(QObject):
         self._rating_timer = QTimer(self)
         self._rating_timer.setSingleShot(True)
         self._rating_timer.timeout.connect(self.skip_rating)
+        #: Remote control: asking, the customer's answer, input while granted.
+        self.control = AgentControl(self.send, lambda: self.member, lambda: self.monitor, self)
         self._network_event.connect(self._on_network_event)
         self._decode_failed.connect(self._on_decode_failed)
         self._first_frame.connect(self.first_frame_decoded)
@@ -341,6 +346,10 @@ class AgentSession(QObject):
         if state is not self.state:
             log.debug("state %s -> %s", self.state.value, state.value)
             self.state = state
+            if state not in (State.SHARING, State.PAUSED) and (
+                self.control.holder or self.control.asked
+            ):
+                self.control.reset()  # the customer's app ends it too (docs/security.md)
             self.state_changed.emit(state)
 
     def _sharing_state(self) -> State:
@@ -465,6 +474,15 @@ class AgentSession(QObject):
                 self.roster_received.emit(msg)
             case Briefing():
                 self.briefing_received.emit(msg)
+            case ControlState(change=change, member=member):
+                mine = member == self.member
+                if change is ControlChange.GRANTED and mine:
+                    self._log("control_granted", "")
+                elif change is ControlChange.DENIED and mine:
+                    self._log("control_denied", "")
+                elif self.control.mine and not msg.holder:
+                    self._log("control_ended", change.name.lower())
+                self.control.on_state(msg)
             case Rating(stars=stars, comment=comment):
                 self.rating = (stars, comment)
                 self.rating_received.emit(stars, comment)

@@ -33,6 +33,7 @@ from assist_client.session import CustomerSession, NetworkFactory, State, real_n
 from assist_client.streamer import CaptureSource, MssSource
 from assist_client.windows.bar import SharingBar
 from assist_client.windows.consent import ConsentDialog, MonitorSwitchDialog
+from assist_client.windows.control_request import ControlRequestDialog
 from assist_client.windows.ending import EndingDialog
 from assist_client.windows.get_help import CallbackWindow, GetHelpWindow, WaitingWindow
 from assist_client.windows.guidance import GuidancePanel
@@ -108,6 +109,8 @@ class ClientApp(QObject):
         self._overlay_masks: list[tuple[int, int, int, int]] = []
         #: Open prompts about newcomers, by their seat.
         self.join_requests: dict[int, JoinRequestDialog] = {}
+        #: The open control prompt (one request is asked at a time).
+        self.control_request: ControlRequestDialog | None = None
         self._shortcuts: list[QShortcut] = []
         self._hotkey: X11Hotkey | None = None
         self._want_hotkey = global_hotkey
@@ -356,6 +359,11 @@ class ClientApp(QObject):
         s.finished.connect(self._on_finished)
         s.queue_standing.connect(self._on_standing)
         s.agent_ready.connect(self._on_agent_ready)
+        s.control.asked.connect(self._on_control_asked)
+        s.control.withdrawn.connect(self._close_control_request)
+        s.control.changed.connect(self._on_control_changed)
+        s.control.protected.connect(self._on_protected)
+        s.control.clipboard.connect(self._on_clipboard)
         if isinstance(code, SessionCode):
             self.request = None
             self.join.on_connecting()
@@ -396,6 +404,7 @@ class ClientApp(QObject):
         self.bar.stop_requested.connect(self.stop_sharing)
         self.bar.guidance_requested.connect(self._toggle_guidance)
         self.bar.remove_requested.connect(s.remove_member)
+        self.bar.stop_control_requested.connect(s.control.stop)
         s.members_changed.connect(self.bar.set_members)
         self.bar.set_members(list(s.members.values()))
         self.guidance = GuidancePanel(s.agent_name)
@@ -433,6 +442,29 @@ class ClientApp(QObject):
         if self.bar is not None:
             masks.append(self.bar.physical_rect(s.current))
         s.set_masks(masks)
+        self._update_shields()
+
+    def _update_shields(self) -> None:
+        """Remote clicks never land on the customer's own Assist windows."""
+        s = self.session
+        if s is None or s.current is None:
+            return
+        m = s.current
+        windows: list[QWidget | None] = [self.bar, self.guidance, self.control_request]
+        windows += list(self.join_requests.values())
+        shields = []
+        for w in windows:
+            if w is not None and w.isVisible():
+                g = w.frameGeometry()
+                shields.append(
+                    (
+                        m.x + round((g.x() - m.logical_x) * m.scale),
+                        m.y + round((g.y() - m.logical_y) * m.scale),
+                        round(g.width() * m.scale),
+                        round(g.height() * m.scale),
+                    )
+                )
+        s.control.set_shields(shields)
 
     @Slot(object)
     def _on_state(self, state: State) -> None:
@@ -527,6 +559,69 @@ class ClientApp(QObject):
         self._add_stop_shortcut(dialog)
         dialog.show()
         dialog.raise_()
+        self._update_shields()
+
+    # ------------------------------------------------------------ remote control
+
+    @Slot(int, str, str)
+    def _on_control_asked(self, member: int, name: str, reason: str) -> None:
+        """A member asks to control the computer: its own prompt, nothing pre-accepted."""
+        s = self.session
+        if s is None:
+            return
+        self._close_control_request()
+        entry = s.members.get(member)
+        org = entry.org if entry is not None else s.agent_org
+        verified = (
+            entry.verified
+            if entry is not None
+            else bool(s.agent_identity and s.agent_identity.verified)
+        )
+        dialog = ControlRequestDialog(name, org, verified, reason)
+        dialog.answered.connect(self._on_control_answer)
+        self.control_request = dialog
+        self._add_stop_shortcut(dialog)
+        dialog.show()
+        dialog.raise_()
+        self._update_shields()
+
+    @Slot(bool)
+    def _on_control_answer(self, allowed: bool) -> None:
+        dialog, self.control_request = self.control_request, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if self.session is not None:
+            if allowed:
+                self.session.control.allow()
+            else:
+                self.session.control.deny()
+        self._update_shields()
+
+    @Slot()
+    def _close_control_request(self) -> None:
+        dialog, self.control_request = self.control_request, None
+        if dialog is not None:
+            dialog.withdraw()
+            dialog.deleteLater()
+
+    @Slot(int, str)
+    def _on_control_changed(self, holder: int, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_controller(holder, name)
+            if self.session is not None and self.session.current is not None:
+                self.bar.place_on(self.session.current)
+            self._update_masks()
+
+    @Slot(str)
+    def _on_protected(self, pattern: str) -> None:
+        if self.bar is not None:
+            self.bar.on_protected(pattern)
+
+    @Slot(str)
+    def _on_clipboard(self, text: str) -> None:
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(text)
 
     @Slot(int, bool)
     def _on_join_answer(self, member: int, allowed: bool) -> None:
@@ -558,6 +653,7 @@ class ClientApp(QObject):
         self._cursor_timer.stop()
         for member in list(self.join_requests):
             self._on_newcomer_gone(member)
+        self._close_control_request()
         if self._hotkey is not None:
             self._hotkey.stop()
             self._hotkey = None
@@ -661,9 +757,17 @@ class ClientApp(QObject):
     def _start_hotkey(self) -> None:
         if not self._want_hotkey or QGuiApplication.platformName() != "xcb":
             return
-        self._hotkey = X11Hotkey(self.stop_key_pressed.emit)
+        self._hotkey = X11Hotkey(self._stop_key)
         self.global_hotkey_active = self._hotkey.start()
         log.info("global stop key %s: %s", STOP_KEY_SEQUENCE, self.global_hotkey_active)
+
+    def _stop_key(self) -> None:
+        """On the key's thread: queued remote input is dropped now, before the GUI
+        thread even sees the key; then sharing stops there."""
+        s = self.session
+        if s is not None:
+            s.control.injector.cancel()
+        self.stop_key_pressed.emit()
 
     @Slot()
     def _poll_cursor(self) -> None:

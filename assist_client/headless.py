@@ -31,7 +31,14 @@ The laser pointer moves too often to print.
 When the agent asks a colleague in, ``--helpers allow`` (or ``refuse``, the
 default) is the customer's answer; each step is a line: ``newcomer: NAME (helper,
 verified)``, ``allowed: NAME`` / ``refused: NAME``, ``members: A, B``, and with
-``--remove-helpers-after S`` ``removed: NAME`` S seconds after the yes. Exit codes are those of
+``--remove-helpers-after S`` ``removed: NAME`` S seconds after the yes.
+
+When a member asks for remote control, ``--control allow`` (or ``refuse``, the
+default) is the answer: ``control: asked by NAME: REASON``, then ``control:
+allowed NAME`` or ``control: refused NAME``, and one line for each state the
+members are told (``control: stopped``, ``control: idle``, ``control: blocked
+(KeePass)`` ...). With control allowed the stop key (Ctrl+Alt+Shift+S) is grabbed
+as in the app: it drops queued remote input and stops sharing. Exit codes are those of
 :func:`assist_net.driver.exit_code_for`; the reason goes to stderr as one line.
 """
 
@@ -46,6 +53,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.session import CustomerSession, NetworkFactory, State, real_network
+from assist_client.x11 import X11Hotkey
 from assist_net.driver import EXIT_ERROR, EXIT_OK
 from assist_net.target import TargetLike
 from assist_ui.collector import GuiThreadCollector
@@ -58,6 +66,8 @@ from common.identity import Trust
 from common.messages import (
     LEAD_MEMBER,
     Chat,
+    ControlChange,
+    ControlState,
     EndReason,
     Message,
     RosterEntry,
@@ -93,8 +103,11 @@ class HeadlessRunner:
         err: TextIO = sys.stderr,
         helpers: str = "refuse",
         remove_helpers_after_s: float | None = None,
+        control: str = "refuse",
     ) -> None:
         self.session = session
+        self.control = control
+        self._hotkey: X11Hotkey | None = None
         self.helpers = helpers
         self.remove_after_s = remove_helpers_after_s
         self.monitor = monitor
@@ -116,6 +129,8 @@ class HeadlessRunner:
         session.members_changed.connect(self._on_members)
         session.queue_standing.connect(self._on_standing)
         session.agent_ready.connect(lambda: self._line("agent: ready (checking who it is)"))
+        session.control.asked.connect(self._on_control_asked)
+        session.control.told.connect(self._on_control_told)
 
     def _line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -191,6 +206,36 @@ class HeadlessRunner:
                 lambda: self._remove(candidate.member, who.display_name),
             )
 
+    def _on_control_asked(self, member: int, name: str, reason: str) -> None:
+        self._line(f"control: asked by {name}: {reason}")
+        if self.control != "allow":
+            self._line(f"control: refused {name}")
+            self.session.control.deny()
+            return
+        self._line(f"control: allowed {name}")
+        if self._hotkey is None:
+            self._hotkey = X11Hotkey(self._stop_key)
+            self._line(f"stop key: {'on' if self._hotkey.start() else 'off'}")
+        self.session.control.allow()
+
+    def _stop_key(self) -> None:
+        """On the key's thread: queued remote input is dropped at once, then sharing stops."""
+        self.session.control.injector.cancel()
+        QTimer.singleShot(0, self.session, self.session.stop)
+
+    def _on_control_told(self, state: ControlState) -> None:
+        if state.change in (ControlChange.GRANTED, ControlChange.DENIED):
+            return  # said above, with the name
+        words = state.change.name.lower().replace("_", " ")
+        if state.change is ControlChange.BLOCKED:
+            words += f" ({state.detail})"
+        self._line(f"control: {words}")
+
+    def close(self) -> None:
+        if self._hotkey is not None:
+            self._hotkey.stop()
+            self._hotkey = None
+
     def _remove(self, member: int, name: str) -> None:
         if member in self.session.members:
             self._line(f"removed: {name}")
@@ -221,6 +266,7 @@ def run_headless(
     trust: Trust | None = None,
     helpers: str = "refuse",
     remove_helpers_after_s: float | None = None,
+    control: str = "refuse",
 ) -> int:
     """Run one headless session; returns the exit code."""
     if network_factory is real_network:
@@ -260,6 +306,7 @@ def run_headless(
         duration_s=duration_s,
         helpers=helpers,
         remove_helpers_after_s=remove_helpers_after_s,
+        control=control,
     )
     result: list[int] = []
 
@@ -272,6 +319,7 @@ def run_headless(
     watch.install()
     session.start()
     app.exec()
+    runner.close()
     session.shutdown(timeout=GRACE_S)
     watch.uninstall()
     return result[0] if result else EXIT_OK

@@ -9,6 +9,7 @@
     assist-client --headless --relay URL --trust-org "NAME=FP" --get-help --queue ID \\
         --name NAME --description TEXT [--contact C] [--attach-system] --consent
                   [--helpers refuse|allow] [--remove-helpers-after S]
+                  [--control refuse|allow]
 
 With windows (the default) it asks for the code, asks for consent, shows the
 sharing bar, the agent's marks and the guidance panel. ``--headless`` runs the
@@ -102,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("refuse", "allow"),
         default="refuse",
         help="headless: my answer when the agent asks a colleague in (default: refuse)",
+    )
+    p.add_argument(
+        "--control",
+        choices=("refuse", "allow"),
+        default="refuse",
+        help="headless: my answer when a member asks to control this computer (default: refuse)",
     )
     p.add_argument(
         "--remove-helpers-after",
@@ -249,6 +256,7 @@ def _headless(
         trust=trust,
         helpers=args.helpers,
         remove_helpers_after_s=args.remove_helpers_after,
+        control=args.control,
     )
 
 

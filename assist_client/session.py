@@ -26,17 +26,20 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import msgspec
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
+from assist_client.control import RemoteControl
+from assist_client.injector import open_backend
 from assist_client.monitors import Monitor
 from assist_client.streamer import CaptureSource, MssSource, Streamer
 from assist_net.driver import EXIT_ERROR, EXIT_OK, Connection, NetworkThread, exit_code_for
 from assist_net.target import TargetLike
 from common.codes import SessionCode
+from common.control import DEFAULT_PROTECTED, IDLE_S
 from common.endpoint import (
     AgentCalled,
     Closed,
@@ -66,12 +69,18 @@ from common.messages import (
     BriefLine,
     BriefStep,
     Chat,
+    Clipboard,
     Consent,
     ConsentState,
+    ControlChange,
+    ControlRelease,
+    ControlRequest,
+    ControlState,
     DrawPermission,
     EndReason,
     Frame,
     FrameAck,
+    Input,
     Laser,
     MemberRole,
     Message,
@@ -180,6 +189,9 @@ class CustomerSession(QObject):
         source_factory: Callable[[], CaptureSource] = MssSource,
         window: int = 3,
         cursor: Callable[[], tuple[int, int] | None] | None = None,
+        input_factory: Callable[[], object] = open_backend,
+        protected: Sequence[str] = DEFAULT_PROTECTED,
+        control_idle_s: float = IDLE_S,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -216,6 +228,15 @@ class CustomerSession(QObject):
         #: What a new lead is briefed with after a hand-over: the steps and the chat.
         self._steps: dict[int, Step] = {}
         self._chat: list[BriefLine] = []
+        #: Remote control: its own consent, one member at a time (assist_client/control.py).
+        self.control = RemoteControl(
+            self._send_all,
+            self.member_name,
+            backend_factory=input_factory,
+            patterns=protected,
+            idle_s=control_idle_s,
+            parent=self,
+        )
         self._event_arrived.connect(self._on_event)
 
     # ------------------------------------------------------------ lifecycle
@@ -226,7 +247,11 @@ class CustomerSession(QObject):
         self._net.start()
 
     def _on_network_event(self, event: Event) -> None:
-        """Called on the network thread. Acks and congestion go straight to the streamer."""
+        """Called on the network thread. Acks and congestion go straight to the streamer,
+        remote input straight to the control gate (which refuses it unless granted)."""
+        if isinstance(event, Received) and isinstance(event.message, Input):
+            self.control.on_input(event.member if event.member >= 0 else LEAD_MEMBER, event.message)
+            return
         if isinstance(event, Received) and isinstance(event.message, FrameAck | Refresh):
             with self._lock:
                 if self.streamer is not None:
@@ -253,6 +278,13 @@ class CustomerSession(QObject):
 
     def _allowed(self, member: int) -> bool:
         return member in self.members
+
+    def member_name(self, member: int) -> str:
+        """The name the customer knows a member by (the lead's verified name)."""
+        entry = self.members.get(member)
+        if entry is not None:
+            return entry.display_name
+        return self.agent_name
 
     def _set_state(self, state: State) -> None:
         if state is not self.state or state is State.CONNECTING:
@@ -294,6 +326,7 @@ class CustomerSession(QObject):
         with self._lock:
             self.streamer = streamer
         streamer.start()
+        self.control.set_monitor(monitor.index, monitor.rect)
         self._set_state(State.SHARING)
         self.sharing_started.emit(monitor)
 
@@ -321,6 +354,7 @@ class CustomerSession(QObject):
     def pause(self) -> None:
         if self.streamer is None or self.state is not State.SHARING:
             return
+        self.control.end(ControlChange.PAUSED)  # before anything else: no input after this
         self.streamer.pause()  # after this returns, no frame is sent
         self._send_all(Pause(True))
         self._set_state(State.PAUSED)
@@ -340,6 +374,7 @@ class CustomerSession(QObject):
         """Stop sharing at once and tell the agent. The connection stays for the rating."""
         if self.state in (State.ENDING, State.ENDED):
             return
+        self.control.end(ControlChange.STOPPED)
         self._stop_capture()
         if self._secured:
             self._send_all(SessionEnd(EndReason.CUSTOMER_STOPPED, ""))
@@ -403,6 +438,7 @@ class CustomerSession(QObject):
         self.current = monitor
         self.streamer.set_masks(())
         self.streamer.set_rect(monitor.rect)
+        self.control.set_monitor(monitor.index, monitor.rect)
         self._send_all(Monitors(tuple(m.info() for m in self.monitors), monitor.index))
         self.monitor_switched.emit(monitor)
 
@@ -489,6 +525,7 @@ class CustomerSession(QObject):
             self._net.call_endpoint("send_to", member, Pause(True))
 
     def _forget_member(self, member: int) -> None:
+        self.control.member_left(member)
         if self.members.pop(member, None) is None:
             return
         if self.lead == member:
@@ -537,6 +574,8 @@ class CustomerSession(QObject):
         self._event_arrived.emit(Failed(SessionEndedError(text)))
 
     def _stop_capture(self) -> None:
+        self.control.end(ControlChange.ENDED)
+        self.control.set_monitor(-1, None)
         with self._lock:
             streamer, self.streamer = self.streamer, None
         if streamer is not None:
@@ -549,6 +588,7 @@ class CustomerSession(QObject):
         the network thread from touching Qt objects while the interpreter exits.
         """
         self._stop_capture()
+        self.control.shutdown()
         if self._net is not None:
             self._net.join(timeout)
 
@@ -599,6 +639,7 @@ class CustomerSession(QObject):
                     self.newcomer_gone.emit(member)
                 self._forget_member(member)
             case Reconnecting():
+                self.control.end(ControlChange.LEFT)  # nobody can see what they'd click
                 if self.state not in (State.ENDING, State.ENDED, State.QUEUED):
                     self._set_state(State.RECONNECTING)
                 self.reconnecting.emit()
@@ -608,6 +649,7 @@ class CustomerSession(QObject):
                     self.streamer.restart()
                 self.reconnected.emit()
             case PeerWentAway():
+                self.control.member_left(LEAD_MEMBER if not self.members else self.lead)
                 if self.state in (State.SHARING, State.PAUSED):
                     self._set_state(State.AGENT_AWAY)
             case PeerCameBack():
@@ -676,6 +718,15 @@ class CustomerSession(QObject):
                 if self.streamer is not None and any(m.index == index for m in self.monitors):
                     if self.current is None or index != self.current.index:
                         self.monitor_switch_requested.emit(self._monitor(index))
+            case ControlRequest(reason=reason):
+                if self.state is State.SHARING:
+                    self.control.request(member, reason)
+                else:  # paused, or not sharing: control is not on offer now
+                    self._send_all(ControlState(0, ControlChange.PAUSED, member, False, ""))
+            case ControlRelease():
+                self.control.release(member)
+            case Clipboard():
+                self.control.on_clipboard(member, msg)
             case SessionEnd(reason=reason):
                 if member != self.lead and self.members:
                     return  # a helper leaving: the room goes on (MemberChanged follows)

@@ -57,6 +57,8 @@ from common.identity import CardState
 from common.messages import (
     Briefing,
     CallbackItem,
+    ControlChange,
+    ControlState,
     HistoryItem,
     Invited,
     InviteKind,
@@ -79,6 +81,21 @@ class TextPrompt:
             QCoreApplication.translate("TextPrompt", "Text to show on the customer's screen:"),
         )
         return text if ok else None
+
+
+class ControlPrompt:
+    """Asks why the agent wants control (the customer's prompt shows it); replaced in tests."""
+
+    @classmethod
+    def ask(cls, parent: QWidget) -> str | None:
+        text, ok = QInputDialog.getText(
+            parent,
+            QCoreApplication.translate("ControlPrompt", "Ask for control"),
+            QCoreApplication.translate(
+                "ControlPrompt", "Why do you need control? The customer reads this:"
+            ),
+        )
+        return text.strip() if ok else None
 
 
 class EndConfirm:
@@ -241,6 +258,7 @@ class MainWindow(QMainWindow):
         tb.act_undo.triggered.connect(drawing.undo)
         tb.act_redo.triggered.connect(drawing.redo)
         tb.act_clear.triggered.connect(drawing.clear)
+        tb.control_button.clicked.connect(lambda _c=False: self._toggle_control())
         tb.act_zoom_in.triggered.connect(self.viewer.zoom_in)
         tb.act_zoom_out.triggered.connect(self.viewer.zoom_out)
         tb.act_actual.triggered.connect(lambda: self.viewer.set_zoom(1.0))
@@ -288,11 +306,88 @@ class MainWindow(QMainWindow):
         session.customer_taken.connect(self.on_customer_taken)
         session.history_received.connect(self.on_history)
         session.notice.connect(lambda err: self.status_label.setText(error_text(err)))
+        session.control.changed.connect(self._on_control_changed)
+        session.control.told.connect(self._on_control_told)
+        self.viewer.control = session.control
+        self._on_control_changed()
         session.blocked.connect(
             lambda until: self.status_label.setText(
                 self.tr("Blocked from the queues until {when}.").format(when=when_text(until))
             )
         )
+
+    # ------------------------------------------------------------ remote control
+
+    def _toggle_control(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.control.mine:
+            session.control.release()
+        elif not session.control.asked:
+            reason = ControlPrompt.ask(self)
+            if reason is not None:
+                session.control.request(reason)
+        self._on_control_changed()
+
+    def _on_control_changed(self) -> None:
+        session = self.session
+        tb = self.toolbar
+        if session is None:
+            tb.set_control(self.tr("Ask for control"), False, False)
+            self.viewer.set_control_text("")
+            return
+        c = session.control
+        sharing = session.state is State.SHARING
+        if c.mine:
+            tb.set_control(
+                self.tr("Release control"),
+                True,
+                True,
+                self.tr("Give the mouse and keyboard back to the customer"),
+            )
+            if c.blocked:
+                text = self.tr("A protected window is in front ({what}): input is refused").format(
+                    what=c.blocked
+                )
+            elif c.local:
+                text = self.tr("The customer is using their mouse or keyboard: yours waits")
+            else:
+                text = self.tr("You are in control of the customer's computer")
+            self.viewer.set_control_text(text)
+        else:
+            self.viewer.set_control_text("")
+            if c.asked:
+                tb.set_control(self.tr("Waiting for the customer…"), False, False)
+            elif c.holder:
+                who = next(
+                    (e.display_name for e in session.roster if e.member == c.holder),
+                    self.tr("a colleague"),
+                )
+                tb.set_control(self.tr("{name} is in control").format(name=who), False, False)
+            else:
+                tb.set_control(self.tr("Ask for control"), sharing, False)
+
+    def _on_control_told(self, state: ControlState) -> None:
+        session = self.session
+        if session is None or state.member != session.member:
+            return
+        words = {
+            ControlChange.GRANTED: self.tr("The customer let you control their computer."),
+            ControlChange.DENIED: self.tr("The customer did not allow control."),
+            ControlChange.STOPPED: self.tr("The customer took control back."),
+            ControlChange.RELEASED: self.tr("You gave control back."),
+            ControlChange.PAUSED: self.tr("Control ended: the customer paused sharing."),
+            ControlChange.IDLE: self.tr("Control ended after a while without input."),
+            ControlChange.LEFT: self.tr("Control ended: the connection dropped."),
+            ControlChange.ENDED: self.tr("Control ended with the session."),
+            ControlChange.UNAVAILABLE: self.tr(
+                "The customer's computer cannot take remote input (it needs an X11 session)."
+            ),
+            ControlChange.BUSY: self.tr("Someone else asked first or is in control."),
+        }.get(state.change)
+        if words:
+            self.status_label.setText(words)
 
     # ------------------------------------------------------------ signing in
 
@@ -460,6 +555,7 @@ class MainWindow(QMainWindow):
         self._set_open(state in OPEN)
         self.guidance_panel.chat.set_can_send(state in CONNECTED)
         self._room_changed()
+        self._on_control_changed()
 
     def on_code_ready(self, code: str, expires_s: int) -> None:
         if not self._current():

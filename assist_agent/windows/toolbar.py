@@ -123,6 +123,22 @@ class DrawingToolbar(QToolBar):
         self.monitor_button.setEnabled(False)
         self.addWidget(self.monitor_button)
 
+        #: Remote control: ask, wait, release (the customer's app decides).
+        self.control_button = QToolButton(self)
+        self.control_button.setObjectName("controlButton")
+        self.control_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.control_button.setCheckable(True)
+        self.control_button.setText(self.tr("Ask for control"))
+        self.control_button.setToolTip(
+            self.tr("Ask the customer to let you use their mouse and keyboard")
+        )
+        self.control_button.setEnabled(False)
+        self.control_button.setStyleSheet(
+            "QToolButton#controlButton:checked { background: #8e24aa; color: white;"
+            " border-radius: 4px; padding: 2px 8px; }"
+        )
+        self.addWidget(self.control_button)
+
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.addWidget(spacer)
@@ -180,6 +196,14 @@ class DrawingToolbar(QToolBar):
         for w in widgets:
             w.setEnabled(enabled)
             w.setToolTip(self._tips[w] if enabled or not reason else reason)
+
+    def set_control(self, text: str, enabled: bool, checked: bool, tip: str = "") -> None:
+        """How the control button reads: Ask, Waiting…, Release control, or who has it."""
+        self.control_button.setText(text)
+        self.control_button.setEnabled(enabled)
+        self.control_button.setChecked(checked)
+        if tip:
+            self.control_button.setToolTip(tip)
 
     def on_zoom_changed(self, zoom: float, fit: bool) -> None:
         self.zoom_label.setText(f"{zoom * 100:.0f}%")

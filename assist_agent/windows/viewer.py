@@ -10,27 +10,35 @@ Pointer positions go through the current
 :class:`~common.annotations.ViewTransform` into customer pixels and on to
 the :class:`~assist_agent.drawing.Drawing`; shapes come back from it and are
 painted with the same transform, so marks never move when zooming.
+
+While the customer has granted this agent control (:attr:`Viewer.control`), the
+pointer, the wheel, keys and an input method's text go to
+:class:`~assist_agent.control.AgentControl` instead of the pen, through the same
+transform, and a purple frame and caption say so.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QImage,
+    QInputMethodEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPen,
     QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QWidget
 
+from assist_agent.control import AgentControl, keysym_for
 from assist_agent.drawing import Drawing
 from assist_agent.frames import FrameUpdate
 from assist_ui.shapes import paint_laser, paint_shapes
@@ -40,6 +48,11 @@ ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 0.1, 8.0, 1.25
 BACKGROUND = QColor("#263238")
 #: If an update is not painted within this time (window hidden, minimised), ack it anyway.
 PAINT_WATCHDOG_MS = 250
+CONTROL_COLOUR = QColor("#8e24aa")
+_BUTTONS = {Qt.MouseButton.LeftButton: 1, Qt.MouseButton.MiddleButton: 2}
+_BUTTONS[Qt.MouseButton.RightButton] = 3
+_BUTTONS[Qt.MouseButton.BackButton] = 8
+_BUTTONS[Qt.MouseButton.ForwardButton] = 9
 
 
 def image_from_bgra(pixels: object) -> QImage:
@@ -69,6 +82,9 @@ class Viewer(QAbstractScrollArea):
         self.dimmed_text = ""
         self._pending: list[FrameUpdate] = []
         self._panning: QPoint | None = None
+        #: Remote control, when the window wires it; input goes there while it is ours.
+        self.control: AgentControl | None = None
+        self.control_text = ""
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.viewport().setAutoFillBackground(False)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -221,6 +237,17 @@ class Viewer(QAbstractScrollArea):
             self.zoom_changed.emit(self.effective_zoom(), self.fit)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if self._controlling() and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            assert self.control is not None
+            x, y = self._screen_point(event.position())
+            self._wheel_rest += event.angleDelta().y()
+            self._wheel_rest_x += event.angleDelta().x()
+            notches, self._wheel_rest = int(self._wheel_rest / 120), self._wheel_rest % 120
+            across, self._wheel_rest_x = int(self._wheel_rest_x / 120), self._wheel_rest_x % 120
+            if notches or across:
+                self.control.wheel(x, y, notches, across)
+            event.accept()
+            return
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = event.angleDelta().y() / 120
             if steps:
@@ -252,28 +279,36 @@ class Viewer(QAbstractScrollArea):
             if self.paused:
                 p.fillRect(target, QColor(38, 50, 56, 150))
                 if self.dimmed_text:
-                    self._paint_banner(p, target)
+                    self._paint_banner(p, target, self.dimmed_text)
+            elif self.control_text:
+                frame = QRectF(self.viewport().rect()).adjusted(2, 2, -2, -2)
+                p.setPen(QPen(CONTROL_COLOUR, 4))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(frame)
+                self._paint_banner(p, target, self.control_text, CONTROL_COLOUR)
         p.end()
         if self._pending:
             self._report_painted()
         self.paint_timed.emit((time.perf_counter() - started) * 1000)
 
-    def _paint_banner(self, p: QPainter, target: QRectF) -> None:
-        """The dimmed screen's caption, on a dark pill near the top so it hides nothing."""
+    def _paint_banner(
+        self, p: QPainter, target: QRectF, text: str, colour: QColor | None = None
+    ) -> None:
+        """A caption on a pill near the top so it hides nothing (dimmed screen, control)."""
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 1.5)
         f.setBold(True)
         p.setFont(f)
-        box = p.fontMetrics().boundingRect(self.dimmed_text).adjusted(-18, -10, 18, 10)
+        box = p.fontMetrics().boundingRect(text).adjusted(-18, -10, 18, 10)
         visible = target.intersected(QRectF(self.viewport().rect()))
         box.moveCenter(QPoint(round(visible.center().x()), round(visible.top() + 48)))
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(38, 50, 56, 230))
+        p.setBrush(colour if colour is not None else QColor(38, 50, 56, 230))
         p.drawRoundedRect(QRectF(box), box.height() / 2, box.height() / 2)
         p.setPen(QColor("white"))
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self.dimmed_text)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         p.restore()
 
     def _paint_cursor(self, p: QPainter, t: ViewTransform) -> None:
@@ -303,8 +338,68 @@ class Viewer(QAbstractScrollArea):
             Qt.CursorShape.CrossCursor if enabled else Qt.CursorShape.ArrowCursor
         )
 
+    # ------------------------------------------------------------ remote control
+
+    def _controlling(self) -> bool:
+        return self.control is not None and self.control.mine and not self.canvas.isNull()
+
+    def set_control_text(self, text: str) -> None:
+        """The caption while this agent is in control ("" when not): also switches the
+        pointer and keys over to the customer's computer."""
+        self.control_text = text
+        self._wheel_rest = self._wheel_rest_x = 0
+        on = bool(text)
+        self.viewport().setMouseTracking(on)
+        self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, on)
+        if on:
+            self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+            self.setFocus()
+        else:
+            self._on_drawing_enabled(self.drawing.enabled)
+        self.viewport().update()
+
+    _wheel_rest = 0
+    _wheel_rest_x = 0
+
+    def event(self, event: QEvent) -> bool:
+        # In control every key is the customer's: the window's shortcuts stand aside.
+        if event.type() == QEvent.Type.ShortcutOverride and self._controlling():
+            event.accept()
+            return True
+        return super().event(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt's names
+        if self._controlling():
+            return False  # Tab goes to the customer's computer
+        return super().focusNextPrevChild(next)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if self._controlling():
+            assert self.control is not None
+            if not event.isAutoRepeat():
+                keysym = keysym_for(event.key(), event.text(), event.nativeVirtualKey())
+                self.control.key(event.nativeScanCode() or event.key(), keysym, False)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802
+        if self._controlling() and event.commitString():
+            assert self.control is not None
+            self.control.text(event.commitString())
+            event.accept()
+            return
+        super().inputMethodEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self.canvas.isNull():
+            return
+        if self._controlling() and event.button() in _BUTTONS:
+            assert self.control is not None
+            self.setFocus()
+            self.control.button(
+                *self._screen_point(event.position()), _BUTTONS[event.button()], True
+            )
             return
         if event.button() == Qt.MouseButton.MiddleButton:
             self._panning = event.position().toPoint()
@@ -315,6 +410,10 @@ class Viewer(QAbstractScrollArea):
             self.drawing.cancel()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._controlling():
+            assert self.control is not None
+            self.control.move(*self._screen_point(event.position()))
+            return
         if self._panning is not None:
             delta = event.position().toPoint() - self._panning
             self._panning = event.position().toPoint()
@@ -324,12 +423,24 @@ class Viewer(QAbstractScrollArea):
             self.drawing.move(*self._screen_point(event.position()))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._controlling() and event.button() in _BUTTONS:
+            assert self.control is not None
+            x, y = self._screen_point(event.position())
+            self.control.button(x, y, _BUTTONS[event.button()], False)
+            return
         if event.button() == Qt.MouseButton.MiddleButton:
             self._panning = None
         elif event.button() == Qt.MouseButton.LeftButton:
             self.drawing.release(*self._screen_point(event.position()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if self._controlling():
+            assert self.control is not None
+            if not event.isAutoRepeat():
+                keysym = keysym_for(event.key(), event.text(), event.nativeVirtualKey())
+                self.control.key(event.nativeScanCode() or event.key(), keysym, True)
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Escape:
             self.drawing.cancel()
             return

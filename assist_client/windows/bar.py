@@ -20,6 +20,7 @@ from common.messages import MemberRole, RosterEntry
 
 _COLOURS = {
     "sharing": "#0b5394",
+    "control": "#6a1b9a",  # as the control prompt (windows/control_request.py)
     "paused": "#b45309",
     "reconnecting": "#4b5563",
     "away": "#4b5563",
@@ -32,6 +33,7 @@ class SharingBar(QWidget):
     stop_requested = Signal()
     guidance_requested = Signal()  # the Messages button: show or hide the panel
     remove_requested = Signal(int)  # a member's Remove button: their seat
+    stop_control_requested = Signal()  # Stop control: the customer takes it back
 
     def __init__(self, agent_name: str, org: str, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -60,7 +62,22 @@ class SharingBar(QWidget):
         self.stop_button.setToolTip(
             self.tr("Stops sharing at once. Shortcut: {keys}").format(keys=STOP_KEY_SEQUENCE)
         )
-        for b in (self.guidance_button, self.pause_button, self.stop_button):
+        self.stop_control_button = QPushButton(self.tr("Stop control"))
+        self.stop_control_button.setObjectName("StopControl")
+        self.stop_control_button.setToolTip(
+            self.tr(
+                "Takes control back at once; sharing goes on. Shortcut: {keys} stops both"
+            ).format(keys=STOP_KEY_SEQUENCE)
+        )
+        self.stop_control_button.hide()
+        self.stop_control_button.clicked.connect(self.stop_control_requested)
+        self.controller = ""
+        for b in (
+            self.guidance_button,
+            self.pause_button,
+            self.stop_control_button,
+            self.stop_button,
+        ):
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.guidance_button.clicked.connect(lambda _checked: self.guidance_requested.emit())
@@ -77,6 +94,7 @@ class SharingBar(QWidget):
         layout.addSpacing(12)
         layout.addWidget(self.guidance_button)
         layout.addWidget(self.pause_button)
+        layout.addWidget(self.stop_control_button)
         layout.addWidget(self.stop_button)
         outer.addLayout(layout)
         #: Everyone who can see the screen, when there is more than one.
@@ -107,11 +125,15 @@ class SharingBar(QWidget):
             QPushButton:checked {{ background: white; color: #0b3d91; }}
             QPushButton#Stop {{ background: #d32f2f; border: 1px solid #ffcdd2; }}
             QPushButton#Stop:hover {{ background: #b71c1c; }}
+            QPushButton#StopControl {{ background: white; color: #4a148c; border: none; }}
+            QPushButton#StopControl:hover {{ background: #f3e5f5; }}
             QLabel#Person {{ font-size: 15px; font-weight: 600; }}
             QPushButton#Remove {{ padding: 2px 10px; font-size: 14px; border-radius: 6px; }}
             """
         )
-        dot = {"sharing": "#ff5252", "paused": "#ffe0b2"}.get(self.state, "#e0e0e0")
+        dot = {"sharing": "#ff5252", "paused": "#ffe0b2", "control": "#ffd54f"}.get(
+            self.state, "#e0e0e0"
+        )
         self.dot.setStyleSheet(f"color: {dot}; font-size: 20px;")
         self.adjustSize()
 
@@ -174,6 +196,39 @@ class SharingBar(QWidget):
             self.text.setText(self._sharing_text)
         self.adjustSize()
 
+    # ------------------------------------------------------------ control
+
+    def _control_text(self) -> str:
+        return self.tr(
+            "{name} is controlling your computer. Your own mouse and keyboard come first."
+        ).format(name=self.controller)
+
+    @Slot(int, str)
+    def set_controller(self, holder: int, name: str) -> None:
+        """Who is in control ("" for nobody): the bar turns purple and says who."""
+        self.controller = name if holder else ""
+        self.stop_control_button.setVisible(bool(self.controller))
+        if self.controller and self.state in ("sharing", "control"):
+            self._set("control", self._control_text(), self.tr("Pause"))
+        elif not self.controller and self.state == "control":
+            self._set("sharing", self._sharing_text, self.tr("Pause"))
+
+    @Slot(str)
+    def on_protected(self, pattern: str) -> None:
+        """A protected window has the focus ("" when it no longer does)."""
+        if self.state != "control":
+            return
+        if pattern:
+            self.text.setText(
+                self.tr(
+                    "A protected window is in front ({what}): {name} cannot type or click "
+                    "until you leave it."
+                ).format(what=pattern, name=self.controller)
+            )
+        else:
+            self.text.setText(self._control_text())
+        self.adjustSize()
+
     def place_on(self, monitor: Monitor) -> None:
         """Top centre of the monitor's logical geometry, at most 90 % of its width."""
         x, y, w, _ = monitor.logical_geometry()
@@ -229,7 +284,10 @@ class SharingBar(QWidget):
 
     @Slot()
     def on_sharing(self) -> None:
-        self._set("sharing", self._sharing_text, self.tr("Pause"))
+        if self.controller:
+            self._set("control", self._control_text(), self.tr("Pause"))
+        else:
+            self._set("sharing", self._sharing_text, self.tr("Pause"))
 
     @Slot()
     def on_paused(self) -> None:

@@ -299,3 +299,107 @@ class Briefing(Message):
     note: Annotated[str, Meta(max_length=MAX_TEXT)]
     steps: Annotated[tuple[BriefStep, ...], Meta(max_length=999)]
     chat: Annotated[tuple[BriefLine, ...], Meta(max_length=500)]
+
+
+# ---------------------------------------------------------------- control and files (protocol 7)
+
+
+class ControlRequest(Message):
+    """member -> customer: may I use your mouse and keyboard? The customer's app asks
+    with its own prompt; nothing is remembered beyond this session."""
+
+    KIND = Kind.CONTROL_REQUEST
+    reason: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]
+
+
+class ControlRelease(Message):
+    """member in control -> customer: I give control back."""
+
+    KIND = Kind.CONTROL_RELEASE
+
+
+class ControlState(Message):
+    """customer -> every member: who is in control now (``holder`` 0: nobody) and what
+    changed. ``blocked`` is true while a protected window has the focus (input refused);
+    ``detail`` says which protected window, as the customer's app matched it."""
+
+    KIND = Kind.CONTROL_STATE
+    holder: Annotated[int, Meta(ge=0, le=255)]
+    change: ControlChange
+    member: Annotated[int, Meta(ge=0, le=255)]  # whom the change is about (who asked)
+    blocked: bool
+    detail: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]
+
+
+class InputEvent(Record):
+    kind: InputKind
+    x: Coord
+    y: Coord
+    code: UInt32
+    down: bool
+    text: Annotated[str, Meta(max_length=MAX_INPUT_TEXT)]
+
+
+class Input(Message):
+    """member in control -> customer: remote input, in order. Coordinates are the shared
+    monitor's physical pixels (as marks); ``monitor`` says which monitor the agent saw.
+    The customer's app injects it only while this member holds control."""
+
+    KIND = Kind.INPUT
+    seq: UInt32
+    monitor: Annotated[int, Meta(ge=0, le=MAX_MONITORS - 1)]
+    events: Annotated[tuple[InputEvent, ...], Meta(min_length=1, max_length=MAX_INPUT_EVENTS)]
+
+
+class Clipboard(Message):
+    """member in control -> customer: put this text on the customer's clipboard."""
+
+    KIND = Kind.CLIPBOARD
+    text: Annotated[str, Meta(max_length=MAX_CLIPBOARD)]
+
+
+class FileOffer(Message):
+    """sender -> receiver: may I send you this file? The receiving customer is asked with
+    the name and size; nothing arrives before the yes, and nothing runs by itself."""
+
+    KIND = Kind.FILE_OFFER
+    transfer: UInt32
+    direction: FileDirection
+    name: Annotated[str, Meta(min_length=1, max_length=255)]
+    size: Annotated[int, Meta(ge=0, le=MAX_FILE_BYTES)]
+    sha256: Annotated[bytes, Meta(min_length=32, max_length=32)]
+
+
+class FileAnswer(Message):
+    """receiver -> sender: yes (send the chunks) or no (``FileEnd`` follows)."""
+
+    KIND = Kind.FILE_ANSWER
+    transfer: UInt32
+    accepted: bool
+
+
+class FileChunk(Message):
+    """sender -> receiver: the bytes at ``offset``; at most ``FILE_CHUNK_BYTES``."""
+
+    KIND = Kind.FILE_CHUNK
+    transfer: UInt32
+    offset: Annotated[int, Meta(ge=0, le=MAX_FILE_BYTES)]
+    data: Annotated[bytes, Meta(max_length=FILE_CHUNK_BYTES)]
+
+
+class FileAck(Message):
+    """receiver -> sender: every byte below ``received`` is written (back-pressure: the
+    sender keeps at most a window of unacknowledged chunks in flight)."""
+
+    KIND = Kind.FILE_ACK
+    transfer: UInt32
+    received: Annotated[int, Meta(ge=0, le=MAX_FILE_BYTES)]
+
+
+class FileEnd(Message):
+    """either side: the transfer is over (done, cancelled, failed, declined, too large)."""
+
+    KIND = Kind.FILE_END
+    transfer: UInt32
+    state: FileEndState
+    detail: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)]

@@ -8,7 +8,9 @@ import enum
 #: 3: relay nodes may redirect. 4: rooms (helpers, hand-over, supervisors; docs/protocol.md).
 #: 5: the help desk (customers ask from the app, queues, callbacks; no code).
 #: 6: H.264 tiles for the part of the screen in motion (Codec.H264).
-PROTOCOL_VERSION = 6
+#: 7: remote control behind its own consent (ControlRequest, ControlState, Input,
+#:    Clipboard) and file hand-over (FileOffer ... FileEnd).
+PROTOCOL_VERSION = 7
 #: Largest message on the relay websocket (the relay closes with 1009 beyond it).
 MAX_MESSAGE_BYTES = 1 << 20
 #: Largest application plaintext; leaves room for sealing and framing in MAX_MESSAGE_BYTES.
@@ -52,6 +54,15 @@ MAX_SYSTEM = 2000
 #: Most queues a desk has, and most entries in a list a desk connection is sent.
 MAX_DESK_QUEUES = 64
 MAX_DESK_LIST = 2000
+#: Remote input events in one Input message, and the longest text one TEXT event types.
+MAX_INPUT_EVENTS = 256
+MAX_INPUT_TEXT = 256
+#: Clipboard text the member in control may hand to the customer's clipboard.
+MAX_CLIPBOARD = 64 * 1024
+#: A file transfer's chunk (leaves room in MAX_APP_BYTES), and the largest file size
+#: the wire can express (each side's setting is the real limit).
+FILE_CHUNK_BYTES = 256 * 1024
+MAX_FILE_BYTES = 1 << 40
 #: Earlier contacts the agent who takes a customer is shown (the newest).
 MAX_HISTORY = 10
 
@@ -150,6 +161,17 @@ class Kind(enum.IntEnum):
     REFRESH = 0x94
     BRIEFING = 0x95
     DRAW_PERMISSION = 0x96
+    # protocol 7: remote control and file hand-over
+    CONTROL_REQUEST = 0x97
+    CONTROL_STATE = 0x98
+    INPUT = 0x99
+    CLIPBOARD = 0x9A
+    CONTROL_RELEASE = 0x9B
+    FILE_OFFER = 0x9C
+    FILE_ANSWER = 0x9D
+    FILE_CHUNK = 0x9E
+    FILE_ACK = 0x9F
+    FILE_END = 0xA0
 
 
 class Layer(enum.Enum):
@@ -208,6 +230,49 @@ class Codec(enum.IntEnum):
     WEBP = 5  # lossless WebP for text and UI (smallest measured), lossy where noted
     PALETTE = 6  # data: zlib of (palette size, BGR palette, packed indices): lossless
     H264 = 7  # data: one H.264 access unit of the region in motion (common/video.py)
+
+
+class ControlChange(enum.IntEnum):
+    """What happened to remote control (customer -> every member, in ControlState)."""
+
+    GRANTED = 1  # the customer allowed the named member to control, for this session only
+    DENIED = 2  # the customer said no (or closed the prompt)
+    STOPPED = 3  # the customer took control back (Stop control, the stop key, Stop)
+    RELEASED = 4  # the member in control gave it back
+    PAUSED = 5  # sharing paused: control ends with it
+    IDLE = 6  # no input from the member in control for the idle limit
+    LEFT = 7  # the member in control left the room or their connection dropped
+    ENDED = 8  # the session ended
+    BLOCKED = 9  # a protected window has the focus: input is refused while it does
+    UNBLOCKED = 10  # the protected window lost the focus: input is accepted again
+    UNAVAILABLE = 11  # this system cannot take remote input (no XTest, Wayland, ...)
+    BUSY = 12  # someone else asked first, or holds control: one person at a time
+    LOCAL_INPUT = 13  # the customer is using their own mouse or keyboard: input waits
+
+
+class InputKind(enum.IntEnum):
+    """One remote input event (Input.events); coordinates in the shared monitor's pixels."""
+
+    MOVE = 1  # pointer to (x, y)
+    BUTTON = 2  # button ``code`` (1 left, 2 middle, 3 right) pressed or released at (x, y)
+    WHEEL = 3  # ``code`` notches: 4 up, 5 down, 6 left, 7 right (X11's buttons) at (x, y)
+    KEY = 4  # X keysym ``code`` pressed or released (Hangul, Hangul_Hanja included)
+    TEXT = 5  # committed text (an input method's result, e.g. Korean syllables)
+
+
+class FileDirection(enum.IntEnum):
+    TO_CUSTOMER = 1  # the agent offers a file (a log collector, a fix, a document)
+    FROM_CUSTOMER = 2  # the customer sends a file (a log, a screenshot)
+
+
+class FileEndState(enum.IntEnum):
+    """How a file transfer ended (either side, in FileEnd)."""
+
+    DONE = 1  # every byte arrived and the SHA-256 matched
+    CANCELLED = 2  # the sender or the receiver cancelled
+    FAILED = 3  # the receiver could not write it, or the hash did not match
+    DECLINED = 4  # the receiver said no
+    TOO_LARGE = 5  # above the receiver's size limit
 
 
 class ShapeTool(enum.IntEnum):

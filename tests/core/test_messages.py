@@ -35,7 +35,8 @@ def strategy_for(t: mi.Type) -> st.SearchStrategy[Any]:
         case mi.EnumType():
             return st.sampled_from(list(t.cls))
         case mi.VarTupleType():
-            return st.lists(strategy_for(t.item_type), max_size=4).map(tuple)
+            lo = t.min_length or 0
+            return st.lists(strategy_for(t.item_type), min_size=lo, max_size=lo + 4).map(tuple)
         case mi.CustomType(cls=m.Points):
             coord = st.integers(-m.MAX_COORD, m.MAX_COORD)
             return st.lists(st.tuples(coord, coord), max_size=20).map(m.Points)

@@ -5,7 +5,8 @@ Protocol version 2 added ``Auth.public_key``, ``AuthOk.certificate``/``revocatio
 and ``Identity``; version 3 added ``Redirect`` (several relay nodes); version 4 the
 rooms (presence, invitations, members, posts, casts, offers, epochs, and
 ``AuthOk.supervisor``); version 5 the help desk (asking from the app, standings,
-taking, queues, callbacks, a supervisor's block, and the end-to-end ``HelpAnswer``). Their
+taking, queues, callbacks, a supervisor's block, and the end-to-end ``HelpAnswer``); version
+7 remote control and file hand-over (written by msgspec, checked against msgpack-python). Their
 answers were written then, by msgspec, and the hypothesis test in ``test_messages.py``
 holds them to msgpack-python too.
 
@@ -226,6 +227,28 @@ EXAMPLES: dict[str, m.Message] = {
     ),
     "SURVEY": m.Survey(5, "친절했어요"),
     "HELP_ANSWER": m.HelpAnswer(b"\x66" * 32, b"\x92" + b"c" * 300, b"", b"\x77" * 64),
+    # protocol 7: remote control and file hand-over
+    "CONTROL_REQUEST": m.ControlRequest("메일 설정을 고치려고요 " + "x" * 20),
+    "CONTROL_RELEASE": m.ControlRelease(),
+    "CONTROL_STATE": m.ControlState(3, m.ControlChange.BLOCKED, 3, True, "인터넷뱅킹"),
+    "INPUT": m.Input(
+        0xFFFF_FFFF,
+        1,
+        (
+            m.InputEvent(m.InputKind.MOVE, -1, 65536, 0, False, ""),
+            m.InputEvent(m.InputKind.BUTTON, 127, 128, 1, True, ""),
+            m.InputEvent(m.InputKind.KEY, 0, 0, 0xFF31, True, ""),
+            m.InputEvent(m.InputKind.TEXT, 0, 0, 0, True, "안녕" * 16),
+        ),
+    ),
+    "CLIPBOARD": m.Clipboard("c" * 65536),
+    "FILE_OFFER": m.FileOffer(
+        7, m.FileDirection.TO_CUSTOMER, "로그 수집기.zip", 2**32, b"\x5a" * 32
+    ),
+    "FILE_ANSWER": m.FileAnswer(7, True),
+    "FILE_CHUNK": m.FileChunk(7, 2**31, b"\x00" * 256),
+    "FILE_ACK": m.FileAck(7, 65535),
+    "FILE_END": m.FileEnd(7, m.FileEndState.CANCELLED, "취소됨"),
 }
 
 #: kind -> (length, sha256 of the wire bytes) as written by the hand-made encoder.
@@ -319,6 +342,16 @@ KNOWN = {
     "NOTE": (208, "bd3201d9fc80fd525146a1382b814ba789230d1eb80c5969ce61157b63315125"),
     "HISTORY": (81, "412def1eaa4583876e7f16861e388c99a3457c9aaa6f05b6820955f2fe5a1593"),
     "SURVEY": (19, "d6aa3fbfdaab7e7d5a61d6345738164cccfdbec053fd903bdbd0b53183013a24"),
+    "CONTROL_REQUEST": (57, "ea3c0ef9977c73028067b39be81caff8f4edc489db8a50d35a12b9529538d889"),
+    "CONTROL_RELEASE": (2, "03632f960d7829c39440ac21b171fa0379afab5bbf445d600dd6e1201686a8c5"),
+    "CONTROL_STATE": (22, "bb7163d62dc18d895232560834da6dfce8069aa40e49a0ecdb4589e9c310dc74"),
+    "INPUT": (141, "29d2906b94a69075a0c69c38e4de1ef496fd06e2e22bb6d17d7f3ace6357eb6e"),
+    "CLIPBOARD": (65543, "c48e41008972261491d01e4fe41237f9d9eae5d6f2a30dce3faa2169bae73f32"),
+    "FILE_OFFER": (68, "34cec2f269baa5f0bd620e1a39661353f9ad6b662ee9c91933c938f0b87f1070"),
+    "FILE_ANSWER": (4, "9b5fb3f216187f46e4c5938b72e347c7986da08052d607302e4c6afbe519c3bf"),
+    "FILE_CHUNK": (267, "f9a071981f5b63f0d39149cacc6dce562ab8c5081814606351d663382355cd0c"),
+    "FILE_ACK": (6, "340a39cadec64379408173b5156685819cdabf474f17b39dbb2c6f7c3cd473f7"),
+    "FILE_END": (14, "449b8bf44af72d0541302776d6f34e35439da12b40e6cf37968e62c192aa1bfb"),
 }
 
 
