@@ -601,6 +601,68 @@
     </message>
   </context>
   <context>
+    <name>ControlPrompt</name>
+    <message>
+      <source>Ask for control</source>
+      <translation>제어 요청</translation>
+    </message>
+    <message>
+      <source>Why do you need control? The customer reads this:</source>
+      <translation>왜 제어가 필요한가요? 고객이 이 내용을 읽습니다:</translation>
+    </message>
+  </context>
+  <context>
+    <name>ControlRequestDialog</name>
+    <message>
+      <source>Let someone control your computer?</source>
+      <translation>다른 사람이 내 컴퓨터를 조작하도록 허용할까요?</translation>
+    </message>
+    <message>
+      <source>{name} asks to control your computer</source>
+      <translation>{name} 님이 내 컴퓨터 조작을 요청합니다</translation>
+    </message>
+    <message>
+      <source>no organisation given</source>
+      <translation>소속 없음</translation>
+    </message>
+    <message>
+      <source>✔ verified</source>
+      <translation>✔ 확인됨</translation>
+    </message>
+    <message>
+      <source>not verified</source>
+      <translation>확인되지 않음</translation>
+    </message>
+    <message>
+      <source>Why: {reason}</source>
+      <translation>이유: {reason}</translation>
+    </message>
+    <message>
+      <source>(none given)</source>
+      <translation>(적지 않음)</translation>
+    </message>
+    <message>
+      <source>If you allow, {name} can move your mouse, click and type on this computer, as if they sat in front of it. You keep seeing everything they do. This is for this session only; next time you are asked again.</source>
+      <translation>허용하면 {name} 님이 바로 앞에 앉은 것처럼 이 컴퓨터의 마우스를 움직이고, 클릭하고, 입력할 수 있습니다. 하는 일은 모두 화면에서 계속 보입니다. 이번 세션에만 적용되며, 다음에는 다시 묻습니다.</translation>
+    </message>
+    <message>
+      <source>Do not open your bank's website or type a password while someone else is in control. A real support desk never asks for your banking password, a payment or a gift card.</source>
+      <translation>다른 사람이 조작하는 동안에는 은행 사이트를 열거나 비밀번호를 입력하지 마세요. 진짜 고객지원은 은행 비밀번호, 송금, 상품권을 절대 요구하지 않습니다.</translation>
+    </message>
+    <message>
+      <source>Your own mouse and keyboard always come first. To take control back at once, press Stop control in the bar at the top, or {keys}.</source>
+      <translation>내 마우스와 키보드가 언제나 우선합니다. 바로 제어를 되찾으려면 위쪽 막대의 '제어 중지'를 누르거나 {keys} 키를 누르세요.</translation>
+    </message>
+    <message>
+      <source>Don't allow</source>
+      <translation>허용 안 함</translation>
+    </message>
+    <message>
+      <source>Allow control</source>
+      <translation>제어 허용</translation>
+    </message>
+  </context>
+  <context>
     <name>CustomerSession</name>
     <message>
       <source>Assist could not capture your screen, so sharing stopped. Close other screen-sharing programs and start a new session.</source>
@@ -744,6 +806,14 @@
     <message>
       <source>Ask the customer to share another monitor</source>
       <translation>고객에게 다른 모니터 공유를 요청합니다</translation>
+    </message>
+    <message>
+      <source>Ask for control</source>
+      <translation>제어 요청</translation>
+    </message>
+    <message>
+      <source>Ask the customer to let you use their mouse and keyboard</source>
+      <translation>고객에게 마우스와 키보드 사용을 요청합니다</translation>
     </message>
     <message>
       <source>History</source>
@@ -1441,6 +1511,82 @@
       <translation>{when}까지 대기열 이용이 차단되었습니다.</translation>
     </message>
     <message>
+      <source>Ask for control</source>
+      <translation>제어 요청</translation>
+    </message>
+    <message>
+      <source>Release control</source>
+      <translation>제어 돌려주기</translation>
+    </message>
+    <message>
+      <source>Give the mouse and keyboard back to the customer</source>
+      <translation>마우스와 키보드를 고객에게 돌려줍니다</translation>
+    </message>
+    <message>
+      <source>A protected window is in front ({what}): input is refused</source>
+      <translation>보호된 창이 앞에 있습니다({what}): 입력이 거부됩니다</translation>
+    </message>
+    <message>
+      <source>The customer is using their mouse or keyboard: yours waits</source>
+      <translation>고객이 마우스나 키보드를 쓰고 있습니다: 내 입력은 기다립니다</translation>
+    </message>
+    <message>
+      <source>You are in control of the customer's computer</source>
+      <translation>고객의 컴퓨터를 조작하고 있습니다</translation>
+    </message>
+    <message>
+      <source>Waiting for the customer…</source>
+      <translation>고객의 응답을 기다리는 중…</translation>
+    </message>
+    <message>
+      <source>a colleague</source>
+      <translation>동료</translation>
+    </message>
+    <message>
+      <source>{name} is in control</source>
+      <translation>{name} 님이 조작 중</translation>
+    </message>
+    <message>
+      <source>The customer let you control their computer.</source>
+      <translation>고객이 컴퓨터 조작을 허용했습니다.</translation>
+    </message>
+    <message>
+      <source>The customer did not allow control.</source>
+      <translation>고객이 조작을 허용하지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>The customer took control back.</source>
+      <translation>고객이 제어를 되찾았습니다.</translation>
+    </message>
+    <message>
+      <source>You gave control back.</source>
+      <translation>제어를 고객에게 돌려주었습니다.</translation>
+    </message>
+    <message>
+      <source>Control ended: the customer paused sharing.</source>
+      <translation>제어가 끝났습니다: 고객이 공유를 일시 중지했습니다.</translation>
+    </message>
+    <message>
+      <source>Control ended after a while without input.</source>
+      <translation>한동안 입력이 없어 제어가 끝났습니다.</translation>
+    </message>
+    <message>
+      <source>Control ended: the connection dropped.</source>
+      <translation>제어가 끝났습니다: 연결이 끊겼습니다.</translation>
+    </message>
+    <message>
+      <source>Control ended with the session.</source>
+      <translation>세션이 끝나 제어도 끝났습니다.</translation>
+    </message>
+    <message>
+      <source>The customer's computer cannot take remote input (it needs an X11 session).</source>
+      <translation>고객의 컴퓨터는 원격 입력을 받을 수 없습니다(X11 세션이 필요합니다).</translation>
+    </message>
+    <message>
+      <source>Someone else asked first or is in control.</source>
+      <translation>다른 사람이 먼저 요청했거나 조작 중입니다.</translation>
+    </message>
+    <message>
       <source>Ready to help</source>
       <translation>도움을 드릴 준비가 되었습니다</translation>
     </message>
@@ -1773,6 +1919,14 @@
       <translation>공유를 바로 중지합니다. 단축키: {keys}</translation>
     </message>
     <message>
+      <source>Stop control</source>
+      <translation>제어 중지</translation>
+    </message>
+    <message>
+      <source>Takes control back at once; sharing goes on. Shortcut: {keys} stops both</source>
+      <translation>바로 제어를 되찾습니다. 공유는 계속됩니다. 단축키 {keys}는 둘 다 멈춥니다</translation>
+    </message>
+    <message>
       <source>agent</source>
       <translation>상담원</translation>
     </message>
@@ -1799,6 +1953,14 @@
     <message>
       <source>{name} stops seeing your screen at once</source>
       <translation>{name} 님은 즉시 화면을 볼 수 없게 됩니다</translation>
+    </message>
+    <message>
+      <source>{name} is controlling your computer. Your own mouse and keyboard come first.</source>
+      <translation>{name} 님이 내 컴퓨터를 조작하고 있습니다. 내 마우스와 키보드가 우선합니다.</translation>
+    </message>
+    <message>
+      <source>A protected window is in front ({what}): {name} cannot type or click until you leave it.</source>
+      <translation>보호된 창이 앞에 있습니다({what}): 이 창을 벗어날 때까지 {name} 님은 입력하거나 클릭할 수 없습니다.</translation>
     </message>
     <message>
       <source>Sharing is paused. Nobody can see your screen.</source>
