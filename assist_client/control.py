@@ -25,7 +25,32 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from assist_client.injector import Injector, open_backend
 from common.control import DEFAULT_PROTECTED, IDLE_S, ControlGate, Verdict
-from common.messages import Clipboard, ControlChange, ControlState, Input, Message
+from common.messages import (
+    Clipboard,
+    ControlChange,
+    ControlState,
+    Input,
+    Message,
+    ReportEvent,
+)
+
+#: What reaches the relay's audit log of each state the members are told.
+_AUDIT = {
+    ControlChange.GRANTED: ReportEvent.CONTROL_GRANTED,
+    ControlChange.DENIED: ReportEvent.CONTROL_DENIED,
+    ControlChange.BLOCKED: ReportEvent.CONTROL_BLOCKED,
+    **{
+        c: ReportEvent.CONTROL_ENDED
+        for c in (
+            ControlChange.STOPPED,
+            ControlChange.RELEASED,
+            ControlChange.PAUSED,
+            ControlChange.IDLE,
+            ControlChange.LEFT,
+            ControlChange.ENDED,
+        )
+    },
+}
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +73,7 @@ class RemoteControl(QObject):
         send_all: Callable[[Message], None],
         names: Callable[[int], str],
         *,
+        report: Callable[[ReportEvent, int, str], None] = lambda _e, _m, _d: None,
         backend_factory: Callable[[], object] = open_backend,
         patterns: Sequence[str] = DEFAULT_PROTECTED,
         idle_s: float = IDLE_S,
@@ -58,6 +84,7 @@ class RemoteControl(QObject):
         super().__init__(parent)
         self._send_all = send_all
         self._names = names
+        self._report = report
         self._clock = clock
         self._lock = threading.Lock()  # the gate and the shared monitor, for on_input
         self.gate = ControlGate(idle_s=idle_s)
@@ -200,6 +227,12 @@ class RemoteControl(QObject):
 
     def _tell(self, state: ControlState) -> None:
         self._send_all(state)
+        event = _AUDIT.get(state.change)
+        if event is not None:  # the audit log: who, what, why; never what was typed
+            detail = state.detail if event is ReportEvent.CONTROL_BLOCKED else ""
+            if event is ReportEvent.CONTROL_ENDED:
+                detail = state.change.name.lower()
+            self._report(event, state.member, detail)
         self.told.emit(state)
 
     @Slot()

@@ -89,6 +89,7 @@ from common.messages import (
     Pause,
     Rating,
     Refresh,
+    ReportEvent,
     RosterEntry,
     SessionEnd,
     Shape,
@@ -232,6 +233,7 @@ class CustomerSession(QObject):
         self.control = RemoteControl(
             self._send_all,
             self.member_name,
+            report=self._report,
             backend_factory=input_factory,
             patterns=protected,
             idle_s=control_idle_s,
@@ -275,6 +277,11 @@ class CustomerSession(QObject):
         """To everyone who can see the screen, each on their own channel."""
         if self._net is not None:
             self._net.call_endpoint("send_all", msg)
+
+    def _report(self, event: ReportEvent, member: int, detail: str) -> None:
+        """A control or file event for the relay's audit log (names and sizes, no content)."""
+        if self._net is not None:
+            self._net.call_endpoint("report", event, member, detail)
 
     def _allowed(self, member: int) -> bool:
         return member in self.members

@@ -104,6 +104,8 @@ from common.messages import (
     Post,
     Redirect,
     Refresh,
+    Report,
+    ReportEvent,
     Resume,
     Resumed,
     ResumeSync,
@@ -578,6 +580,11 @@ class Endpoint:
         """Customer, as the session ends: how satisfied they were, for the desk's records."""
         if self.role is Role.CUSTOMER and self.channel is not None and 1 <= score <= 5:
             self._send(Survey(score, comment[:1000]))
+
+    def report(self, event: ReportEvent, member: int, detail: str = "") -> None:
+        """Customer: a control or file event for the relay's audit log (no content)."""
+        if self.role is Role.CUSTOMER and self.channel is not None:
+            self._send(Report(event, member, detail[:500]))
 
     def leave(self) -> None:
         """Customer: leave the queue (the relay forgets the place and closes)."""

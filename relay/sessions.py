@@ -117,6 +117,7 @@ from common.messages import (
     Presence,
     PresenceState,
     Redirect,
+    Report,
     Resume,
     Resumed,
     Role,
@@ -172,6 +173,8 @@ __all__ = ["Relay", "address_key"]
 NORMAL = 1000
 GOING_AWAY = 1001
 POLICY = 1008
+#: Control and file events one session may add to the audit log (a flood is dropped).
+MAX_REPORTS = 2000
 
 
 # ---------------------------------------------------------------- state
@@ -253,6 +256,8 @@ class Session:
     desk: tuple[str, str] | None = None
     #: ... and their installation (what a flag is kept with).
     installation: str = ""
+    #: Control and file events the customer reported (capped: an audit row each).
+    reports: int = 0
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -453,6 +458,8 @@ class Relay:
                     return [self._note(name, "" if msg.contact else s.sid, msg)]
                 if isinstance(msg, Survey) and role is Role.CUSTOMER:
                     return [KeepSurvey(s.sid, msg.score, msg.comment, self.wall())]
+                if isinstance(msg, Report) and role is Role.CUSTOMER:
+                    return self._report(s, msg)
                 if isinstance(msg, Block) and role is Role.AGENT and conn.agent is not None:
                     if self.desk is None:
                         return [Send(cid, DeskRefused("NO_DESK"))]
@@ -1835,6 +1842,17 @@ class Relay:
                 ask.contact,
             ),
         ]
+
+    def _report(self, s: Session, msg: Report) -> list[Action]:
+        """The customer's app says control was granted or ended, or a file crossed: an
+        audit row about that member, as the customer's word. Capped per session."""
+        if s.reports >= MAX_REPORTS:
+            return []
+        s.reports += 1
+        seat = s.seats.get(msg.member)
+        who = seat.agent.name if seat is not None else s.agent.name if msg.member == 1 else ""
+        event = msg.event.name.lower()
+        return [RoomEvent(s.sid, self.wall(), event, who, "customer", msg.member, msg.detail)]
 
     def _note(self, agent: str, sid: str, msg: Note) -> KeepNote:
         """An agent's note on a contact: this session's (``sid``), or one they name

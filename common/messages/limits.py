@@ -128,6 +128,7 @@ class Kind(enum.IntEnum):
     NOTE = 0x37
     HISTORY = 0x38
     SURVEY = 0x39
+    REPORT = 0x3A  # protocol 7: customer -> relay, control and file events for the audit log
     # e2e layer: endpoint <-> endpoint, inside Data
     PAKE = 0x40
     CONFIRM = 0x41
@@ -248,6 +249,20 @@ class ControlChange(enum.IntEnum):
     UNAVAILABLE = 11  # this system cannot take remote input (no XTest, Wayland, ...)
     BUSY = 12  # someone else asked first, or holds control: one person at a time
     LOCAL_INPUT = 13  # the customer is using their own mouse or keyboard: input waits
+
+
+class ReportEvent(enum.IntEnum):
+    """What the customer's app reports to the relay's audit log (never any content)."""
+
+    CONTROL_GRANTED = 1
+    CONTROL_DENIED = 2
+    CONTROL_ENDED = 3  # detail: why (stopped, released, paused, idle, left, ended)
+    FILE_TO_CUSTOMER = 4  # detail: name, size, SHA-256
+    FILE_FROM_CUSTOMER = 5
+    FILE_DECLINED = 6
+    FILE_CANCELLED = 7
+    FILE_FAILED = 8
+    CONTROL_BLOCKED = 9  # detail: the protected window's pattern
 
 
 class InputKind(enum.IntEnum):

@@ -694,3 +694,14 @@ class Survey(Message):
     KIND = Kind.SURVEY
     score: Annotated[int, Meta(ge=1, le=5)]
     comment: Annotated[str, Meta(max_length=1000)] = ""
+
+
+class Report(Message):
+    """customer -> relay (protocol 7): a control or file event for the audit log — who
+    (``member``: their seat, 1 the lead) and what (``detail``: a reason, or a file's name,
+    size and SHA-256; never its content). The relay records it as the customer's word."""
+
+    KIND = Kind.REPORT
+    event: ReportEvent
+    member: Annotated[int, Meta(ge=0, le=255)]
+    detail: Annotated[str, Meta(max_length=MAX_SHORT_TEXT)] = ""

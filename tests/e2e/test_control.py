@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import WAIT_S, Apps, Relay, wait_until
+from tests.e2e.conftest import WAIT_S, Apps, Relay, audit, wait_until
 from tools.procs import Process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xvfb]
@@ -90,6 +90,12 @@ def test_granted_control_types_and_clicks_into_the_customers_window(
     assert agent.wait_exit() == 0, agent
     # Control ended with the session, and the agent was told.
     assert "control: ended" in agent.out or "control: stopped" in agent.out, agent.out
+    # The audit log says who was given control and when it ended, never what was typed.
+    room = audit(relay)[0]["room"]
+    events = [(e["event"], e["agent"], e["by"]) for e in room]  # type: ignore[index]
+    assert ("control_granted", "alice", "customer") in events, room
+    assert any(e[0] == "control_ended" for e in events), room
+    assert "Hello" not in json.dumps(room) and "안녕" not in json.dumps(room, ensure_ascii=False)
 
 
 def test_denied_control_refuses_input_and_types_nothing(
