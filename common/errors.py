@@ -678,6 +678,23 @@ class SessionEndedError(AssistError):
     )
 
 
+class FileTransferError(AssistError):
+    """A file hand-over that did not complete; what happened and what to do."""
+
+    template = "The file did not arrive. Ask for it to be sent again."
+    templates = (
+        "The file could not be saved in {folder}. Choose another folder and ask for the "
+        "file again.",
+        "The file is {size}, more than the {limit} this computer accepts. Ask for a "
+        "smaller file, or raise the limit in the settings.",
+        "The file arrived damaged (its check did not match) and was not kept. Ask for it again.",
+        "The file could not be read: {name}. Check that it still exists and try again.",
+        "The transfer was cancelled. Nothing was kept.",
+        "The other side did not accept the file.",
+        "The connection dropped during the transfer. Nothing was kept; send it again.",
+    )
+
+
 #: What both apps say (the windows translated, in context "errors") while they talk to a
 #: relay over ``ws://`` on purpose (``--insecure``). Not an error: a standing warning.
 INSECURE_WARNING = (
