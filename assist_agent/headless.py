@@ -35,6 +35,12 @@ sends N keystrokes ("x") 5 ms apart, and ``--control-rtt N`` types N characters
 one at a time, each when the ``--probe`` rectangle showed the last one (or after a
 second), for the keystroke round trip; the ``--stats`` file gets ``control.keys_ns``
 (when each key went) and ``control.sent``. ``control: done`` follows the script.
+
+Files: ``--send-file PATH`` offers the customer a file once the first frame is in
+(``file: sent NAME`` when it arrived whole, else ``file: declined NAME`` ...; the
+``--stats`` file gets ``files``: name, size, seconds from the yes to the end).
+``--files-dir DIR`` accepts files the customer sends (``file: saved PATH``);
+without it they are refused.
 """
 
 from __future__ import annotations
@@ -201,8 +207,14 @@ class HeadlessRun(QObject):
         key: Any = None,
         take: str | None = None,
         control: ControlPlan | None = None,
+        send_file: Path | None = None,
+        files_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.send_file = send_file
+        self.files_dir = files_dir
+        self.file_runs: list[dict[str, Any]] = []
+        self._file_started: dict[int, tuple[str, int, float, bool]] = {}
         assert settings.token is not None
         self.control_plan = control
         self._control_started = False
@@ -245,6 +257,9 @@ class HeadlessRun(QObject):
         self.session.first_frame_decoded.connect(self.on_first_frame)
         self.session.session_ended.connect(self.on_ended)
         self.session.control.told.connect(self.on_control_told)
+        self.session.files.offered.connect(self.on_file_offered)
+        self.session.files.started.connect(self.on_file_started)
+        self.session.files.finished.connect(self.on_file_finished)
         self.probe = Probe(probe) if probe is not None else None
         if self.probe is not None:
             self.session.pipeline.on_shown = self.probe.on_shown
@@ -377,7 +392,35 @@ class HeadlessRun(QObject):
         else:
             QTimer.singleShot(1, lambda: self._wait_probe(seen, deadline))
 
+    # ------------------------------------------------------------ files
+
+    def on_file_offered(self, offer: Any) -> None:
+        print(f"file: offered {offer.safe} ({offer.size} bytes) by the customer", flush=True)
+        if self.files_dir is None:
+            self.session.files.decline(offer.transfer)
+            print(f"file: refused {offer.safe}", flush=True)
+        else:
+            self.session.files.accept(offer.transfer, self.files_dir)
+
+    def on_file_started(self, transfer: int, name: str, size: int, outgoing: bool) -> None:
+        self._file_started[transfer] = (name, size, time.monotonic(), outgoing)
+
+    def on_file_finished(self, transfer: int, state: Any, text: str) -> None:
+        name, size, started, outgoing = self._file_started.pop(
+            transfer, ("?", 0, time.monotonic(), True)
+        )
+        seconds = time.monotonic() - started
+        self.file_runs.append(
+            {"name": name, "size": size, "seconds": seconds, "state": state.name.lower()}
+        )
+        if state.name == "DONE":
+            print(f"file: sent {name}" if outgoing else f"file: saved {text}", flush=True)
+        else:
+            print(f"file: {state.name.lower()} {name}: {text}", flush=True)
+
     def on_first_frame(self) -> None:
+        if self.send_file is not None:
+            self.session.send_file(self.send_file)
         if self.control_plan is not None:
             self.session.control.request(self.control_plan.reason)
         self._ask_colleagues()
@@ -419,6 +462,8 @@ class HeadlessRun(QObject):
             summary["exit_code"] = self.exit_code
             if self.probe is not None:
                 summary["probe"] = self.probe.summary()
+            if self.file_runs:
+                summary["files"] = self.file_runs
             if self.control_plan is not None:
                 summary["control"] = {
                     "keys_ns": self.keys_ns,
@@ -441,6 +486,8 @@ def run(
     wait_invite_s: float | None = None,
     take: str | None = None,
     control: ControlPlan | None = None,
+    send_file: Path | None = None,
+    files_dir: Path | None = None,
 ) -> int:
     try:
         key = agent_key.load_or_create()
@@ -462,6 +509,8 @@ def run(
             key=key,
             take=take,
             control=control,
+            send_file=send_file,
+            files_dir=files_dir,
         )
     except AssistError as err:  # this computer's key file cannot be used
         print(f"assist-agent: {err}", file=sys.stderr, flush=True)

@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="then type N keys, each after --probe showed the last (benchmarks)",
     )
+    f = p.add_argument_group("headless files (the customer is asked for each)")
+    f.add_argument("--send-file", type=Path, metavar="PATH", help="offer the customer this file")
+    f.add_argument(
+        "--files-dir", type=Path, metavar="DIR", help="accept files the customer sends, here"
+    )
     d = p.add_argument_group("headless help desk (customers who asked from the app)")
     d.add_argument(
         "--take-next",
@@ -161,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             ("--draw-test", args.draw_test or None),
             ("--probe", args.probe),
             ("--control", args.control),
+            ("--send-file", args.send_file),
+            ("--files-dir", args.files_dir),
         )
         if value is not None
     ]
@@ -253,6 +260,8 @@ def _headless(settings: Settings, args: argparse.Namespace) -> int:
                 if args.control is not None
                 else None
             ),
+            send_file=args.send_file,
+            files_dir=args.files_dir,
         )
     except Exception as exc:  # noqa: BLE001 - one line for people, the traceback to the log
         logging.getLogger("assist_agent").exception("headless run failed")

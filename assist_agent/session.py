@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -41,6 +42,7 @@ from assist_agent.model import (
 from assist_agent.stats import FrameStats
 from assist_net.driver import Connection, NetworkThread
 from assist_net.target import TargetLike
+from assist_ui.transfers import Transfers
 from common.endpoint import (
     BlockSet,
     Closed,
@@ -65,6 +67,7 @@ from common.endpoint import (
     SignedIn,
 )
 from common.errors import AssistError
+from common.files import DEFAULT_LIMIT
 from common.member import EnteredRoom, MemberEndpoint
 from common.messages import (
     Briefing,
@@ -75,6 +78,12 @@ from common.messages import (
     ControlState,
     DrawPermission,
     EndReason,
+    FileAck,
+    FileAnswer,
+    FileChunk,
+    FileDirection,
+    FileEnd,
+    FileOffer,
     FlagKind,
     Frame,
     FrameAck,
@@ -92,6 +101,8 @@ from common.messages import (
 )
 
 log = logging.getLogger(__name__)
+
+_FILE_MESSAGES = (FileOffer, FileAnswer, FileChunk, FileAck, FileEnd)
 
 RATING_WAIT_S = 60.0
 
@@ -145,6 +156,7 @@ class AgentSession(QObject):
         rating_wait_s: float = RATING_WAIT_S,
         invited: Invited | None = None,
         take: str | None = None,
+        file_limit: int = DEFAULT_LIMIT,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -185,6 +197,15 @@ class AgentSession(QObject):
         self._rating_timer.timeout.connect(self.skip_rating)
         #: Remote control: asking, the customer's answer, input while granted.
         self.control = AgentControl(self.send, lambda: self.member, lambda: self.monitor, self)
+        #: File hand-over with the customer (member 0 here: the customer's app).
+        self.files = Transfers(
+            self._send_file_message,
+            direction=FileDirection.TO_CUSTOMER,
+            limit=file_limit,
+            first_id=2,
+            parent=self,
+        )
+        self.files.recorded.connect(self._on_file_recorded)
         self._network_event.connect(self._on_network_event)
         self._decode_failed.connect(self._on_decode_failed)
         self._first_frame.connect(self.first_frame_decoded)
@@ -275,6 +296,23 @@ class AgentSession(QObject):
         self._ending = Outcome(Ending.AGENT_ENDED)
         self._bye(EndReason.AGENT_ENDED)
 
+    def _send_file_message(self, _member: int, msg: Message) -> None:
+        """Any thread: a file message to the customer (the network loop sends it)."""
+        if self.state in CONNECTED:
+            self._net.send_app(msg)
+
+    def send_file(self, path: Path) -> int:
+        """Offer the customer a file; their app asks them. 0 if nobody is there."""
+        if self.state not in (State.SHARING, State.PAUSED):
+            return 0
+        return self.files.offer(path, 0)
+
+    def _on_file_recorded(self, entry: dict[str, object]) -> None:
+        """The history keeps each file's name, size and SHA-256, never its content."""
+        direction = "file_sent" if entry["outgoing"] else "file_received"
+        detail = f"{entry['name']} · {entry['size']} bytes · SHA-256 {entry['sha256']}"
+        self._log(f"{direction}_{entry['state']}", detail)
+
     def _log(self, event: str, who: str) -> None:
         self.room_log.append({"at": round(time.time(), 3), "event": event, "who": who})
 
@@ -326,6 +364,9 @@ class AgentSession(QObject):
         if isinstance(event, Received) and isinstance(event.message, Frame):
             self.pipeline.submit(event.message)
             return
+        if isinstance(event, Received) and isinstance(event.message, _FILE_MESSAGES):
+            self.files.on_message(0, event.message)  # file bytes skip the GUI thread
+            return
         if isinstance(event, Secured):
             self.stats.paired()
         if isinstance(event, Congested):
@@ -350,6 +391,8 @@ class AgentSession(QObject):
                 self.control.holder or self.control.asked
             ):
                 self.control.reset()  # the customer's app ends it too (docs/security.md)
+            if state not in (State.SHARING, State.PAUSED) and self.files.active:
+                self.files.shutdown()  # the customer's app drops them too
             self.state_changed.emit(state)
 
     def _sharing_state(self) -> State:

@@ -35,6 +35,7 @@ from assist_client.windows.bar import SharingBar
 from assist_client.windows.consent import ConsentDialog, MonitorSwitchDialog
 from assist_client.windows.control_request import ControlRequestDialog
 from assist_client.windows.ending import EndingDialog
+from assist_client.windows.file_offer import FileOfferDialog
 from assist_client.windows.get_help import CallbackWindow, GetHelpWindow, WaitingWindow
 from assist_client.windows.guidance import GuidancePanel
 from assist_client.windows.join import JoinWindow
@@ -47,11 +48,13 @@ from assist_ui.collector import GuiThreadCollector
 from assist_ui.crash import CrashHook
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
+from assist_ui.transfers import Offer
 from common.codes import SessionCode
 from common.errors import AssistError, DeskError
+from common.files import size_text
 from common.help import HelpRequest
 from common.identity import Pin, Trust
-from common.messages import CallbackBooked, CallMe, Chat, EndReason, Step
+from common.messages import CallbackBooked, CallMe, Chat, EndReason, FileEndState, Step
 from common.room import Candidate
 
 log = logging.getLogger(__name__)
@@ -111,6 +114,9 @@ class ClientApp(QObject):
         self.join_requests: dict[int, JoinRequestDialog] = {}
         #: The open control prompt (one request is asked at a time).
         self.control_request: ControlRequestDialog | None = None
+        #: One prompt per file offered, by transfer number; and the files we send.
+        self.file_offers: dict[int, FileOfferDialog] = {}
+        self._sending: dict[int, str] = {}
         self._shortcuts: list[QShortcut] = []
         self._hotkey: X11Hotkey | None = None
         self._want_hotkey = global_hotkey
@@ -336,6 +342,8 @@ class ClientApp(QObject):
             network_factory=self._network_factory,
             source_factory=self._source_factory,
             cursor=lambda: self._cursor,
+            protected=config.protected_windows(),
+            file_limit=config.file_limit(),
             parent=self,
         )
         self.session = s
@@ -364,6 +372,10 @@ class ClientApp(QObject):
         s.control.changed.connect(self._on_control_changed)
         s.control.protected.connect(self._on_protected)
         s.control.clipboard.connect(self._on_clipboard)
+        s.file_offered.connect(self._on_file_offered)
+        s.files.progress.connect(self._on_file_progress)
+        s.files.finished.connect(self._on_file_finished)
+        s.files.started.connect(self._on_file_started)
         if isinstance(code, SessionCode):
             self.request = None
             self.join.on_connecting()
@@ -410,6 +422,7 @@ class ClientApp(QObject):
         self.guidance = GuidancePanel(s.agent_name)
         self.guidance.visibility_changed.connect(self.bar.on_guidance_visible)
         self.guidance.chat_typed.connect(s.send_chat)
+        self.guidance.file_chosen.connect(s.send_file)
         self._add_stop_shortcut(self.bar)
         self._add_stop_shortcut(self.guidance)
         if s.allow_draw:
@@ -561,6 +574,67 @@ class ClientApp(QObject):
         dialog.raise_()
         self._update_shields()
 
+    # ------------------------------------------------------------ files
+
+    @Slot(object, str)
+    def _on_file_offered(self, offer: Offer, sender: str) -> None:
+        """A file for the customer: its own prompt; nothing lands before the yes."""
+        dialog = FileOfferDialog(offer, sender, _downloads())
+        dialog.answered.connect(self._on_file_answer)
+        dialog.cancel_requested.connect(self._cancel_file)
+        self.file_offers[offer.transfer] = dialog
+        self._add_stop_shortcut(dialog)
+        dialog.show()
+        dialog.raise_()
+        self._update_shields()
+
+    @Slot(int, object)
+    def _on_file_answer(self, transfer: int, folder: Path | None) -> None:
+        s = self.session
+        if s is None:
+            return
+        if folder is None:
+            self.file_offers.pop(transfer, None)
+            s.files.decline(transfer)
+        else:
+            s.files.accept(transfer, folder)
+        self._update_shields()
+
+    @Slot(int)
+    def _cancel_file(self, transfer: int) -> None:
+        if self.session is not None:
+            self.session.files.cancel(transfer)
+
+    @Slot(int, str, int, bool)
+    def _on_file_started(self, transfer: int, name: str, size: int, outgoing: bool) -> None:
+        if outgoing:
+            self._sending[transfer] = name
+            if self.guidance is not None:
+                self.guidance.add_note(
+                    self.tr("Sending {name} ({size})…").format(name=name, size=size_text(size))
+                )
+
+    @Slot(int, int, int)
+    def _on_file_progress(self, transfer: int, done: int, size: int) -> None:
+        dialog = self.file_offers.get(transfer)
+        if dialog is not None:
+            dialog.on_progress(transfer, done, size)
+
+    @Slot(int, object, str)
+    def _on_file_finished(self, transfer: int, state: FileEndState, text: str) -> None:
+        dialog = self.file_offers.pop(transfer, None)
+        if dialog is not None:
+            if not dialog.answered_yet:
+                dialog.withdraw()  # the sender cancelled before the customer answered
+            else:
+                dialog.on_finished(transfer, state, text)
+        name = self._sending.pop(transfer, None)
+        if name is not None and self.guidance is not None:
+            if state is FileEndState.DONE:
+                self.guidance.add_note(self.tr("{name} arrived.").format(name=name))
+            else:
+                self.guidance.add_note(f"{name}: {text}")
+
     # ------------------------------------------------------------ remote control
 
     @Slot(int, str, str)
@@ -654,6 +728,10 @@ class ClientApp(QObject):
         for member in list(self.join_requests):
             self._on_newcomer_gone(member)
         self._close_control_request()
+        for dialog in list(self.file_offers.values()):
+            if not dialog.answered_yet:
+                dialog.withdraw()
+        self.file_offers.clear()
         if self._hotkey is not None:
             self._hotkey.stop()
             self._hotkey = None
@@ -779,6 +857,13 @@ class ClientApp(QObject):
         x, y = m.mapping().to_physical(pos.x(), pos.y())
         inside = 0 <= x < m.width and 0 <= y < m.height
         self._cursor = (int(x), int(y)) if inside else None
+
+
+def _downloads() -> Path:
+    """Where files for the customer land unless they choose another folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_downloads_dir())
 
 
 def _translucency() -> bool:

@@ -169,3 +169,31 @@ def installation_id(directory: Path | None = None) -> str:
     except OSError:
         pass  # this run still has one; the next makes another
     return value
+
+
+def protected_windows(cfg: dict[str, object] | None = None) -> tuple[str, ...]:
+    """Windows where remote control is refused: the built-in list (password managers,
+    banking) plus ``protected_windows = ["...", ...]`` in ``client.toml``, which an
+    organisation's installer sets next to its pin. The agent cannot shorten it."""
+    from common.control import DEFAULT_PROTECTED
+
+    cfg = read_config() if cfg is None else cfg
+    extra = cfg.get("protected_windows", [])
+    if not isinstance(extra, list):
+        log.warning("protected_windows in %s is not a list: ignored", config_path())
+        extra = []
+    return DEFAULT_PROTECTED + tuple(str(p) for p in extra if str(p).strip())
+
+
+def file_limit(cfg: dict[str, object] | None = None) -> int:
+    """The largest file the customer is asked about (``max_file_mb`` in ``client.toml``,
+    default 2048 MB); larger offers are refused with a sentence saying so."""
+    from common.files import DEFAULT_LIMIT
+
+    cfg = read_config() if cfg is None else cfg
+    value = cfg.get("max_file_mb")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value * 1024 * 1024
+    if value is not None:
+        log.warning("max_file_mb in %s is not a positive whole number: ignored", config_path())
+    return DEFAULT_LIMIT

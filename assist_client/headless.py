@@ -38,7 +38,13 @@ default) is the answer: ``control: asked by NAME: REASON``, then ``control:
 allowed NAME`` or ``control: refused NAME``, and one line for each state the
 members are told (``control: stopped``, ``control: idle``, ``control: blocked
 (KeePass)`` ...). With control allowed the stop key (Ctrl+Alt+Shift+S) is grabbed
-as in the app: it drops queued remote input and stops sharing. Exit codes are those of
+as in the app: it drops queued remote input and stops sharing.
+
+Files: ``--files accept`` (or ``refuse``, the default) answers each file a member
+offers, saving into ``--files-dir`` (default: Downloads): ``file: offered NAME
+(SIZE) by WHO``, then ``file: saved PATH`` or ``file: refused NAME`` or why it
+did not arrive. ``--send-file PATH`` sends a file to the agent once sharing starts:
+``file: sent NAME`` when it arrived whole. Exit codes are those of
 :func:`assist_net.driver.exit_code_for`; the reason goes to stderr as one line.
 """
 
@@ -47,10 +53,13 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
+import platformdirs
 from PySide6.QtCore import QCoreApplication, QTimer
 
+from assist_client import config
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.session import CustomerSession, NetworkFactory, State, real_network
 from assist_client.x11 import X11Hotkey
@@ -59,8 +68,10 @@ from assist_net.target import TargetLike
 from assist_ui.collector import GuiThreadCollector
 from assist_ui.i18n import error_text
 from assist_ui.signals import GRACE_S, SignalWatch
+from assist_ui.transfers import Offer
 from common.codes import SessionCode
 from common.errors import AssistError
+from common.files import size_text
 from common.help import HelpRequest
 from common.identity import Trust
 from common.messages import (
@@ -69,6 +80,7 @@ from common.messages import (
     ControlChange,
     ControlState,
     EndReason,
+    FileEndState,
     Message,
     RosterEntry,
     Shape,
@@ -104,9 +116,17 @@ class HeadlessRunner:
         helpers: str = "refuse",
         remove_helpers_after_s: float | None = None,
         control: str = "refuse",
+        files: str = "refuse",
+        files_dir: Path | None = None,
+        send_file: Path | None = None,
     ) -> None:
         self.session = session
         self.control = control
+        self.files = files
+        self.files_dir = files_dir
+        self.send_file = send_file
+        self._names: dict[int, str] = {}
+        self._outgoing: set[int] = set()
         self._hotkey: X11Hotkey | None = None
         self.helpers = helpers
         self.remove_after_s = remove_helpers_after_s
@@ -131,6 +151,9 @@ class HeadlessRunner:
         session.agent_ready.connect(lambda: self._line("agent: ready (checking who it is)"))
         session.control.asked.connect(self._on_control_asked)
         session.control.told.connect(self._on_control_told)
+        session.file_offered.connect(self._on_file_offered)
+        session.files.finished.connect(self._on_file_finished)
+        session.files.started.connect(self._on_file_started)
 
     def _line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -164,7 +187,13 @@ class HeadlessRunner:
     def _on_consent_needed(self) -> None:
         self.session.grant(True, self.monitor.index)
 
+    def _offer_file(self) -> None:
+        if self.send_file is not None:
+            self.session.send_file(self.send_file)
+
     def _on_sharing(self, monitor: Monitor) -> None:
+        if self.send_file is not None:
+            QTimer.singleShot(300, self._offer_file)
         if self.duration_s is not None:
             QTimer.singleShot(
                 round(self.duration_s * 1000),
@@ -231,6 +260,30 @@ class HeadlessRunner:
             words += f" ({state.detail})"
         self._line(f"control: {words}")
 
+    def _on_file_offered(self, offer: Offer, sender: str) -> None:
+        self._line(f"file: offered {offer.safe} ({size_text(offer.size)}) by {sender}")
+        self._names[offer.transfer] = offer.safe
+        if self.files != "allow" and self.files != "accept":
+            self._line(f"file: refused {offer.safe}")
+            self.session.files.decline(offer.transfer)
+            return
+        folder = self.files_dir or Path(platformdirs.user_downloads_dir())
+        self.session.files.accept(offer.transfer, folder)
+
+    def _on_file_started(self, transfer: int, name: str, _size: int, outgoing: bool) -> None:
+        self._names[transfer] = name
+        if outgoing:
+            self._outgoing.add(transfer)
+
+    def _on_file_finished(self, transfer: int, state: FileEndState, text: str) -> None:
+        name = self._names.pop(transfer, "?")
+        outgoing = transfer in self._outgoing
+        self._outgoing.discard(transfer)
+        if state is FileEndState.DONE:
+            self._line(f"file: sent {name}" if outgoing else f"file: saved {text}")
+        elif state is not FileEndState.DECLINED or self.files == "accept":
+            self._line(f"file: {state.name.lower()} {name}: {text}")
+
     def close(self) -> None:
         if self._hotkey is not None:
             self._hotkey.stop()
@@ -267,6 +320,9 @@ def run_headless(
     helpers: str = "refuse",
     remove_helpers_after_s: float | None = None,
     control: str = "refuse",
+    files: str = "refuse",
+    files_dir: Path | None = None,
+    send_file: Path | None = None,
 ) -> int:
     """Run one headless session; returns the exit code."""
     if network_factory is real_network:
@@ -299,7 +355,14 @@ def run_headless(
             flush=True,
         )
         return 2
-    session = CustomerSession(url, code, monitors, network_factory=network_factory)
+    session = CustomerSession(
+        url,
+        code,
+        monitors,
+        network_factory=network_factory,
+        protected=config.protected_windows(),
+        file_limit=config.file_limit(),
+    )
     runner = HeadlessRunner(
         session,
         monitor=monitor,
@@ -307,6 +370,9 @@ def run_headless(
         helpers=helpers,
         remove_helpers_after_s=remove_helpers_after_s,
         control=control,
+        files=files,
+        files_dir=files_dir,
+        send_file=send_file,
     )
     result: list[int] = []
 

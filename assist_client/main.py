@@ -9,7 +9,8 @@
     assist-client --headless --relay URL --trust-org "NAME=FP" --get-help --queue ID \\
         --name NAME --description TEXT [--contact C] [--attach-system] --consent
                   [--helpers refuse|allow] [--remove-helpers-after S]
-                  [--control refuse|allow]
+                  [--control refuse|allow] [--files refuse|accept] [--files-dir DIR]
+                  [--send-file PATH]
 
 With windows (the default) it asks for the code, asks for consent, shows the
 sharing bar, the agent's marks and the guidance panel. ``--headless`` runs the
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from assist_client import config
 from assist_net.driver import EXIT_ERROR, EXIT_USAGE
@@ -109,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("refuse", "allow"),
         default="refuse",
         help="headless: my answer when a member asks to control this computer (default: refuse)",
+    )
+    p.add_argument(
+        "--files",
+        choices=("refuse", "accept"),
+        default="refuse",
+        help="headless: my answer when a member offers me a file (default: refuse)",
+    )
+    p.add_argument(
+        "--files-dir", type=Path, metavar="DIR", help="headless: save accepted files here"
+    )
+    p.add_argument(
+        "--send-file", type=Path, metavar="PATH", help="headless: send this file to the agent"
     )
     p.add_argument(
         "--remove-helpers-after",
@@ -257,6 +271,9 @@ def _headless(
         helpers=args.helpers,
         remove_helpers_after_s=args.remove_helpers_after,
         control=args.control,
+        files=args.files,
+        files_dir=args.files_dir,
+        send_file=args.send_file,
     )
 
 

@@ -38,6 +38,7 @@ from assist_client.monitors import Monitor
 from assist_client.streamer import CaptureSource, MssSource, Streamer
 from assist_net.driver import EXIT_ERROR, EXIT_OK, Connection, NetworkThread, exit_code_for
 from assist_net.target import TargetLike
+from assist_ui.transfers import Offer, Transfers
 from common.codes import SessionCode
 from common.control import DEFAULT_PROTECTED, IDLE_S
 from common.endpoint import (
@@ -61,6 +62,7 @@ from common.endpoint import (
     Secured,
 )
 from common.errors import AssistError, SessionEndedError
+from common.files import DEFAULT_LIMIT
 from common.help import HelpRequest
 from common.identity import CheckedIdentity, Trust
 from common.messages import (
@@ -78,6 +80,12 @@ from common.messages import (
     ControlState,
     DrawPermission,
     EndReason,
+    FileAck,
+    FileAnswer,
+    FileChunk,
+    FileDirection,
+    FileEnd,
+    FileOffer,
     Frame,
     FrameAck,
     Input,
@@ -100,6 +108,8 @@ from common.messages import (
 from common.room import Candidate, roster_entry
 
 log = logging.getLogger(__name__)
+
+_FILE_MESSAGES = (FileOffer, FileAnswer, FileChunk, FileAck, FileEnd)
 
 
 class State(enum.Enum):
@@ -163,6 +173,7 @@ class CustomerSession(QObject):
     chat_received = Signal(object)  # Chat
     chat_sent = Signal(object)  # Chat
     step_received = Signal(object)  # Step
+    file_offered = Signal(object, str)  # Offer, who offers it
     #: Rooms: someone the lead vouched for asks to join (the prompt), someone's request
     #: failed its check (a notice), and who can see the screen now (the bar's list).
     newcomer_asks = Signal(object)  # Candidate
@@ -193,6 +204,7 @@ class CustomerSession(QObject):
         input_factory: Callable[[], object] = open_backend,
         protected: Sequence[str] = DEFAULT_PROTECTED,
         control_idle_s: float = IDLE_S,
+        file_limit: int = DEFAULT_LIMIT,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -239,6 +251,16 @@ class CustomerSession(QObject):
             idle_s=control_idle_s,
             parent=self,
         )
+        #: File hand-over: the customer's own prompt for each file that comes in.
+        self.files = Transfers(
+            self._send_file_message,
+            direction=FileDirection.FROM_CUSTOMER,
+            limit=file_limit,
+            first_id=1,
+            parent=self,
+        )
+        self.files.offered.connect(self._on_file_offered)
+        self.files.recorded.connect(self._on_file_recorded)
         self._event_arrived.connect(self._on_event)
 
     # ------------------------------------------------------------ lifecycle
@@ -253,6 +275,11 @@ class CustomerSession(QObject):
         remote input straight to the control gate (which refuses it unless granted)."""
         if isinstance(event, Received) and isinstance(event.message, Input):
             self.control.on_input(event.member if event.member >= 0 else LEAD_MEMBER, event.message)
+            return
+        if isinstance(event, Received) and isinstance(event.message, _FILE_MESSAGES):
+            member = event.member if event.member >= 0 else LEAD_MEMBER
+            if not self.members or member in self.members:  # file bytes skip the GUI thread
+                self.files.on_message(member, event.message)
             return
         if isinstance(event, Received) and isinstance(event.message, FrameAck | Refresh):
             with self._lock:
@@ -282,6 +309,44 @@ class CustomerSession(QObject):
         """A control or file event for the relay's audit log (names and sizes, no content)."""
         if self._net is not None:
             self._net.call_endpoint("report", event, member, detail)
+
+    # ------------------------------------------------------------ files
+
+    def _send_file_message(self, member: int, msg: Message) -> None:
+        """Any thread: a file message to one member, on their own channel."""
+        if self._net is not None:
+            self._net.call_endpoint("send_to", member, msg)
+
+    @Slot(object)
+    def send_file(self, path: object) -> int:
+        """The customer sends a file to the agent who leads (after their own choice)."""
+        from pathlib import Path
+
+        if self.state not in (State.SHARING, State.PAUSED) or not self.lead:
+            return 0
+        return self.files.offer(Path(str(path)), self.lead)
+
+    @Slot(object)
+    def _on_file_offered(self, offer: Offer) -> None:
+        """A member offers a file: ask the customer, unless nothing is being shared."""
+        if self.state not in (State.SHARING, State.PAUSED, State.AGENT_AWAY):
+            self.files.decline(offer.transfer)
+            return
+        self.file_offered.emit(offer, self.member_name(offer.member))
+
+    @Slot(dict)
+    def _on_file_recorded(self, entry: dict[str, object]) -> None:
+        state, outgoing = entry["state"], entry["outgoing"]
+        event = {
+            "done": ReportEvent.FILE_FROM_CUSTOMER if outgoing else ReportEvent.FILE_TO_CUSTOMER,
+            "declined": ReportEvent.FILE_DECLINED,
+            "too_large": ReportEvent.FILE_DECLINED,
+            "cancelled": ReportEvent.FILE_CANCELLED,
+        }.get(str(state), ReportEvent.FILE_FAILED)
+        size = entry["size"]
+        detail = f"{entry['name']} · {size} bytes · SHA-256 {entry['sha256']} · {state}"
+        member = entry["member"]
+        self._report(event, member if isinstance(member, int) else 0, detail)
 
     def _allowed(self, member: int) -> bool:
         return member in self.members
@@ -533,6 +598,7 @@ class CustomerSession(QObject):
 
     def _forget_member(self, member: int) -> None:
         self.control.member_left(member)
+        self.files.member_left(member)
         if self.members.pop(member, None) is None:
             return
         if self.lead == member:
@@ -582,6 +648,7 @@ class CustomerSession(QObject):
 
     def _stop_capture(self) -> None:
         self.control.end(ControlChange.ENDED)
+        self.files.shutdown()
         self.control.set_monitor(-1, None)
         with self._lock:
             streamer, self.streamer = self.streamer, None
@@ -647,6 +714,7 @@ class CustomerSession(QObject):
                 self._forget_member(member)
             case Reconnecting():
                 self.control.end(ControlChange.LEFT)  # nobody can see what they'd click
+                self.files.shutdown()  # the acks are gone: send again once back
                 if self.state not in (State.ENDING, State.ENDED, State.QUEUED):
                     self._set_state(State.RECONNECTING)
                 self.reconnecting.emit()
@@ -657,6 +725,7 @@ class CustomerSession(QObject):
                 self.reconnected.emit()
             case PeerWentAway():
                 self.control.member_left(LEAD_MEMBER if not self.members else self.lead)
+                self.files.member_left(LEAD_MEMBER if not self.members else self.lead)
                 if self.state in (State.SHARING, State.PAUSED):
                     self._set_state(State.AGENT_AWAY)
             case PeerCameBack():

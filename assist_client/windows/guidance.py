@@ -27,6 +27,7 @@ class GuidancePanel(QWidget):
 
     chat_typed = Signal(str)
     visibility_changed = Signal(bool)
+    file_chosen = Signal(object)  # Path: the customer chose a file to send to the agent
 
     def __init__(self, agent_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
@@ -54,6 +55,12 @@ class GuidancePanel(QWidget):
         self.send_button.setObjectName("Primary")
         self.send_button.clicked.connect(self._send)
 
+        self.file_button = QPushButton(self.tr("Send a file…"))
+        self.file_button.setToolTip(
+            self.tr("Send a file to the agent (a log, a screenshot). You choose which.")
+        )
+        self.file_button.clicked.connect(self._choose_file)
+
         self.hide_button = QPushButton(self.tr("Hide"))
         self.hide_button.setToolTip(
             self.tr("Hide this panel. The Messages button in the sharing bar brings it back.")
@@ -74,6 +81,7 @@ class GuidancePanel(QWidget):
         row.addWidget(self.input, 1)
         row.addWidget(self.send_button)
         layout.addLayout(row)
+        layout.addWidget(self.file_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.resize(420, 600)
 
     def place_on(self, monitor: Monitor) -> None:
@@ -96,6 +104,20 @@ class GuidancePanel(QWidget):
         if text:
             self.chat_typed.emit(text)
             self.input.clear()
+
+    @Slot()
+    def _choose_file(self) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Which file should the agent get?"))
+        if chosen:
+            self.file_chosen.emit(Path(chosen))
+
+    def add_note(self, text: str) -> None:
+        """A line from Assist itself (a file sent, a file that did not arrive)."""
+        self._add_line("Assist", text, False)
 
     def _add_line(self, who: str, text: str, mine: bool) -> None:
         when = dt.datetime.now().strftime("%H:%M")
@@ -136,3 +158,4 @@ class GuidancePanel(QWidget):
     def on_ended(self) -> None:
         self.input.setEnabled(False)
         self.send_button.setEnabled(False)
+        self.file_button.setEnabled(False)
