@@ -60,9 +60,9 @@ def safe_name(name: str) -> str:
 
 
 def size_text(size: int) -> str:
-    """A size people read: 812 bytes, 4.2 MB, 1.3 GB."""
+    """A size people read in any language: 812 B, 4.2 MB, 1.3 GB."""
     if size < 1000:
-        return f"{size} bytes"
+        return f"{size} B"
     for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
         if size < scale * 1000 or unit == "TB":
             return f"{size / scale:.1f} {unit}"

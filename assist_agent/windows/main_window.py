@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -52,6 +54,7 @@ from assist_agent.windows.viewer import Viewer
 from assist_net.target import RelayTarget
 from assist_ui.i18n import error_text, when_text
 from assist_ui.shapes import paint_shapes
+from assist_ui.transfers import Offer
 from common.errors import INSECURE_WARNING, AssistError
 from common.identity import CardState
 from common.messages import (
@@ -59,6 +62,7 @@ from common.messages import (
     CallbackItem,
     ControlChange,
     ControlState,
+    FileEndState,
     HistoryItem,
     Invited,
     InviteKind,
@@ -96,6 +100,37 @@ class ControlPrompt:
             ),
         )
         return text.strip() if ok else None
+
+
+class FilePrompt:
+    """Asks which file to offer the customer (replaced in tests)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            parent, QCoreApplication.translate("FilePrompt", "Which file should the customer get?")
+        )
+        return Path(chosen) if chosen else None
+
+
+class FileAccept:
+    """Asks whether to save a file the customer sends (replaced in tests)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget, offer: Offer, folder: Path) -> bool:
+        text = QCoreApplication.translate(
+            "FileAccept", "The customer sends {name} ({size}). Save it in {folder}?"
+        ).format(name=offer.safe, size=size_text(offer.size), folder=str(folder))
+        answer = QMessageBox.question(
+            parent, QCoreApplication.translate("FileAccept", "A file from the customer"), text
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def _downloads() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_downloads_dir()) / "Assist"
 
 
 class EndConfirm:
@@ -210,6 +245,7 @@ class MainWindow(QMainWindow):
         self.insecure_label.setVisible(isinstance(target, RelayTarget) and target.warning)
         self.statusBar().addPermanentWidget(self.insecure_label, 2)
         self.history_view: HistoryView | None = None
+        self._file_names: dict[int, str] = {}
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(500)
         self._stats_timer.timeout.connect(self.update_status)
@@ -259,6 +295,7 @@ class MainWindow(QMainWindow):
         tb.act_redo.triggered.connect(drawing.redo)
         tb.act_clear.triggered.connect(drawing.clear)
         tb.control_button.clicked.connect(lambda _c=False: self._toggle_control())
+        tb.file_button.clicked.connect(lambda _c=False: self._send_file())
         tb.act_zoom_in.triggered.connect(self.viewer.zoom_in)
         tb.act_zoom_out.triggered.connect(self.viewer.zoom_out)
         tb.act_actual.triggered.connect(lambda: self.viewer.set_zoom(1.0))
@@ -306,6 +343,10 @@ class MainWindow(QMainWindow):
         session.customer_taken.connect(self.on_customer_taken)
         session.history_received.connect(self.on_history)
         session.notice.connect(lambda err: self.status_label.setText(error_text(err)))
+        session.files.offered.connect(self._on_file_offered)
+        session.files.started.connect(self._on_file_started)
+        session.files.progress.connect(self._on_file_progress)
+        session.files.finished.connect(self._on_file_finished)
         session.control.changed.connect(self._on_control_changed)
         session.control.told.connect(self._on_control_told)
         self.viewer.control = session.control
@@ -315,6 +356,46 @@ class MainWindow(QMainWindow):
                 self.tr("Blocked from the queues until {when}.").format(when=when_text(until))
             )
         )
+
+    # ------------------------------------------------------------ files
+
+    def _send_file(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        path = FilePrompt.ask(self)
+        if path is not None and session.send_file(path):
+            self.status_label.setText(
+                self.tr("Offering {name} to the customer…").format(name=path.name)
+            )
+
+    def _on_file_offered(self, offer: Offer) -> None:
+        """The customer sends a file: save it (in Downloads) or not; nothing opens it."""
+        session = self.session
+        if session is None:
+            return
+        folder = _downloads()
+        if FileAccept.ask(self, offer, folder):
+            session.files.accept(offer.transfer, folder)
+        else:
+            session.files.decline(offer.transfer)
+
+    def _on_file_started(self, transfer: int, name: str, size: int, outgoing: bool) -> None:
+        self._file_names[transfer] = name
+
+    def _on_file_progress(self, transfer: int, done: int, size: int) -> None:
+        name = self._file_names.get(transfer, "")
+        if size:
+            self.status_label.setText(
+                self.tr("{name}: {pct} %").format(name=name, pct=round(100 * done / size))
+            )
+
+    def _on_file_finished(self, transfer: int, state: FileEndState, text: str) -> None:
+        name = self._file_names.pop(transfer, "")
+        if state is FileEndState.DONE:
+            self.status_label.setText(self.tr("{name} arrived.").format(name=name))
+        else:
+            self.status_label.setText(f"{name}: {text}")
 
     # ------------------------------------------------------------ remote control
 
@@ -335,10 +416,12 @@ class MainWindow(QMainWindow):
         tb = self.toolbar
         if session is None:
             tb.set_control(self.tr("Ask for control"), False, False)
+            tb.file_button.setEnabled(False)
             self.viewer.set_control_text("")
             return
         c = session.control
         sharing = session.state is State.SHARING
+        tb.file_button.setEnabled(session.state in (State.SHARING, State.PAUSED))
         if c.mine:
             tb.set_control(
                 self.tr("Release control"),

@@ -138,6 +138,14 @@ class DrawingToolbar(QToolBar):
             " border-radius: 4px; padding: 2px 8px; }"
         )
         self.addWidget(self.control_button)
+        self.file_button = QToolButton(self)
+        self.file_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.file_button.setText(self.tr("Send file…"))
+        self.file_button.setToolTip(
+            self.tr("Offer the customer a file; they decide whether to save it")
+        )
+        self.file_button.setEnabled(False)
+        self.addWidget(self.file_button)
 
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

@@ -371,6 +371,14 @@
       <translation>상담원이 도와드릴 준비가 되었습니다. 지금 상담원이 누구인지 보여 드립니다.</translation>
     </message>
     <message>
+      <source>Sending {name} ({size})…</source>
+      <translation>{name}({size}) 보내는 중…</translation>
+    </message>
+    <message>
+      <source>{name} arrived.</source>
+      <translation>{name}이(가) 도착했습니다.</translation>
+    </message>
+    <message>
       <source>Assist</source>
       <translation>Assist</translation>
     </message>
@@ -816,6 +824,14 @@
       <translation>고객에게 마우스와 키보드 사용을 요청합니다</translation>
     </message>
     <message>
+      <source>Send file…</source>
+      <translation>파일 보내기…</translation>
+    </message>
+    <message>
+      <source>Offer the customer a file; they decide whether to save it</source>
+      <translation>고객에게 파일을 보냅니다. 저장할지는 고객이 정합니다</translation>
+    </message>
+    <message>
       <source>History</source>
       <translation>기록</translation>
     </message>
@@ -897,6 +913,83 @@
     <message>
       <source>Something unexpected went wrong. Your session may go on; if it does not, start a new one. The details were written to the log file.</source>
       <translation>예기치 않은 문제가 생겼습니다. 세션은 계속될 수 있으며, 계속되지 않으면 새 세션을 시작해 주세요. 자세한 내용은 로그 파일에 기록되었습니다.</translation>
+    </message>
+  </context>
+  <context>
+    <name>FileAccept</name>
+    <message>
+      <source>The customer sends {name} ({size}). Save it in {folder}?</source>
+      <translation>고객이 {name}({size})을(를) 보냅니다. {folder}에 저장할까요?</translation>
+    </message>
+    <message>
+      <source>A file from the customer</source>
+      <translation>고객이 보낸 파일</translation>
+    </message>
+  </context>
+  <context>
+    <name>FileOfferDialog</name>
+    <message>
+      <source>Accept a file?</source>
+      <translation>파일을 받을까요?</translation>
+    </message>
+    <message>
+      <source>{name} wants to send you a file</source>
+      <translation>{name} 님이 파일을 보내려고 합니다</translation>
+    </message>
+    <message>
+      <source>It is only saved: nothing opens or runs by itself. Open it only if you expected it from {name}.</source>
+      <translation>저장만 됩니다. 저절로 열리거나 실행되지 않습니다. {name} 님에게서 받기로 한 파일일 때만 여세요.</translation>
+    </message>
+    <message>
+      <source>Choose folder…</source>
+      <translation>폴더 선택…</translation>
+    </message>
+    <message>
+      <source>Don't accept</source>
+      <translation>받지 않음</translation>
+    </message>
+    <message>
+      <source>Save file</source>
+      <translation>파일 저장</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>취소</translation>
+    </message>
+    <message>
+      <source>Show in folder</source>
+      <translation>폴더에서 보기</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>닫기</translation>
+    </message>
+    <message>
+      <source>Saved in: {folder}</source>
+      <translation>저장 위치: {folder}</translation>
+    </message>
+    <message>
+      <source>Where should the file go?</source>
+      <translation>파일을 어디에 저장할까요?</translation>
+    </message>
+    <message>
+      <source>Receiving…</source>
+      <translation>받는 중…</translation>
+    </message>
+    <message>
+      <source>Receiving… {done} of {size}</source>
+      <translation>받는 중… {size} 중 {done}</translation>
+    </message>
+    <message>
+      <source>Saved: {path}</source>
+      <translation>저장됨: {path}</translation>
+    </message>
+  </context>
+  <context>
+    <name>FilePrompt</name>
+    <message>
+      <source>Which file should the customer get?</source>
+      <translation>고객에게 어떤 파일을 보낼까요?</translation>
     </message>
   </context>
   <context>
@@ -1142,12 +1235,24 @@
       <translation>보내기</translation>
     </message>
     <message>
+      <source>Send a file…</source>
+      <translation>파일 보내기…</translation>
+    </message>
+    <message>
+      <source>Send a file to the agent (a log, a screenshot). You choose which.</source>
+      <translation>상담원에게 파일(로그, 화면 캡처)을 보냅니다. 어떤 파일인지는 직접 고릅니다.</translation>
+    </message>
+    <message>
       <source>Hide</source>
       <translation>숨기기</translation>
     </message>
     <message>
       <source>Hide this panel. The Messages button in the sharing bar brings it back.</source>
       <translation>이 창을 숨깁니다. 공유 막대의 메시지 버튼을 누르면 다시 나타납니다.</translation>
+    </message>
+    <message>
+      <source>Which file should the agent get?</source>
+      <translation>상담원에게 어떤 파일을 보낼까요?</translation>
     </message>
     <message>
       <source>You</source>
@@ -1509,6 +1614,18 @@
     <message>
       <source>Blocked from the queues until {when}.</source>
       <translation>{when}까지 대기열 이용이 차단되었습니다.</translation>
+    </message>
+    <message>
+      <source>Offering {name} to the customer…</source>
+      <translation>고객에게 {name}을(를) 보내는 중…</translation>
+    </message>
+    <message>
+      <source>{name}: {pct} %</source>
+      <translation>{name}: {pct}%</translation>
+    </message>
+    <message>
+      <source>{name} arrived.</source>
+      <translation>{name}이(가) 도착했습니다.</translation>
     </message>
     <message>
       <source>Ask for control</source>
@@ -2127,6 +2244,38 @@
     <message>
       <source>Something went wrong. Please try again.</source>
       <translation>문제가 생겼습니다. 다시 시도해 주세요.</translation>
+    </message>
+    <message>
+      <source>The file did not arrive. Ask for it to be sent again.</source>
+      <translation>파일이 도착하지 않았습니다. 다시 보내 달라고 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The file could not be saved in {folder}. Choose another folder and ask for the file again.</source>
+      <translation>{folder}에 파일을 저장할 수 없습니다. 다른 폴더를 고르고 파일을 다시 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The file is {size}, more than the {limit} this computer accepts. Ask for a smaller file, or raise the limit in the settings.</source>
+      <translation>파일 크기가 {size}로, 이 컴퓨터가 받는 {limit}보다 큽니다. 더 작은 파일을 요청하거나 설정에서 한도를 높이세요.</translation>
+    </message>
+    <message>
+      <source>The file arrived damaged (its check did not match) and was not kept. Ask for it again.</source>
+      <translation>파일이 손상되어 도착해(검사 값이 맞지 않음) 보관하지 않았습니다. 다시 요청하세요.</translation>
+    </message>
+    <message>
+      <source>The file could not be read: {name}. Check that it still exists and try again.</source>
+      <translation>파일을 읽을 수 없습니다: {name}. 파일이 아직 있는지 확인하고 다시 시도하세요.</translation>
+    </message>
+    <message>
+      <source>The transfer was cancelled. Nothing was kept.</source>
+      <translation>전송이 취소되었습니다. 아무것도 보관하지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>The other side did not accept the file.</source>
+      <translation>상대방이 파일을 받지 않았습니다.</translation>
+    </message>
+    <message>
+      <source>The connection dropped during the transfer. Nothing was kept; send it again.</source>
+      <translation>전송 중에 연결이 끊겼습니다. 아무것도 보관하지 않았으니 다시 보내세요.</translation>
     </message>
     <message>
       <source>The session ended unexpectedly. Start a new session if you still need help.</source>

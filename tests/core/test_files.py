@@ -39,7 +39,7 @@ def test_names_people_would_expect(given_name: str, kept: str) -> None:
 
 
 def test_sizes_read_like_sizes() -> None:
-    assert size_text(812) == "812 bytes"
+    assert size_text(812) == "812 B"
     assert size_text(4_200_000) == "4.2 MB"
     assert size_text(1_300_000_000) == "1.3 GB"
 
