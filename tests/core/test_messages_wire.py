@@ -249,6 +249,7 @@ EXAMPLES: dict[str, m.Message] = {
     "FILE_CHUNK": m.FileChunk(7, 2**31, b"\x00" * 256),
     "FILE_ACK": m.FileAck(7, 65535),
     "FILE_END": m.FileEnd(7, m.FileEndState.CANCELLED, "취소됨"),
+    "REPORT": m.Report(m.ReportEvent.FILE_TO_CUSTOMER, 255, "fix.sh · 4000 bytes · SHA-256 ab"),
 }
 
 #: kind -> (length, sha256 of the wire bytes) as written by the hand-made encoder.
@@ -352,6 +353,7 @@ KNOWN = {
     "FILE_CHUNK": (267, "f9a071981f5b63f0d39149cacc6dce562ab8c5081814606351d663382355cd0c"),
     "FILE_ACK": (6, "340a39cadec64379408173b5156685819cdabf474f17b39dbb2c6f7c3cd473f7"),
     "FILE_END": (14, "449b8bf44af72d0541302776d6f34e35439da12b40e6cf37968e62c192aa1bfb"),
+    "REPORT": (41, "3947e6fc24c8335571ff11571d67b9576716bb3e296b41866e49689fa6db60ca"),
 }
 
 
