@@ -215,6 +215,7 @@ class HeadlessRun(QObject):
         self.files_dir = files_dir
         self.file_runs: list[dict[str, Any]] = []
         self._file_started: dict[int, tuple[str, int, float, bool]] = {}
+        self._file_first: dict[int, int] = {}
         assert settings.token is not None
         self.control_plan = control
         self._control_started = False
@@ -260,6 +261,7 @@ class HeadlessRun(QObject):
         self.session.files.offered.connect(self.on_file_offered)
         self.session.files.started.connect(self.on_file_started)
         self.session.files.finished.connect(self.on_file_finished)
+        self.session.files.progress.connect(self.on_file_progress)
         self.probe = Probe(probe) if probe is not None else None
         if self.probe is not None:
             self.session.pipeline.on_shown = self.probe.on_shown
@@ -405,13 +407,25 @@ class HeadlessRun(QObject):
     def on_file_started(self, transfer: int, name: str, size: int, outgoing: bool) -> None:
         self._file_started[transfer] = (name, size, time.monotonic(), outgoing)
 
+    def on_file_progress(self, transfer: int, done: int, size: int) -> None:
+        self._file_first.setdefault(transfer, time.time_ns())
+
     def on_file_finished(self, transfer: int, state: Any, text: str) -> None:
         name, size, started, outgoing = self._file_started.pop(
             transfer, ("?", 0, time.monotonic(), True)
         )
         seconds = time.monotonic() - started
+        ended_ns = time.time_ns()
+        first_ns = self._file_first.pop(transfer, ended_ns)
         self.file_runs.append(
-            {"name": name, "size": size, "seconds": seconds, "state": state.name.lower()}
+            {
+                "name": name,
+                "size": size,
+                "seconds": seconds,
+                "first_chunk_ns": first_ns,
+                "ended_ns": ended_ns,
+                "state": state.name.lower(),
+            }
         )
         if state.name == "DONE":
             print(f"file: sent {name}" if outgoing else f"file: saved {text}", flush=True)

@@ -227,6 +227,30 @@ TARGETS = (
         "×",
     ),
     Target(
+        "control",
+        "rtt_p50_ms",
+        "<=",
+        60,
+        "remote control: the agent's keystroke → the character visible at the agent, p50",
+        "ms",
+    ),
+    Target(
+        "control",
+        "file_mb_per_s",
+        ">=",
+        30,
+        "a 100 MB file to the customer while the screen moves",
+        "MB/s",
+    ),
+    Target(
+        "control",
+        "fps_during_file",
+        ">=",
+        20,
+        "… the agent's frames per second meanwhile",
+        "fps",
+    ),
+    Target(
         "cluster",
         "cross_rtt_ratio",
         "<=",
@@ -365,6 +389,7 @@ def check(results: dict[str, Any]) -> list[dict[str, Any]]:
             "identity",
             "cluster",
             "rooms",
+            "control",
             "desk_load",
             "desk_load_cluster",
             "console",
@@ -493,6 +518,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _identity_line(results.get("identity") or {})
     lines += _cluster_table(results.get("cluster") or {})
     lines += _rooms_table(results.get("rooms") or {})
+    lines += _control_table(results.get("control") or {})
     lines += _desk_table(results.get("desk") or {})
     lines += _desk_load_table(
         results.get("desk_load") or {}, results.get("desk_load_cluster") or {}
@@ -554,6 +580,32 @@ def _spread(m: dict[str, Any], unit: str = "") -> str:
     if not m or m.get("median") is None:
         return "—"
     return f"{_fmt(m['median'], unit)} ({_fmt(m['min'])}–{_fmt(m['max'])})"
+
+
+def _control_table(r: dict[str, Any]) -> list[str]:
+    """Remote control and file hand-over (bench/control_bench.py)."""
+    if not r:
+        return []
+    if "error" in r:
+        return ["", f"Control and files: failed: {r['error']}"]
+    s = r.get("spread") or {}
+    return [
+        "",
+        f"Remote control and files (`bench/control_bench.py`: the apps as processes over "
+        f"`wss://`, a text window on the customer's 1920×1080 screen; {r.get('rounds')} "
+        f"rounds, medians with min–max):",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| keystroke round trip (agent sends → character shown at the agent), p50 | "
+        f"**{_spread(s.get('rtt_p50_ms', {}), 'ms')}** |",
+        f"| … p95 | {_spread(s.get('rtt_p95_ms', {}), 'ms')} |",
+        f"| 100 MB file to the customer while the whole screen moves | "
+        f"**{_spread(s.get('file_mb_per_s', {}), 'MB/s')}** "
+        f"({r.get('files_whole')} of {r.get('rounds')} arrived whole) |",
+        f"| the agent's frames per second meanwhile | "
+        f"**{_spread(s.get('fps_during_file', {}), 'fps')}** |",
+    ]
 
 
 def _rooms_table(r: dict[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from typing import Any
 from bench import (
     cluster_bench,
     console_bench,
+    control_bench,
     desk_bench,
     desk_load,
     identity_bench,
@@ -56,6 +57,7 @@ PARTS = (
     "identity",
     "cluster",
     "rooms",
+    "control",
     "desk",
     "console",
 )
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "identity": {},
         "cluster": {},
         "rooms": {},
+        "control": {},
         "desk": {},
         "desk_load": {},
         "desk_load_cluster": {},
@@ -230,6 +233,17 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results["rooms"] = {"error": f"{type(exc).__name__}: {exc}"}
         print(f"rooms: {_brief(results['rooms'])}", flush=True)
+    if "control" in parts:
+        print("control: keystroke round trip, a 100 MB file while the screen moves ...")
+        try:
+            with running_xvfb() as display:
+                results["control"] = control_bench.run(
+                    display, work / "control", rounds=1 if args.quick else FULL_REPEAT
+                )
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            results["control"] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"control: {_brief(results['control'])}", flush=True)
     if "desk" in parts:
         print("desk: running (simulated days of the wait estimate) ...", flush=True)
         try:

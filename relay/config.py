@@ -214,7 +214,7 @@ class Settings:
         default=8 << 30, metadata=_doc("Most bytes one session may forward in all (0: no limit).")
     )
     session_bandwidth_bytes_per_s: int = dataclasses.field(
-        default=16 << 20,
+        default=64 << 20,
         metadata=_doc("Most bytes per second one session may forward (0: no limit)."),
     )
     # -- abuse limits, per client IP per minute
