@@ -328,6 +328,7 @@ def _brief(result: dict[str, Any]) -> str:
         *("typing_split_p95_ratio", "scrolling_split_p95_ratio"),
         *("abs_error_min_median_of_days",),
         *("psnr_moving_min", "psnr_after_refine", "bytes_ratio"),
+        *("rtt_p50_ms", "file_mb_per_s", "fps_during_file"),
     )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 

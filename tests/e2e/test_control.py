@@ -63,9 +63,17 @@ def notes(apps: Apps, tmp_path: Path) -> Iterator[TextWindow]:
         window.stop()
 
 
+@pytest.mark.parametrize("layout", ["us", "kr"])
 def test_granted_control_types_and_clicks_into_the_customers_window(
-    relay: Relay, apps: Apps, notes: TextWindow
+    relay: Relay, apps: Apps, notes: TextWindow, display: str, layout: str
 ) -> None:
+    """On a US and on a Korean keyboard layout: Latin letters as keys, Korean syllables
+    as the text an input method commits, a click on the exact pixel."""
+    import subprocess
+
+    subprocess.run(
+        ["setxkbmap", "-layout", layout], env={"DISPLAY": display}, check=True, timeout=WAIT_S
+    )
     agent, code = apps.agent(
         relay.url,
         relay.token,

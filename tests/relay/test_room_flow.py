@@ -59,6 +59,7 @@ from relay.actions import (
     FlagContact,
     LookUpEarlier,
     RecheckAgent,
+    RoomEvent,
     Send,
 )
 from relay.config import Settings
@@ -126,6 +127,7 @@ class Loop:
         self.booked: list[CallbackRow] = []
         self.flags: list[FlagContact] = []
         self.blocks: list[BlockInstallation] = []
+        self.room_events: list[RoomEvent] = []
 
     def person(
         self, name: str, display: str, role: str = "agent", org: Org | None = None
@@ -229,6 +231,8 @@ class Loop:
                 self.earlier[a.installation] = self.earlier.get(a.installation, 0) + 1
             elif isinstance(a, FlagContact):
                 self.flags.append(a)
+            elif isinstance(a, RoomEvent):
+                self.room_events.append(a)
             elif isinstance(a, BlockInstallation):
                 assert self.core.desk is not None
                 self.blocks.append(a)
@@ -572,3 +576,31 @@ def test_the_lead_drops_and_the_helper_keeps_watching_then_the_lead_catches_up(
     loop.pump()
     got = [e.message for e in loop.take(again, Received) if isinstance(e.message, Frame)]
     assert got == [frame(3, True), frame(4)]
+
+
+def test_the_customers_reports_become_room_events_about_the_right_seat_and_are_capped(
+    room_of_two: tuple[Loop, int, int, Endpoint, Endpoint],
+) -> None:
+    """Control and file events reach the audit log as the customer's word, named after the
+    seat's agent; an agent cannot report, and a flood stops at the cap."""
+    from common.messages import Report, ReportEvent
+    from relay.sessions import MAX_REPORTS
+
+    loop, lead_cid, customer_cid, lead, customer = room_of_two
+    loop.room_events.clear()
+    customer.report(ReportEvent.CONTROL_GRANTED, 1, "")
+    customer.report(ReportEvent.FILE_TO_CUSTOMER, 1, "fix.sh · 4000 bytes · SHA-256 ab12")
+    loop.pump()
+    got = [(e.event, e.agent, e.by, e.member, e.detail) for e in loop.room_events]
+    assert got == [
+        ("control_granted", "alice", "customer", 1, ""),
+        ("file_to_customer", "alice", "customer", 1, "fix.sh · 4000 bytes · SHA-256 ab12"),
+    ]
+    forged = Report(ReportEvent.CONTROL_ENDED, 1, "forged by the agent")
+    loop._apply(loop.core.receive(lead_cid, forged))  # noqa: SLF001 - straight to the core
+    loop.pump()
+    assert len(loop.room_events) == 2
+    for _ in range(MAX_REPORTS + 50):
+        customer.report(ReportEvent.FILE_CANCELLED, 1, "")
+    loop.pump()
+    assert len(loop.room_events) == MAX_REPORTS
