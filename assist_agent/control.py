@@ -22,7 +22,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from common.messages import (
+    MAX_CLIPBOARD,
     MAX_INPUT_EVENTS,
+    Clipboard,
     ControlChange,
     ControlRelease,
     ControlRequest,
@@ -216,6 +218,12 @@ class AgentControl(QObject):
             if not keysym:
                 return
         self._add(InputEvent(InputKind.KEY, 0, 0, keysym, down, ""))
+
+    def clipboard(self, text: str) -> bool:
+        """Put text on the customer's clipboard (only while in control; their app checks)."""
+        if not self.mine or not text:
+            return False
+        return self._send(Clipboard(text[:MAX_CLIPBOARD]))
 
     def text(self, text: str) -> None:
         for i in range(0, len(text), 256):

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.insecure_label, 2)
         self.history_view: HistoryView | None = None
         self._file_names: dict[int, str] = {}
+        self._sending_file: set[int] = set()
         self._stats_timer = QTimer(self)
         self._stats_timer.setInterval(500)
         self._stats_timer.timeout.connect(self.update_status)
@@ -296,6 +297,7 @@ class MainWindow(QMainWindow):
         tb.act_clear.triggered.connect(drawing.clear)
         tb.control_button.clicked.connect(lambda _c=False: self._toggle_control())
         tb.file_button.clicked.connect(lambda _c=False: self._send_file())
+        tb.clipboard_button.clicked.connect(lambda _c=False: self._send_clipboard())
         tb.act_zoom_in.triggered.connect(self.viewer.zoom_in)
         tb.act_zoom_out.triggered.connect(self.viewer.zoom_out)
         tb.act_actual.triggered.connect(lambda: self.viewer.set_zoom(1.0))
@@ -359,9 +361,20 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ files
 
+    def _send_clipboard(self) -> None:
+        session = self.session
+        clipboard = QGuiApplication.clipboard()
+        if session is not None and clipboard is not None:
+            if session.control.clipboard(clipboard.text()):
+                self.status_label.setText(self.tr("Your clipboard text is on the customer's."))
+
     def _send_file(self) -> None:
         session = self.session
         if session is None:
+            return
+        if self._sending_file:  # the button reads "Cancel file" while one goes out
+            for transfer in list(self._sending_file):
+                session.files.cancel(transfer)
             return
         path = FilePrompt.ask(self)
         if path is not None and session.send_file(path):
@@ -382,6 +395,9 @@ class MainWindow(QMainWindow):
 
     def _on_file_started(self, transfer: int, name: str, size: int, outgoing: bool) -> None:
         self._file_names[transfer] = name
+        if outgoing:
+            self._sending_file.add(transfer)
+            self.toolbar.file_button.setText(self.tr("Cancel file"))
 
     def _on_file_progress(self, transfer: int, done: int, size: int) -> None:
         name = self._file_names.get(transfer, "")
@@ -392,6 +408,9 @@ class MainWindow(QMainWindow):
 
     def _on_file_finished(self, transfer: int, state: FileEndState, text: str) -> None:
         name = self._file_names.pop(transfer, "")
+        self._sending_file.discard(transfer)
+        if not self._sending_file:
+            self.toolbar.file_button.setText(self.tr("Send file…"))
         if state is FileEndState.DONE:
             self.status_label.setText(self.tr("{name} arrived.").format(name=name))
         else:
@@ -422,6 +441,7 @@ class MainWindow(QMainWindow):
         c = session.control
         sharing = session.state is State.SHARING
         tb.file_button.setEnabled(session.state in (State.SHARING, State.PAUSED))
+        tb.clipboard_button.setVisible(c.mine)
         if c.mine:
             tb.set_control(
                 self.tr("Release control"),

@@ -138,6 +138,14 @@ class DrawingToolbar(QToolBar):
             " border-radius: 4px; padding: 2px 8px; }"
         )
         self.addWidget(self.control_button)
+        self.clipboard_button = QToolButton(self)
+        self.clipboard_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.clipboard_button.setText(self.tr("Send clipboard"))
+        self.clipboard_button.setToolTip(
+            self.tr("Put the text on your clipboard on the customer's (only while in control)")
+        )
+        self.clipboard_button.setVisible(False)
+        self.addWidget(self.clipboard_button)
         self.file_button = QToolButton(self)
         self.file_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.file_button.setText(self.tr("Send file…"))

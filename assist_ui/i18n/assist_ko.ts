@@ -824,6 +824,14 @@
       <translation>고객에게 마우스와 키보드 사용을 요청합니다</translation>
     </message>
     <message>
+      <source>Send clipboard</source>
+      <translation>클립보드 보내기</translation>
+    </message>
+    <message>
+      <source>Put the text on your clipboard on the customer's (only while in control)</source>
+      <translation>내 클립보드의 텍스트를 고객의 클립보드에 넣습니다(제어 중에만)</translation>
+    </message>
+    <message>
       <source>Send file…</source>
       <translation>파일 보내기…</translation>
     </message>
@@ -1616,12 +1624,24 @@
       <translation>{when}까지 대기열 이용이 차단되었습니다.</translation>
     </message>
     <message>
+      <source>Your clipboard text is on the customer's.</source>
+      <translation>내 클립보드 텍스트가 고객의 클립보드에 들어갔습니다.</translation>
+    </message>
+    <message>
       <source>Offering {name} to the customer…</source>
       <translation>고객에게 {name}을(를) 보내는 중…</translation>
     </message>
     <message>
+      <source>Cancel file</source>
+      <translation>파일 취소</translation>
+    </message>
+    <message>
       <source>{name}: {pct} %</source>
       <translation>{name}: {pct}%</translation>
+    </message>
+    <message>
+      <source>Send file…</source>
+      <translation>파일 보내기…</translation>
     </message>
     <message>
       <source>{name} arrived.</source>

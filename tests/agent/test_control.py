@@ -105,3 +105,13 @@ def _send_event(widget: Viewer, event: QInputMethodEvent) -> None:
     from PySide6.QtWidgets import QApplication
 
     QApplication.sendEvent(widget, event)
+
+
+def test_clipboard_text_goes_only_while_in_control(qtbot: QtBot) -> None:
+    from common.messages import Clipboard
+
+    _viewer_, control, sent = _viewer(qtbot)
+    assert not control.clipboard("https://example.org/fix")
+    control.on_state(ControlState(1, ControlChange.GRANTED, 1, False, ""))
+    assert control.clipboard("https://example.org/fix")
+    assert sent[-1] == Clipboard("https://example.org/fix")

@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.conftest import WAIT_S, Apps, Relay, audit, wait_until
 from tools.procs import Process
+from tools.throwaway_ca import ThrowawayCA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xvfb]
 
@@ -163,3 +164,44 @@ def test_stop_key_during_a_burst_stops_remote_input_at_once(
     assert not after, f"remote input ran after the stop key: {after[:3]}"
     customer.wait_exit(WAIT_S)
     agent.wait_exit(WAIT_S + 20)
+
+
+def test_input_sent_without_a_grant_is_refused_by_the_customers_app(
+    relay: Relay, apps: Apps, notes: TextWindow, throwaway_ca: ThrowawayCA
+) -> None:
+    """An agent app that sends input anyway (or anything that could seal it): the
+    customer's gate refuses it; once the customer allows, the same input types."""
+    from assist_net.target import relay_target
+    from common.messages import (
+        ControlRequest,
+        ControlState,
+        Input,
+        InputEvent,
+        InputKind,
+        Monitors,
+    )
+    from tools.scripted_agent import ScriptedAgent
+
+    target = relay_target(relay.url, throwaway_ca.cert_path, None, False)
+    agent = ScriptedAgent(target, relay.token)  # type: ignore[arg-type]
+    try:
+        code = agent.wait_code()
+        customer = apps.customer(relay.url, str(code), "--control", "allow")
+        agent.wait_for(lambda m: isinstance(m, Monitors))
+
+        def typing(text: str) -> Input:
+            events = [InputEvent(InputKind.BUTTON, *INSIDE, 1, d, "") for d in (True, False)]
+            events += [InputEvent(InputKind.TEXT, 0, 0, 0, True, text)]
+            return Input(1, 0, tuple(events))
+
+        agent.send(typing("forged"))
+        time.sleep(1.0)
+        assert notes.text() == "" and not notes.clicks(), notes.entries()
+        assert customer.running
+        agent.send(ControlRequest("now with a yes"))
+        customer.wait_line("control: allowed Alice Kim")
+        agent.wait_for(lambda m: isinstance(m, ControlState) and m.holder == 1)
+        agent.send(typing("allowed"))
+        wait_until(lambda: notes.text() == "allowed", f"the typed text ({notes.text()!r})")
+    finally:
+        agent.close()
