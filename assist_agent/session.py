@@ -354,6 +354,7 @@ class AgentSession(QObject):
             self._bye(self._ending.end_reason)
         self._net.join(timeout)
         self.pipeline.stop(wait=True, timeout=timeout)
+        self.files.shutdown()
         if self.state is not State.ENDED:
             self._finish(Outcome(Ending.AGENT_ENDED) if self._ending is None else self._ending)
 

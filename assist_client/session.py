@@ -663,6 +663,7 @@ class CustomerSession(QObject):
         """
         self._stop_capture()
         self.control.shutdown()
+        self.files.shutdown()
         if self._net is not None:
             self._net.join(timeout)
 

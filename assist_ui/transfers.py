@@ -67,6 +67,9 @@ class _Out:
 
 class _In:
     def __init__(self, state: Incoming, offer: Offer) -> None:
+        #: ``offer.transfer`` is this side's number for it (the sender's seat and its
+        #: number: two agents in a room may both send their transfer 2);
+        #: ``state.transfer`` is the sender's, which goes back on the wire.
         self.state, self.offer = state, offer
         self.chunks: queue.SimpleQueue[FileChunk | None] = queue.SimpleQueue()
         self.cancelled = threading.Event()
@@ -103,6 +106,10 @@ class Transfers(QObject):
         self._next = first_id
         self._out: dict[int, _Out] = {}
         self._in: dict[int, _In] = {}
+        #: (sender's seat, their number) -> ours, for what others send (two agents in a
+        #: room may both send their transfer 2); ours for them start above our own.
+        self._locals: dict[tuple[int, int], int] = {}
+        self._next_local = 1 << 30
         #: Sizes, names and hashes of what crossed (the history and audit; no content).
         self.log: list[dict[str, object]] = []
 
@@ -221,13 +228,13 @@ class Transfers(QObject):
         )
         inc.thread.start()
         self.started.emit(transfer, inc.offer.name, inc.offer.size, False)
-        self._send(inc.offer.member, FileAnswer(transfer, True))
+        self._send(inc.offer.member, FileAnswer(inc.state.transfer, True))
 
     def decline(self, transfer: int) -> None:
         with self._lock:
             inc = self._in.get(transfer)
         if inc is not None:
-            self._send(inc.offer.member, FileAnswer(transfer, False))
+            self._send(inc.offer.member, FileAnswer(inc.state.transfer, False))
             self._end_in(inc, FileEndState.DECLINED, "declined", tell=True)
 
     def _write_loop(self, inc: _In, fd: int) -> None:
@@ -249,7 +256,7 @@ class Transfers(QObject):
                     ack = st.ack(written)
                     if ack is not None:
                         self._send(inc.offer.member, ack)
-                        self.progress.emit(st.transfer, written, st.size)
+                        self.progress.emit(inc.offer.transfer, written, st.size)
                     if written >= st.size:
                         break
         except OSError as exc:
@@ -259,6 +266,7 @@ class Transfers(QObject):
             self._end_in(inc, FileEndState.FAILED, str(err), tell=True)
             return
         if inc.cancelled.is_set():
+            _remove(inc.part)  # the writer closed it: now it can go
             return
         end = st.verdict()
         if end.state is FileEndState.DONE and inc.part and inc.final:
@@ -272,29 +280,25 @@ class Transfers(QObject):
         self._send(inc.offer.member, end)
         if end.state is FileEndState.DONE:
             with self._lock:
-                self._in.pop(st.transfer, None)
+                self._in.pop(inc.offer.transfer, None)
             self._record(
                 inc.offer.member, inc.offer.name, st.size, st.sha256, end.state, outgoing=False
             )
-            self.finished.emit(st.transfer, end.state, str(inc.final))
+            self.finished.emit(inc.offer.transfer, end.state, str(inc.final))
         else:
             err = FileTransferError(FileTransferError.templates[2])
             self._end_in(inc, FileEndState.FAILED, str(err), tell=False)
 
     def _end_in(self, inc: _In, state: FileEndState, detail: str, *, tell: bool) -> None:
         with self._lock:
-            if self._in.pop(inc.state.transfer, None) is None:
+            if self._in.pop(inc.offer.transfer, None) is None:
                 return
         inc.cancelled.set()
         inc.chunks.put(None)
         inc.state.ended(state)
-        if inc.thread is not None and inc.thread is not threading.current_thread():
-            inc.thread.join(5.0)
-        if inc.part is not None:
-            try:
-                inc.part.unlink(missing_ok=True)
-            except OSError:
-                pass
+        writer = inc.thread
+        if writer is None or not writer.is_alive() or writer is threading.current_thread():
+            _remove(inc.part)  # else the writer removes it once it has closed it
         if tell:
             self._send(inc.offer.member, FileEnd(inc.state.transfer, state, detail[:500]))
         self._record(
@@ -305,7 +309,7 @@ class Transfers(QObject):
             state,
             outgoing=False,
         )
-        self.finished.emit(inc.state.transfer, state, _reason(state, detail))
+        self.finished.emit(inc.offer.transfer, state, _reason(state, detail))
 
     # ------------------------------------------------------------ messages
 
@@ -356,10 +360,12 @@ class Transfers(QObject):
 
     def _on_offer(self, member: int, msg: FileOffer) -> None:
         with self._lock:
-            known = msg.transfer in self._in or msg.transfer in self._out
-        if known:
-            return
-        offer = Offer(msg.transfer, member, msg.name, safe_name(msg.name), msg.size, msg.direction)
+            if (member, msg.transfer) in self._locals:
+                return
+            local = self._next_local
+            self._next_local += 1
+            self._locals[(member, msg.transfer)] = local
+        offer = Offer(local, member, msg.name, safe_name(msg.name), msg.size, msg.direction)
         inc = _In(Incoming(msg.transfer, msg.size, msg.sha256), offer)
         if msg.size > self.limit:
             err = FileTransferError(
@@ -371,10 +377,10 @@ class Transfers(QObject):
             self._record(
                 member, msg.name, msg.size, msg.sha256, FileEndState.TOO_LARGE, outgoing=False
             )
-            self.finished.emit(msg.transfer, FileEndState.TOO_LARGE, str(err))
+            self.finished.emit(local, FileEndState.TOO_LARGE, str(err))
             return
         with self._lock:
-            self._in[msg.transfer] = inc
+            self._in[local] = inc
         self.offered.emit(offer)
 
     def _outgoing(self, transfer: int, member: int) -> _Out | None:
@@ -383,9 +389,10 @@ class Transfers(QObject):
         return out if out is not None and out.member == member else None
 
     def _incoming(self, transfer: int, member: int) -> _In | None:
+        """The incoming transfer the sender ``member`` numbers ``transfer``."""
         with self._lock:
-            inc = self._in.get(transfer)
-        return inc if inc is not None and inc.offer.member == member else None
+            local = self._locals.get((member, transfer))
+            return self._in.get(local) if local is not None else None
 
     def member_left(self, member: int) -> None:
         """They left or dropped: their transfers end; partial files are removed."""
@@ -397,13 +404,19 @@ class Transfers(QObject):
         for inc in ins:
             self._end_in(inc, FileEndState.CANCELLED, "connection lost", tell=False)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """The session is over: every transfer ends, and its thread is waited for (a
+        chunk's read or write at most), so none outlives this object."""
         with self._lock:
             outs, ins = list(self._out.values()), list(self._in.values())
         for out in outs:
             self._end_out(out, FileEndState.CANCELLED, "the session ended", tell=False)
         for inc in ins:
             self._end_in(inc, FileEndState.CANCELLED, "the session ended", tell=False)
+        me = threading.current_thread()
+        for t in [o.thread for o in outs] + [i.thread for i in ins]:
+            if t is not None and t is not me:
+                t.join(timeout)
 
     @property
     def active(self) -> bool:
@@ -430,6 +443,14 @@ class Transfers(QObject):
         }
         self.log.append(entry)
         self.recorded.emit(entry)
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not remove the partial file %s", path)
 
 
 def _unique(path: Path) -> Path:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from assist_ui.transfers import Offer, Transfers
@@ -18,7 +20,10 @@ from common.messages import FileChunk, FileDirection, FileEndState, Message
 class Pair:
     """The agent's Transfers (member 1 to the customer) and the customer's, linked."""
 
+    made: list[Pair] = []
+
     def __init__(self, limit: int = 1 << 40, tamper: bool = False) -> None:
+        Pair.made.append(self)
         self.in_flight = 0
         self.most_in_flight = 0
         self.lock = threading.Lock()
@@ -45,6 +50,15 @@ class Pair:
         self.agent.on_message(1, msg)
 
 
+@pytest.fixture(autouse=True)
+def _no_thread_outlives_its_test() -> Iterator[None]:
+    yield
+    for pair in Pair.made:
+        pair.agent.shutdown()
+        pair.customer.shutdown()
+    Pair.made.clear()
+
+
 def _file(tmp_path: Path, size: int, name: str = "로그 수집기.bin") -> Path:
     path = tmp_path / "out" / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,13 +72,12 @@ def test_a_file_arrives_whole_within_the_window_and_lands_in_the_chosen_folder(
     pair = Pair()
     src = _file(tmp_path, 12 * 1024 * 1024 + 17)
     with qtbot.wait_signal(pair.customer.offered) as offered:
-        transfer = pair.agent.offer(src, 1)
+        pair.agent.offer(src, 1)
     offer: Offer = offered.args[0]
     assert (offer.name, offer.size) == (src.name, src.stat().st_size)
     folder = tmp_path / "Downloads"
     with qtbot.wait_signal(pair.customer.finished, timeout=20_000) as done:
         pair.customer.accept(offer.transfer, folder)
-    assert offer.transfer == transfer
     tid, state, saved = done.args
     assert state is FileEndState.DONE, saved
     assert Path(saved) == folder / src.name
@@ -123,7 +136,7 @@ def test_cancelling_midway_removes_the_partial_file(qtbot: QtBot, tmp_path: Path
         pair.customer.cancel(tid)
     assert ended.args[1] is FileEndState.CANCELLED
     qtbot.waitUntil(lambda: not pair.agent.active, timeout=5000)
-    assert list(folder.iterdir()) == []
+    qtbot.waitUntil(lambda: list(folder.iterdir()) == [], timeout=5000)  # .part removed
 
 
 def test_a_damaged_file_is_not_kept(qtbot: QtBot, tmp_path: Path) -> None:
@@ -136,4 +149,27 @@ def test_a_damaged_file_is_not_kept(qtbot: QtBot, tmp_path: Path) -> None:
         pair.customer.accept(offered.args[0].transfer, folder)
     assert done.args[1] is FileEndState.FAILED
     assert "damaged" in done.args[2]
-    assert list(folder.iterdir()) == []
+    qtbot.waitUntil(lambda: list(folder.iterdir()) == [], timeout=5000)
+
+
+def test_two_agents_numbering_their_files_alike_are_kept_apart(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """In a room the lead (seat 1) and a helper (seat 2) both send their transfer 2."""
+    sent: list[tuple[int, Message]] = []
+    customer = Transfers(
+        lambda m, msg: sent.append((m, msg)), direction=FileDirection.FROM_CUSTOMER
+    )
+    offers: list[Offer] = []
+    customer.offered.connect(offers.append)
+    from common.messages import FileOffer
+
+    digest = hashlib.sha256(b"").digest()
+    customer.on_message(1, FileOffer(2, FileDirection.TO_CUSTOMER, "a.txt", 0, digest))
+    customer.on_message(2, FileOffer(2, FileDirection.TO_CUSTOMER, "b.txt", 0, digest))
+    qtbot.waitUntil(lambda: len(offers) == 2, timeout=2000)
+    assert offers[0].transfer != offers[1].transfer
+    customer.decline(offers[1].transfer)
+    assert [(m, type(msg).__name__, msg.transfer) for m, msg in sent][:1] == [  # type: ignore[attr-defined]
+        (2, "FileAnswer", 2)
+    ]
