@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from common.control import LOCAL_HOLD_S
 from common.messages import (
     MAX_CLIPBOARD,
     MAX_INPUT_EVENTS,
@@ -135,6 +136,10 @@ class AgentControl(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(MOVE_MS)
         self._timer.timeout.connect(self.flush)
+        self._local_timer = QTimer(self)
+        self._local_timer.setSingleShot(True)
+        self._local_timer.setInterval(round((LOCAL_HOLD_S + 0.5) * 1000))
+        self._local_timer.timeout.connect(self._local_over)
         self.sent_events = 0
         self.last_key_ns = 0  # wall clock of the last key sent (the bench's round trip)
 
@@ -175,12 +180,19 @@ class AgentControl(QObject):
         self.holder = state.holder
         self.blocked = state.detail if state.blocked else ""
         self.local = state.change is ControlChange.LOCAL_INPUT
+        if self.local:  # the customer's app says it once per spell; it lasts a second
+            self._local_timer.start()
         if not self.mine:
             self._pending.clear()
             self._move = None
             self._keys.clear()
         self.told.emit(state)
         self.changed.emit()
+
+    def _local_over(self) -> None:
+        if self.local:
+            self.local = False
+            self.changed.emit()
 
     def reset(self) -> None:
         """The session ended or the connection dropped: nobody is in control."""

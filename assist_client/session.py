@@ -796,7 +796,12 @@ class CustomerSession(QObject):
                     if self.current is None or index != self.current.index:
                         self.monitor_switch_requested.emit(self._monitor(index))
             case ControlRequest(reason=reason):
-                if self.state is State.SHARING:
+                entry = self.members.get(member)
+                if entry is not None and entry.role is MemberRole.SUPERVISOR:
+                    # A supervisor watches and coaches; the prompt said they cannot click.
+                    holder = self.control.holder
+                    self._send_all(ControlState(holder, ControlChange.DENIED, member, False, ""))
+                elif self.state is State.SHARING:
                     self.control.request(member, reason)
                 else:  # paused, or not sharing: control is not on offer now
                     self._send_all(ControlState(0, ControlChange.PAUSED, member, False, ""))

@@ -323,3 +323,21 @@ def test_no_remote_input_on_this_system_is_said_plainly(
     assert not asked
     assert _told(networks) == [ControlChange.UNAVAILABLE]
     s.shutdown(1.0)
+
+
+def test_a_supervisor_cannot_be_given_control(
+    sharing: CustomerSession, networks: FakeNetworks, qtbot: QtBot
+) -> None:
+    """The join prompt told the customer a supervisor cannot click or type."""
+    from common.messages import MemberRole, RosterEntry
+
+    sharing.members[3] = RosterEntry(
+        3, "Han Bora", "Acme", "", MemberRole.SUPERVISOR, True, 0, False
+    )
+    asked: list[object] = []
+    sharing.control.asked.connect(lambda *a: asked.append(a))
+    networks.last.on_event(Received(ControlRequest("let me show them"), 3))
+    qtbot.wait(50)
+    assert not asked
+    told = networks.last.of_type(ControlState)[-1]
+    assert told.change is ControlChange.DENIED and told.member == 3  # type: ignore[attr-defined]
