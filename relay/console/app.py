@@ -415,6 +415,7 @@ class Console:
             when=when,
             duration=_duration,
             state_name=lambda s: text.t(lang, text.STATE_NAMES.get(s) or s),
+            event_name=lambda s: text.t(lang, text.EVENT_NAMES.get(s) or s),
             csrf=me.csrf if me is not None else request.get(PRE_CSRF, ""),
             **values,
         )

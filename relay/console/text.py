@@ -7,7 +7,7 @@ every string the console shows and fails if one has no Korean here.
 
 from __future__ import annotations
 
-__all__ = ["KO", "LANGS", "STATE_NAMES", "store_sentence", "t"]
+__all__ = ["EVENT_NAMES", "KO", "LANGS", "STATE_NAMES", "store_sentence", "t"]
 
 LANGS = ("en", "ko")
 
@@ -24,6 +24,30 @@ STATE_NAMES = {
     "callback_cancelled": "callback cancelled",
 }
 
+#: How each room event (the audit log's ``room_events``) is called on the contact page.
+EVENT_NAMES = {
+    "invited": "invited",
+    "supervise": "asked to supervise",
+    "accepted": "accepted the invitation",
+    "declined": "declined the invitation",
+    "expired": "invitation expired",
+    "entered": "entered",
+    "admitted": "allowed in",
+    "refused": "not allowed in",
+    "removed": "removed",
+    "left": "left",
+    "lead": "took over the lead",
+    "control_granted": "given control",
+    "control_denied": "not given control",
+    "control_blocked": "control blocked by a protected window",
+    "control_ended": "control ended",
+    "file_to_customer": "file to the customer",
+    "file_from_customer": "file from the customer",
+    "file_declined": "file not accepted",
+    "file_cancelled": "file cancelled",
+    "file_failed": "file did not arrive",
+}
+
 #: The weekdays' names, by the key the desk file and the forms use.
 DAY_NAMES = {
     "mon": "Monday",
@@ -36,6 +60,26 @@ DAY_NAMES = {
 }
 
 KO: dict[str, str] = {
+    "invited": "초대됨",
+    "asked to supervise": "감독 요청",
+    "accepted the invitation": "초대 수락",
+    "declined the invitation": "초대 거절",
+    "invitation expired": "초대 만료",
+    "entered": "입장",
+    "allowed in": "입장 허용",
+    "not allowed in": "입장 거부",
+    "removed": "내보냄",
+    "left": "나감",
+    "took over the lead": "진행 넘겨받음",
+    "given control": "제어 허용",
+    "not given control": "제어 거부",
+    "control blocked by a protected window": "보호된 창 때문에 제어 막힘",
+    "control ended": "제어 끝남",
+    "file to the customer": "고객에게 보낸 파일",
+    "file from the customer": "고객이 보낸 파일",
+    "file not accepted": "받지 않은 파일",
+    "file cancelled": "취소된 파일",
+    "file did not arrive": "도착하지 않은 파일",
     "empty: closed all day": "비우면 하루 휴무",
     "Closed for now; leave your question below.": "지금은 닫혀 있습니다. 아래에 문의를 남겨 주세요.",
     "This relay has no help desk: give it a desk file (desk_file in its settings) to have queues.": "이 릴레이에는 상담 창구가 없습니다. 대기열을 쓰려면 설정의 desk_file에 창구 파일을 지정하세요.",

@@ -171,6 +171,11 @@ def test_an_agent_finds_their_contact_and_adds_a_note(
 ) -> None:
     customer = relay.call(_customer_asks(relay, "inst-browser02", "Kim Chulsoo 김철수"))
     agent = relay.call(_agent_takes(relay, "alice"))
+    # The customer's app reports control and a file (protocol 7): the room's record.
+    from common.messages import Report, ReportEvent
+
+    relay.call(customer.send(Report(ReportEvent.CONTROL_GRANTED, 1, "")))
+    relay.call(customer.send(Report(ReportEvent.FILE_TO_CUSTOMER, 1, "fix.sh · 4000 bytes")))
     relay.call(asyncio.sleep(0.5))  # the audit writer's rows
     page = open_page()
     sign_in(page, relay.base, "alice")
@@ -183,6 +188,9 @@ def test_an_agent_finds_their_contact_and_adds_a_note(
     page.fill("textarea[name=text]", "Reset the router; the line is stable now.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#notes")).to_contain_text("Reset the router; the line is stable now.")
+    events = page.locator("ul.events")
+    expect(events).to_contain_text("given control (customer)")
+    expect(events).to_contain_text("file to the customer (customer) · fix.sh · 4000 bytes")
     shot(page, "contact-en", tmp_path)
     relay.call(_close(customer, agent))
 

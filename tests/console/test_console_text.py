@@ -32,6 +32,7 @@ def test_every_sentence_has_its_korean() -> None:
     strings |= {f"scope {s}" for s in SCOPES} | {f"event {e}" for e in EVENTS}
     strings |= set(CHECKLIST)
     strings |= set(text.DAY_NAMES.values())
+    strings |= set(text.EVENT_NAMES.values())
     strings |= {
         f"card {k}"
         for k in ("valid", "expiring", "expired", "none", "revoked", "wrong_key", "unreadable")
