@@ -65,7 +65,6 @@ class Backend(Protocol):
     def pointer(self) -> tuple[int, int]: ...
     def keys_down(self) -> set[int]: ...
     def focused(self) -> tuple[str, str]: ...
-    def set_clipboard(self, text: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -248,9 +247,6 @@ class XTestBackend:
                 return title.decode("utf-8", "replace"), app
             window = int(self._conn.core.QueryTree(window).reply().parent)
         return "", ""
-
-    def set_clipboard(self, text: str) -> None:  # Qt's clipboard does it (GUI thread)
-        raise NotImplementedError
 
     def release_all(self) -> None:
         for code in sorted(self.pressed):

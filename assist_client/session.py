@@ -27,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import msgspec
@@ -320,8 +321,6 @@ class CustomerSession(QObject):
     @Slot(object)
     def send_file(self, path: object) -> int:
         """The customer sends a file to the agent who leads (after their own choice)."""
-        from pathlib import Path
-
         if self.state not in (State.SHARING, State.PAUSED) or not self.lead:
             return 0
         return self.files.offer(Path(str(path)), self.lead)

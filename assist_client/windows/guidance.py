@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -107,10 +109,6 @@ class GuidancePanel(QWidget):
 
     @Slot()
     def _choose_file(self) -> None:
-        from pathlib import Path
-
-        from PySide6.QtWidgets import QFileDialog
-
         chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Which file should the agent get?"))
         if chosen:
             self.file_chosen.emit(Path(chosen))

@@ -39,7 +39,6 @@ class FakeDesktop:
         self.slow = 0.0
         self.local_keys: set[int] = set()
         self.lock = threading.Lock()
-        self.clipboard = ""
 
     def _add(self, *event: object) -> None:
         if self.slow:
@@ -68,9 +67,6 @@ class FakeDesktop:
 
     def focused(self) -> tuple[str, str]:
         return self.title
-
-    def set_clipboard(self, text: str) -> None:
-        self.clipboard = text
 
     def close(self) -> None:
         pass
