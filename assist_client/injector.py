@@ -275,8 +275,154 @@ def _keysym_of(ch: str) -> int:
     return 0x01000000 | cp
 
 
-def open_backend() -> XTestBackend | None:
-    """The desktop's input backend, or None where remote input is not available."""
+#: X keysyms of keys that are not characters -> pynput's names for them.
+_PYNPUT_KEYS = {
+    0xFF08: "backspace", 0xFF09: "tab", 0xFF0D: "enter", 0xFF8D: "enter", 0xFF1B: "esc",
+    0xFFFF: "delete", 0xFF50: "home", 0xFF51: "left", 0xFF52: "up", 0xFF53: "right",
+    0xFF54: "down", 0xFF55: "page_up", 0xFF56: "page_down", 0xFF57: "end",
+    0xFF63: "insert", 0xFF67: "menu", 0xFF13: "pause", 0xFF14: "scroll_lock",
+    0xFF61: "print_screen", 0xFF7F: "num_lock", 0xFFE5: "caps_lock",
+    0xFFE1: "shift", 0xFFE2: "shift_r", 0xFFE3: "ctrl", 0xFFE4: "ctrl_r",
+    0xFFE9: "alt", 0xFFEA: "alt_r", 0xFE03: "alt_gr", 0xFFEB: "cmd", 0xFFEC: "cmd_r",
+    0x0020: "space",
+    **{0xFFBE + n: f"f{n + 1}" for n in range(20)},
+}  # fmt: skip
+#: Windows' virtual keys for the Korean keyboard's Hangul/English and Hanja keys.
+_WINDOWS_VK = {0xFF31: 0x15, 0xFF34: 0x19}
+
+
+class PynputBackend:
+    """Windows and macOS: pynput's mouse and keyboard controllers (the maintained library
+    for both), with the platform's foreground window for the protected-window check.
+    The tests run it on X11, where pynput drives the same calls through Xlib.
+
+    pynput cannot ask which keys are down without a listener that would also hear the
+    injected ones, so here the customer's own hand is noticed by the pointer alone."""
+
+    def __init__(self, focused: Callable[[], tuple[str, str]]) -> None:
+        from pynput import keyboard, mouse
+
+        self._mouse = mouse.Controller()
+        self._kb = keyboard.Controller()
+        self._buttons = {1: mouse.Button.left, 2: mouse.Button.middle, 3: mouse.Button.right}
+        self._keys = keyboard.Key
+        self._keycode = keyboard.KeyCode
+        self._focused = focused
+        self._held: dict[int, object] = {}  # keysym -> the pynput key pressed for it
+        self.pressed: set[int] = set()  # what the injector's watch leaves out (nothing here)
+
+    def move(self, x: int, y: int) -> None:
+        self._mouse.position = (x, y)
+
+    def button(self, button: int, down: bool) -> None:
+        if 4 <= button <= 7:  # a wheel notch, as X11's buttons: press is the notch
+            if down:
+                dx, dy = {4: (0, 1), 5: (0, -1), 6: (-1, 0), 7: (1, 0)}[button]
+                self._mouse.scroll(dx, dy)
+            return
+        which = self._buttons.get(button)
+        if which is not None:
+            (self._mouse.press if down else self._mouse.release)(which)
+
+    def _key_for(self, keysym: int) -> Any:
+        name = _PYNPUT_KEYS.get(keysym)
+        if name is not None:
+            return getattr(self._keys, name, None)
+        if keysym in _WINDOWS_VK and sys.platform == "win32":
+            return self._keycode.from_vk(_WINDOWS_VK[keysym])
+        cp = keysym & 0xFFFFFF if keysym & 0xFF000000 == 0x01000000 else keysym
+        if 0x20 <= cp <= 0x10FFFF and not 0xFE00 <= keysym <= 0xFFFF:
+            return self._keycode.from_char(chr(cp))
+        return None
+
+    def key(self, keysym: int, down: bool) -> None:
+        if down:
+            key = self._key_for(keysym)
+            if key is None:
+                log.info("no key for keysym %#x here", keysym)
+                return
+            self._held[keysym] = key
+            self._kb.press(key)
+        else:
+            key = self._held.pop(keysym, None)
+            if key is not None:
+                self._kb.release(key)
+
+    def text(self, text: str) -> None:
+        self._kb.type(text)
+
+    def pointer(self) -> tuple[int, int]:
+        x, y = self._mouse.position
+        return int(x), int(y)
+
+    def keys_down(self) -> set[int]:
+        return set()
+
+    def focused(self) -> tuple[str, str]:
+        return self._focused()
+
+    def release_all(self) -> None:
+        for key in list(self._held.values()):
+            self._kb.release(key)
+        self._held.clear()
+
+    def close(self) -> None:
+        self.release_all()
+
+
+def _windows_foreground() -> tuple[str, str]:
+    """Windows: the foreground window's title and its program's file name."""
+    import ctypes
+    from ctypes import wintypes
+
+    user32 = ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    hwnd = user32.GetForegroundWindow()
+    if not hwnd:
+        return "", ""
+    title = ctypes.create_unicode_buffer(512)
+    user32.GetWindowTextW(hwnd, title, 512)
+    pid = wintypes.DWORD()
+    user32.GetWindowThreadProcessId(hwnd, ctypes.byref(pid))
+    app = ""
+    handle = kernel32.OpenProcess(0x1000, False, pid.value)  # QUERY_LIMITED_INFORMATION
+    if handle:
+        try:
+            size = wintypes.DWORD(1024)
+            path = ctypes.create_unicode_buffer(1024)
+            if kernel32.QueryFullProcessImageNameW(handle, 0, path, ctypes.byref(size)):
+                app = path.value.replace("\\", "/").rsplit("/", 1)[-1]
+        finally:
+            kernel32.CloseHandle(handle)
+    return title.value, app
+
+
+def _macos_foreground() -> tuple[str, str]:
+    """macOS: the frontmost application's name and its front window's title (Quartz's
+    window list; titles need the screen-recording permission capture needs anyway)."""
+    from AppKit import NSWorkspace  # type: ignore[import-not-found]
+    from Quartz import (  # type: ignore[import-not-found]
+        CGWindowListCopyWindowInfo,
+        kCGNullWindowID,
+        kCGWindowListOptionOnScreenOnly,
+    )
+
+    front = NSWorkspace.sharedWorkspace().frontmostApplication()
+    if front is None:
+        return "", ""
+    app, pid = str(front.localizedName() or ""), int(front.processIdentifier())
+    for info in CGWindowListCopyWindowInfo(kCGWindowListOptionOnScreenOnly, kCGNullWindowID):
+        if (
+            int(info.get("kCGWindowOwnerPID", -1)) == pid
+            and int(info.get("kCGWindowLayer", 1)) == 0
+        ):
+            return str(info.get("kCGWindowName") or ""), app
+    return "", app
+
+
+def open_backend() -> XTestBackend | PynputBackend | None:
+    """The desktop's input backend, or None where remote input is not available (the
+    agent is told so). Never one that could not check protected windows."""
     if sys.platform.startswith("linux"):
         if not os.environ.get("DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
             log.info("remote input needs an X11 session (none here)")
@@ -286,8 +432,16 @@ def open_backend() -> XTestBackend | None:
         except Exception as exc:  # noqa: BLE001 - no xcffib, no XTest, no display
             log.info("remote input is not available: %s", exc)
             return None
-    log.info("remote input is only built for X11 on this version")
-    return None
+    focus = {"win32": _windows_foreground, "darwin": _macos_foreground}.get(sys.platform)
+    if focus is None:
+        log.info("remote input is not built for %s", sys.platform)
+        return None
+    try:
+        focus()  # the protected-window check must work, or there is no control
+        return PynputBackend(focus)
+    except Exception as exc:  # noqa: BLE001 - no pynput, no permission (macOS Accessibility)
+        log.info("remote input is not available: %s", exc)
+        return None
 
 
 class Injector:

@@ -485,7 +485,8 @@ class MainWindow(QMainWindow):
             ControlChange.LEFT: self.tr("Control ended: the connection dropped."),
             ControlChange.ENDED: self.tr("Control ended with the session."),
             ControlChange.UNAVAILABLE: self.tr(
-                "The customer's computer cannot take remote input (it needs an X11 session)."
+                "The customer's computer cannot take remote input (Wayland, or Assist was "
+                "not given the permission). Guide them with marks instead."
             ),
             ControlChange.BUSY: self.tr("Someone else asked first or is in control."),
         }.get(state.change)

@@ -1716,8 +1716,8 @@
       <translation>세션이 끝나 제어도 끝났습니다.</translation>
     </message>
     <message>
-      <source>The customer's computer cannot take remote input (it needs an X11 session).</source>
-      <translation>고객의 컴퓨터는 원격 입력을 받을 수 없습니다(X11 세션이 필요합니다).</translation>
+      <source>The customer's computer cannot take remote input (Wayland, or Assist was not given the permission). Guide them with marks instead.</source>
+      <translation>고객의 컴퓨터는 원격 입력을 받을 수 없습니다(Wayland이거나 Assist에 권한이 없음). 대신 표시로 안내하세요.</translation>
     </message>
     <message>
       <source>Someone else asked first or is in control.</source>
