@@ -60,6 +60,7 @@ DAY_NAMES = {
 }
 
 KO: dict[str, str] = {
+    "the customer": "고객",
     "invited": "초대됨",
     "asked to supervise": "감독 요청",
     "accepted the invitation": "초대 수락",

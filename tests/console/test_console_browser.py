@@ -189,8 +189,8 @@ def test_an_agent_finds_their_contact_and_adds_a_note(
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#notes")).to_contain_text("Reset the router; the line is stable now.")
     events = page.locator("ul.events")
-    expect(events).to_contain_text("given control (customer)")
-    expect(events).to_contain_text("file to the customer (customer) · fix.sh · 4000 bytes")
+    expect(events).to_contain_text("given control (the customer)")
+    expect(events).to_contain_text("file to the customer (the customer) · fix.sh · 4000 bytes")
     shot(page, "contact-en", tmp_path)
     relay.call(_close(customer, agent))
 
@@ -211,9 +211,13 @@ def test_a_supervisor_is_denied_the_admin_pages(
 def test_every_page_photographed(
     open_page: Callable[..., Page], relay: RelayThread, tmp_path: Path, lang: str
 ) -> None:
+    from common.messages import Report, ReportEvent
+
     customer = relay.call(_customer_asks(relay, "inst-browser03", "Park Jiwoo 박지우"))
     waiting = relay.call(_customer_asks(relay, "inst-browser04", "Lee Younghee 이영희"))
     agent = relay.call(_agent_takes(relay, "alice"))
+    relay.call(customer.send(Report(ReportEvent.CONTROL_GRANTED, 1, "")))
+    relay.call(customer.send(Report(ReportEvent.CONTROL_ENDED, 1, "stopped")))
     relay.call(asyncio.sleep(0.5))
     page = open_page(lang)
     page.goto(relay.base + "/signin")
@@ -235,7 +239,10 @@ def test_every_page_photographed(
         assert response is not None and response.status == 200, path
         shot(page, f"{name}-{lang}", tmp_path)
     page.goto(relay.base + "/contacts")
-    page.locator("table.list a").first.click()
+    page.locator("table.list tr", has_text="Park Jiwoo 박지우").locator("a").first.click()
+    expect(page.locator("ul.events")).to_contain_text(
+        "제어 허용" if lang == "ko" else "given control"
+    )
     shot(page, f"contact-{lang}", tmp_path)
     if lang == "ko":
         expect(page.locator("header.top")).to_contain_text("상담 기록")
