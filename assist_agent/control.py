@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from common.control import LOCAL_HOLD_S
+from common.control import LOCAL_HOLD_S, char_keysym
 from common.messages import (
     MAX_CLIPBOARD,
     MAX_INPUT_EVENTS,
@@ -101,8 +101,7 @@ def keysym_for(key: int, text: str = "", native: int = 0) -> int:
     if 0x20 <= key <= 0x7E:
         return key
     if len(text) == 1 and text.isprintable():
-        cp = ord(text)
-        return cp if cp <= 0xFF else 0x01000000 | cp
+        return char_keysym(text)
     return 0
 
 

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from common.control import protected_match
+from common.control import char_keysym, protected_match
 from common.messages import InputEvent, InputKind
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class XTestBackend:
     def text(self, text: str) -> None:
         """Type committed text: each character's keysym, with Shift where the layout
         needs it, and the borrowed keycode for characters the layout lacks."""
-        keysyms = [_keysym_of(ch) for ch in text]
+        keysyms = [char_keysym(ch) for ch in text]
         for start in range(0, len(keysyms), max(1, len(self._spares))):
             part = keysyms[start : start + max(1, len(self._spares))]
             if self._borrow(part):
@@ -262,17 +262,6 @@ class XTestBackend:
         except Exception:  # noqa: BLE001 - the display may be gone
             pass
         self._conn.disconnect()
-
-
-def _keysym_of(ch: str) -> int:
-    cp = ord(ch)
-    if ch == "\n":
-        return 0xFF0D
-    if ch == "\t":
-        return 0xFF09
-    if 0x20 <= cp <= 0x7E or 0xA0 <= cp <= 0xFF:
-        return cp
-    return 0x01000000 | cp
 
 
 #: X keysyms of keys that are not characters -> pynput's names for them.

@@ -59,6 +59,21 @@ class Verdict(enum.Enum):
     BLOCKED = "protected window"  # a protected window has the focus
 
 
+def char_keysym(ch: str) -> int:
+    """The X keysym that types one character: Latin-1 as itself, Return and Tab by
+    name, anything else (Korean syllables, symbols of other scripts) as X11's Unicode
+    keysym 0x01000000 + code point. Both apps use it: the agent to send a key, the
+    customer's injector to type committed text."""
+    cp = ord(ch)
+    if ch == "\n":
+        return 0xFF0D
+    if ch == "\t":
+        return 0xFF09
+    if 0x20 <= cp <= 0x7E or 0xA0 <= cp <= 0xFF:
+        return cp
+    return 0x01000000 | cp
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
