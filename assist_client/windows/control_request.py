@@ -10,10 +10,10 @@ Escape declines, and the next session asks again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from assist_client.windows.prompt import YesNoPrompt
 from assist_client.windows.style import STYLE
 from assist_client.x11 import STOP_KEY_SEQUENCE
 
@@ -21,14 +21,13 @@ from assist_client.x11 import STOP_KEY_SEQUENCE
 CONTROL_COLOUR = "#6a1b9a"
 
 
-class ControlRequestDialog(QDialog):
+class ControlRequestDialog(YesNoPrompt):
     """See the module docstring. ``answered(allowed)`` is emitted exactly once."""
 
     answered = Signal(bool)
 
     def __init__(self, name: str, org: str, verified: bool, reason: str) -> None:
-        super().__init__(None, Qt.WindowType.Dialog | Qt.WindowType.WindowStaysOnTopHint)
-        self._done = False
+        super().__init__()
         self.setWindowTitle(self.tr("Let someone control your computer?"))
         self.setStyleSheet(
             STYLE
@@ -120,26 +119,5 @@ class ControlRequestDialog(QDialog):
         self.decline_button.setFocus()
         self.resize(self.sizeHint().expandedTo(self.minimumSize()))
 
-    def _answer(self, allowed: bool) -> None:
-        if not self._done:
-            self._done = True
-            self.answered.emit(allowed)
-
-    @Slot()
-    def accept(self) -> None:
-        self._answer(True)
-        super().accept()
-
-    @Slot()
-    def reject(self) -> None:
-        self._answer(False)
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self._answer(False)
-        super().closeEvent(event)
-
-    def withdraw(self) -> None:
-        """The request is gone (they left, sharing paused): close without an answer."""
-        self._done = True
-        self.close()
+    def _emit(self, allowed: bool) -> None:
+        self.answered.emit(allowed)

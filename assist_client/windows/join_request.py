@@ -9,26 +9,25 @@ declines. It does not block the shared screen: it answers through :attr:`answere
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from assist_client.windows.consent import IdentityBadge
+from assist_client.windows.prompt import YesNoPrompt
 from assist_client.windows.style import STYLE
 from common.messages import MemberRole
 from common.room import Candidate
 
 
-class JoinRequestDialog(QDialog):
+class JoinRequestDialog(YesNoPrompt):
     """See the module docstring. ``answered(member, allowed)`` is emitted exactly once."""
 
     answered = Signal(int, bool)
 
     def __init__(self, candidate: Candidate, lead_name: str, allow_draw: bool) -> None:
-        super().__init__(None, Qt.WindowType.Dialog | Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__()
         self.candidate = candidate
         self.member = candidate.member
-        self._done = False
         who = candidate.who
         self.setWindowTitle(self.tr("Let someone else see your screen?"))
         self.setStyleSheet(STYLE)
@@ -118,26 +117,5 @@ class JoinRequestDialog(QDialog):
         self.decline_button.setFocus()
         self.resize(self.sizeHint().expandedTo(self.minimumSize()))
 
-    def _answer(self, allowed: bool) -> None:
-        if not self._done:
-            self._done = True
-            self.answered.emit(self.member, allowed)
-
-    @Slot()
-    def accept(self) -> None:
-        self._answer(True)
-        super().accept()
-
-    @Slot()
-    def reject(self) -> None:
-        self._answer(False)
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self._answer(False)
-        super().closeEvent(event)
-
-    def withdraw(self) -> None:
-        """They left before the customer answered: close without an answer."""
-        self._done = True
-        self.close()
+    def _emit(self, allowed: bool) -> None:
+        self.answered.emit(self.member, allowed)
