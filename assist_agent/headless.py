@@ -219,6 +219,8 @@ class HeadlessRun(QObject):
         assert settings.token is not None
         self.control_plan = control
         self._control_started = False
+        self._burst_left = 0
+        self._rtt_left = 0
         self.keys_ns: list[int] = []
         self.room = room or RoomPlan()
         self._asked = False

@@ -25,10 +25,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from common.errors import FileTransferError, ProtocolError
-from common.files import DEFAULT_LIMIT, Incoming, Outgoing, safe_name, size_text
+from common.files import DEFAULT_LIMIT, Incoming, Outgoing, Phase, safe_name, size_text
 from common.messages import (
     FileAck,
     FileAnswer,
@@ -83,6 +83,13 @@ class Transfers(QObject):
     progress = Signal(int, int, int)  # transfer, bytes done, size
     finished = Signal(int, object, str)  # transfer, FileEndState, saved path or reason
     started = Signal(int, str, int, bool)  # transfer, name, size, outgoing
+    # What the worker and network threads emit; each is re-emitted as the public signal
+    # above on this object's (the GUI) thread, so every receiver — a QObject's slot or a
+    # plain function — runs there, never on a file thread.
+    _offered = Signal(object)
+    _progress = Signal(int, int, int)
+    _finished = Signal(int, object, str)
+    _recorded = Signal(dict)
     #: Each transfer as it ended: name, size, SHA-256, state, direction (no content).
     recorded = Signal(dict)
 
@@ -112,6 +119,11 @@ class Transfers(QObject):
         self._next_local = 1 << 30
         #: Sizes, names and hashes of what crossed (the history and audit; no content).
         self.log: list[dict[str, object]] = []
+        queued = Qt.ConnectionType.QueuedConnection
+        self._offered.connect(self.offered, queued)
+        self._progress.connect(self.progress, queued)
+        self._finished.connect(self.finished, queued)
+        self._recorded.connect(self.recorded, queued)
 
     # ------------------------------------------------------------ sending
 
@@ -128,7 +140,7 @@ class Transfers(QObject):
             size = -1
         if size < 0 or not path.is_file():
             err = FileTransferError(FileTransferError.templates[3], name=name)
-            self.finished.emit(transfer, FileEndState.FAILED, str(err))
+            self._finished.emit(transfer, FileEndState.FAILED, str(err))
             return transfer
         out = _Out(Outgoing(transfer, size), path, member, name)
         with self._lock:
@@ -146,7 +158,7 @@ class Transfers(QObject):
             digest = hashlib.sha256()
             with out.path.open("rb") as f:
                 while block := f.read(1 << 20):
-                    if st.phase.value == "ended":
+                    if st.phase is Phase.ENDED:
                         return
                     digest.update(block)
             out.sha256 = digest.digest()
@@ -167,18 +179,18 @@ class Transfers(QObject):
                     if len(data) != length:
                         raise OSError("the file changed while it was sent")
                     with out.cond:
-                        if st.phase.value == "ended":
+                        if st.phase is Phase.ENDED:
                             return
                         msg = st.chunk(offset, data)
                     self._send(out.member, msg)
-                    self.progress.emit(st.transfer, st.sent, st.size)
+                    self._progress.emit(st.transfer, st.sent, st.size)
         except OSError as exc:
             log.warning("could not read %s: %s", out.path, exc)
             self._end_out(out, FileEndState.FAILED, f"could not read the file ({exc})", tell=True)
 
     @staticmethod
     def _idle(st: Outgoing) -> bool:
-        return st.phase.value == "ended" or st.all_sent
+        return st.phase is Phase.ENDED or st.all_sent
 
     def cancel(self, transfer: int) -> None:
         """Either way: stop now; the other side is told; a partial file is removed."""
@@ -192,7 +204,7 @@ class Transfers(QObject):
 
     def _end_out(self, out: _Out, state: FileEndState, detail: str, *, tell: bool) -> None:
         with out.cond:
-            if out.state.phase.value == "ended":
+            if out.state.phase is Phase.ENDED:
                 return
             out.state.ended(state)
             out.cond.notify_all()
@@ -201,7 +213,7 @@ class Transfers(QObject):
         if tell:
             self._send(out.member, FileEnd(out.state.transfer, state, detail[:500]))
         self._record(out.member, out.name, out.state.size, out.sha256, state, outgoing=True)
-        self.finished.emit(out.state.transfer, state, _reason(state, detail))
+        self._finished.emit(out.state.transfer, state, _reason(state, detail))
 
     # ------------------------------------------------------------ receiving
 
@@ -256,7 +268,7 @@ class Transfers(QObject):
                     ack = st.ack(written)
                     if ack is not None:
                         self._send(inc.offer.member, ack)
-                        self.progress.emit(inc.offer.transfer, written, st.size)
+                        self._progress.emit(inc.offer.transfer, written, st.size)
                     if written >= st.size:
                         break
         except OSError as exc:
@@ -284,7 +296,7 @@ class Transfers(QObject):
             self._record(
                 inc.offer.member, inc.offer.name, st.size, st.sha256, end.state, outgoing=False
             )
-            self.finished.emit(inc.offer.transfer, end.state, str(inc.final))
+            self._finished.emit(inc.offer.transfer, end.state, str(inc.final))
         else:
             err = FileTransferError(FileTransferError.templates[2])
             self._end_in(inc, FileEndState.FAILED, str(err), tell=False)
@@ -309,7 +321,7 @@ class Transfers(QObject):
             state,
             outgoing=False,
         )
-        self.finished.emit(inc.offer.transfer, state, _reason(state, detail))
+        self._finished.emit(inc.offer.transfer, state, _reason(state, detail))
 
     # ------------------------------------------------------------ messages
 
@@ -377,11 +389,11 @@ class Transfers(QObject):
             self._record(
                 member, msg.name, msg.size, msg.sha256, FileEndState.TOO_LARGE, outgoing=False
             )
-            self.finished.emit(local, FileEndState.TOO_LARGE, str(err))
+            self._finished.emit(local, FileEndState.TOO_LARGE, str(err))
             return
         with self._lock:
             self._in[local] = inc
-        self.offered.emit(offer)
+        self._offered.emit(offer)
 
     def _outgoing(self, transfer: int, member: int) -> _Out | None:
         with self._lock:
@@ -442,7 +454,7 @@ class Transfers(QObject):
             "outgoing": outgoing,
         }
         self.log.append(entry)
-        self.recorded.emit(entry)
+        self._recorded.emit(entry)
 
 
 def _remove(path: Path | None) -> None:
