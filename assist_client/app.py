@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 from assist_client import config
 from assist_client.desk import DeskClient
 from assist_client.help_form import desk_error, window_text
+from assist_client.injector import open_backend
 from assist_client.monitors import Monitor, enumerate_monitors
 from assist_client.previews import PreviewGrabber
 from assist_client.recap import Recap
@@ -81,9 +82,11 @@ class ClientApp(QObject):
         desk_client: DeskClient | None = None,
         system_text: Callable[[], str] | None = None,
         lang: str = "en",
+        input_factory: Callable[[], object] = open_backend,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._input_factory = input_factory
         self.trust = trust or Trust()
         self.lang = lang
         self.relay = relay
@@ -342,6 +345,7 @@ class ClientApp(QObject):
             network_factory=self._network_factory,
             source_factory=self._source_factory,
             cursor=lambda: self._cursor,
+            input_factory=self._input_factory,
             protected=config.protected_windows(),
             file_limit=config.file_limit(),
             parent=self,

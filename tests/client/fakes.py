@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -118,3 +119,50 @@ class FakeNetworks:
     @property
     def last(self) -> FakeNetwork:
         return self.made[-1]
+
+
+class FakeDesktop:
+    """Records injected input; ``slow`` makes each event take a while (a burst in flight)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[object, ...]] = []
+        self.where = (0, 0)
+        self.title = ("Mail", "thunderbird")
+        self.slow = 0.0
+        self.local_keys: set[int] = set()
+        self.lock = threading.Lock()
+
+    def _add(self, *event: object) -> None:
+        if self.slow:
+            time.sleep(self.slow)
+        with self.lock:
+            self.events.append(event)
+
+    def move(self, x: int, y: int) -> None:
+        self.where = (x, y)
+        self._add("move", x, y)
+
+    def button(self, button: int, down: bool) -> None:
+        self._add("button", button, down, *self.where)
+
+    def key(self, keysym: int, down: bool) -> None:
+        self._add("key", keysym, down)
+
+    def text(self, text: str) -> None:
+        self._add("text", text)
+
+    def pointer(self) -> tuple[int, int]:
+        return self.where
+
+    def keys_down(self) -> set[int]:
+        return set(self.local_keys)
+
+    def focused(self) -> tuple[str, str]:
+        return self.title
+
+    def close(self) -> None:
+        pass
+
+    def injected(self) -> list[tuple[object, ...]]:
+        with self.lock:
+            return list(self.events)

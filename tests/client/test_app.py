@@ -22,7 +22,7 @@ from common.messages import (
     ShapeTool,
     Step,
 )
-from tests.client.fakes import CODE, MONITOR, FakeNetworks, FakeSource
+from tests.client.fakes import CODE, MONITOR, FakeDesktop, FakeNetworks, FakeSource
 from tests.helpers.qt import emitted
 
 
@@ -38,6 +38,7 @@ def app(
         source_factory=FakeSource,
         recap_folder=tmp_path / "recaps",
         global_hotkey=False,
+        input_factory=FakeDesktop,
     )
     qtbot.addWidget(client.join)
     return client
@@ -143,3 +144,72 @@ def test_a_wrong_code_is_shown_in_the_join_window(
     assert len(networks.made) == 1
     app.start_session(CODE)  # the person can try again with a new code
     assert len(networks.made) == 2
+
+
+def test_control_is_asked_in_its_own_prompt_and_the_bar_says_who(
+    app: ClientApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, networks: FakeNetworks
+) -> None:
+    from common.messages import ControlChange, ControlRequest, ControlState
+
+    _answer_consent(monkeypatch, ConsentChoice(True, 0))
+    app.start_session(CODE)
+    networks.last.secure("Alice Agent", "Acme")
+    qtbot.waitUntil(lambda: app.bar is not None)
+    s = app.session
+    assert s is not None and app.bar is not None
+    networks.last.deliver(ControlRequest("to fix your mail"))
+    qtbot.waitUntil(lambda: app.control_request is not None)
+    dialog = app.control_request
+    assert dialog is not None and dialog.isVisible()
+    assert "Alice Agent asks to control your computer" in dialog.windowTitle() + "".join(
+        w.text() for w in dialog.findChildren(type(app.bar.text))
+    )
+    dialog.allow_button.click()
+    qtbot.waitUntil(lambda: app.bar is not None and app.bar.state == "control")
+    assert app.bar.stop_control_button.isVisible()
+    assert "Alice Agent is controlling your computer" in app.bar.text.text()
+    app.bar.stop_control_button.click()
+    qtbot.waitUntil(lambda: app.bar is not None and app.bar.state == "sharing")
+    changes = [m.change for m in networks.last.of_type(ControlState)]  # type: ignore[attr-defined]
+    assert changes == [ControlChange.GRANTED, ControlChange.STOPPED]
+
+
+def test_a_file_for_the_customer_waits_for_their_yes_in_its_own_prompt(
+    app: ClientApp,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    networks: FakeNetworks,
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    from common.messages import (
+        FileAnswer,
+        FileChunk,
+        FileDirection,
+        FileEnd,
+        FileEndState,
+        FileOffer,
+    )
+
+    _answer_consent(monkeypatch, ConsentChoice(True, 0))
+    app.start_session(CODE)
+    networks.last.secure("Alice Agent", "Acme")
+    qtbot.waitUntil(lambda: app.bar is not None)
+    data = b"echo fixed\n"
+    offer = FileOffer(
+        2, FileDirection.TO_CUSTOMER, "fix.sh", len(data), hashlib.sha256(data).digest()
+    )
+    networks.last.deliver(offer)
+    qtbot.waitUntil(lambda: bool(app.file_offers))
+    (dialog,) = app.file_offers.values()
+    assert networks.last.of_type(FileAnswer) == []  # nothing before the yes
+    dialog.folder = tmp_path / "Downloads"
+    dialog.accept_button.click()
+    qtbot.waitUntil(lambda: bool(networks.last.of_type(FileAnswer)))
+    networks.last.deliver(FileChunk(2, 0, data))
+    qtbot.waitUntil(lambda: bool(networks.last.of_type(FileEnd)), timeout=5000)
+    end = networks.last.of_type(FileEnd)[0]
+    assert end.state is FileEndState.DONE  # type: ignore[attr-defined]
+    assert (tmp_path / "Downloads" / "fix.sh").read_bytes() == data
+    qtbot.waitUntil(lambda: dialog.show_button.isVisible())

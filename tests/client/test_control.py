@@ -3,8 +3,6 @@ shared monitor, and every way it ends — with a desktop that only records what 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,57 +21,10 @@ from common.messages import (
     InputEvent,
     InputKind,
 )
-from tests.client.fakes import CODE, MONITOR, FakeNetworks, FakeSource
+from tests.client.fakes import CODE, MONITOR, FakeDesktop, FakeNetworks, FakeSource
 
 #: A second monitor right of the first, at 200 % (its logical size is half its pixels).
 HIDPI = Monitor(1, 640, 0, 1600, 1200, 2.0, 640.0, 0.0, "screen-2", False)
-
-
-class FakeDesktop:
-    """Records injected input; ``slow`` makes each event take a while (a burst in flight)."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[object, ...]] = []
-        self.where = (0, 0)
-        self.title = ("Mail", "thunderbird")
-        self.slow = 0.0
-        self.local_keys: set[int] = set()
-        self.lock = threading.Lock()
-
-    def _add(self, *event: object) -> None:
-        if self.slow:
-            time.sleep(self.slow)
-        with self.lock:
-            self.events.append(event)
-
-    def move(self, x: int, y: int) -> None:
-        self.where = (x, y)
-        self._add("move", x, y)
-
-    def button(self, button: int, down: bool) -> None:
-        self._add("button", button, down, *self.where)
-
-    def key(self, keysym: int, down: bool) -> None:
-        self._add("key", keysym, down)
-
-    def text(self, text: str) -> None:
-        self._add("text", text)
-
-    def pointer(self) -> tuple[int, int]:
-        return self.where
-
-    def keys_down(self) -> set[int]:
-        return set(self.local_keys)
-
-    def focused(self) -> tuple[str, str]:
-        return self.title
-
-    def close(self) -> None:
-        pass
-
-    def injected(self) -> list[tuple[object, ...]]:
-        with self.lock:
-            return list(self.events)
 
 
 @pytest.fixture
