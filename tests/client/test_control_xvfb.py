@@ -133,3 +133,39 @@ def test_typing_stops_while_a_protected_window_is_in_front(
         assert not any("text" in e and e["text"] for e in _entries(log)), _entries(log)
     finally:
         window.stop(grace=3)
+
+
+def test_a_drag_selects_text_in_the_customers_window(
+    session: CustomerSession, networks: FakeNetworks, wide_display: str, tmp_path: Path
+) -> None:
+    """Button down, moves, button up: the agent selects what was typed, and typing over
+    the selection replaces it (the window's first line starts at its top left)."""
+    log = tmp_path / "drag.jsonl"
+    window = _window(wide_display, log, "Notes", "1400,100,900,500")
+    try:
+
+        def text() -> str:
+            texts = [e["text"] for e in _entries(log) if "text" in e]
+            return str(texts[-1]) if texts else ""
+
+        click = [InputEvent(InputKind.BUTTON, 400, 300, 1, d, "") for d in (True, False)]
+        typed = InputEvent(InputKind.TEXT, 0, 0, 0, True, "hello world")
+        networks.last.deliver(Input(1, 1, (*click, typed)))
+        deadline = time.monotonic() + 10
+        while text() != "hello world":
+            assert time.monotonic() < deadline, _entries(log)
+            time.sleep(0.05)
+        # From past the end of the line back to its start (monitor pixels: the window's
+        # left edge is desktop x 1400, i.e. 120 on the right monitor).
+        drag = [
+            InputEvent(InputKind.BUTTON, 700, 125, 1, True, ""),
+            *(InputEvent(InputKind.MOVE, x, 125, 0, False, "") for x in (600, 400, 200, 125)),
+            InputEvent(InputKind.BUTTON, 122, 125, 1, False, ""),
+            InputEvent(InputKind.TEXT, 0, 0, 0, True, "X"),
+        ]
+        networks.last.deliver(Input(2, 1, tuple(drag)))
+        while text() != "X":
+            assert time.monotonic() < deadline, text()
+            time.sleep(0.05)
+    finally:
+        window.stop(grace=3)
