@@ -206,9 +206,7 @@ class RemoteControl(QObject):
             state = self.gate.member_left(member)
         if asking:
             self.withdrawn.emit()
-        if state is not None:
-            self.injector.cancel()
-        self._ended(state)
+        self._ended(state)  # drops their queued input if they held control
 
     def shutdown(self) -> None:
         self._timer.stop()

@@ -263,7 +263,7 @@ class HeadlessRunner:
     def _on_file_offered(self, offer: Offer, sender: str) -> None:
         self._line(f"file: offered {offer.safe} ({size_text(offer.size)}) by {sender}")
         self._names[offer.transfer] = offer.safe
-        if self.files != "allow" and self.files != "accept":
+        if self.files != "accept":
             self._line(f"file: refused {offer.safe}")
             self.session.files.decline(offer.transfer)
             return
@@ -281,7 +281,7 @@ class HeadlessRunner:
         self._outgoing.discard(transfer)
         if state is FileEndState.DONE:
             self._line(f"file: sent {name}" if outgoing else f"file: saved {text}")
-        elif state is not FileEndState.DECLINED or self.files == "accept":
+        elif state is not FileEndState.DECLINED or outgoing:  # our refusal was said above
             self._line(f"file: {state.name.lower()} {name}: {text}")
 
     def close(self) -> None:
