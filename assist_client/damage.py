@@ -2,10 +2,15 @@
 
 Polling a screen means grabbing and comparing all of it many times a second, even
 when nothing moves; the X server already knows what it drew. :class:`DamageWatcher`
-asks it: a Damage object on the root window at the *non-empty* report level sends
-one event when the screen goes from unchanged to changed; :meth:`DamageWatcher.take`
-then moves everything damaged since into an XFixes region and reads its rectangles
-(``DamageSubtract`` + ``FetchRegion``: one round trip), which re-arms the event. So:
+asks it: a Damage object on the root window at the *delta-rectangles* report level
+sends an event with a rectangle each time something is drawn where nothing was
+drawn since the last :meth:`DamageWatcher.take`; ``take`` hands over the rectangles
+collected from those events and empties the server's damage (``DamageSubtract``,
+a request with no reply), so a keystroke costs two small events and one request,
+with no round trip to the server. (The *non-empty* level plus ``FetchRegion``,
+the first version, cost a round trip per frame: a tenth of a keystroke's CPU.)
+Repeated drawing over the same place before a ``take`` sends no more events, so
+the events per frame are bounded by the places drawn, not the drawing. So:
 
 * the capture thread sleeps on the connection's file descriptor while nothing is
   drawn (:meth:`DamageWatcher.wait`), and wakes the moment something is;
@@ -27,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import struct
 import sys
 import time
 from typing import Any
@@ -34,6 +40,11 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Rect = tuple[int, int, int, int]
+
+#: Where the fields are in the 32 bytes of an X event (see the X and DAMAGE protocols).
+_DAMAGE_AREA = struct.Struct("=hhHH")  # DamageNotify's area: x, y, width, height at 16
+_CONFIGURE_NOTIFY = 22
+_CONFIGURE = struct.Struct("=I4xhhHHH")  # window at 8, then x, y, width, height, border
 
 __all__ = ["DamageWatcher", "open_damage"]
 
@@ -48,24 +59,28 @@ class DamageWatcher:
         import xcffib.xproto
 
         xcb: Any = _xcffib  # untyped
-        self._notify = xcb.damage.NotifyEvent
-        self._configure = xcb.xproto.ConfigureNotifyEvent
+        self._lib, self._ffi = xcb.lib, xcb.ffi
         #: Top-level windows' outer geometry (x, y, w, h with borders), as last known.
         self._windows: dict[int, Rect] = {}
         #: Windows moved since the last :meth:`moves`: where they were, where they are.
         self._moved: dict[int, tuple[Rect, Rect]] = {}
+        #: Rectangles drawn since the last :meth:`take` (root coordinates, from events).
+        self._drawn: list[Rect] = []
+        #: xcb may hold events it read while it waited for a reply or wrote a request;
+        #: until they are drained, the descriptor alone does not tell.
+        self._queued = True
         self._conn: Any = xcb.connect(display=display)
         try:
             self._damage = self._conn(xcb.damage.key)
             self._xfixes = self._conn(xcb.xfixes.key)
             self._damage.QueryVersion(1, 1).reply()
+            name = "DAMAGE"
+            self._notify_code = self._conn.core.QueryExtension(len(name), name).reply().first_event
             self._xfixes.QueryVersion(5, 0).reply()
             root = self._conn.get_setup().roots[self._conn.pref_screen].root
             self._cm_name = f"_NET_WM_CM_S{self._conn.pref_screen}"
             self._id = self._conn.generate_id()
-            self._damage.Create(self._id, root, xcb.damage.ReportLevel.NonEmpty)
-            self._region = self._conn.generate_id()
-            self._xfixes.CreateRegion(self._region, 0, [])
+            self._damage.Create(self._id, root, xcb.damage.ReportLevel.DeltaRectangles)
             # Told when a top-level window is configured (moved, resized, restacked).
             self._conn.core.ChangeWindowAttributes(
                 root, xcb.xproto.CW.EventMask, [xcb.xproto.EventMask.SubstructureNotify]
@@ -83,6 +98,7 @@ class DamageWatcher:
             self._conn.disconnect()
             raise
         self._fd = self._conn.get_file_descriptor()
+        self._raw = self._conn._conn  # the xcb_connection_t * under xcffib's Connection
         #: The screen was drawn on since the last :meth:`take` (an event came).
         self._pending = True  # whatever happened before we watched
 
@@ -90,6 +106,7 @@ class DamageWatcher:
         """A compositing manager runs (owns ``_NET_WM_CM_S<screen>``): windows are
         painted off screen and copied by it, where some compositors' drawing escapes
         DAMAGE on the root window, so the streamer checks more often."""
+        self._queued = True  # replies were waited for: xcb may have read events meanwhile
         atom = self._conn.core.InternAtom(False, len(self._cm_name), self._cm_name).reply().atom
         return bool(self._conn.core.GetSelectionOwner(atom).reply().owner)
 
@@ -100,27 +117,43 @@ class DamageWatcher:
         return self._pending
 
     def _drain(self) -> None:
-        """Read the events xcffib holds (it reads ahead while waiting for replies, so
-        the descriptor alone does not say whether one came)."""
-        conn = self._conn
-        while (event := conn.poll_for_event()) is not None:
-            if isinstance(event, self._notify):
+        """Read the events that came. xcb reads ahead while it waits for a reply or
+        writes a request, so after those the queue is drained whatever the descriptor
+        says; else a zero-timeout ``select`` skips the (Python-heavy) polling when
+        nothing came."""
+        if not self._queued and not select.select([self._fd], [], [], 0)[0]:
+            return
+        # Straight from libxcb, 32 bytes an event, unpacked with struct: xcffib's own
+        # poll_for_event builds event objects in Python at ~40 µs each, which was a
+        # tenth of what a keystroke cost the capture thread.
+        lib, ffi, raw = self._lib, self._ffi, self._raw
+        while (e := lib.xcb_poll_for_event(raw)) != ffi.NULL:
+            try:
+                data = bytes(ffi.buffer(e, 32))
+            finally:
+                lib.free(e)
+            kind = data[0] & 0x7F
+            if kind == self._notify_code:  # DamageNotify: its area
                 self._pending = True
-            elif isinstance(event, self._configure):
-                self._configured(event)
-        if conn.has_error():
+                self._drawn.append(_DAMAGE_AREA.unpack_from(data, 16))
+            elif kind == _CONFIGURE_NOTIFY:
+                window, x, y, w, h, border = _CONFIGURE.unpack_from(data, 8)
+                self._configured(window, _outer(x, y, w, h, border))
+            elif kind == 0:  # an error for an unchecked request: nothing here depends on it
+                log.debug("X error %d on the damage connection", data[1])
+        self._queued = False
+        if lib.xcb_connection_has_error(raw):
             raise OSError("the X server closed the connection")
 
-    def _configured(self, event: Any) -> None:
-        new = _outer(event.x, event.y, event.width, event.height, event.border_width)
-        old = self._windows.get(event.window)
-        self._windows[event.window] = new
+    def _configured(self, window: int, new: Rect) -> None:
+        old = self._windows.get(window)
+        self._windows[window] = new
         if old is None or old[2:] != new[2:]:
-            self._moved.pop(event.window, None)  # new, or resized: no longer a plain move
+            self._moved.pop(window, None)  # new, or resized: no longer a plain move
             return
         if old[:2] != new[:2]:
-            first = self._moved.get(event.window, (old, new))[0]
-            self._moved[event.window] = (first, new)
+            first = self._moved.get(window, (old, new))[0]
+            self._moved[window] = (first, new)
 
     def moves(self) -> list[tuple[int, int, int, int, int, int]]:
         """Top-level windows moved (same size) since the last call, as (from x, from y,
@@ -152,25 +185,45 @@ class DamageWatcher:
         if not self._pending:
             return []
         self._pending = False
-        self._damage.Subtract(self._id, 0, self._region)
-        rects = self._xfixes.FetchRegion(self._region).reply().rectangles
+        drawn, self._drawn = self._drawn, []
+        # Empty the server's damage: drawing from now on sends events again. Events
+        # already on their way describe drawing before this; they come with the next
+        # take, whose grab then finds nothing new there (never a change missed).
+        self._damage.Subtract(self._id, 0, 0)
+        self._conn.flush()
+        self._queued = True
         x0, y0, w, h = within
         out: list[Rect] = []
-        for r in rects:
-            left, top = max(r.x, x0), max(r.y, y0)
-            right, bottom = min(r.x + r.width, x0 + w), min(r.y + r.height, y0 + h)
+        for rx, ry, rw, rh in drawn:
+            left, top = max(rx, x0), max(ry, y0)
+            right, bottom = min(rx + rw, x0 + w), min(ry + rh, y0 + h)
             if right > left and bottom > top:
                 out.append((left, top, right - left, bottom - top))
-        return out
+        return _tidy(out)
 
     def close(self) -> None:
         try:
             self._damage.Destroy(self._id)
-            self._xfixes.DestroyRegion(self._region)
             self._conn.flush()
         except Exception:  # noqa: BLE001 - the connection may be gone already
             pass
         self._conn.disconnect()
+
+
+def _tidy(rects: list[Rect]) -> list[Rect]:
+    """``rects`` without repeats and without those inside another (a place drawn on
+    twice reported twice), in their first order."""
+    out: list[Rect] = []
+    for r in sorted(set(rects), key=lambda r: -(r[2] * r[3])):
+        x, y, w, h = r
+        if not any(
+            o[0] <= x and o[1] <= y and x + w <= o[0] + o[2] and y + h <= o[1] + o[3] for o in out
+        ):
+            out.append(r)
+    if len(out) > 1:
+        order = {r: i for i, r in reversed(list(enumerate(rects)))}
+        out.sort(key=order.__getitem__)
+    return out
 
 
 def _outer(x: int, y: int, w: int, h: int, border: int) -> Rect:
