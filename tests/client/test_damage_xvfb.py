@@ -116,6 +116,43 @@ def test_a_window_moved_by_the_server_is_reported_as_a_move(xvfb_display: str, p
         watcher.close()
 
 
+def test_drawing_again_where_it_was_drawn_is_reported_after_each_take(
+    xvfb_display: str, painter: Painter
+):
+    """The server reports only drawing where nothing was drawn since the last take, so
+    each take must clear its record: the same place drawn after a take comes again,
+    and a place drawn twice before one take comes once."""
+    wid = painter.window(200, 150, 64, 32, 0x202020)
+    watcher = open_damage()
+    assert isinstance(watcher, DamageWatcher)
+    try:
+        for _ in range(10):
+            watcher.take((0, 0, 1280, 800))
+            if not watcher.wait(0.3):
+                break
+        for rgb in (0xFF0000, 0x00FF00, 0x0000FF):
+            painter.recolour(wid, rgb)
+            painter.recolour(wid, rgb ^ 0xFFFFFF)  # twice before the take: one rectangle
+            assert watcher.wait(2.0)
+            time.sleep(0.05)
+            assert watcher.take((0, 0, 1280, 800)) == [(200, 150, 64, 32)]
+        assert not watcher.wait(0.3)
+    finally:
+        watcher.close()
+
+
+def test_tidy_drops_repeats_and_rectangles_inside_others():
+    from assist_client.damage import _tidy
+
+    assert _tidy([]) == []
+    assert _tidy([(0, 0, 10, 10), (5, 5, 2, 2), (0, 0, 10, 10), (50, 0, 4, 4)]) == [
+        (0, 0, 10, 10),
+        (50, 0, 4, 4),
+    ]
+    # The first order is kept, whatever the sizes.
+    assert _tidy([(50, 0, 4, 4), (0, 0, 10, 10)]) == [(50, 0, 4, 4), (0, 0, 10, 10)]
+
+
 def test_no_damage_means_polling(monkeypatch: pytest.MonkeyPatch, xvfb_display: str):
     monkeypatch.setenv("ASSIST_NO_DAMAGE", "1")
     assert open_damage() is None
