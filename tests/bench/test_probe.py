@@ -53,3 +53,36 @@ def test_events_after_the_last_frame_are_missed_and_causes_measure_from_the_inpu
     assert matched.shown == [110 * MS, None] and matched.missed() == 1
     assert matched.latencies_ms("cause") == pytest.approx([11])
     assert probe.percentiles([5.0, 1.0, 3.0]) == {"p50": 3.0, "p95": 5.0, "max": 5.0, "n": 3}
+
+
+def test_motion_fps_counts_the_frames_between_showing_the_first_and_last_change() -> None:
+    """30 changes a second, each shown 20 ms later in its own frame, and one more frame
+    0.3 s after the motion stopped (the refinement): 30 fps, not 30 frames stretched
+    over the extra 0.3 s."""
+    from bench.screen_bench import Plan, analyse
+
+    class NoSamples:
+        def rate(self, *_: object) -> None:
+            return None
+
+        cpu_pct = peak = rate
+
+    period = 1000 / 30
+    events = [(s, round(s * period * MS), round(s * period * MS + MS)) for s in range(1, 91)]
+    seen = [obs(s * period + 20, s, s) for s in range(1, 91)]
+    r, g, b = probe.colour_for(90)
+    seen.append(Observation(round((90 * period + 320) * MS), (r, g, b), 91))
+    changes = [[o.time, "#{:02x}{:02x}{:02x}".format(*o.colour), o.frames] for o in seen]
+    out = analyse(
+        "motion",
+        Plan(seconds=3.0),
+        stats={"probe": {"changes": changes}},
+        log={"events": events},
+        sends=[],
+        sampler=NoSamples(),  # type: ignore[arg-type]
+        agent_frame=None,
+        truth=None,  # type: ignore[arg-type]
+        agent_exit=0,
+    )
+    assert out["fps"] == pytest.approx(30.0, abs=0.05)
+    assert out["states_shown_per_s"] == pytest.approx(30.0, abs=0.6)
