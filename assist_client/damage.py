@@ -10,7 +10,11 @@ a request with no reply), so a keystroke costs two small events and one request,
 with no round trip to the server. (The *non-empty* level plus ``FetchRegion``,
 the first version, cost a round trip per frame: a tenth of a keystroke's CPU.)
 Repeated drawing over the same place before a ``take`` sends no more events, so
-the events per frame are bounded by the places drawn, not the drawing. So:
+the events per frame are bounded by the places drawn, not the drawing. An
+application that draws thousands of separate small places between two frames
+(points of a plot drawn one by one) would flood the connection with events: after
+:data:`FLOOD_EVENTS` of them before one ``take``, the watcher goes back to the
+*non-empty* level, one event per frame and a ``FetchRegion`` round trip. So:
 
 * the capture thread sleeps on the connection's file descriptor while nothing is
   drawn (:meth:`DamageWatcher.wait`), and wakes the moment something is;
@@ -46,6 +50,13 @@ _DAMAGE_AREA = struct.Struct("=hhHH")  # DamageNotify's area: x, y, width, heigh
 _CONFIGURE_NOTIFY = 22
 _CONFIGURE = struct.Struct("=I4xhhHHH")  # window at 8, then x, y, width, height, border
 
+#: Events between two takes beyond which the watcher stops asking for each rectangle
+#: (see the module docstring): a keystroke sends 2, a full redraw of a text window ~100.
+FLOOD_EVENTS = 1000
+#: More rectangles than this in one take are handed over as their bounding box (the
+#: streamer grabs that box for more than a few anyway).
+MAX_RECTS = 32
+
 __all__ = ["DamageWatcher", "open_damage"]
 
 
@@ -80,7 +91,12 @@ class DamageWatcher:
             root = self._conn.get_setup().roots[self._conn.pref_screen].root
             self._cm_name = f"_NET_WM_CM_S{self._conn.pref_screen}"
             self._id = self._conn.generate_id()
-            self._damage.Create(self._id, root, xcb.damage.ReportLevel.DeltaRectangles)
+            self._levels = xcb.damage.ReportLevel
+            self._root = root
+            self._damage.Create(self._id, root, self._levels.DeltaRectangles)
+            #: The XFixes region the non-empty level reads the damage into (made if a
+            #: flood of events brings the watcher to that level).
+            self._region: int | None = None
             # Told when a top-level window is configured (moved, resized, restacked).
             self._conn.core.ChangeWindowAttributes(
                 root, xcb.xproto.CW.EventMask, [xcb.xproto.EventMask.SubstructureNotify]
@@ -98,7 +114,14 @@ class DamageWatcher:
             self._conn.disconnect()
             raise
         self._fd = self._conn.get_file_descriptor()
-        self._raw = self._conn._conn  # the xcb_connection_t * under xcffib's Connection
+        self._raw = getattr(self._conn, "_conn", None)  # the xcb_connection_t * under it
+        if self._raw is None:
+            self.close()
+            raise RuntimeError("xcffib's Connection no longer exposes its xcb connection")
+        #: Events since the last take; at FLOOD_EVENTS the non-empty level takes over.
+        self._events = 0
+        #: The next take reports the whole area asked about (the levels changed over).
+        self._everything = False
         #: The screen was drawn on since the last :meth:`take` (an event came).
         self._pending = True  # whatever happened before we watched
 
@@ -135,7 +158,9 @@ class DamageWatcher:
             kind = data[0] & 0x7F
             if kind == self._notify_code:  # DamageNotify: its area
                 self._pending = True
-                self._drawn.append(_DAMAGE_AREA.unpack_from(data, 16))
+                if self._region is None:
+                    self._drawn.append(_DAMAGE_AREA.unpack_from(data, 16))
+                    self._events += 1
             elif kind == _CONFIGURE_NOTIFY:
                 window, x, y, w, h, border = _CONFIGURE.unpack_from(data, 8)
                 self._configured(window, _outer(x, y, w, h, border))
@@ -144,6 +169,23 @@ class DamageWatcher:
         self._queued = False
         if lib.xcb_connection_has_error(raw):
             raise OSError("the X server closed the connection")
+        if self._events >= FLOOD_EVENTS and self._region is None:
+            self._to_non_empty()
+
+    def _to_non_empty(self) -> None:
+        """Too many events: one per frame from now on, and the rectangles read from
+        the server's region at each take (what was drawn so far is in it too)."""
+        log.info("%d damage events before one frame: asking for one a frame", self._events)
+        self._region = self._conn.generate_id()
+        self._xfixes.CreateRegion(self._region, 0, [])
+        old, self._id = self._id, self._conn.generate_id()
+        self._damage.Create(self._id, self._root, self._levels.NonEmpty)
+        self._damage.Destroy(old)
+        self._conn.flush()
+        self._queued = True
+        self._drawn, self._events = [], 0
+        self._pending = True
+        self._everything = True  # what the old object had collected is not in the new one
 
     def _configured(self, window: int, new: Rect) -> None:
         old = self._windows.get(window)
@@ -185,12 +227,20 @@ class DamageWatcher:
         if not self._pending:
             return []
         self._pending = False
-        drawn, self._drawn = self._drawn, []
-        # Empty the server's damage: drawing from now on sends events again. Events
-        # already on their way describe drawing before this; they come with the next
-        # take, whose grab then finds nothing new there (never a change missed).
-        self._damage.Subtract(self._id, 0, 0)
-        self._conn.flush()
+        drawn, self._drawn, self._events = self._drawn, [], 0
+        if self._region is None:
+            # Empty the server's damage: drawing from now on sends events again. Events
+            # already on their way describe drawing before this; they come with the
+            # next take, whose grab then finds nothing new there (no change missed).
+            self._damage.Subtract(self._id, 0, 0)
+            self._conn.flush()
+        else:
+            self._damage.Subtract(self._id, 0, self._region)
+            reply = self._xfixes.FetchRegion(self._region).reply()
+            drawn = [(r.x, r.y, r.width, r.height) for r in reply.rectangles]
+            if self._everything:  # drawn while the levels changed over: all of it
+                self._everything = False
+                drawn = [within]
         self._queued = True
         x0, y0, w, h = within
         out: list[Rect] = []
@@ -204,6 +254,8 @@ class DamageWatcher:
     def close(self) -> None:
         try:
             self._damage.Destroy(self._id)
+            if self._region is not None:
+                self._xfixes.DestroyRegion(self._region)
             self._conn.flush()
         except Exception:  # noqa: BLE001 - the connection may be gone already
             pass
@@ -212,7 +264,12 @@ class DamageWatcher:
 
 def _tidy(rects: list[Rect]) -> list[Rect]:
     """``rects`` without repeats and without those inside another (a place drawn on
-    twice reported twice), in their first order."""
+    twice reported twice), in their first order; more than :data:`MAX_RECTS` become
+    their bounding box (the check is quadratic)."""
+    if len(rects) > MAX_RECTS:
+        x0, y0 = min(r[0] for r in rects), min(r[1] for r in rects)
+        x1, y1 = max(r[0] + r[2] for r in rects), max(r[1] + r[3] for r in rects)
+        return [(x0, y0, x1 - x0, y1 - y0)]
     out: list[Rect] = []
     for r in sorted(set(rects), key=lambda r: -(r[2] * r[3])):
         x, y, w, h = r

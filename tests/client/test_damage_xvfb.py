@@ -141,6 +141,51 @@ def test_drawing_again_where_it_was_drawn_is_reported_after_each_take(
         watcher.close()
 
 
+def test_a_flood_of_small_drawings_moves_the_watcher_to_one_event_a_frame(
+    xvfb_display: str, painter: Painter
+):
+    """Thousands of separate points between two takes: the watcher stops asking for a
+    rectangle each and reads the server's region instead; nothing drawn is missed on
+    the way, and drawing after it is still reported where it was."""
+    from assist_client import damage
+
+    canvas = painter.window(0, 0, 1000, 700, 0x000000)
+    target = painter.window(1100, 100, 40, 30, 0x303030)
+    watcher = open_damage()
+    assert isinstance(watcher, DamageWatcher)
+    try:
+        for _ in range(10):
+            watcher.take((0, 0, 1280, 800))
+            if not watcher.wait(0.3):
+                break
+        gc = painter.conn.generate_id()
+        painter.conn.core.CreateGC(gc, canvas, xcffib.xproto.GC.Foreground, [0xFFFFFF])
+        points = [
+            xcffib.xproto.POINT.synthetic(x, y)
+            for x in range(2, 1000, 12)
+            for y in range(2, 700, 12)
+        ]
+        assert len(points) > damage.FLOOD_EVENTS
+        for point in points:  # one request each: the server reports each place apart
+            painter.conn.core.PolyPoint(xcffib.xproto.CoordMode.Origin, canvas, gc, 1, [point])
+        painter.conn.flush()
+        assert watcher.wait(2.0)
+        time.sleep(0.3)
+        drawn = watcher.take((0, 0, 1280, 800))
+        assert drawn and all(r[0] < 1000 and r[1] < 700 for r in drawn)
+        assert watcher._region is not None  # one event a frame from now on
+        time.sleep(0.1)
+        watcher.take((0, 0, 1280, 800))  # whatever was still on its way
+        painter.recolour(target, 0xFF0000)
+        assert watcher.wait(2.0)
+        assert watcher.take((0, 0, 1280, 800)) == [(1100, 100, 40, 30)]
+        painter.recolour(target, 0x00FF00)
+        assert watcher.wait(2.0)
+        assert watcher.take((0, 0, 1280, 800)) == [(1100, 100, 40, 30)]
+    finally:
+        watcher.close()
+
+
 def test_tidy_drops_repeats_and_rectangles_inside_others():
     from assist_client.damage import _tidy
 
@@ -151,6 +196,9 @@ def test_tidy_drops_repeats_and_rectangles_inside_others():
     ]
     # The first order is kept, whatever the sizes.
     assert _tidy([(50, 0, 4, 4), (0, 0, 10, 10)]) == [(50, 0, 4, 4), (0, 0, 10, 10)]
+    # Many: their bounding box (the check of each against each would be quadratic).
+    many = [(10 * i, 5, 2, 2) for i in range(40)] + [(0, 300, 1, 1)]
+    assert _tidy(many) == [(0, 5, 392, 296)]
 
 
 def test_no_damage_means_polling(monkeypatch: pytest.MonkeyPatch, xvfb_display: str):
