@@ -2,19 +2,21 @@
 
 Polling a screen means grabbing and comparing all of it many times a second, even
 when nothing moves; the X server already knows what it drew. :class:`DamageWatcher`
-asks it: a Damage object on the root window at the *delta-rectangles* report level
-sends an event with a rectangle each time something is drawn where nothing was
-drawn since the last :meth:`DamageWatcher.take`; ``take`` hands over the rectangles
-collected from those events and empties the server's damage (``DamageSubtract``,
-a request with no reply), so a keystroke costs two small events and one request,
-with no round trip to the server. (The *non-empty* level plus ``FetchRegion``,
-the first version, cost a round trip per frame: a tenth of a keystroke's CPU.)
-Repeated drawing over the same place before a ``take`` sends no more events, so
-the events per frame are bounded by the places drawn, not the drawing. An
-application that draws thousands of separate small places between two frames
-(points of a plot drawn one by one) would flood the connection with events: after
-:data:`FLOOD_EVENTS` of them before one ``take``, the watcher goes back to the
-*non-empty* level, one event per frame and a ``FetchRegion`` round trip. So:
+asks it: a Damage object on the root window at the *raw-rectangles* report level
+sends an event with a rectangle for every drawing request; :meth:`DamageWatcher.take`
+hands over the rectangles collected from those events and empties the server's
+record (``DamageSubtract``, a request with no reply, so the region it keeps stays
+small). A keystroke costs two small events and one request, with no round trip to
+the server. (The *non-empty* level plus ``FetchRegion``, the first version, cost a
+round trip per frame: a tenth of a keystroke's CPU.) Not the *delta* level, which
+reports only drawing where nothing was drawn since the last subtract: the capture
+grabs on mss's own connection, the server may serve that grab before this
+connection's subtract, and drawing in between, over a place already reported,
+would then never be reported at all. An application that draws thousands of
+small things between two frames (a plot drawn point by point, one request each)
+would flood the connection with events: after :data:`FLOOD_EVENTS` of them before
+one ``take``, the watcher goes to the *non-empty* level, one event per frame and a
+``FetchRegion`` round trip (whose reply also orders it before the grab). So:
 
 * the capture thread sleeps on the connection's file descriptor while nothing is
   drawn (:meth:`DamageWatcher.wait`), and wakes the moment something is;
@@ -93,7 +95,7 @@ class DamageWatcher:
             self._id = self._conn.generate_id()
             self._levels = xcb.damage.ReportLevel
             self._root = root
-            self._damage.Create(self._id, root, self._levels.DeltaRectangles)
+            self._damage.Create(self._id, root, self._levels.RawRectangles)
             #: The XFixes region the non-empty level reads the damage into (made if a
             #: flood of events brings the watcher to that level).
             self._region: int | None = None
@@ -229,9 +231,9 @@ class DamageWatcher:
         self._pending = False
         drawn, self._drawn, self._events = self._drawn, [], 0
         if self._region is None:
-            # Empty the server's damage: drawing from now on sends events again. Events
-            # already on their way describe drawing before this; they come with the
-            # next take, whose grab then finds nothing new there (no change missed).
+            # Every drawing request sends its event whatever the server's record holds;
+            # emptying it only keeps it small. Events already on their way come with the
+            # next take, whose grab then finds nothing new there.
             self._damage.Subtract(self._id, 0, 0)
             self._conn.flush()
         else:

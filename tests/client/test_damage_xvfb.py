@@ -119,9 +119,9 @@ def test_a_window_moved_by_the_server_is_reported_as_a_move(xvfb_display: str, p
 def test_drawing_again_where_it_was_drawn_is_reported_after_each_take(
     xvfb_display: str, painter: Painter
 ):
-    """The server reports only drawing where nothing was drawn since the last take, so
-    each take must clear its record: the same place drawn after a take comes again,
-    and a place drawn twice before one take comes once."""
+    """The same place drawn after a take comes again (each take empties the server's
+    record, which must not silence it), and a place drawn twice before one take
+    comes once."""
     wid = painter.window(200, 150, 64, 32, 0x202020)
     watcher = open_damage()
     assert isinstance(watcher, DamageWatcher)
