@@ -77,7 +77,8 @@ class DamageWatcher:
         self._windows: dict[int, Rect] = {}
         #: Windows moved since the last :meth:`moves`: where they were, where they are.
         self._moved: dict[int, tuple[Rect, Rect]] = {}
-        #: Rectangles drawn since the last :meth:`take` (root coordinates, from events).
+        #: Rectangles drawn since the last :meth:`take` (root coordinates, from events);
+        #: FLOOD_EVENTS of them bring the non-empty level.
         self._drawn: list[Rect] = []
         #: xcb may hold events it read while it waited for a reply or wrote a request;
         #: until they are drained, the descriptor alone does not tell.
@@ -120,8 +121,6 @@ class DamageWatcher:
         if self._raw is None:
             self.close()
             raise RuntimeError("xcffib's Connection no longer exposes its xcb connection")
-        #: Events since the last take; at FLOOD_EVENTS the non-empty level takes over.
-        self._events = 0
         #: The next take reports the whole area asked about (the levels changed over).
         self._everything = False
         #: The screen was drawn on since the last :meth:`take` (an event came).
@@ -162,7 +161,6 @@ class DamageWatcher:
                 self._pending = True
                 if self._region is None:
                     self._drawn.append(_DAMAGE_AREA.unpack_from(data, 16))
-                    self._events += 1
             elif kind == _CONFIGURE_NOTIFY:
                 window, x, y, w, h, border = _CONFIGURE.unpack_from(data, 8)
                 self._configured(window, _outer(x, y, w, h, border))
@@ -171,13 +169,13 @@ class DamageWatcher:
         self._queued = False
         if lib.xcb_connection_has_error(raw):
             raise OSError("the X server closed the connection")
-        if self._events >= FLOOD_EVENTS and self._region is None:
+        if len(self._drawn) >= FLOOD_EVENTS and self._region is None:
             self._to_non_empty()
 
     def _to_non_empty(self) -> None:
         """Too many events: one per frame from now on, and the rectangles read from
         the server's region at each take (what was drawn so far is in it too)."""
-        log.info("%d damage events before one frame: asking for one a frame", self._events)
+        log.info("%d damage events before one frame: asking for one a frame", len(self._drawn))
         self._region = self._conn.generate_id()
         self._xfixes.CreateRegion(self._region, 0, [])
         old, self._id = self._id, self._conn.generate_id()
@@ -185,7 +183,7 @@ class DamageWatcher:
         self._damage.Destroy(old)
         self._conn.flush()
         self._queued = True
-        self._drawn, self._events = [], 0
+        self._drawn = []
         self._pending = True
         self._everything = True  # what the old object had collected is not in the new one
 
@@ -229,7 +227,7 @@ class DamageWatcher:
         if not self._pending:
             return []
         self._pending = False
-        drawn, self._drawn, self._events = self._drawn, [], 0
+        drawn, self._drawn = self._drawn, []
         if self._region is None:
             # Every drawing request sends its event whatever the server's record holds;
             # emptying it only keeps it small. Events already on their way come with the
